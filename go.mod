@@ -1,0 +1,3 @@
+module github.com/kassa-dev/kassa
+
+go 1.26

@@ -1,0 +1,135 @@
+package mapi
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Decimal is an exact number with at most two decimals, stored as hundredths.
+// MAPI uses it for amounts (in major currency units), quantities and VAT rates.
+// It marshals to JSON as a number with exactly two decimals (12.5 → 12.50)
+// and never passes through float64.
+type Decimal int64
+
+// MaxDecimal is the largest magnitude MAPI accepts: 10 integer digits and 2
+// decimals (reference §5.3, "numeric value out of bounds (<10 digits>.<2 digits> expected)").
+const MaxDecimal Decimal = 99_999_999_999_99
+
+// ErrDecimalPrecision is returned when a value has more than two decimals.
+var ErrDecimalPrecision = errors.New("mapi: more than 2 decimals")
+
+// ErrDecimalRange is returned when a value has more than 10 integer digits.
+var ErrDecimalRange = errors.New("mapi: numeric value out of bounds (10 digits and 2 decimals expected)")
+
+// Hundredths returns d as an integer count of hundredths (öre, cents).
+func (d Decimal) Hundredths() int64 { return int64(d) }
+
+// Units makes a Decimal from whole units (e.g. 25 for a 25 % VAT rate).
+func Units(n int64) Decimal { return Decimal(n * 100) }
+
+// String formats d with exactly two decimals, e.g. "-20.05".
+func (d Decimal) String() string {
+	n := int64(d)
+	sign := ""
+	if n < 0 {
+		sign = "-"
+		n = -n
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+}
+
+// Valid reports an error when d is out of MAPI's range.
+func (d Decimal) Valid() error {
+	if d > MaxDecimal || d < -MaxDecimal {
+		return fmt.Errorf("%w: %s", ErrDecimalRange, d)
+	}
+	return nil
+}
+
+// ParseDecimal parses a decimal number such as "898", "179.6", "-20.05" or
+// "1e2". More than two significant decimals is ErrDecimalPrecision;
+// more than 10 integer digits is ErrDecimalRange.
+func ParseDecimal(s string) (Decimal, error) {
+	orig := s
+	if s == "" {
+		return 0, fmt.Errorf("mapi: empty number")
+	}
+	neg := false
+	switch s[0] {
+	case '-':
+		neg, s = true, s[1:]
+	case '+':
+		s = s[1:]
+	}
+	exp := 0
+	if i := strings.IndexAny(s, "eE"); i >= 0 {
+		e, err := strconv.Atoi(s[i+1:])
+		if err != nil || e > 20 || e < -20 {
+			return 0, fmt.Errorf("mapi: bad number %q", orig)
+		}
+		exp, s = e, s[:i]
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	if intPart == "" && frac == "" || !allDigits(intPart) || !allDigits(frac) {
+		return 0, fmt.Errorf("mapi: bad number %q", orig)
+	}
+	digits := intPart + frac
+	scale := len(frac) - exp // value = digits × 10^-scale
+	digits = strings.TrimLeft(digits, "0")
+	// Drop trailing zeros that sit beyond the second decimal.
+	for scale > 2 && strings.HasSuffix(digits, "0") {
+		digits, scale = digits[:len(digits)-1], scale-1
+	}
+	if digits == "" {
+		return 0, nil
+	}
+	if scale > 2 {
+		return 0, fmt.Errorf("%w: %q", ErrDecimalPrecision, orig)
+	}
+	digits += strings.Repeat("0", 2-scale)
+	if len(digits) > 12 {
+		return 0, fmt.Errorf("%w: %q", ErrDecimalRange, orig)
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("mapi: bad number %q: %w", orig, err)
+	}
+	if neg {
+		n = -n
+	}
+	return Decimal(n), nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// MarshalJSON writes d as a JSON number with exactly two decimals.
+func (d Decimal) MarshalJSON() ([]byte, error) {
+	if err := d.Valid(); err != nil {
+		return nil, err
+	}
+	return []byte(d.String()), nil
+}
+
+// UnmarshalJSON reads a JSON number (or a numeric string) exactly.
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		return nil
+	}
+	s = strings.Trim(s, `"`)
+	v, err := ParseDecimal(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

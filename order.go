@@ -1,0 +1,206 @@
+package kassa
+
+import "time"
+
+// Status is the shop's order status.
+type Status string
+
+const (
+	StatusPending    Status = "pending"    // created, stock reserved, payment not decided
+	StatusOnHold     Status = "on-hold"    // FROZEN, INSPECTION or SUPPLEMENTING_REQUIRED at Resurs
+	StatusProcessing Status = "processing" // ACCEPTED: authorized, ready to ship
+	StatusCompleted  Status = "completed"  // captured in full
+	StatusRefunded   Status = "refunded"   // refunded in full
+	StatusFailed     Status = "failed"     // rejected by Resurs, or the payment could not be created
+	StatusCancelled  Status = "cancelled"  // aborted, expired or cancelled in full
+)
+
+// Statuses lists every status, in the order of the graph.
+var Statuses = []Status{StatusPending, StatusOnHold, StatusProcessing, StatusCompleted,
+	StatusRefunded, StatusFailed, StatusCancelled}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, v := range Statuses {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Open reports whether the payment of an order in s is still undecided, so
+// the sweeper must keep reading it.
+func (s Status) Open() bool { return s == StatusPending || s == StatusOnHold }
+
+// ReleasesStock reports whether entering s gives the reserved stock back.
+func (s Status) ReleasesStock() bool { return s == StatusFailed || s == StatusCancelled }
+
+// CustomerType is NATURAL (a person) or LEGAL (a company), as in MAPI.
+type CustomerType string
+
+const (
+	CustomerNatural CustomerType = "NATURAL"
+	CustomerLegal   CustomerType = "LEGAL"
+)
+
+// Address is a delivery address.
+type Address struct {
+	FirstName   string `json:"firstName"`
+	LastName    string `json:"lastName"`
+	CompanyName string `json:"companyName,omitempty"`
+	AddressRow1 string `json:"addressRow1"`
+	AddressRow2 string `json:"addressRow2,omitempty"`
+	PostalCode  string `json:"postalCode"`
+	PostalArea  string `json:"postalArea"`
+	CountryCode string `json:"countryCode"`
+}
+
+// Customer is the buyer of an order.
+type Customer struct {
+	Type         CustomerType `json:"type"`
+	GovernmentID string       `json:"governmentId,omitempty"`
+	Email        string       `json:"email"`
+	Phone        string       `json:"phone"`
+	Address      Address      `json:"address"`
+}
+
+// LineType says what an order line is; the values are MAPI's.
+type LineType string
+
+const (
+	LineProduct  LineType = "PHYSICAL_GOODS"
+	LineDigital  LineType = "DIGITAL_GOODS"
+	LineDiscount LineType = "DISCOUNT"
+	LineShipping LineType = "SHIPPING"
+	LineFee      LineType = "FEE"
+)
+
+// Line is one order line. Amounts include VAT. VATRate is in hundredths of
+// a percent (2500 = 25 %). Quantity is in whole units.
+type Line struct {
+	Position    int      `json:"position"`
+	Type        LineType `json:"type"`
+	SKU         string   `json:"sku"`
+	Description string   `json:"description"`
+	Quantity    int64    `json:"quantity"`
+	UnitPrice   Money    `json:"unitPrice"`
+	VATRate     int64    `json:"vatRate"`
+	Total       Money    `json:"total"`
+	VATAmount   Money    `json:"vatAmount"`
+}
+
+// Order is a shop order. Version increases on every change (compare-and-set).
+// Captured/Refunded/Canceled mirror the amounts Resurs reported last.
+type Order struct {
+	ID              int64     `json:"id"`
+	Number          string    `json:"number"`
+	Key             string    `json:"-"` // unguessable, for return/fail URLs
+	CallbackToken   string    `json:"-"` // unguessable, for callback URLs
+	Status          Status    `json:"status"`
+	Currency        string    `json:"currency"`
+	Lines           []Line    `json:"lines"`
+	Total           Money     `json:"total"`
+	VATTotal        Money     `json:"vatTotal"`
+	Customer        Customer  `json:"customer"`
+	PaymentMethodID string    `json:"paymentMethodId"`
+	PaymentID       string    `json:"paymentId,omitempty"`
+	PaymentStatus   string    `json:"paymentStatus,omitempty"` // MAPI status seen last
+	Authorized      Money     `json:"authorized"`
+	Captured        Money     `json:"captured"`
+	Refunded        Money     `json:"refunded"`
+	Canceled        Money     `json:"canceled"`
+	StockReleased   bool      `json:"-"`
+	Version         int64     `json:"version"`
+	CreatedAt       time.Time `json:"createdAt"`
+	UpdatedAt       time.Time `json:"updatedAt"`
+	ExpiresAt       time.Time `json:"expiresAt"` // end of the stock hold = payment TTL
+	NextSyncAt      time.Time `json:"-"`         // when the sweeper reads the payment next; zero = never
+	SyncAttempts    int       `json:"-"`
+}
+
+// Product is a catalog item. Price includes VAT.
+type Product struct {
+	SKU         string `json:"sku"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Price       Money  `json:"price"`
+	VATRate     int64  `json:"vatRate"` // hundredths of a percent
+	Stock       int64  `json:"stock"`
+}
+
+// Source says who attempted a transition.
+type Source string
+
+const (
+	SourceCheckout Source = "checkout" // order placement and payment creation
+	SourceReturn   Source = "return"   // the customer's success URL
+	SourceFail     Source = "fail"     // the customer's fail URL
+	SourceCallback Source = "callback" // a Resurs callback, confirmed by a payment read
+	SourceSweeper  Source = "sweeper"  // reconciliation
+	SourceAdmin    Source = "admin"    // the admin pages
+	SourceAPI      Source = "api"      // the JSON API
+	SourceCLI      Source = "cli"      // the command line
+)
+
+// Event records one attempted transition, applied or not.
+type Event struct {
+	ID            int64     `json:"id"`
+	OrderID       int64     `json:"orderId"`
+	At            time.Time `json:"at"`
+	Source        Source    `json:"source"`
+	From          Status    `json:"from"`
+	To            Status    `json:"to"`
+	Applied       bool      `json:"applied"`
+	PaymentStatus string    `json:"paymentStatus,omitempty"`
+	Note          string    `json:"note,omitempty"`
+}
+
+// CallbackKind says which callback URL was called.
+type CallbackKind string
+
+const (
+	CallbackAuthorization CallbackKind = "authorization"
+	CallbackManagement    CallbackKind = "management"
+)
+
+// CallbackState is the processing state of an inbox entry.
+type CallbackState string
+
+const (
+	CallbackReceived    CallbackState = "received"    // stored, job enqueued
+	CallbackProcessed   CallbackState = "processed"   // payment re-read, transition attempted
+	CallbackDuplicate   CallbackState = "duplicate"   // same dedup key seen before; no job
+	CallbackQuarantined CallbackState = "quarantined" // parsed but not matching any order/token
+	CallbackFailed      CallbackState = "failed"      // processing gave up; can be processed again
+)
+
+// Callback is one received callback, stored raw before anything else.
+type Callback struct {
+	ID          int64         `json:"id"`
+	Kind        CallbackKind  `json:"kind"`
+	OrderID     int64         `json:"orderId,omitempty"` // 0 when quarantined
+	PaymentID   string        `json:"paymentId"`
+	DedupKey    string        `json:"dedupKey"`
+	Body        []byte        `json:"body"`
+	State       CallbackState `json:"state"`
+	Attempts    int           `json:"attempts"`
+	Error       string        `json:"error,omitempty"`
+	ReceivedAt  time.Time     `json:"receivedAt"`
+	ProcessedAt time.Time     `json:"processedAt,omitempty"`
+}
+
+// LineRequest asks for quantity units of the product sku.
+type LineRequest struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+// OrderRequest is what a customer submits at checkout (form or JSON API).
+type OrderRequest struct {
+	Lines           []LineRequest `json:"lines"`
+	PaymentMethodID string        `json:"paymentMethodId"`
+	Customer        Customer      `json:"customer"`
+	ClientIP        string        `json:"-"`
+	UserAgent       string        `json:"-"`
+}

@@ -1,0 +1,97 @@
+package kassa
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// TxFunc runs inside a store transaction, after the store's own writes and
+// before the commit. The engine uses it to enqueue a durable job in the same
+// transaction as the state change it belongs to (River's InsertTx).
+// A nil TxFunc does nothing. An error rolls the whole transaction back.
+type TxFunc func(ctx context.Context, tx *sql.Tx) error
+
+// OrderFilter selects orders for listings. Zero values select everything.
+type OrderFilter struct {
+	Status Status // "" = any
+	Query  string // matches number, e-mail, last name or payment id
+	Limit  int    // 0 = 50
+	Offset int
+}
+
+// CallbackFilter selects inbox entries for listings.
+type CallbackFilter struct {
+	State   CallbackState // "" = any
+	OrderID int64         // 0 = any
+	Limit   int           // 0 = 50
+	Offset  int
+}
+
+// Store is the persistence contract. Every implementation passes the
+// conformance suite in package storetest.
+//
+// Errors are *Error: ENOTFOUND when an entity does not exist, ECONFLICT when
+// a compare-and-set fails or stock is short, EINVALID for bad arguments.
+type Store interface {
+	// Products returns the catalog ordered by SKU.
+	Products(ctx context.Context) ([]Product, error)
+	// Product returns one product; ENOTFOUND if unknown.
+	Product(ctx context.Context, sku string) (Product, error)
+	// PutProduct inserts or replaces a product (catalog seeding, admin).
+	PutProduct(ctx context.Context, p Product) error
+
+	// CreateOrder, in one transaction: reserves stock for every line with a
+	// SKU (ECONFLICT naming the SKU when short, ENOTFOUND when unknown),
+	// inserts o with its lines, records ev (its OrderID is filled in), and
+	// runs then. It fills o.ID, o.Number, o.Version (1), o.CreatedAt and
+	// o.UpdatedAt. Nothing is written when any step fails.
+	CreateOrder(ctx context.Context, o *Order, ev Event, then TxFunc) error
+
+	// Order returns an order with its lines; ENOTFOUND if unknown.
+	Order(ctx context.Context, id int64) (*Order, error)
+	// OrderByPaymentID returns the order whose PaymentID is paymentID.
+	OrderByPaymentID(ctx context.Context, paymentID string) (*Order, error)
+	// Orders lists orders newest first, and the total matching the filter.
+	Orders(ctx context.Context, f OrderFilter) ([]*Order, int, error)
+
+	// UpdateOrder writes o's mutable fields (Status, PaymentID,
+	// PaymentStatus, Authorized/Captured/Refunded/Canceled, NextSyncAt,
+	// SyncAttempts) only if the stored version equals o.Version
+	// (else ECONFLICT and nothing written). In the same transaction it
+	// increments the version (o.Version is updated), sets UpdatedAt, returns
+	// the reserved stock when the new status releases stock and it was not
+	// released before (exactly once, o.StockReleased is set), records ev
+	// when non-nil, and runs then.
+	UpdateOrder(ctx context.Context, o *Order, ev *Event, then TxFunc) error
+
+	// AddEvent records an event that changes nothing (a refused or no-op
+	// transition, a note).
+	AddEvent(ctx context.Context, ev Event) error
+	// Events returns an order's events, oldest first.
+	Events(ctx context.Context, orderID int64) ([]Event, error)
+
+	// DueOrders returns up to limit orders in an open status whose
+	// NextSyncAt is set and not after now, earliest first.
+	DueOrders(ctx context.Context, now time.Time, limit int) ([]*Order, error)
+
+	// RecordCallback stores cb (ID, ReceivedAt filled in). If an entry with
+	// the same non-empty DedupKey exists, cb is stored with state
+	// CallbackDuplicate, then is not run, and duplicate is true. Otherwise cb
+	// keeps its state and then runs in the same transaction.
+	RecordCallback(ctx context.Context, cb *Callback, then TxFunc) (duplicate bool, err error)
+	// Callback returns one inbox entry; ENOTFOUND if unknown.
+	Callback(ctx context.Context, id int64) (*Callback, error)
+	// Callbacks lists inbox entries newest first, and the total matching.
+	Callbacks(ctx context.Context, f CallbackFilter) ([]*Callback, int, error)
+	// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt.
+	UpdateCallback(ctx context.Context, cb *Callback) error
+
+	// Setting returns a stored setting, or "" and false.
+	Setting(ctx context.Context, key string) (string, bool, error)
+	// PutSetting stores a setting.
+	PutSetting(ctx context.Context, key, value string) error
+
+	// Close releases the store.
+	Close() error
+}
