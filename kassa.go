@@ -30,8 +30,8 @@ type Money int64
 
 // String formats m with two decimals, e.g. "1299.00" or "-20.05".
 func (m Money) String() string {
-	n, sign := int64(m), ""
-	if n < 0 {
+	n, sign := uint64(m), "" // uint64 so that the most negative Money negates too
+	if m < 0 {
 		n, sign = -n, "-"
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)

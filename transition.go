@@ -110,6 +110,11 @@ func Transition(cur Status, p PaymentSnapshot) Decision {
 	case !CanMove(cur, to):
 		d.Note = fmt.Sprintf("payment %s implies %s; %s → %s is not allowed, order left %s",
 			describe(p), to, cur, to, cur)
+	case cur == StatusProcessing && p.Status != PaymentAccepted:
+		// An accepted payment is cancelled only by Resurs cancelling it in
+		// full; a REJECTED read of it is an anomaly and must not restock.
+		d.Note = fmt.Sprintf("payment %s implies %s, but the payment was accepted; order left %s",
+			describe(p), to, cur)
 	default:
 		d.To, d.Applied = to, true
 		d.Note = fmt.Sprintf("payment %s", describe(p))

@@ -1,0 +1,168 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// Write statements.
+var (
+	insertCallbackSQL = `
+		INSERT INTO callbacks (kind, order_id, payment_id, dedup_key, original, body, state, attempts,
+			error, received_at, processed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (dedup_key) WHERE dedup_key <> '' AND original DO NOTHING
+		RETURNING id`
+	updateCallbackSQL = `
+		UPDATE callbacks SET state = $1, attempts = $2, error = $3, order_id = $4, processed_at = $5
+		WHERE id = $6`
+)
+
+const callbackColumns = `id, kind, order_id, payment_id, dedup_key, body, state, attempts, error,
+	received_at, processed_at`
+
+// RecordCallback stores cb; a repeated dedup key is stored as a duplicate
+// and then is not run. See kassa.Store.
+func (db *DB) RecordCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) (duplicate bool, err error) {
+	defer wrap(&err, "postgres.RecordCallback(%q)", cb.DedupKey)
+	if cb.State == "" {
+		cb.State = kassa.CallbackReceived
+	}
+	now := db.now()
+	var id int64
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		var err error
+		if id, err = insertCallback(ctx, tx, cb, cb.State, true, now); err != nil {
+			return err
+		}
+		if duplicate = id == 0; duplicate {
+			id, err = insertCallback(ctx, tx, cb, kassa.CallbackDuplicate, false, now)
+			return err
+		}
+		cb.ID = id // the hook needs it (the engine's job carries the callback id)
+		return runHook(ctx, tx, then)
+	})
+	if err != nil {
+		return false, err
+	}
+	cb.ID, cb.ReceivedAt = id, now
+	if duplicate {
+		cb.State = kassa.CallbackDuplicate
+	}
+	return duplicate, nil
+}
+
+// insertCallback stores cb in state and returns its id. As the original of
+// its dedup key it stores nothing and returns 0 when an original exists.
+func insertCallback(ctx context.Context, tx *sql.Tx, cb *kassa.Callback, state kassa.CallbackState,
+	original bool, now time.Time) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, insertCallbackSQL,
+		cb.Kind, nullID(cb.OrderID), cb.PaymentID, cb.DedupKey, original, body(cb.Body), state,
+		cb.Attempts, cb.Error, now.UnixMilli(), millis(cb.ProcessedAt),
+	).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert callback: %w", err)
+	}
+	return id, nil
+}
+
+// nullID stores the id 0 as NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// body never stores NULL for an empty body.
+func body(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// Callback returns one inbox entry; ENOTFOUND if unknown.
+func (db *DB) Callback(ctx context.Context, id int64) (_ *kassa.Callback, err error) {
+	defer wrap(&err, "postgres.Callback(%d)", id)
+	cbs, err := queryCallbacks(ctx, db.reader(), `SELECT `+callbackColumns+` FROM callbacks WHERE id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(cbs) == 0 {
+		return nil, kassa.Errorf(kassa.ENOTFOUND, "Callback %d does not exist.", id)
+	}
+	return cbs[0], nil
+}
+
+// Callbacks lists inbox entries newest first, and the total matching f.
+func (db *DB) Callbacks(ctx context.Context, f kassa.CallbackFilter) (_ []*kassa.Callback, _ int, err error) {
+	defer wrap(&err, "postgres.Callbacks")
+	var conds []string
+	var args args
+	if f.State != "" {
+		conds = append(conds, `state = `+args.add(f.State))
+	}
+	if f.OrderID != 0 {
+		conds = append(conds, `order_id = `+args.add(f.OrderID))
+	}
+	where := ""
+	if conds != nil {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	var total int
+	if err := db.reader().QueryRowContext(ctx, `SELECT count(*) FROM callbacks`+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	page := ` ORDER BY id DESC LIMIT ` + args.add(limit(f.Limit)) + ` OFFSET ` + args.add(max(f.Offset, 0))
+	cbs, err := queryCallbacks(ctx, db.reader(), `SELECT `+callbackColumns+` FROM callbacks`+where+page, args...)
+	return cbs, total, err
+}
+
+// queryCallbacks reads the rows of callbackColumns that query selects.
+func queryCallbacks(ctx context.Context, q querier, query string, args ...any) ([]*kassa.Callback, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cbs []*kassa.Callback
+	for rows.Next() {
+		var cb kassa.Callback
+		var orderID, processed sql.NullInt64
+		var received int64
+		err := rows.Scan(&cb.ID, &cb.Kind, &orderID, &cb.PaymentID, &cb.DedupKey, &cb.Body, &cb.State,
+			&cb.Attempts, &cb.Error, &received, &processed)
+		if err != nil {
+			return nil, err
+		}
+		cb.OrderID = orderID.Int64
+		cb.ReceivedAt, cb.ProcessedAt = time.UnixMilli(received).UTC(), fromMillis(processed)
+		cbs = append(cbs, &cb)
+	}
+	return cbs, rows.Err()
+}
+
+// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt.
+func (db *DB) UpdateCallback(ctx context.Context, cb *kassa.Callback) (err error) {
+	defer wrap(&err, "postgres.UpdateCallback(%d)", cb.ID)
+	res, err := db.writer().ExecContext(ctx, updateCallbackSQL,
+		cb.State, cb.Attempts, cb.Error, nullID(cb.OrderID), millis(cb.ProcessedAt), cb.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	return kassa.Errorf(kassa.ENOTFOUND, "Callback %d does not exist.", cb.ID)
+}

@@ -1,0 +1,418 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// Write statements, prepared at Open.
+var (
+	reserveSQL     = write(`UPDATE products SET stock = stock - ? WHERE sku = ? AND stock >= ?`)
+	stockSQL       = write(`SELECT stock FROM products WHERE sku = ?`)
+	insertOrderSQL = write(`
+		INSERT INTO orders (id, number, search, key, callback_token, status, currency, total, vat_total,
+			customer, payment_method_id, payment_id, payment_status, status_reason, authorized,
+			captured, refunded, canceled, stock_released, version, created_at, updated_at, expires_at,
+			next_sync_at, sync_attempts)
+		SELECT n, printf('K%06d', n), lower(printf('K%06d', n)) || ?, ?, ?, ?, ?, ?, ?,
+			?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?
+		FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM orders)
+		RETURNING id, number`)
+	casOrderSQL = write(`
+		UPDATE orders SET status = ?, payment_id = ?, payment_status = ?, status_reason = ?,
+			authorized = ?, captured = ?, refunded = ?, canceled = ?, next_sync_at = ?,
+			sync_attempts = ?, version = version + 1, updated_at = ?
+		WHERE id = ? AND version = ?`)
+	versionSQL      = write(`SELECT version FROM orders WHERE id = ?`)
+	markReleasedSQL = write(`UPDATE orders SET stock_released = 1 WHERE id = ? AND stock_released = 0`)
+	insertLineSQL   = write(`INSERT INTO order_lines (order_id, idx, position, type, sku, description,
+		quantity, unit_price, vat_rate, total, vat_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	releaseSQL = write(`
+		UPDATE products SET stock = stock + (
+			SELECT sum(quantity) FROM order_lines WHERE order_id = ?1 AND sku = products.sku)
+		WHERE sku IN (SELECT sku FROM order_lines WHERE order_id = ?1)`)
+)
+
+const orderColumns = `id, number, key, callback_token, status, currency, total, vat_total, customer,
+	payment_method_id, payment_id, payment_status, status_reason, authorized, captured, refunded,
+	canceled, stock_released, version, created_at, updated_at, expires_at, next_sync_at, sync_attempts`
+
+// CreateOrder reserves stock, inserts o with its lines and ev, and runs
+// then, all in one transaction. See kassa.Store.
+func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) (err error) {
+	defer wrap(&err, "sqlite.CreateOrder")
+	if err := validateNewOrder(o); err != nil {
+		return err
+	}
+	now := db.now()
+	var id int64
+	var number string
+	err = db.transact(ctx, func(tx runner) error {
+		if err := reserve(ctx, tx, o.Lines); err != nil {
+			return err
+		}
+		var err error
+		if id, number, err = insertOrder(ctx, tx, o, now); err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		if err := insertLines(ctx, tx, id, o.Lines); err != nil {
+			return fmt.Errorf("insert lines: %w", err)
+		}
+		ev.OrderID = id
+		if err := insertEvent(ctx, tx, &ev, now); err != nil {
+			return err
+		}
+		return runHook(ctx, tx, then)
+	})
+	if err != nil {
+		return err
+	}
+	o.ID, o.Number, o.Version, o.CreatedAt, o.UpdatedAt = id, number, 1, now, now
+	o.StockReleased = false
+	return nil
+}
+
+// validateNewOrder checks what the store relies on; the engine validates
+// the customer's input before.
+func validateNewOrder(o *kassa.Order) error {
+	if o == nil {
+		return kassa.Errorf(kassa.EINVALID, "No order given.")
+	}
+	if o.Status == "" {
+		o.Status = kassa.StatusPending
+	}
+	var fields []kassa.FieldError
+	if !o.Status.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)})
+	}
+	for i, l := range o.Lines {
+		if l.SKU != "" && l.Quantity <= 0 {
+			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Message: "must be at least 1"})
+		}
+	}
+	if fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.", Fields: fields}
+	}
+	return nil
+}
+
+// stockNeeds sums the quantities of lines per SKU, ordered by SKU.
+func stockNeeds(lines []kassa.Line) []kassa.LineRequest {
+	sum := map[string]int64{}
+	for _, l := range lines {
+		if l.SKU != "" {
+			sum[l.SKU] += l.Quantity
+		}
+	}
+	needs := make([]kassa.LineRequest, 0, len(sum))
+	for sku, q := range sum {
+		needs = append(needs, kassa.LineRequest{SKU: sku, Quantity: q})
+	}
+	sort.Slice(needs, func(i, j int) bool { return needs[i].SKU < needs[j].SKU })
+	return needs
+}
+
+// reserve takes the stock of every SKU in lines, or fails naming the SKU.
+func reserve(ctx context.Context, tx runner, lines []kassa.Line) error {
+	for _, n := range stockNeeds(lines) {
+		res, err := tx.ExecContext(ctx, reserveSQL,
+			n.Quantity, n.SKU, n.Quantity)
+		if err != nil {
+			return fmt.Errorf("reserve %s: %w", n.SKU, err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if k == 0 {
+			return shortage(ctx, tx, n)
+		}
+	}
+	return nil
+}
+
+// shortage explains why the stock of n could not be reserved.
+func shortage(ctx context.Context, tx runner, n kassa.LineRequest) error {
+	var stock int64
+	err := tx.QueryRowContext(ctx, stockSQL, n.SKU).Scan(&stock)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return kassa.Errorf(kassa.ENOTFOUND, "Product %s does not exist.", n.SKU)
+	case err != nil:
+		return fmt.Errorf("read stock of %s: %w", n.SKU, err)
+	}
+	return kassa.Errorf(kassa.ECONFLICT, "Only %d of %s left in stock, %d wanted.", stock, n.SKU, n.Quantity)
+}
+
+// insertOrder inserts o at version 1 and returns its id and number. The id
+// is the next integer, so the human number ("K001042") is set in the same
+// statement; the single writer makes that race-free.
+func insertOrder(ctx context.Context, tx runner, o *kassa.Order, now time.Time) (int64, string, error) {
+	customer, err := json.Marshal(o.Customer)
+	if err != nil {
+		return 0, "", err
+	}
+	var id int64
+	var number string
+	err = tx.QueryRowContext(ctx, insertOrderSQL,
+		searchSuffix(o.Customer), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
+		string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized,
+		o.Captured, o.Refunded, o.Canceled, now.UnixMilli(), now.UnixMilli(), millis(o.ExpiresAt),
+		millis(o.NextSyncAt), o.SyncAttempts,
+	).Scan(&id, &number)
+	return id, number, err
+}
+
+// searchSuffix is the part of the search column after the order number:
+// the lower-cased e-mail and last name, each on its own line so that a
+// query never matches across two fields.
+func searchSuffix(c kassa.Customer) string {
+	return strings.ToLower("\n" + c.Email + "\n" + c.Address.LastName)
+}
+
+// insertLines inserts the lines of an order, one prepared statement each.
+func insertLines(ctx context.Context, tx runner, orderID int64, lines []kassa.Line) error {
+	for i, l := range lines {
+		_, err := tx.ExecContext(ctx, insertLineSQL, orderID, i, l.Position, l.Type, l.SKU, l.Description,
+			l.Quantity, l.UnitPrice, l.VATRate, l.Total, l.VATAmount)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Order returns an order with its lines; ENOTFOUND if unknown.
+func (db *DB) Order(ctx context.Context, id int64) (_ *kassa.Order, err error) {
+	defer wrap(&err, "sqlite.Order(%d)", id)
+	return db.oneOrder(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ?`, id,
+		fmt.Sprintf("Order %d does not exist.", id))
+}
+
+// OrderByPaymentID returns the order whose PaymentID is paymentID.
+func (db *DB) OrderByPaymentID(ctx context.Context, paymentID string) (_ *kassa.Order, err error) {
+	defer wrap(&err, "sqlite.OrderByPaymentID(%q)", paymentID)
+	if paymentID == "" {
+		return nil, kassa.Errorf(kassa.ENOTFOUND, "No order has an empty payment id.")
+	}
+	return db.oneOrder(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_id = ?`, paymentID,
+		fmt.Sprintf("No order has payment %s.", paymentID))
+}
+
+// oneOrder reads the order query selects, with its lines.
+func (db *DB) oneOrder(ctx context.Context, query string, arg any, notFound string) (*kassa.Order, error) {
+	list, err := queryOrders(ctx, db.reader(), query, arg)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, kassa.Errorf(kassa.ENOTFOUND, "%s", notFound)
+	}
+	return list[0], nil
+}
+
+// Orders lists orders newest first, and the total matching f.
+func (db *DB) Orders(ctx context.Context, f kassa.OrderFilter) (_ []*kassa.Order, _ int, err error) {
+	defer wrap(&err, "sqlite.Orders")
+	where, args := orderWhere(f)
+	var total int
+	if err := db.reader().QueryRowContext(ctx, `SELECT count(*) FROM orders`+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	args = append(args, limit(f.Limit), max(f.Offset, 0))
+	list, err := queryOrders(ctx, db.reader(), `SELECT `+orderColumns+` FROM orders`+where+
+		` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
+	return list, total, err
+}
+
+// orderWhere builds the WHERE clause of an order listing. A query matches
+// a part of the number, e-mail or last name (case-insensitively) or the
+// whole payment id.
+func orderWhere(f kassa.OrderFilter) (string, []any) {
+	var conds []string
+	var args []any
+	if f.Status != "" {
+		conds, args = append(conds, `status = ?`), append(args, f.Status)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		conds = append(conds, `(instr(search, ?) > 0 OR payment_id = ?)`)
+		args = append(args, strings.ToLower(q), q)
+	}
+	if conds == nil {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// DueOrders returns up to limit open orders whose NextSyncAt is set and
+// not after now, earliest first.
+func (db *DB) DueOrders(ctx context.Context, now time.Time, limit int) (_ []*kassa.Order, err error) {
+	defer wrap(&err, "sqlite.DueOrders")
+	if limit <= 0 {
+		return nil, nil
+	}
+	return queryOrders(ctx, db.reader(), `SELECT `+orderColumns+` FROM orders
+		WHERE next_sync_at IS NOT NULL AND next_sync_at <= ? AND status IN (?, ?)
+		ORDER BY next_sync_at, id LIMIT ?`,
+		now.UnixMilli(), kassa.StatusPending, kassa.StatusOnHold, limit)
+}
+
+// queryOrders reads the orders query selects (orderColumns), then their lines.
+func queryOrders(ctx context.Context, q querier, query string, args ...any) ([]*kassa.Order, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var list []*kassa.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return list, loadLines(ctx, q, list)
+}
+
+// scanOrder reads one row of orderColumns.
+func scanOrder(rows *sql.Rows) (*kassa.Order, error) {
+	var o kassa.Order
+	var customer []byte
+	var created, updated int64
+	var expires, nextSync sql.NullInt64
+	err := rows.Scan(&o.ID, &o.Number, &o.Key, &o.CallbackToken, &o.Status, &o.Currency, &o.Total,
+		&o.VATTotal, &customer, &o.PaymentMethodID, &o.PaymentID, &o.PaymentStatus, &o.StatusReason,
+		&o.Authorized, &o.Captured, &o.Refunded, &o.Canceled, &o.StockReleased, &o.Version,
+		&created, &updated, &expires, &nextSync, &o.SyncAttempts)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(customer, &o.Customer); err != nil {
+		return nil, fmt.Errorf("order %d: customer: %w", o.ID, err)
+	}
+	o.CreatedAt, o.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	o.ExpiresAt, o.NextSyncAt = fromMillis(expires), fromMillis(nextSync)
+	return &o, nil
+}
+
+// loadLines fills the lines of list with one query.
+func loadLines(ctx context.Context, q querier, list []*kassa.Order) error {
+	if len(list) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*kassa.Order, len(list))
+	args := make([]any, len(list))
+	for i, o := range list {
+		byID[o.ID], args[i] = o, o.ID
+		o.Lines = []kassa.Line{}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT order_id, position, type, sku, description, quantity,
+		unit_price, vat_rate, total, vat_amount FROM order_lines
+		WHERE order_id IN (`+placeholders(len(list))+`) ORDER BY order_id, idx`, args...)
+	if err != nil {
+		return fmt.Errorf("lines: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var l kassa.Line
+		err := rows.Scan(&id, &l.Position, &l.Type, &l.SKU, &l.Description, &l.Quantity,
+			&l.UnitPrice, &l.VATRate, &l.Total, &l.VATAmount)
+		if err != nil {
+			return fmt.Errorf("lines: %w", err)
+		}
+		byID[id].Lines = append(byID[id].Lines, l)
+	}
+	return rows.Err()
+}
+
+// UpdateOrder writes o's mutable fields if the stored version equals
+// o.Version, releasing stock at most once. See kassa.Store.
+func (db *DB) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) (err error) {
+	defer wrap(&err, "sqlite.UpdateOrder(%d)", o.ID)
+	if !o.Status.Valid() {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.",
+			Fields: []kassa.FieldError{{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)}}}
+	}
+	now := db.now()
+	released := false
+	err = db.transact(ctx, func(tx runner) error {
+		if err := casOrder(ctx, tx, o, now); err != nil {
+			return err
+		}
+		if o.Status.ReleasesStock() {
+			var err error
+			if released, err = releaseStock(ctx, tx, o.ID); err != nil {
+				return err
+			}
+		}
+		if ev != nil {
+			ev.OrderID = o.ID
+			if err := insertEvent(ctx, tx, ev, now); err != nil {
+				return err
+			}
+		}
+		return runHook(ctx, tx, then)
+	})
+	if err != nil {
+		return err
+	}
+	o.Version++
+	o.UpdatedAt = now
+	o.StockReleased = o.StockReleased || released
+	return nil
+}
+
+// casOrder writes o's mutable fields and bumps the version, if the stored
+// version is still o.Version.
+func casOrder(ctx context.Context, tx runner, o *kassa.Order, now time.Time) error {
+	res, err := tx.ExecContext(ctx, casOrderSQL,
+		o.Status, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized, o.Captured,
+		o.Refunded, o.Canceled, millis(o.NextSyncAt), o.SyncAttempts, now.UnixMilli(), o.ID, o.Version)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var version int64
+	err = tx.QueryRowContext(ctx, versionSQL, o.ID).Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return kassa.Errorf(kassa.ENOTFOUND, "Order %d does not exist.", o.ID)
+	case err != nil:
+		return err
+	}
+	return kassa.Errorf(kassa.ECONFLICT, "Order %d was changed meanwhile (version %d, not %d); reload it and retry.",
+		o.ID, version, o.Version)
+}
+
+// releaseStock gives back the stock reserved by order id unless it was
+// given back before, and reports whether it did.
+func releaseStock(ctx context.Context, tx runner, id int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, markReleasedSQL, id)
+	if err != nil {
+		return false, fmt.Errorf("release stock: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, releaseSQL, id)
+	if err != nil {
+		return false, fmt.Errorf("release stock: %w", err)
+	}
+	return true, nil
+}

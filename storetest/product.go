@@ -1,0 +1,75 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/kassa-dev/kassa"
+)
+
+func testProducts(t *testing.T, s kassa.Store) {
+	ps, err := s.Products(ctx)
+	must(t, err)
+	if len(ps) != 0 {
+		t.Fatalf("new store has %d products, want none", len(ps))
+	}
+	c, a, b := product("C-3", 3), product("A-1", 0), product("B-2", 7)
+	put(t, s, c, a, b)
+	ps, err = s.Products(ctx)
+	must(t, err)
+	if d := diff([]kassa.Product{a, b, c}, ps); d != "" {
+		t.Fatalf("Products (-want +got):\n%s", d)
+	}
+	got, err := s.Product(ctx, "B-2")
+	must(t, err)
+	if d := diff(b, got); d != "" {
+		t.Fatalf("Product (-want +got):\n%s", d)
+	}
+	b.Name, b.Price, b.Stock, b.VATRate = "Renamed", 99, 1, 600
+	put(t, s, b)
+	got, err = s.Product(ctx, "B-2")
+	must(t, err)
+	if d := diff(b, got); d != "" {
+		t.Fatalf("Product after replace (-want +got):\n%s", d)
+	}
+	_, err = s.Product(ctx, "NOPE")
+	wantCode(t, err, kassa.ENOTFOUND)
+}
+
+func testProductInvalid(t *testing.T, s kassa.Store) {
+	put(t, s, product("A-1", 5))
+	for name, p := range map[string]kassa.Product{
+		"no sku":         {Name: "x", Price: 1, Stock: 1},
+		"no name":        {SKU: "A-1", Price: 1, Stock: 1},
+		"negative price": {SKU: "A-1", Name: "x", Price: -1, Stock: 1},
+		"negative stock": {SKU: "A-1", Name: "x", Price: 1, Stock: -1},
+		"negative vat":   {SKU: "A-1", Name: "x", Price: 1, VATRate: -1},
+	} {
+		wantCode(t, s.PutProduct(ctx, p), kassa.EINVALID)
+		if got := stock(t, s, "A-1"); got != 5 {
+			t.Fatalf("%s: stock = %d after a refused put, want 5", name, got)
+		}
+	}
+	ps, err := s.Products(ctx)
+	must(t, err)
+	if len(ps) != 1 {
+		t.Fatalf("%d products after refused puts, want 1", len(ps))
+	}
+}
+
+func testSettings(t *testing.T, s kassa.Store) {
+	v, ok, err := s.Setting(ctx, "mapi.store_id")
+	must(t, err)
+	if ok || v != "" {
+		t.Fatalf("Setting of a new store = %q, %v; want \"\", false", v, ok)
+	}
+	must(t, s.PutSetting(ctx, "mapi.store_id", "a"))
+	must(t, s.PutSetting(ctx, "mapi.store_id", "b"))
+	must(t, s.PutSetting(ctx, "empty", ""))
+	for key, want := range map[string]string{"mapi.store_id": "b", "empty": ""} {
+		v, ok, err = s.Setting(ctx, key)
+		must(t, err)
+		if !ok || v != want {
+			t.Fatalf("Setting(%q) = %q, %v; want %q, true", key, v, ok, want)
+		}
+	}
+}

@@ -1,0 +1,183 @@
+// Package storetest is the behavioural contract of kassa.Store as one
+// conformance suite. Every store runs it:
+//
+//	func TestStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) kassa.Store { return mustOpen(t) })
+//	}
+//
+// open must return an empty store and arrange its closing with t.Cleanup.
+// Each subtest opens its own store.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/kassa-dev/kassa"
+)
+
+// Opener returns a new, empty store for one subtest.
+type Opener func(t *testing.T) kassa.Store
+
+// Run runs the whole suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s kassa.Store)
+	}{
+		{"Products", testProducts},
+		{"ProductInvalid", testProductInvalid},
+		{"CreateOrder", testCreateOrder},
+		{"CreateOrderShortStock", testCreateOrderShortStock},
+		{"CreateOrderUnknownSKU", testCreateOrderUnknownSKU},
+		{"CreateOrderInvalid", testCreateOrderInvalid},
+		{"OrderNumbers", testOrderNumbers},
+		{"OrderNotFound", testOrderNotFound},
+		{"OrderByPaymentID", testOrderByPaymentID},
+		{"Orders", testOrders},
+		{"OrdersSearch", testOrdersSearch},
+		{"UpdateOrder", testUpdateOrder},
+		{"UpdateOrderStale", testUpdateOrderStale},
+		{"UpdateOrderReleasesStockOnce", testReleaseOnce},
+		{"UpdateOrderConcurrent", testUpdateConcurrent},
+		{"Events", testEvents},
+		{"DueOrders", testDueOrders},
+		{"Callbacks", testCallbacks},
+		{"CallbacksList", testCallbacksList},
+		{"CallbackConcurrentDuplicates", testCallbackConcurrent},
+		{"TxFuncSeesWrites", testTxFuncSeesWrites},
+		{"TxFuncRollsBack", testTxFuncRollback},
+		{"Settings", testSettings},
+		{"ConcurrentCreateOrder", testConcurrentCreate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
+	}
+}
+
+// ctx is the context of every store call.
+var ctx = context.Background()
+
+// errHook is what failing TxFuncs return.
+var errHook = errors.New("hook failed")
+
+// at is a fixed instant at the millisecond precision stores keep.
+var at = time.Date(2026, 3, 14, 9, 26, 53, 589_000_000, time.UTC)
+
+// wantCode fails t unless err carries the kassa error code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := kassa.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q, want %q (err: %v)", got, code, err)
+	}
+}
+
+// must fails t on err.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// put stores products.
+func put(t *testing.T, s kassa.Store, ps ...kassa.Product) {
+	t.Helper()
+	for _, p := range ps {
+		must(t, s.PutProduct(ctx, p))
+	}
+}
+
+// product returns a valid product with the given SKU and stock.
+func product(sku string, stock int64) kassa.Product {
+	return kassa.Product{SKU: sku, Name: "Product " + sku, Description: "About " + sku,
+		Price: 12345, VATRate: 2500, Stock: stock}
+}
+
+// stock returns the stock of sku.
+func stock(t *testing.T, s kassa.Store, sku string) int64 {
+	t.Helper()
+	p, err := s.Product(ctx, sku)
+	must(t, err)
+	return p.Stock
+}
+
+// line returns a product line of qty units of sku at 100.00 with 25 % VAT.
+func line(pos int, sku string, qty int64) kassa.Line {
+	total := kassa.Money(10000 * qty)
+	return kassa.Line{Position: pos, Type: kassa.LineProduct, SKU: sku, Description: "Line " + sku,
+		Quantity: qty, UnitPrice: 10000, VATRate: 2500, Total: total, VATAmount: kassa.VATPart(total, 2500)}
+}
+
+// shipping is a line without SKU; it reserves nothing.
+var shipping = kassa.Line{Position: 99, Type: kassa.LineShipping, Description: "Postnord", Quantity: 1,
+	UnitPrice: 4900, VATRate: 2500, Total: 4900, VATAmount: 980}
+
+// order returns a new pending order for the customer n with lines.
+func order(n int, lines ...kassa.Line) *kassa.Order {
+	o := &kassa.Order{
+		Key:           fmt.Sprintf("key-%d", n),
+		CallbackToken: fmt.Sprintf("token-%d", n),
+		Status:        kassa.StatusPending,
+		Currency:      "SEK",
+		Lines:         lines,
+		Customer: kassa.Customer{
+			Type: kassa.CustomerNatural, GovernmentID: "198305147715",
+			Email: fmt.Sprintf("kund%d@example.se", n), Phone: "+46701234567",
+			Address: kassa.Address{FirstName: "Åsa", LastName: fmt.Sprintf("Öberg%d", n),
+				AddressRow1: "Storgatan 1", PostalCode: "11122", PostalArea: "Stockholm", CountryCode: "SE"},
+		},
+		PaymentMethodID: "pm-invoice",
+		ExpiresAt:       at.Add(time.Hour),
+	}
+	for _, l := range lines {
+		o.Total += l.Total
+		o.VATTotal += l.VATAmount
+	}
+	return o
+}
+
+// create stores o with a creation event and fails t on error.
+func create(t *testing.T, s kassa.Store, o *kassa.Order) *kassa.Order {
+	t.Helper()
+	must(t, s.CreateOrder(ctx, o, kassa.Event{At: at, Source: kassa.SourceCheckout, To: kassa.StatusPending,
+		Applied: true, Note: "order placed"}, nil))
+	return o
+}
+
+// get reads order id and fails t on error.
+func get(t *testing.T, s kassa.Store, id int64) *kassa.Order {
+	t.Helper()
+	o, err := s.Order(ctx, id)
+	must(t, err)
+	return o
+}
+
+// countOrders returns how many orders s holds.
+func countOrders(t *testing.T, s kassa.Store) int {
+	t.Helper()
+	_, n, err := s.Orders(ctx, kassa.OrderFilter{})
+	must(t, err)
+	return n
+}
+
+// diff compares ignoring the difference between nil and empty slices.
+func diff(want, got any) string { return cmp.Diff(want, got, cmpopts.EquateEmpty()) }
+
+// within reports whether t lies within a minute of now (stores stamp
+// times from their own clock).
+func within(t time.Time) bool { return time.Since(t).Abs() < time.Minute }
+
+// contains fails t unless err's text contains s.
+func contains(t *testing.T, err error, s string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), s) {
+		t.Fatalf("error %v does not mention %q", err, s)
+	}
+}
