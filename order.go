@@ -106,6 +106,7 @@ type Order struct {
 	PaymentMethodID string    `json:"paymentMethodId"`
 	PaymentID       string    `json:"paymentId,omitempty"`
 	PaymentStatus   string    `json:"paymentStatus,omitempty"` // MAPI status seen last
+	StatusReason    string    `json:"statusReason,omitempty"`  // plain words for the customer: why failed/cancelled/on-hold
 	Authorized      Money     `json:"authorized"`
 	Captured        Money     `json:"captured"`
 	Refunded        Money     `json:"refunded"`

@@ -56,7 +56,7 @@ type Store interface {
 	Orders(ctx context.Context, f OrderFilter) ([]*Order, int, error)
 
 	// UpdateOrder writes o's mutable fields (Status, PaymentID,
-	// PaymentStatus, Authorized/Captured/Refunded/Canceled, NextSyncAt,
+	// PaymentStatus, StatusReason, Authorized/Captured/Refunded/Canceled, NextSyncAt,
 	// SyncAttempts) only if the stored version equals o.Version
 	// (else ECONFLICT and nothing written). In the same transaction it
 	// increments the version (o.Version is updated), sets UpdatedAt, returns
