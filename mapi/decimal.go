@@ -15,7 +15,7 @@ type Decimal int64
 
 // MaxDecimal is the largest magnitude MAPI accepts: 10 integer digits and 2
 // decimals (reference §5.3, "numeric value out of bounds (<10 digits>.<2 digits> expected)").
-const MaxDecimal Decimal = 99_999_999_999_99
+const MaxDecimal Decimal = 9_999_999_999_99
 
 // ErrDecimalPrecision is returned when a value has more than two decimals.
 var ErrDecimalPrecision = errors.New("mapi: more than 2 decimals")
@@ -31,11 +31,11 @@ func Units(n int64) Decimal { return Decimal(n * 100) }
 
 // String formats d with exactly two decimals, e.g. "-20.05".
 func (d Decimal) String() string {
-	n := int64(d)
+	n := uint64(d)
 	sign := ""
-	if n < 0 {
+	if d < 0 {
 		sign = "-"
-		n = -n
+		n = -n // two's complement: right for math.MinInt64 too
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
 }
