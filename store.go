@@ -87,6 +87,32 @@ type Store interface {
 	// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt.
 	UpdateCallback(ctx context.Context, cb *Callback) error
 
+	// ReplaceOrderLines is UpdateOrder that also replaces o's lines, Total
+	// and VATTotal (an order modified after the sale). Unless the order's
+	// stock was released, the reservation follows the lines: stock of
+	// removed units is returned and added units are reserved (ECONFLICT
+	// naming the SKU when short). Same compare-and-set and hook as
+	// UpdateOrder; nothing is written when any step fails.
+	ReplaceOrderLines(ctx context.Context, o *Order, ev *Event, then TxFunc) error
+
+	// CreateAction stores a new after-sale action (ID, CreatedAt and
+	// UpdatedAt filled in; State defaults to pending) and runs then in the
+	// same transaction. ECONFLICT when its TransactionID exists already,
+	// ENOTFOUND when the order does not exist, EINVALID for an unknown
+	// kind or state or an empty TransactionID.
+	CreateAction(ctx context.Context, a *Action, then TxFunc) error
+	// UpdateAction writes State, Error, Attempts, MAPIActionID, Lines and
+	// Amount, and sets UpdatedAt. ENOTFOUND if unknown.
+	UpdateAction(ctx context.Context, a *Action) error
+	// Action returns one action; ENOTFOUND if unknown.
+	Action(ctx context.Context, id int64) (*Action, error)
+	// ActionByTransactionID returns the action carrying a transactionId;
+	// ENOTFOUND if none.
+	ActionByTransactionID(ctx context.Context, transactionID string) (*Action, error)
+	// Actions lists actions: of one order oldest first when f.OrderID is
+	// set, otherwise newest first; and the total matching f.
+	Actions(ctx context.Context, f ActionFilter) ([]*Action, int, error)
+
 	// Setting returns a stored setting, or "" and false.
 	Setting(ctx context.Context, key string) (string, bool, error)
 	// PutSetting stores a setting.

@@ -55,6 +55,12 @@ func Run(t *testing.T, open Opener) {
 		{"TxFuncRollsBack", testTxFuncRollback},
 		{"Settings", testSettings},
 		{"ConcurrentCreateOrder", testConcurrentCreate},
+		{"CreateAction", testCreateAction},
+		{"CreateActionRefused", testCreateActionRefused},
+		{"CreateActionConcurrent", testCreateActionConcurrent},
+		{"UpdateAction", testUpdateAction},
+		{"ActionsList", testActionsList},
+		{"ReplaceOrderLines", testReplaceOrderLines},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

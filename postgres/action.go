@@ -1,0 +1,291 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// Write statements.
+var (
+	insertActionSQL = `
+		INSERT INTO actions (order_id, kind, transaction_id, lines, amount, state, error_code,
+			error_message, error_trace_id, attempts, mapi_action_id, source, creator, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id`
+	updateActionSQL = `
+		UPDATE actions SET state = $1, error_code = $2, error_message = $3, error_trace_id = $4, attempts = $5,
+			mapi_action_id = $6, lines = $7, amount = $8, updated_at = $9
+		WHERE id = $10`
+	storedReleasedSQL = `SELECT stock_released FROM orders WHERE id = $1 FOR UPDATE`
+	deleteLinesSQL    = `DELETE FROM order_lines WHERE order_id = $1`
+	setTotalsSQL      = `UPDATE orders SET total = $1, vat_total = $2 WHERE id = $3`
+)
+
+const actionColumns = `id, order_id, kind, transaction_id, lines, amount, state, error_code,
+	error_message, error_trace_id, attempts, mapi_action_id, source, creator, created_at, updated_at`
+
+// CreateAction stores a new action and runs then in the same transaction.
+// See kassa.Store.
+func (db *DB) CreateAction(ctx context.Context, a *kassa.Action, then kassa.TxFunc) (err error) {
+	defer wrap(&err, "postgres.CreateAction(%q)", a.TransactionID)
+	if err := validateAction(a); err != nil {
+		return err
+	}
+	lines, err := marshalLines(a.Lines)
+	if err != nil {
+		return err
+	}
+	now := db.now()
+	var id int64
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, insertActionSQL,
+			a.OrderID, a.Kind, a.TransactionID, lines, a.Amount, a.State, a.Error.Code, a.Error.Message,
+			a.Error.TraceID, a.Attempts, a.MAPIActionID, a.Source, a.Creator, now.UnixMilli(), now.UnixMilli(),
+		).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("insert action: %w", err)
+		}
+		a.ID = id // the hook needs it (a job carries the action id)
+		return runHook(ctx, tx, then)
+	})
+	if err != nil {
+		a.ID = 0
+		return err
+	}
+	a.CreatedAt, a.UpdatedAt = now, now
+	return nil
+}
+
+// validateAction checks what the store relies on and defaults the state.
+func validateAction(a *kassa.Action) error {
+	if a == nil {
+		return kassa.Errorf(kassa.EINVALID, "No action given.")
+	}
+	if a.State == "" {
+		a.State = kassa.ActionPending
+	}
+	var fields []kassa.FieldError
+	if !a.Kind.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "kind", Message: fmt.Sprintf("unknown kind %q", a.Kind)})
+	}
+	if !a.State.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "state", Message: fmt.Sprintf("unknown state %q", a.State)})
+	}
+	if strings.TrimSpace(a.TransactionID) == "" {
+		fields = append(fields, kassa.FieldError{Field: "transactionId", Message: "is required"})
+	}
+	if fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.", Fields: fields}
+	}
+	return nil
+}
+
+// marshalLines stores lines as JSON, never null.
+func marshalLines(lines []kassa.Line) (string, error) {
+	if lines == nil {
+		lines = []kassa.Line{}
+	}
+	b, err := json.Marshal(lines)
+	if err != nil {
+		return "", fmt.Errorf("encode lines: %w", err)
+	}
+	return string(b), nil
+}
+
+// UpdateAction writes an action's mutable fields. See kassa.Store.
+func (db *DB) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
+	defer wrap(&err, "postgres.UpdateAction(%d)", a.ID)
+	if !a.State.Valid() {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.",
+			Fields: []kassa.FieldError{{Field: "state", Message: fmt.Sprintf("unknown state %q", a.State)}}}
+	}
+	lines, err := marshalLines(a.Lines)
+	if err != nil {
+		return err
+	}
+	now := db.now()
+	res, err := db.writer().ExecContext(ctx, updateActionSQL,
+		a.State, a.Error.Code, a.Error.Message, a.Error.TraceID, a.Attempts, a.MAPIActionID, lines, a.Amount,
+		now.UnixMilli(), a.ID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		if err == nil {
+			err = kassa.Errorf(kassa.ENOTFOUND, "Action %d does not exist.", a.ID)
+		}
+		return err
+	}
+	a.UpdatedAt = now
+	return nil
+}
+
+// Action returns one action; ENOTFOUND if unknown.
+func (db *DB) Action(ctx context.Context, id int64) (_ *kassa.Action, err error) {
+	defer wrap(&err, "postgres.Action(%d)", id)
+	return db.oneAction(ctx, `SELECT `+actionColumns+` FROM actions WHERE id = $1`, id,
+		fmt.Sprintf("Action %d does not exist.", id))
+}
+
+// ActionByTransactionID returns the action carrying transactionID.
+func (db *DB) ActionByTransactionID(ctx context.Context, transactionID string) (_ *kassa.Action, err error) {
+	defer wrap(&err, "postgres.ActionByTransactionID(%q)", transactionID)
+	return db.oneAction(ctx, `SELECT `+actionColumns+` FROM actions WHERE transaction_id = $1`, transactionID,
+		fmt.Sprintf("No action has transactionId %s.", transactionID))
+}
+
+func (db *DB) oneAction(ctx context.Context, query string, arg any, notFound string) (*kassa.Action, error) {
+	list, err := queryActions(ctx, db.reader(), query, arg)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, kassa.Errorf(kassa.ENOTFOUND, "%s", notFound)
+	}
+	return list[0], nil
+}
+
+// Actions lists actions, and the total matching f. See kassa.Store.
+func (db *DB) Actions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.Action, _ int, err error) {
+	defer wrap(&err, "postgres.Actions")
+	var conds []string
+	var a args
+	if f.State != "" {
+		conds = append(conds, `state = `+a.add(f.State))
+	}
+	order := ` ORDER BY id DESC`
+	if f.OrderID != 0 {
+		conds = append(conds, `order_id = `+a.add(f.OrderID))
+		order = ` ORDER BY id`
+	}
+	where := ""
+	if conds != nil {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	var total int
+	if err := db.reader().QueryRowContext(ctx, `SELECT count(*) FROM actions`+where, a...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	page := ` LIMIT ` + a.add(limit(f.Limit)) + ` OFFSET ` + a.add(max(f.Offset, 0))
+	list, err := queryActions(ctx, db.reader(), `SELECT `+actionColumns+` FROM actions`+where+order+page, a...)
+	return list, total, err
+}
+
+// queryActions reads the rows of actionColumns that query selects.
+func queryActions(ctx context.Context, q querier, query string, args ...any) ([]*kassa.Action, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []*kassa.Action
+	for rows.Next() {
+		var a kassa.Action
+		var lines []byte
+		var created, updated int64
+		err := rows.Scan(&a.ID, &a.OrderID, &a.Kind, &a.TransactionID, &lines, &a.Amount, &a.State,
+			&a.Error.Code, &a.Error.Message, &a.Error.TraceID, &a.Attempts, &a.MAPIActionID, &a.Source,
+			&a.Creator, &created, &updated)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(lines, &a.Lines); err != nil {
+			return nil, fmt.Errorf("action %d: lines: %w", a.ID, err)
+		}
+		a.CreatedAt, a.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+		list = append(list, &a)
+	}
+	return list, rows.Err()
+}
+
+// ReplaceOrderLines is UpdateOrder that also replaces the lines and totals
+// and moves the stock reservation with them. See kassa.Store.
+func (db *DB) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) (err error) {
+	defer wrap(&err, "postgres.ReplaceOrderLines(%d)", o.ID)
+	if err := validateReplace(o); err != nil {
+		return err
+	}
+	now := db.now()
+	released := false
+	err = db.transact(ctx, func(tx *sql.Tx) error {
+		if err := casOrder(ctx, tx, o, now); err != nil {
+			return err
+		}
+		if err := replaceLines(ctx, tx, o); err != nil {
+			return err
+		}
+		if o.Status.ReleasesStock() {
+			var err error
+			if released, err = releaseStock(ctx, tx, o.ID); err != nil {
+				return err
+			}
+		}
+		if ev != nil {
+			ev.OrderID = o.ID
+			if err := insertEvent(ctx, tx, ev, now); err != nil {
+				return err
+			}
+		}
+		return runHook(ctx, tx, then)
+	})
+	if err != nil {
+		return err
+	}
+	o.Version++
+	o.UpdatedAt = now
+	o.StockReleased = o.StockReleased || released
+	return nil
+}
+
+// validateReplace checks the status and lines of a modified order.
+func validateReplace(o *kassa.Order) error {
+	var fields []kassa.FieldError
+	if !o.Status.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)})
+	}
+	for i, l := range o.Lines {
+		if l.SKU != "" && l.Quantity <= 0 {
+			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Message: "must be at least 1"})
+		}
+	}
+	if fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.", Fields: fields}
+	}
+	return nil
+}
+
+// replaceLines gives back the stock of the stored lines (unless it was
+// released), replaces the lines and totals, and reserves the new lines.
+func replaceLines(ctx context.Context, tx *sql.Tx, o *kassa.Order) error {
+	var storedReleased bool
+	if err := tx.QueryRowContext(ctx, storedReleasedSQL, o.ID).Scan(&storedReleased); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return kassa.Errorf(kassa.ENOTFOUND, "Order %d does not exist.", o.ID)
+		}
+		return err
+	}
+	if !storedReleased {
+		if _, err := tx.ExecContext(ctx, releaseSQL, o.ID); err != nil {
+			return fmt.Errorf("return stock: %w", err)
+		}
+		if err := reserve(ctx, tx, o.Lines); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, deleteLinesSQL, o.ID); err != nil {
+		return fmt.Errorf("delete lines: %w", err)
+	}
+	if err := insertLines(ctx, tx, o.ID, o.Lines); err != nil {
+		return fmt.Errorf("insert lines: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, setTotalsSQL, o.Total, o.VATTotal, o.ID); err != nil {
+		return fmt.Errorf("set totals: %w", err)
+	}
+	return nil
+}
