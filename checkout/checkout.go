@@ -1,0 +1,230 @@
+// Package checkout is kassa's checkout engine: it places orders, creates
+// their payments at Resurs Bank (MAPI), and keeps each order's status in step
+// with its payment, whichever of the customer's return, a callback or the
+// reconciliation sweeper notices a change first.
+//
+// Every status change follows one path: read the payment with
+// GET /v2/payments/{id} (never trust a callback body or a browser), turn the
+// answer into a kassa.PaymentSnapshot, ask the pure kassa.Transition what it
+// implies, and write the result with a compare-and-set on the order version,
+// together with an event for the timeline. A per-order in-process lock keeps
+// concurrent syncs of one order in line; the version check makes several
+// processes safe too. Because Transition is monotonic, a stale or repeated
+// read is harmless: it is recorded as a refused or no-op event, never applied.
+//
+// Callbacks are stored raw in the store's inbox and a River job is enqueued
+// in the same transaction; the job re-reads the payment. The sweeper re-reads
+// open orders on a schedule (+1, +5, +15 minutes, then hourly), so an order
+// ends right even when the customer never returns and every callback is lost.
+//
+// After the sale (aftersale*.go), Capture, Cancel, Refund and Modify check
+// the request against a fresh payment read, store the action with a
+// deterministic transactionId and its resume job before calling Resurs, and
+// mirror the answer through the same apply path as Sync. A lost answer is
+// resolved by finding the transactionId in the payment's actionLog, so a
+// capture or refund never happens twice, even across a restart.
+package checkout
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapi"
+)
+
+// Config configures an Engine. Store, Bank, StoreID, BaseURL and Driver are
+// required; everything else has a default.
+type Config struct {
+	Store   kassa.Store
+	Bank    *mapi.Client
+	StoreID string // MAPI store id
+	BaseURL string // public base URL of the shop, e.g. http://localhost:8080 (no trailing slash)
+	Hold    time.Duration
+	// Driver is River's driver on the store's single-writer pool, e.g.
+	// riversqlite.New(db.WriteDB()). Jobs are inserted in store transactions
+	// of that pool.
+	Driver  riverdriver.Driver[*sql.Tx]
+	Now     func() time.Time // default time.Now
+	Logger  *slog.Logger     // default: discard
+	Metrics *Metrics         // optional
+
+	Currency         string      // default "SEK"
+	Country          string      // the store's country; default "SE"
+	ShippingFee      kassa.Money // default 49.00, VAT included
+	ShippingVATRate  int64       // hundredths of a percent; default 2500
+	FreeShippingFrom kassa.Money // products total from which shipping is free; default 500.00; negative = never free
+
+	SweepInterval    time.Duration // default 5s
+	SweepBatch       int           // orders per sweeper pass; default 100
+	SweepConcurrency int           // parallel syncs per pass; default 4
+	ExpiryGrace      time.Duration // after ExpiresAt before an undecided payment cancels the order; default 5m
+	OnHoldMaxAge     time.Duration // on-hold orders are read hourly up to this age; default 30 days
+	Workers          int           // River workers for callbacks (I/O-bound MAPI reads); default 16
+	JobMaxAttempts   int           // River attempts per callback job (backoff 1 s doubling to 5 min); default 12
+	FetchPoll        time.Duration // River fetch poll interval; default 50ms
+	ActionRetryDelay time.Duration // before a job resumes an after-sale action still pending; default 2m
+	ActionAttempts   int           // River attempts per after-sale job before the action is failed; default 20
+	MethodsTTL       time.Duration // payment-method cache lifetime; default 1m
+
+	// MAPI deadlines, shorter than the MAPI client's own timeout (30 s) so
+	// that a hung call frees a worker or answers the customer quickly; a
+	// call that runs past one fails with an error wrapping ErrTimeout.
+	ReadTimeout   time.Duration // one payment read by a sync (callback job, sweeper, return page) or a method list read; default 10s
+	CreateTimeout time.Duration // the payment create in PlaceOrder; default 15s
+	SearchTimeout time.Duration // the search by order reference after an ambiguous create; default 10s
+	PlaceTimeout  time.Duration // all of PlaceOrder's MAPI work together; default 30s
+
+	BreakerFailures uint32        // consecutive MAPI failures that open the breaker; default 5
+	BreakerOpen     time.Duration // how long it stays open before a trial call; default 30s
+}
+
+// Engine runs the checkout flow. Its methods are safe for concurrent use.
+type Engine struct {
+	cfg     Config
+	store   kassa.Store
+	bank    *mapi.Client
+	log     *slog.Logger
+	metrics *Metrics
+	now     func() time.Time
+	base    *url.URL
+
+	breaker *gobreaker.CircuitBreaker[any]
+	locks   stripes
+	methods methodCache
+
+	mu      sync.Mutex // guards the sweeper fields
+	river   *river.Client[*sql.Tx]
+	stopSwp context.CancelFunc
+	swpDone chan struct{}
+}
+
+// Defaults.
+const (
+	defaultHold          = 120 * time.Minute
+	defaultShippingFee   = kassa.Money(4900)
+	defaultFreeShipping  = kassa.Money(50000)
+	defaultSweepInterval = 5 * time.Second
+)
+
+// New checks cfg, fills in defaults and returns an Engine. Call Start to run
+// the callback workers and the sweeper.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	cfg.defaults()
+	base, _ := url.Parse(cfg.BaseURL)
+	e := &Engine{
+		cfg: cfg, store: cfg.Store, bank: cfg.Bank, log: cfg.Logger,
+		metrics: cfg.Metrics, now: cfg.Now, base: base,
+	}
+	e.breaker = newBreaker(cfg, e)
+	e.metrics.watch(cfg.Store)
+	e.methods.ttl = cfg.MethodsTTL
+	rc, err := e.newRiver()
+	if err != nil {
+		return nil, err
+	}
+	e.river = rc
+	return e, nil
+}
+
+func (c *Config) check() error {
+	var missing []string
+	for name, ok := range map[string]bool{
+		"Store": c.Store != nil, "Bank": c.Bank != nil, "StoreID": c.StoreID != "",
+		"BaseURL": c.BaseURL != "", "Driver": c.Driver != nil,
+	} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("checkout.New: missing %s", strings.Join(missing, ", "))
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" || strings.HasSuffix(c.BaseURL, "/") {
+		return fmt.Errorf("checkout.New: BaseURL %q must be absolute, without a trailing slash", c.BaseURL)
+	}
+	return nil
+}
+
+func (c *Config) defaults() {
+	setDefault(&c.Hold, defaultHold)
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	setDefault(&c.Currency, "SEK")
+	setDefault(&c.Country, "SE")
+	setDefault(&c.ShippingFee, defaultShippingFee)
+	setDefault(&c.ShippingVATRate, 2500)
+	setDefault(&c.FreeShippingFrom, defaultFreeShipping)
+	setDefault(&c.SweepInterval, defaultSweepInterval)
+	setDefault(&c.SweepBatch, 100)
+	setDefault(&c.SweepConcurrency, 4)
+	setDefault(&c.ExpiryGrace, 5*time.Minute)
+	setDefault(&c.OnHoldMaxAge, 30*24*time.Hour)
+	setDefault(&c.Workers, 16)
+	setDefault(&c.JobMaxAttempts, 12)
+	setDefault(&c.FetchPoll, 50*time.Millisecond)
+	setDefault(&c.ActionRetryDelay, defaultActionDelay)
+	setDefault(&c.ActionAttempts, defaultActionAttempts)
+	setDefault(&c.MethodsTTL, time.Minute)
+	setDefault(&c.ReadTimeout, defaultReadTimeout)
+	setDefault(&c.CreateTimeout, defaultCreateTimeout)
+	setDefault(&c.SearchTimeout, defaultSearchTimeout)
+	setDefault(&c.PlaceTimeout, defaultPlaceTimeout)
+	setDefault(&c.BreakerFailures, 5)
+	setDefault(&c.BreakerOpen, 30*time.Second)
+}
+
+// setDefault sets *p to def when *p is the zero value.
+func setDefault[T comparable](p *T, def T) {
+	var zero T
+	if *p == zero {
+		*p = def
+	}
+}
+
+// Start runs River's migrations, starts the callback workers and the
+// sweeper loop. It returns once they run; Stop ends them.
+func (e *Engine) Start(ctx context.Context) error {
+	if err := e.migrate(ctx); err != nil {
+		return fmt.Errorf("checkout.Start: %w", err)
+	}
+	if err := e.river.Start(ctx); err != nil {
+		return fmt.Errorf("checkout.Start: river: %w", err)
+	}
+	e.startSweeper()
+	return nil
+}
+
+// Stop stops the sweeper and the workers gracefully: running jobs finish,
+// queued jobs stay in the database for the next Start. When ctx ends first,
+// running jobs are cancelled (River retries them later).
+func (e *Engine) Stop(ctx context.Context) error {
+	e.stopSweeper()
+	err := e.river.Stop(ctx)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		err = e.river.StopAndCancel(context.WithoutCancel(ctx))
+	}
+	if err != nil {
+		return fmt.Errorf("checkout.Stop: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,399 @@
+package checkout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapi"
+)
+
+// Sync schedule.
+const (
+	firstSync   = time.Minute      // first sweeper read after placing an order
+	retrySoon   = 30 * time.Second // after a failed read
+	maxBackoff  = time.Hour
+	maxCASTries = 8
+	// createGrace is how long after placing an order a payment create may
+	// still be in flight (well above the MAPI client's timeout); until then a
+	// search that finds nothing proves nothing.
+	createGrace = 2 * time.Minute
+)
+
+var zeroTime time.Time
+
+// errForeignPayment says a payment does not belong to the order (another
+// store or order reference).
+var errForeignPayment = errors.New("payment does not belong to this order")
+
+// stripes are per-order mutexes: one sync per order at a time in this
+// process (the store's version check covers other processes).
+type stripes struct {
+	mu [256]sync.Mutex
+}
+
+func (s *stripes) lock(id int64) (unlock func()) {
+	m := &s.mu[uint64(id)%uint64(len(s.mu))]
+	m.Lock()
+	return m.Unlock
+}
+
+// syncOpts are the details of one sync.
+type syncOpts struct {
+	src       kassa.Source
+	note      string // prefix of the event note, e.g. the callback that caused it
+	candidate string // payment id claimed by a callback for an order without one
+}
+
+// sync implements Sync.
+func (e *Engine) sync(ctx context.Context, id int64, src kassa.Source, note string) (*kassa.Order, error) {
+	return e.syncOrder(ctx, id, syncOpts{src: src, note: note})
+}
+
+// syncOrder reads the order's payment and applies what it says, under the
+// order's lock.
+func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.Order, error) {
+	start := time.Now()
+	defer func() { e.metrics.synced(time.Since(start)) }()
+	unlock := e.locks.lock(id)
+	defer unlock()
+	o, err := e.store.Order(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("checkout.Sync: %w", err)
+	}
+	if o.PaymentID == "" && so.candidate == "" && !o.Status.Open() {
+		return o, nil // its create failed for certain: there is nothing to read
+	}
+	p, err := e.readPayment(ctx, o, so.candidate)
+	switch {
+	case errors.Is(err, errForeignPayment):
+		return o, &kassa.Error{Code: kassa.EINVALID, Op: "checkout.Sync", Err: err,
+			Message: "The payment does not belong to this order."}
+	case err != nil && !mapi.IsNotFound(err):
+		return e.readFailed(ctx, o, so, err)
+	case err != nil || p == nil:
+		return e.paymentMissing(ctx, o, so)
+	}
+	snap, err := e.snapshot(ctx, p)
+	if err != nil {
+		return e.readFailed(ctx, o, so, err)
+	}
+	note := so.note
+	if e.expired(o) && snap.Status == kassa.PaymentTaskRedirectionRequired {
+		snap = kassa.PaymentSnapshot{Status: kassa.PaymentRejected, RejectedCategory: kassa.RejectedTimeout}
+		note = joinNote(note, "payment expired")
+	}
+	return e.apply(ctx, id, o, p.ID, snap, so.src, note)
+}
+
+// readPayment reads the order's payment: by its id, by the id a callback
+// claims (verified against store and order reference), or by searching
+// the order reference. A nil payment with a nil error means none exists.
+func (e *Engine) readPayment(ctx context.Context, o *kassa.Order, candidate string) (*mapi.Payment, error) {
+	id := o.PaymentID
+	if id == "" && candidate == "" {
+		return e.searchPayment(ctx, o, e.cfg.ReadTimeout)
+	}
+	if id == "" {
+		id = candidate
+	}
+	p, err := read(ctx, e, func(ctx context.Context) (*mapi.Payment, error) { return e.bank.GetPayment(ctx, id) })
+	switch {
+	case err != nil && o.PaymentID == "" && mapi.IsNotFound(err):
+		return nil, fmt.Errorf("%w: %w", errForeignPayment, err) // a claimed payment Resurs does not know
+	case err != nil:
+		return nil, err
+	}
+	if o.PaymentID == "" && !e.ours(o, p) {
+		return nil, errForeignPayment
+	}
+	return p, nil
+}
+
+// ours reports whether p is the payment of o, by store and order reference.
+func (e *Engine) ours(o *kassa.Order, p *mapi.Payment) bool {
+	return p.StoreID == e.cfg.StoreID && p.Order.OrderReference == o.Number
+}
+
+// searchPayment finds o's payment by its order reference, giving the
+// search at most d; nil when none.
+func (e *Engine) searchPayment(ctx context.Context, o *kassa.Order, d time.Duration) (*mapi.Payment, error) {
+	ps, err := callWithin(ctx, e, d, func(ctx context.Context) ([]mapi.Payment, error) {
+		return e.bank.SearchPayments(ctx, mapi.SearchPaymentsRequest{StoreID: e.cfg.StoreID, OrderReference: o.Number})
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		if e.ours(o, &ps[i]) {
+			if len(ps) > 1 {
+				e.log.Error("several payments carry one order reference", "order", o.ID, "count", len(ps))
+			}
+			return &ps[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// snapshot turns a payment read into a PaymentSnapshot, asking for the task
+// status only when a rejection has no deciding category.
+func (e *Engine) snapshot(ctx context.Context, p *mapi.Payment) (kassa.PaymentSnapshot, error) {
+	s := snapshotOf(p)
+	if s.Status != kassa.PaymentRejected || decidingCategory(s.RejectedCategory) {
+		return s, nil
+	}
+	ts, err := read(ctx, e, func(ctx context.Context) (*mapi.TaskStatus, error) { return e.bank.TaskStatus(ctx, p.ID) })
+	if err != nil {
+		return s, err
+	}
+	s.TaskCompleted = ts.Completed
+	return s, nil
+}
+
+func snapshotOf(p *mapi.Payment) kassa.PaymentSnapshot {
+	s := kassa.PaymentSnapshot{
+		Status:     string(p.Status),
+		Total:      kassa.Money(p.Order.TotalOrderAmount),
+		Authorized: kassa.Money(p.Order.AuthorizedAmount),
+		Captured:   kassa.Money(p.Order.CapturedAmount),
+		Refunded:   kassa.Money(p.Order.RefundedAmount),
+		Canceled:   kassa.Money(p.Order.CanceledAmount),
+	}
+	if p.RejectedReason != nil {
+		s.RejectedCategory = string(p.RejectedReason.Category)
+	}
+	return s
+}
+
+func decidingCategory(c string) bool {
+	switch c {
+	case kassa.RejectedCreditDenied, kassa.RejectedAbortedByCustomer, kassa.RejectedTimeout, kassa.RejectedCanceled:
+		return true
+	}
+	return false
+}
+
+// expired reports whether o is pending past its payment's lifetime plus grace.
+func (e *Engine) expired(o *kassa.Order) bool {
+	return o.Status == kassa.StatusPending && !o.ExpiresAt.IsZero() &&
+		e.now().After(o.ExpiresAt.Add(e.cfg.ExpiryGrace))
+}
+
+// paymentMissing handles an order whose payment Resurs does not know: a
+// create that never happened (no payment id) fails the order; an expired
+// order is cancelled; anything else is read again later.
+func (e *Engine) paymentMissing(ctx context.Context, o *kassa.Order, so syncOpts) (*kassa.Order, error) {
+	switch {
+	case !o.Status.Open():
+		return o, nil
+	case o.PaymentID == "" && so.candidate == "" && e.now().Before(o.CreatedAt.Add(createGrace)):
+		// A create may still be in flight (in another process, or just
+		// before PlaceOrder took the lock): look again once it has surely ended.
+		o.NextSyncAt = o.CreatedAt.Add(createGrace)
+		if err := e.store.UpdateOrder(ctx, o, nil, nil); err != nil && kassa.ErrorCode(err) != kassa.ECONFLICT {
+			return o, fmt.Errorf("checkout.Sync: %w", err)
+		}
+		return o, nil
+	case o.PaymentID == "" && so.candidate == "" && o.Status == kassa.StatusPending:
+		return e.force(ctx, o, kassa.StatusFailed, so.src, "We could not reach Resurs Bank, so no payment was made.",
+			joinNote(so.note, "no payment was created for this order (search by order reference found none)"))
+	case e.expired(o):
+		return e.force(ctx, o, kassa.StatusCancelled, so.src, "The payment was not completed in time.",
+			joinNote(so.note, "payment expired (not found at Resurs)"))
+	}
+	return e.readFailed(ctx, o, so, fmt.Errorf("payment %s not found at Resurs", o.PaymentID))
+}
+
+// force moves an open order to a closing status without a payment read
+// (nothing to read), through the same compare-and-set path.
+func (e *Engine) force(ctx context.Context, o *kassa.Order, to kassa.Status, src kassa.Source, reason, note string) (*kassa.Order, error) {
+	for range maxCASTries {
+		if !kassa.CanMove(o.Status, to) {
+			return o, nil
+		}
+		from := o.Status
+		o.Status, o.StatusReason, o.NextSyncAt = to, reason, zeroTime
+		ev := e.event(o, src, from, true, o.PaymentStatus, note)
+		err := e.store.UpdateOrder(ctx, o, &ev, nil)
+		if kassa.ErrorCode(err) != kassa.ECONFLICT {
+			if err == nil {
+				e.metrics.transition(src, "applied")
+			}
+			return o, err
+		}
+		if o, err = e.store.Order(ctx, o.ID); err != nil {
+			return nil, err
+		}
+	}
+	return o, kassa.Errorf(kassa.ECONFLICT, "order %d keeps changing", o.ID)
+}
+
+// readFailed schedules another read after a failed one and returns
+// EUNAVAILABLE. Failures of the sweeper are logged, not recorded as events.
+func (e *Engine) readFailed(ctx context.Context, o *kassa.Order, so syncOpts, cause error) (*kassa.Order, error) {
+	e.log.Warn("payment read failed", "order", o.ID, "source", so.src, "err", cause)
+	if o.Status.Open() {
+		o.SyncAttempts++
+		o.NextSyncAt = e.now().Add(backoff(o.SyncAttempts))
+		var ev *kassa.Event
+		if so.src != kassa.SourceSweeper {
+			x := e.event(o, so.src, o.Status, false, o.PaymentStatus,
+				joinNote(so.note, "could not read the payment: "+mapiDetail(cause)+"; will retry"))
+			ev = &x
+		}
+		if err := e.store.UpdateOrder(ctx, o, ev, nil); err != nil && kassa.ErrorCode(err) != kassa.ECONFLICT {
+			e.log.Error("schedule retry", "order", o.ID, "err", err)
+		}
+	}
+	return o, unavailable("checkout.Sync", cause)
+}
+
+// backoff is the delay before read attempt n+1 after n failures.
+func backoff(n int) time.Duration {
+	d := retrySoon
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+// apply writes what snap implies onto order id (o is its last read, may be
+// stale), adopting paymentID when the order has none. On a version conflict
+// it reloads and decides again with the same snapshot, which is safe because
+// Transition is monotonic.
+func (e *Engine) apply(ctx context.Context, id int64, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string) (*kassa.Order, error) {
+	var err error
+	for range maxCASTries {
+		if o.PaymentID != "" && o.PaymentID != paymentID {
+			return o, &kassa.Error{Code: kassa.EINVALID, Op: "checkout.Sync", Err: errForeignPayment,
+				Message: "The payment does not belong to this order."}
+		}
+		err = e.applyOnce(ctx, o, paymentID, snap, src, note)
+		if kassa.ErrorCode(err) != kassa.ECONFLICT {
+			break
+		}
+		if o, err = e.store.Order(ctx, id); err != nil {
+			return nil, fmt.Errorf("checkout.Sync: reload: %w", err)
+		}
+	}
+	if err != nil {
+		return o, fmt.Errorf("checkout.Sync: %w", err)
+	}
+	return o, nil
+}
+
+// applyOnce decides and writes once. A decision that changes nothing is
+// recorded as an event only (AddEvent) — or, for the sweeper, not at all,
+// so that hourly reads of an on-hold order do not flood its timeline;
+// the sweeper still stores the next read time.
+func (e *Engine) applyOnce(ctx context.Context, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string) error {
+	d := kassa.Transition(o.Status, snap)
+	changed := mirror(o, paymentID, snap)
+	if d.Applied {
+		o.Status, o.StatusReason = d.To, reasonFor(d.To, snap)
+	}
+	next := e.nextSync(o)
+	ev := e.event(o, src, d.From, d.Applied, snap.Status, joinNote(note, d.Note))
+	e.metrics.transition(src, result(d, snap))
+	switch {
+	case d.Applied || changed:
+		o.NextSyncAt, o.SyncAttempts = next, 0
+		return e.store.UpdateOrder(ctx, o, &ev, nil)
+	case src == kassa.SourceSweeper:
+		o.NextSyncAt, o.SyncAttempts = next, 0
+		return e.store.UpdateOrder(ctx, o, nil, nil)
+	default:
+		return e.store.AddEvent(ctx, ev)
+	}
+}
+
+// mirror copies the payment id, MAPI status and amounts onto o and reports
+// whether any of them changed.
+func mirror(o *kassa.Order, paymentID string, s kassa.PaymentSnapshot) bool {
+	before := [6]any{o.PaymentID, o.PaymentStatus, o.Authorized, o.Captured, o.Refunded, o.Canceled}
+	o.PaymentID, o.PaymentStatus = paymentID, s.Status
+	o.Authorized, o.Captured, o.Refunded, o.Canceled = s.Authorized, s.Captured, s.Refunded, s.Canceled
+	return before != [6]any{o.PaymentID, o.PaymentStatus, o.Authorized, o.Captured, o.Refunded, o.Canceled}
+}
+
+// result classifies a decision for the metrics: applied, refused (the
+// payment implies a status the order may not move to) or noop.
+func result(d kassa.Decision, s kassa.PaymentSnapshot) string {
+	if d.Applied {
+		return "applied"
+	}
+	if to, ok := kassa.Target(s); ok && to != d.From {
+		return "refused"
+	}
+	return "noop"
+}
+
+// reasonFor is the customer-facing reason for entering status to.
+func reasonFor(to kassa.Status, s kassa.PaymentSnapshot) string {
+	switch to {
+	case kassa.StatusOnHold:
+		return "Resurs Bank is reviewing the payment. We will update the order as soon as they decide."
+	case kassa.StatusFailed:
+		return "Resurs Bank declined the payment."
+	case kassa.StatusCancelled:
+		switch s.RejectedCategory {
+		case kassa.RejectedAbortedByCustomer:
+			return "The payment was cancelled at Resurs Bank before it was completed."
+		case kassa.RejectedTimeout:
+			return "The payment was not completed in time."
+		}
+		return "The payment was cancelled."
+	case kassa.StatusRefunded:
+		return "The payment was refunded."
+	}
+	return ""
+}
+
+// nextSync is when the sweeper should read o's payment next: +1, +5 and
+// +15 minutes after the order was placed, then hourly; a pending order is
+// read right after its payment would have expired; on-hold orders are read
+// hourly up to OnHoldMaxAge; closed orders never.
+func (e *Engine) nextSync(o *kassa.Order) time.Time {
+	if !o.Status.Open() {
+		return zeroTime
+	}
+	now := e.now()
+	created := o.CreatedAt
+	if created.IsZero() {
+		created = now
+	}
+	next := now.Add(time.Hour)
+	for _, step := range []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute} {
+		if t := created.Add(step); t.After(now) {
+			next = t
+			break
+		}
+	}
+	if o.Status == kassa.StatusPending {
+		if exp := o.ExpiresAt.Add(e.cfg.ExpiryGrace + time.Second); exp.Before(next) && exp.After(now) {
+			next = exp
+		}
+	} else if now.Sub(created) > e.cfg.OnHoldMaxAge {
+		return zeroTime
+	}
+	return next
+}
+
+// event builds an event for o.
+func (e *Engine) event(o *kassa.Order, src kassa.Source, from kassa.Status, applied bool, payStatus, note string) kassa.Event {
+	return kassa.Event{OrderID: o.ID, At: e.now(), Source: src, From: from, To: o.Status,
+		Applied: applied, PaymentStatus: payStatus, Note: note}
+}
+
+func joinNote(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + ": " + b
+}

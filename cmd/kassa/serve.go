@@ -1,0 +1,406 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/mapi"
+	"github.com/kassa-dev/kassa/mapisim"
+	"github.com/kassa-dev/kassa/web"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run the shop (default command)", run: serve})
+}
+
+// adminPasswordSetting holds the generated admin password.
+const adminPasswordSetting = "web.admin_password"
+
+// serveConfig is the configuration of `kassa serve`; every field has a
+// flag, a KASSA_* variable and a default.
+type serveConfig struct {
+	Addr          string
+	Data          string
+	DatabaseURL   string // PostgreSQL; empty = SQLite in Data
+	BaseURL       string
+	Hold          time.Duration
+	AdminPassword string
+	MAPIURL       string
+	MAPIEnv       string // simulator | test | prod
+	ClientID      string
+	ClientSecret  string
+	StoreID       string
+	SimSpeed      float64
+	Secure        bool
+	LogLevel      string
+}
+
+func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
+	c := &serveConfig{}
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := c.define(fs); err != nil {
+		return nil, err
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
+	}
+	switch {
+	case c.Hold < time.Minute || c.Hold > 30*24*time.Hour:
+		return nil, fmt.Errorf("serve: --hold must be between 1m and 720h")
+	case c.SimSpeed <= 0 || c.SimSpeed > 10000:
+		return nil, fmt.Errorf("serve: --sim-speed must be in (0, 10000]")
+	}
+	return c, nil
+}
+
+// define registers the shop's flags on fs with their KASSA_* defaults;
+// serve and the commands that work on the same shop (orders) share them.
+func (c *serveConfig) define(fs *flag.FlagSet) error {
+	fs.StringVar(&c.Addr, "addr", envOr("KASSA_ADDR", "localhost:8080"), "listen address (KASSA_ADDR)")
+	fs.StringVar(&c.Data, "data", envOr("KASSA_DATA", "./data"), "data directory; the database is <data>/kassa.db (KASSA_DATA)")
+	fs.StringVar(&c.DatabaseURL, "database-url", envOr("KASSA_DATABASE_URL", ""), "PostgreSQL database instead of SQLite in --data, e.g. postgres://kassa@127.0.0.1:5432/kassa?sslmode=disable; a search_path parameter selects the schema; several shops may share it (KASSA_DATABASE_URL)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr("KASSA_BASE_URL", ""), "public URL of the shop, used in Resurs return and callback URLs; default http://<addr> (KASSA_BASE_URL)")
+	hold, err := time.ParseDuration(envOr("KASSA_HOLD", "120m"))
+	if err != nil {
+		return fmt.Errorf("KASSA_HOLD: %w", err)
+	}
+	fs.DurationVar(&c.Hold, "hold", hold, "stock hold = payment time to live (KASSA_HOLD)")
+	fs.StringVar(&c.AdminPassword, "admin-password", envOr("KASSA_ADMIN_PASSWORD", ""), "admin password; generated and stored at first start when empty (KASSA_ADMIN_PASSWORD)")
+	fs.StringVar(&c.MAPIURL, "mapi-url", envOr("KASSA_MAPI_URL", ""), "any MAPI-compatible server, e.g. a separate `kassa sim` (KASSA_MAPI_URL)")
+	fs.StringVar(&c.MAPIEnv, "mapi-env", envOr("KASSA_MAPI_ENV", ""), "simulator, test or prod; default: the admin settings, else simulator (KASSA_MAPI_ENV)")
+	fs.StringVar(&c.ClientID, "mapi-client-id", envOr("KASSA_MAPI_CLIENT_ID", ""), "MAPI client id (KASSA_MAPI_CLIENT_ID)")
+	fs.StringVar(&c.ClientSecret, "mapi-client-secret", envOr("KASSA_MAPI_CLIENT_SECRET", envOr("KASSA_MAPI_SECRET", "")), "MAPI client secret (KASSA_MAPI_CLIENT_SECRET)")
+	fs.StringVar(&c.StoreID, "mapi-store-id", envOr("KASSA_MAPI_STORE_ID", ""), "MAPI store id (KASSA_MAPI_STORE_ID)")
+	speed, err := strconv.ParseFloat(envOr("KASSA_SIM_SPEED", "1"), 64)
+	if err != nil {
+		return fmt.Errorf("KASSA_SIM_SPEED: %w", err)
+	}
+	fs.Float64Var(&c.SimSpeed, "sim-speed", speed, "clock factor of the embedded simulator (KASSA_SIM_SPEED)")
+	fs.BoolVar(&c.Secure, "secure-cookies", envOr("KASSA_SECURE_COOKIES", "") == "true", "send cookies only over HTTPS; default: when the base URL is https (KASSA_SECURE_COOKIES)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("KASSA_LOG_LEVEL", "info"), "debug, info, warn or error (KASSA_LOG_LEVEL)")
+	return nil
+}
+
+// shop is everything serve wires together; close releases it in order.
+type shop struct {
+	db     shopDB
+	sim    *mapisim.Sim
+	engine *checkout.Engine
+	server *http.Server
+	bank   string // MAPI base URL
+	env    string
+	store  string
+	pass   string
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = baseURL(cfg.Addr, ln.Addr())
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	s, err := openShop(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	printBanner(stdout, cfg, s)
+	errc := make(chan error, 1)
+	go func() { errc <- s.server.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+	}
+	return errors.Join(err, s.close(log))
+}
+
+// openShop opens the store, the bank (simulator or real), the engine and
+// the web server.
+func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop, err error) {
+	s = &shop{}
+	defer func() {
+		if err != nil {
+			_ = s.close(log)
+		}
+	}()
+	db, driver, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return s, fmt.Errorf("serve: %w", err)
+	}
+	s.db = db
+	if err = seedCatalog(ctx, s.db); err != nil {
+		return s, err
+	}
+	if s.pass, err = adminPassword(ctx, s.db, cfg.AdminPassword); err != nil {
+		return s, err
+	}
+	bankCfg, err := s.chooseBank(ctx, cfg, log)
+	if err != nil {
+		return s, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := checkout.NewMetrics(reg)
+	bankCfg.Observe = metrics.ObserveMAPI
+	bank := mapi.New(bankCfg)
+	s.engine, err = checkout.New(checkout.Config{Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
+		Hold: cfg.Hold, Driver: driver, Logger: log, Metrics: metrics})
+	if err != nil {
+		return s, fmt.Errorf("serve: %w", err)
+	}
+	if err = s.engine.Start(ctx); err != nil {
+		s.engine = nil
+		return s, fmt.Errorf("serve: start engine: %w", err)
+	}
+	w, err := web.New(web.Config{Engine: s.engine, Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
+		AdminPassword: s.pass, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
+		Sim: simHandler(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
+		MAPIErrorRate: mapiErrorRate(reg), Environment: s.env, ClientID: bankCfg.ClientID})
+	if err != nil {
+		return s, fmt.Errorf("serve: %w", err)
+	}
+	s.server = &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	return s, nil
+}
+
+// chooseBank decides which MAPI the shop talks to: --mapi-url, the real
+// Resurs (test or prod) with credentials, or the embedded simulator.
+// Flags and variables win over the admin settings.
+func (s *shop) chooseBank(ctx context.Context, cfg *serveConfig, log *slog.Logger) (mapi.Config, error) {
+	b, err := resolveBank(ctx, cfg, s.db)
+	if err != nil {
+		return mapi.Config{}, fmt.Errorf("serve: %w", err)
+	}
+	s.env, s.bank, s.store = b.env, b.cfg.BaseURL, b.store
+	if !b.embedded {
+		return b.cfg, nil
+	}
+	clock := mapisim.RealClock()
+	if cfg.SimSpeed != 1 {
+		clock = mapisim.ScaledClock(cfg.SimSpeed)
+	}
+	s.sim = mapisim.New(mapisim.Options{BaseURL: s.bank, Clock: clock, Seed: time.Now().UnixNano(),
+		Logger: log.With("component", "sim")})
+	return b.cfg, nil
+}
+
+// bankChoice is the MAPI a shop talks to.
+type bankChoice struct {
+	cfg      mapi.Config
+	env      string // simulator, custom, test or production
+	store    string // MAPI store id
+	embedded bool   // the simulator serve embeds at <base URL>/sim
+}
+
+// resolveBank decides which MAPI the shop talks to: --mapi-url, the real
+// Resurs (test or prod) with credentials, or the simulator embedded in
+// serve. Flags and variables win over the admin settings in st.
+func resolveBank(ctx context.Context, cfg *serveConfig, st kassa.Store) (bankChoice, error) {
+	env, id, secret, store := cfg.MAPIEnv, cfg.ClientID, cfg.ClientSecret, cfg.StoreID
+	for _, v := range []struct {
+		p   *string
+		key string
+	}{{&env, web.SettingMAPIEnv}, {&id, web.SettingClientID}, {&secret, web.SettingClientSecret}, {&store, web.SettingStoreID}} {
+		if *v.p != "" {
+			continue
+		}
+		val, _, err := st.Setting(ctx, v.key)
+		if err != nil {
+			return bankChoice{}, fmt.Errorf("read settings: %w", err)
+		}
+		*v.p = val
+	}
+	if cfg.MAPIURL != "" {
+		return bankChoice{env: "custom", store: cmpOr(cfg.StoreID, mapisim.DefaultStoreID),
+			cfg: mapi.Config{BaseURL: strings.TrimRight(cfg.MAPIURL, "/"), ClientID: cmpOr(cfg.ClientID, mapisim.DefaultClientID),
+				ClientSecret: cmpOr(cfg.ClientSecret, mapisim.DefaultClientSecret)}}, nil
+	}
+	switch env {
+	case "test", "prod", "production":
+		if id == "" || secret == "" || store == "" {
+			return bankChoice{}, fmt.Errorf("--mapi-env %s needs --mapi-client-id, --mapi-client-secret and --mapi-store-id", env)
+		}
+		b := bankChoice{env: "test", store: store, cfg: mapi.Config{BaseURL: mapi.TestURL, ClientID: id, ClientSecret: secret}}
+		if env != "test" {
+			b.env, b.cfg.BaseURL = "production", mapi.ProductionURL
+		}
+		return b, nil
+	case "", "simulator", "sim":
+	default:
+		return bankChoice{}, fmt.Errorf("--mapi-env must be simulator, test or prod, not %q", env)
+	}
+	return bankChoice{env: "simulator", store: mapisim.DefaultStoreID, embedded: true,
+		cfg: mapi.Config{BaseURL: cfg.BaseURL + "/sim", ClientID: mapisim.DefaultClientID,
+			ClientSecret: mapisim.DefaultClientSecret}}, nil
+}
+
+func simHandler(sim *mapisim.Sim) http.Handler {
+	if sim == nil {
+		return nil
+	}
+	return sim
+}
+
+// close shuts the shop down: HTTP first (in-flight requests finish), then
+// the engine (running jobs finish), the simulator and the database.
+func (s *shop) close(log *slog.Logger) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var errs []error
+	if s.server != nil {
+		errs = append(errs, s.server.Shutdown(ctx))
+	}
+	if s.engine != nil {
+		errs = append(errs, s.engine.Stop(ctx))
+	}
+	if s.sim != nil {
+		s.sim.Close()
+	}
+	if s.db != nil {
+		errs = append(errs, s.db.Close())
+	}
+	err := errors.Join(errs...)
+	if err != nil {
+		log.Error("shutdown", "err", err)
+	} else {
+		log.Info("stopped")
+	}
+	return err
+}
+
+// seedCatalog puts the demo catalog in an empty store.
+func seedCatalog(ctx context.Context, st kassa.Store) error {
+	products, err := st.Products(ctx)
+	if err != nil {
+		return fmt.Errorf("serve: read catalog: %w", err)
+	}
+	if len(products) > 0 {
+		return nil
+	}
+	for _, p := range kassa.DemoCatalog() {
+		if err := st.PutProduct(ctx, p); err != nil {
+			return fmt.Errorf("serve: seed catalog: %w", err)
+		}
+	}
+	return nil
+}
+
+// adminPassword returns the configured password, else the stored one,
+// else a new random one (stored for the next start).
+func adminPassword(ctx context.Context, st kassa.Store, configured string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	if v, ok, err := st.Setting(ctx, adminPasswordSetting); err != nil {
+		return "", fmt.Errorf("serve: read admin password: %w", err)
+	} else if ok && v != "" {
+		return v, nil
+	}
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("serve: generate admin password: %w", err)
+	}
+	pass := base64.RawURLEncoding.EncodeToString(b)
+	if err := st.PutSetting(ctx, adminPasswordSetting, pass); err != nil {
+		return "", fmt.Errorf("serve: store admin password: %w", err)
+	}
+	return pass, nil
+}
+
+// baseURL derives the shop's URL from the --addr host and the port
+// actually bound (so --addr 127.0.0.1:0 works).
+func baseURL(addr string, bound net.Addr) string {
+	host, _, _ := net.SplitHostPort(addr)
+	_, port, _ := net.SplitHostPort(bound.String())
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+func printBanner(w io.Writer, cfg *serveConfig, s *shop) {
+	fmt.Fprintf(w, "kassa is running (MAPI: %s, %s)\n", s.env, s.bank)
+	fmt.Fprintf(w, "  shop:      %s/\n", cfg.BaseURL)
+	fmt.Fprintf(w, "  admin:     %s/admin   user admin, password %s\n", cfg.BaseURL, s.pass)
+	if s.sim != nil {
+		fmt.Fprintf(w, "  simulator: %s/sim   store %s, client %s / %s\n", cfg.BaseURL, s.store,
+			mapisim.DefaultClientID, mapisim.DefaultClientSecret)
+	}
+	fmt.Fprintf(w, "  data:      %s\n", databaseName(cfg))
+	fmt.Fprintf(w, "  try:       curl -s %s/api/products\n", cfg.BaseURL)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// mapiErrorRate reads the share of MAPI calls that failed (5xx or no
+// answer) from the engine's kassa_mapi_requests_total counter.
+func mapiErrorRate(g prometheus.Gatherer) func() (float64, int64) {
+	return func() (float64, int64) {
+		mfs, err := g.Gather()
+		if err != nil {
+			return 0, 0
+		}
+		var total, failed float64
+		for _, mf := range mfs {
+			if mf.GetName() != "kassa_mapi_requests_total" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				v := m.GetCounter().GetValue()
+				total += v
+				for _, lp := range m.GetLabel() {
+					if lp.GetName() == "outcome" && (lp.GetValue() == "5xx" || lp.GetValue() == "error") {
+						failed += v
+					}
+				}
+			}
+		}
+		if total == 0 {
+			return 0, 0
+		}
+		return failed / total, int64(total)
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,234 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapi"
+)
+
+type loginPage struct {
+	Next  string
+	Error string
+}
+
+func (*loginPage) title() string { return "Admin login" }
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
+	if _, ok := s.adminSession(r); ok {
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "login", &loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+	return nil
+}
+
+// handleLoginPost checks the admin password, rate-limited per client IP.
+func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
+	next := safeNext(r.PostFormValue("next"))
+	if !s.logins.allow(r) {
+		s.render(w, r, http.StatusTooManyRequests, "login", &loginPage{Next: next,
+			Error: "Too many attempts. Wait a minute and try again."})
+		return nil
+	}
+	if !s.checkPassword("admin", r.PostFormValue("password")) {
+		s.log.Warn("admin login failed", "ip", clientIP(r))
+		s.render(w, r, http.StatusUnauthorized, "login", &loginPage{Next: next, Error: "Wrong password."})
+		return nil
+	}
+	s.newAdminSession(w)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// safeNext keeps post-login redirects inside the admin.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/admin") || strings.HasPrefix(next, "/admin/login") || strings.ContainsAny(next, "\\\r\n") {
+		return "/admin"
+	}
+	return next
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
+	s.clearCookie(w, adminCookie)
+	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+	return nil
+}
+
+type ordersPage struct {
+	Filter   kassa.OrderFilter
+	Orders   []*kassa.Order
+	Total    int
+	Page     int
+	Pages    int
+	Statuses []kassa.Status
+}
+
+func (*ordersPage) title() string { return "Orders" }
+
+// PageURL is the list URL for page n with the same filter.
+func (p *ordersPage) PageURL(n int) string {
+	return "/admin/orders?status=" + urlQueryEscape(string(p.Filter.Status)) + "&q=" + urlQueryEscape(p.Filter.Query) +
+		"&page=" + strconv.Itoa(n)
+}
+
+func (s *Server) handleAdminOrders(w http.ResponseWriter, r *http.Request) error {
+	f, err := orderFilter(r)
+	if err != nil {
+		return err
+	}
+	orders, total, err := s.cfg.Store.Orders(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	p := &ordersPage{Filter: f, Orders: orders, Total: total, Page: f.Offset/f.Limit + 1,
+		Pages: (total + f.Limit - 1) / f.Limit, Statuses: kassa.Statuses}
+	s.render(w, r, http.StatusOK, "orders", p)
+	return nil
+}
+
+type orderPage struct {
+	Order     *kassa.Order
+	Events    []kassa.Event
+	Callbacks []*kassa.Callback
+	Actions   []*kassa.Action
+	Rows      []actionRow // the line form of capture, cancel, refund and modify
+	Payment   *mapi.Payment
+	PaymentE  string
+	Notice    string
+	Problem   string
+}
+
+func (p *orderPage) title() string { return "Order " + p.Order.Number }
+
+func (s *Server) handleAdminOrder(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.loadOrderPage(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	switch r.URL.Query().Get("sync") {
+	case "ok":
+		p.Notice = "Synced with Resurs: the status below is what Resurs says now."
+	case "failed":
+		p.Problem = "Resurs could not be reached. The order is unchanged; the sweeper will try again."
+	}
+	if done, err := strconv.ParseInt(r.URL.Query().Get("done"), 10, 64); err == nil {
+		for _, a := range p.Actions {
+			if a.ID == done {
+				p.Notice = doneNotice(a)
+			}
+		}
+	}
+	s.render(w, r, http.StatusOK, "order", p)
+	return nil
+}
+
+// loadOrderPage reads everything the order page shows.
+func (s *Server) loadOrderPage(ctx context.Context, id int64) (*orderPage, error) {
+	o, err := s.cfg.Store.Order(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	p := &orderPage{Order: o, Rows: actionRows(o)}
+	if p.Events, err = s.cfg.Store.Events(ctx, id); err != nil {
+		return nil, err
+	}
+	if p.Callbacks, _, err = s.cfg.Store.Callbacks(ctx, kassa.CallbackFilter{OrderID: id, Limit: 20}); err != nil {
+		return nil, err
+	}
+	if p.Actions, err = s.cfg.Engine.OrderActions(ctx, id); err != nil {
+		return nil, err
+	}
+	p.Payment, p.PaymentE = s.livePayment(ctx, o)
+	return p, nil
+}
+
+// livePayment reads the payment from MAPI once; MAPI being down is shown,
+// not fatal.
+func (s *Server) livePayment(ctx context.Context, o *kassa.Order) (*mapi.Payment, string) {
+	if o.PaymentID == "" {
+		return nil, "No payment at Resurs for this order."
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	pay, err := s.cfg.Bank.GetPayment(ctx, o.PaymentID)
+	if err != nil {
+		s.log.Warn("admin: read payment", "order", o.ID, "err", err)
+		return nil, "Resurs could not be reached right now; showing the shop's last known state."
+	}
+	return pay, ""
+}
+
+func (s *Server) handleAdminSync(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	result := "ok"
+	if _, err := s.cfg.Engine.Sync(r.Context(), id, kassa.SourceAdmin); err != nil {
+		if kassa.ErrorCode(err) == kassa.ENOTFOUND {
+			return err
+		}
+		s.log.Warn("admin sync", "order", id, "err", err)
+		result = "failed"
+	}
+	http.Redirect(w, r, "/admin/orders/"+strconv.FormatInt(id, 10)+"?sync="+result, http.StatusSeeOther)
+	return nil
+}
+
+type callbacksPage struct {
+	Filter    kassa.CallbackFilter
+	Callbacks []apiCallback
+	Total     int
+	Page      int
+	Pages     int
+	States    []kassa.CallbackState
+	Notice    string
+}
+
+func (*callbacksPage) title() string { return "Callbacks" }
+
+func (p *callbacksPage) PageURL(n int) string {
+	return "/admin/callbacks?state=" + urlQueryEscape(string(p.Filter.State)) + "&page=" + strconv.Itoa(n)
+}
+
+func (s *Server) handleAdminCallbacks(w http.ResponseWriter, r *http.Request) error {
+	f, err := callbackFilter(r)
+	if err != nil {
+		return err
+	}
+	cbs, total, err := s.cfg.Store.Callbacks(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	p := &callbacksPage{Filter: f, Total: total, Page: f.Offset/f.Limit + 1, Pages: (total + f.Limit - 1) / f.Limit,
+		States: callbackStates}
+	for _, cb := range cbs {
+		p.Callbacks = append(p.Callbacks, toAPICallback(cb))
+	}
+	if n, err := strconv.ParseInt(r.URL.Query().Get("processed"), 10, 64); err == nil {
+		p.Notice = "Callback " + strconv.FormatInt(n, 10) + " was queued for processing again."
+	}
+	s.render(w, r, http.StatusOK, "callbacks", p)
+	return nil
+}
+
+func (s *Server) handleAdminReprocess(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Engine.ReprocessCallback(r.Context(), id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/callbacks?processed="+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,524 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
+)
+
+// After the sale: the admin's buttons and forms and the JSON API for
+// capture, cancel, refund and modify. Both call the same engine functions
+// as the CLI; the engine checks everything against a fresh payment read.
+
+// actionFunc is one of the engine's Capture, Cancel or Refund.
+type actionFunc func(ctx context.Context, id int64, req checkout.ActionRequest) (*kassa.Order, *kassa.Action, error)
+
+// actionFor returns the engine function of an action kind in the URL.
+func (s *Server) actionFor(kind string) (actionFunc, bool) {
+	switch kassa.ActionKind(kind) {
+	case kassa.ActionCapture:
+		return s.cfg.Engine.Capture, true
+	case kassa.ActionCancel:
+		return s.cfg.Engine.Cancel, true
+	case kassa.ActionRefund:
+		return s.cfg.Engine.Refund, true
+	}
+	return nil, false
+}
+
+// apiAction is an action in the JSON API.
+type apiAction struct {
+	ID            int64              `json:"id"`
+	OrderID       int64              `json:"orderId"`
+	Kind          string             `json:"kind"`
+	TransactionID string             `json:"transactionId"`
+	State         string             `json:"state"`
+	Amount        string             `json:"amount"`
+	Lines         []apiLine          `json:"lines"`
+	Error         *kassa.ActionError `json:"error,omitempty"`
+	Attempts      int                `json:"attempts"`
+	MAPIActionID  string             `json:"mapiActionId,omitempty"`
+	Source        string             `json:"source"`
+	Creator       string             `json:"creator,omitempty"`
+	CreatedAt     time.Time          `json:"createdAt"`
+	UpdatedAt     time.Time          `json:"updatedAt"`
+}
+
+func toAPIAction(a *kassa.Action) *apiAction {
+	if a == nil {
+		return nil
+	}
+	v := &apiAction{ID: a.ID, OrderID: a.OrderID, Kind: string(a.Kind), TransactionID: a.TransactionID,
+		State: string(a.State), Amount: a.Amount.String(), Lines: []apiLine{}, Attempts: a.Attempts,
+		MAPIActionID: a.MAPIActionID, Source: string(a.Source), Creator: a.Creator,
+		CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+	for _, l := range a.Lines {
+		v.Lines = append(v.Lines, toAPILine(l))
+	}
+	if a.Error != (kassa.ActionError{}) {
+		e := a.Error
+		v.Error = &e
+	}
+	return v
+}
+
+func toAPILine(l kassa.Line) apiLine {
+	return apiLine{Type: string(l.Type), SKU: l.SKU, Description: l.Description, Quantity: l.Quantity,
+		UnitPrice: l.UnitPrice.String(), VATRate: json.Number(vatNumber(l.VATRate)), Total: l.Total.String(),
+		VATAmount: l.VATAmount.String()}
+}
+
+// apiActionResult is the answer of an after-sale call: the order as it is
+// now and the action, also with an error (a refusal carries MAPI's code,
+// message and traceId in the action).
+type apiActionResult struct {
+	Code    string             `json:"code,omitempty"`
+	Message string             `json:"message,omitempty"`
+	Errors  []kassa.FieldError `json:"errors,omitempty"`
+	Order   *apiOrderView      `json:"order,omitempty"`
+	Action  *apiAction         `json:"action,omitempty"`
+}
+
+// apiActionRequest is the body of capture, cancel and refund. Amounts are
+// strings with at most two decimals, as everywhere in the API.
+type apiActionRequest struct {
+	Lines  []kassa.LineRequest `json:"lines"`
+	Amount string              `json:"amount"`
+	All    bool                `json:"all"`
+}
+
+// apiAdminAction handles POST /api/admin/orders/{id}/{capture|cancel|refund}.
+func (s *Server) apiAdminAction(kind kassa.ActionKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		do, _ := s.actionFor(string(kind))
+		return s.idempotent(w, r, func(body []byte) (int, []byte) {
+			var in apiActionRequest
+			if err := decodeStrict(body, &in); err != nil {
+				return s.actionAnswer(r.Context(), id, nil, err)
+			}
+			req := checkout.ActionRequest{Lines: in.Lines, All: in.All, Source: kassa.SourceAPI, Creator: "api"}
+			if in.Amount != "" {
+				if req.Amount, err = kassa.ParseMoney(in.Amount); err != nil || req.Amount <= 0 || req.Amount > maxAmount {
+					return s.actionAnswer(r.Context(), id, nil, invalid("amount", "Give a positive amount with at most 2 decimals, e.g. 100.00."))
+				}
+			}
+			_, a, err := do(r.Context(), id, req)
+			return s.actionAnswer(r.Context(), id, a, err)
+		})
+	}
+}
+
+// apiAdminModify handles POST /api/admin/orders/{id}/lines: the order's new
+// product lines.
+func (s *Server) apiAdminModify(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return s.idempotent(w, r, func(body []byte) (int, []byte) {
+		var in struct {
+			Lines []kassa.LineRequest `json:"lines"`
+		}
+		if err := decodeStrict(body, &in); err != nil {
+			return s.actionAnswer(r.Context(), id, nil, err)
+		}
+		_, a, err := s.cfg.Engine.Modify(r.Context(), id, checkout.ModifyRequest{Lines: in.Lines,
+			Source: kassa.SourceAPI, Creator: "api"})
+		return s.actionAnswer(r.Context(), id, a, err)
+	})
+}
+
+// apiAdminRetry handles POST /api/admin/actions/{id}/retry.
+func (s *Server) apiAdminRetry(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	o, a, err := s.cfg.Engine.RetryAction(r.Context(), id, kassa.SourceAPI)
+	if o == nil || a == nil {
+		if err == nil {
+			err = kassa.Errorf(kassa.ENOTFOUND, "Not found.")
+		}
+		return err
+	}
+	status, body := s.actionAnswer(r.Context(), o.ID, a, err)
+	writeRaw(w, status, body)
+	return nil
+}
+
+type apiActionList struct {
+	Actions []*apiAction `json:"actions"`
+	Total   int          `json:"total"`
+}
+
+// apiAdminActions handles GET /api/admin/actions (?state=failed, ?order=ID).
+func (s *Server) apiAdminActions(w http.ResponseWriter, r *http.Request) error {
+	f, err := actionFilter(r)
+	if err != nil {
+		return err
+	}
+	as, total, err := s.cfg.Engine.Actions(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := apiActionList{Actions: []*apiAction{}, Total: total}
+	for _, a := range as {
+		out.Actions = append(out.Actions, toAPIAction(a))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// actionAnswer renders the result of an action call: the order as stored
+// now, the action, and the error if any.
+func (s *Server) actionAnswer(ctx context.Context, orderID int64, a *kassa.Action, err error) (int, []byte) {
+	out := apiActionResult{Action: toAPIAction(a)}
+	status := http.StatusOK
+	if err != nil {
+		status = errorStatus(err)
+		out.Code, out.Message = kassa.ErrorCode(err), kassa.ErrorMessage(err)
+		var e *kassa.Error
+		if errors.As(err, &e) {
+			out.Errors = e.Fields
+		}
+		if status >= 500 && status != http.StatusServiceUnavailable {
+			s.log.Error("after-sale action", "order", orderID, "err", err)
+		}
+	}
+	if o, oerr := s.cfg.Store.Order(ctx, orderID); oerr == nil {
+		v := toAPIOrder(o, nil, false)
+		out.Order = &v
+	} else if err == nil {
+		return marshal(errorStatus(oerr), apiError{Code: kassa.ErrorCode(oerr), Message: kassa.ErrorMessage(oerr)})
+	}
+	return marshal(status, out)
+}
+
+// idempotent runs a mutating API call once per Idempotency-Key (scoped to
+// method and path): the same key and body replay the stored answer, the
+// same key with another body is a conflict.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, run func(body []byte) (int, []byte)) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err // too large → 413
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 255 {
+		return invalid("Idempotency-Key", "At most 255 characters.")
+	}
+	if key == "" {
+		status, answer := run(body)
+		writeRaw(w, status, answer)
+		return nil
+	}
+	key = r.Method + " " + r.URL.Path + "\n" + key
+	prev, conflict := s.idem.begin(key, body)
+	switch {
+	case conflict:
+		return kassa.Errorf(kassa.ECONFLICT, "This Idempotency-Key was already used with another request body.")
+	case prev != nil:
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeRaw(w, prev.status, prev.answer)
+		return nil
+	}
+	status, answer := run(body)
+	s.idem.finish(key, status, answer)
+	writeRaw(w, status, answer)
+	return nil
+}
+
+// decodeStrict decodes one JSON object into v; an empty body is {}.
+func decodeStrict(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data after the JSON object")
+	}
+	if err != nil {
+		return invalid("body", "The body must be one JSON object with known fields: "+err.Error())
+	}
+	return nil
+}
+
+var actionStates = []kassa.ActionState{kassa.ActionFailed, kassa.ActionPending, kassa.ActionRefused, kassa.ActionSucceeded}
+
+func actionFilter(r *http.Request) (kassa.ActionFilter, error) {
+	q := r.URL.Query()
+	f := kassa.ActionFilter{State: kassa.ActionState(q.Get("state")), Limit: 25}
+	if f.State != "" && !f.State.Valid() {
+		return f, invalid("state", "Unknown state.")
+	}
+	if v := q.Get("order"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return f, invalid("order", "Use an order id.")
+		}
+		f.OrderID = n
+	}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			return f, invalid("page", "Use a page number from 1.")
+		}
+		f.Offset = (n - 1) * f.Limit
+	}
+	return f, nil
+}
+
+// The admin pages.
+
+// maxFormQuantity bounds a quantity typed into an admin form.
+const maxFormQuantity = 100000
+
+// formLines reads the quantity fields "qty.<line reference>" of a form;
+// empty and zero fields are left out.
+func formLines(r *http.Request, refs []string) ([]kassa.LineRequest, error) {
+	var out []kassa.LineRequest
+	for _, ref := range refs {
+		v := strings.TrimSpace(r.PostFormValue("qty." + ref))
+		if v == "" || v == "0" {
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > maxFormQuantity {
+			return nil, invalid("qty."+ref, "Give a whole number of units.")
+		}
+		out = append(out, kassa.LineRequest{SKU: ref, Quantity: n})
+	}
+	return out, nil
+}
+
+// handleAdminAction handles the capture, cancel and refund forms: all=1
+// acts on everything, amount refunds an amount, else the line quantities.
+func (s *Server) handleAdminAction(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	do, ok := s.actionFor(r.PathValue("kind"))
+	if !ok {
+		return kassa.Errorf(kassa.ENOTFOUND, "Page not found.")
+	}
+	o, err := s.cfg.Store.Order(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	req, err := actionForm(r, o, kassa.ActionKind(r.PathValue("kind")))
+	if err == nil {
+		_, a, aerr := do(r.Context(), id, req)
+		err = aerr
+		if err == nil {
+			http.Redirect(w, r, fmt.Sprintf("/admin/orders/%d?done=%d", id, a.ID), http.StatusSeeOther)
+			return nil
+		}
+	}
+	return s.renderOrderProblem(w, r, id, err)
+}
+
+// actionForm reads an action form into a request.
+func actionForm(r *http.Request, o *kassa.Order, kind kassa.ActionKind) (checkout.ActionRequest, error) {
+	req := checkout.ActionRequest{Source: kassa.SourceAdmin, Creator: "admin"}
+	if r.PostFormValue("all") == "1" {
+		req.All = kind == kassa.ActionRefund
+		return req, nil
+	}
+	if v := strings.TrimSpace(r.PostFormValue("amount")); v != "" && kind == kassa.ActionRefund {
+		m, err := kassa.ParseMoney(v)
+		if err != nil || m <= 0 || m > maxAmount {
+			return req, invalid("amount", "Give a positive amount with at most 2 decimals, e.g. 100.00.")
+		}
+		req.Amount = m
+		return req, nil
+	}
+	lines, err := formLines(r, lineRefs(o))
+	if err != nil {
+		return req, err
+	}
+	if len(lines) == 0 {
+		return req, invalid("lines", "Enter a quantity for at least one line.")
+	}
+	req.Lines = lines
+	return req, nil
+}
+
+// handleAdminModify handles the "change lines" form: a quantity for every
+// product line (0 removes it) and optionally a product to add.
+func (s *Server) handleAdminModify(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	o, err := s.cfg.Store.Order(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	lines, err := modifyForm(r, o)
+	if err == nil {
+		var a *kassa.Action
+		_, a, err = s.cfg.Engine.Modify(r.Context(), id, checkout.ModifyRequest{Lines: lines,
+			Source: kassa.SourceAdmin, Creator: "admin"})
+		if err == nil {
+			http.Redirect(w, r, fmt.Sprintf("/admin/orders/%d?done=%d", id, a.ID), http.StatusSeeOther)
+			return nil
+		}
+	}
+	return s.renderOrderProblem(w, r, id, err)
+}
+
+func modifyForm(r *http.Request, o *kassa.Order) ([]kassa.LineRequest, error) {
+	var skus []string
+	for _, l := range o.Lines {
+		if l.SKU != "" {
+			skus = append(skus, l.SKU)
+		}
+	}
+	lines, err := formLines(r, skus)
+	if err != nil {
+		return nil, err
+	}
+	if sku := strings.TrimSpace(r.PostFormValue("add_sku")); sku != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("add_qty")), 10, 64)
+		if err != nil || n < 1 || n > maxFormQuantity {
+			return nil, invalid("add_qty", "Give the number of units to add.")
+		}
+		lines = append(lines, kassa.LineRequest{SKU: sku, Quantity: n})
+	}
+	return lines, nil
+}
+
+// handleAdminRetry retries an action from the order page or the list.
+func (s *Server) handleAdminRetry(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	o, a, err := s.cfg.Engine.RetryAction(r.Context(), id, kassa.SourceAdmin)
+	if o == nil {
+		if err == nil {
+			err = kassa.Errorf(kassa.ENOTFOUND, "Not found.")
+		}
+		return err
+	}
+	if err != nil {
+		return s.renderOrderProblem(w, r, o.ID, err)
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/orders/%d?done=%d", o.ID, a.ID), http.StatusSeeOther)
+	return nil
+}
+
+// renderOrderProblem shows the order page again with what went wrong.
+func (s *Server) renderOrderProblem(w http.ResponseWriter, r *http.Request, id int64, cause error) error {
+	p, err := s.loadOrderPage(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p.Problem = kassa.ErrorMessage(cause)
+	var e *kassa.Error
+	if errors.As(cause, &e) {
+		for _, f := range e.Fields {
+			p.Problem += " " + f.Message
+		}
+	}
+	if status := errorStatus(cause); status >= 500 && status != http.StatusServiceUnavailable {
+		s.log.Error("admin action", "order", id, "err", cause)
+	}
+	s.render(w, r, errorStatus(cause), "order", p)
+	return nil
+}
+
+// lineRefs are the references of an order's lines, as the engine knows
+// them: the SKU, or the line type in lower case ("shipping").
+func lineRefs(o *kassa.Order) []string {
+	refs := make([]string, len(o.Lines))
+	for i, l := range o.Lines {
+		refs[i] = lineRefOf(l)
+	}
+	return refs
+}
+
+func lineRefOf(l kassa.Line) string {
+	if l.SKU != "" {
+		return l.SKU
+	}
+	return strings.ToLower(string(l.Type))
+}
+
+// actionRow is one line of the order page's line form.
+type actionRow struct {
+	Ref         string
+	Description string
+	Quantity    int64
+	Product     bool
+}
+
+func actionRows(o *kassa.Order) []actionRow {
+	rows := make([]actionRow, len(o.Lines))
+	for i, l := range o.Lines {
+		rows[i] = actionRow{Ref: lineRefOf(l), Description: l.Description, Quantity: l.Quantity, Product: l.SKU != ""}
+	}
+	return rows
+}
+
+// doneNotice describes the action ?done= names, for the order page.
+func doneNotice(a *kassa.Action) string {
+	switch a.State {
+	case kassa.ActionSucceeded:
+		return fmt.Sprintf("Resurs Bank accepted the %s (%s, %s).", a.Kind, a.TransactionID, a.Amount)
+	case kassa.ActionPending:
+		return fmt.Sprintf("The %s (%s) is waiting for Resurs Bank; it is retried automatically.", a.Kind, a.TransactionID)
+	}
+	return fmt.Sprintf("The %s (%s) is %s.", a.Kind, a.TransactionID, a.State)
+}
+
+type actionsPage struct {
+	Filter  kassa.ActionFilter
+	Actions []*kassa.Action
+	Total   int
+	Page    int
+	Pages   int
+	States  []kassa.ActionState
+}
+
+func (*actionsPage) title() string { return "After-sale actions" }
+
+func (p *actionsPage) PageURL(n int) string {
+	return "/admin/actions?state=" + urlQueryEscape(string(p.Filter.State)) + "&page=" + strconv.Itoa(n)
+}
+
+// handleAdminActions lists actions, failed ones by default: the operator's
+// view of what needs a retry.
+func (s *Server) handleAdminActions(w http.ResponseWriter, r *http.Request) error {
+	if !r.URL.Query().Has("state") {
+		http.Redirect(w, r, "/admin/actions?state=failed", http.StatusSeeOther)
+		return nil
+	}
+	f, err := actionFilter(r)
+	if err != nil {
+		return err
+	}
+	as, total, err := s.cfg.Engine.Actions(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "actions", &actionsPage{Filter: f, Actions: as, Total: total,
+		Page: f.Offset/f.Limit + 1, Pages: (total + f.Limit - 1) / f.Limit, States: actionStates})
+	return nil
+}

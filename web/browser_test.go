@@ -1,0 +1,245 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapisim"
+)
+
+// Browser tests drive Debian's chromium through chromedp. They are skipped
+// only when chromium is absent and KASSA_BROWSER_TESTS is unset; with
+// KASSA_BROWSER_TESTS set, a missing chromium fails them.
+//
+// With KASSA_SCREENSHOTS=<dir>, the tests also write the README's
+// screenshots (storefront.png, admin-order.png) into dir, plus
+// admin-dashboard.png, admin-callbacks.png and checkout-phone.png for review.
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("KASSA_BROWSER_TESTS") != "" {
+		t.Fatal("KASSA_BROWSER_TESTS is set but chromium is not installed (apt-get install chromium)")
+	}
+	t.Skip("chromium not installed; set KASSA_BROWSER_TESTS=1 to require these tests")
+	return ""
+}
+
+// browser starts a headless chromium with its own profile and returns a
+// context bounded by timeout for the whole test.
+func browser(t *testing.T, width, height int64, timeout time.Duration) context.Context {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("hide-scrollbars", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(int(width), int(height)),
+	}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// step runs actions; on failure it saves a screenshot and fails the test.
+func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		shotCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if png, err := chromedp.Run(shotCtx, chromedp.FullScreenshot(100)); err == nil {
+			path := filepath.Join(t.TempDir(), strings.ReplaceAll(name, " ", "-")+".png")
+			if os.WriteFile(path, png, 0o644) == nil {
+				t.Logf("screenshot of the failure: %s", path)
+			}
+		}
+		loc, _ := chromedp.Run(shotCtx, chromedp.Location())
+		t.Fatalf("%s (at %s): %v", name, loc, err)
+	}
+}
+
+// screenshot writes a README screenshot when KASSA_SCREENSHOTS is set.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("KASSA_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func textOf(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("read %s: %v", sel, err)
+	}
+	return s
+}
+
+// buy adds the first product to the cart and purchases it with the
+// invoice as persona gid, up to the Resurs signing page, then decides.
+func buy(t *testing.T, ctx context.Context, base, gid, decision string) {
+	t.Helper()
+	step(t, ctx, "open catalog",
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`form.add button`)))
+	screenshot(t, ctx, "storefront.png")
+	step(t, ctx, "add to cart",
+		chromedp.Click(chromedp.CSS(`form.add button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/checkout"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/checkout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#gid`)))
+	step(t, ctx, "fill in the form",
+		chromedp.SendKeys(chromedp.CSS(`#gid`), gid),
+		chromedp.SendKeys(chromedp.CSS(`#first`), "Test"),
+		chromedp.SendKeys(chromedp.CSS(`#last`), "Person"),
+		chromedp.SendKeys(chromedp.CSS(`#row1`), "Glassgatan 15"),
+		chromedp.SendKeys(chromedp.CSS(`#zip`), "41655"),
+		chromedp.SendKeys(chromedp.CSS(`#city`), "Göteborg"),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "test@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#phone`), "0701112233"))
+	step(t, ctx, "pay",
+		chromedp.Click(chromedp.CSS(`input[value="`+mapisim.MethodInvoice+`"]`)),
+		chromedp.Click(chromedp.CSS(`button[value="purchase"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button[value="`+decision+`"]`)),
+		chromedp.Click(chromedp.CSS(`button[value="`+decision+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`section.outcome`)))
+}
+
+func value(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("value of %s: %v", sel, err)
+	}
+	return v
+}
+
+func TestBrowserBuyApproved(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t, 1280, 900, 60*time.Second)
+	st := newStack(t)
+	buy(t, ctx, st.URL, personaAccepted, "approve")
+	if h := textOf(t, ctx, "h1"); !strings.Contains(h, "Your order is paid") {
+		t.Errorf("thank-you heading %q", h)
+	}
+	waitStatus(t, st.DB, 1, kassa.StatusProcessing)
+	if badge := evalInt(t, ctx, `document.querySelectorAll(".badge").length`); badge != 0 {
+		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("header")))
+		t.Errorf("cart still shows items after a paid order: %s", html)
+	}
+
+	// The admin logs in, finds the order and sees its timeline.
+	o, err := st.DB.Order(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, ctx, "admin login",
+		chromedp.Navigate(st.URL+"/admin"),
+		chromedp.WaitVisible(chromedp.CSS(`#password`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), adminPassword),
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		chromedp.WaitVisible(chromedp.CSS(`.stats`)))
+	step(t, ctx, "find the order",
+		chromedp.Navigate(st.URL+"/admin/orders"),
+		chromedp.WaitVisible(chromedp.CSS(`#q`)),
+		chromedp.SendKeys(chromedp.CSS(`#q`), o.Number),
+		chromedp.Submit(chromedp.CSS(`#q`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/orders/1"]`)),
+		chromedp.Click(chromedp.CSS(`a[href="/admin/orders/1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`ol.timeline`)))
+	timeline := textOf(t, ctx, "ol.timeline")
+	for _, want := range []string{"pending", "processing", "ACCEPTED"} {
+		if !strings.Contains(timeline, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, timeline)
+		}
+	}
+	screenshot(t, ctx, "admin-order.png")
+	step(t, ctx, "dashboard", chromedp.Navigate(st.URL+"/admin"), chromedp.WaitVisible(chromedp.CSS(`svg.chart`)))
+	screenshot(t, ctx, "admin-dashboard.png")
+	step(t, ctx, "callbacks", chromedp.Navigate(st.URL+"/admin/callbacks"), chromedp.WaitVisible(chromedp.CSS(`table.list`)))
+	screenshot(t, ctx, "admin-callbacks.png")
+}
+
+func TestBrowserRejectedKeepsCart(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t, 1280, 900, 60*time.Second)
+	st := newStack(t)
+	buy(t, ctx, st.URL, personaRejected, "approve")
+	if h := textOf(t, ctx, "h1"); !strings.Contains(h, "not completed") {
+		t.Errorf("fail heading %q", h)
+	}
+	if badge := textOf(t, ctx, ".badge"); badge != "1" {
+		t.Errorf("cart badge %q, want 1 (cart kept)", badge)
+	}
+	step(t, ctx, "back to checkout",
+		chromedp.Click(chromedp.CSS(`a.button[href="/checkout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button[value="purchase"]`)))
+}
+
+// TestBrowserPhoneWidth renders the storefront, the cart and the checkout
+// at 375 px and checks nothing overflows sideways.
+func TestBrowserPhoneWidth(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t, 375, 812, 45*time.Second)
+	st := newStack(t)
+	step(t, ctx, "catalog", chromedp.Navigate(st.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`form.add button`)),
+		chromedp.Click(chromedp.CSS(`form.add button`)), chromedp.WaitVisible(chromedp.CSS(`table.lines`)))
+	for _, path := range []string{"/", "/cart", "/checkout", "/products/BOOK-001", "/admin/login"} {
+		step(t, ctx, "render "+path,
+			chromedp.Navigate(st.URL+path),
+			chromedp.WaitReady(chromedp.CSS(`main`)))
+		overflow := evalInt(t, ctx, `document.documentElement.scrollWidth - window.innerWidth`)
+		width := evalInt(t, ctx, `window.innerWidth`)
+		if width != 375 {
+			t.Fatalf("%s: viewport %d px, want 375", path, width)
+		}
+		if overflow > 0 {
+			t.Errorf("%s: the page is %d px wider than a 375 px phone", path, overflow)
+		}
+		if path == "/checkout" {
+			screenshot(t, ctx, "checkout-phone.png")
+		}
+	}
+}
+
+func evalInt(t *testing.T, ctx context.Context, expr string) int {
+	t.Helper()
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return n
+}

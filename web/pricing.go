@@ -1,0 +1,104 @@
+package web
+
+import (
+	"context"
+	"math/big"
+	"sync"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapi"
+)
+
+// priceCache keeps the store's part-payment method and its annuity factors
+// for ttl, so catalog pages can show "from X kr/month" without calling MAPI
+// per product or per request. A failed read is remembered for a short time
+// too (the line is then simply not shown).
+type priceCache struct {
+	bank    Bank
+	storeID string
+	now     func() time.Time
+	ttl     time.Duration
+
+	mu      sync.Mutex
+	fetched time.Time
+	method  *mapi.PaymentMethod
+	factors []mapi.AnnuityFactor
+}
+
+func newPriceCache(b Bank, storeID string, now func() time.Time, ttl time.Duration) *priceCache {
+	return &priceCache{bank: b, storeID: storeID, now: now, ttl: ttl}
+}
+
+// monthly is a "from X kr/month" offer.
+type monthly struct {
+	Amount kassa.Money // whole kronor
+	Months int
+	Method string
+}
+
+// from returns the lowest monthly cost of price with the part-payment
+// method, or nil when there is none or price is outside its limits.
+func (c *priceCache) from(ctx context.Context, price kassa.Money) *monthly {
+	m, factors := c.load(ctx)
+	if m == nil || int64(price) < m.MinPurchaseLimit.Hundredths() || int64(price) > m.MaxPurchaseLimit.Hundredths() {
+		return nil
+	}
+	var best *monthly
+	for _, f := range factors {
+		amt, ok := monthlyCost(price, f.AnnuityFactor.String())
+		if !ok || f.DurationMonths <= 0 {
+			continue
+		}
+		if best == nil || amt < best.Amount {
+			best = &monthly{Amount: amt, Months: f.DurationMonths, Method: m.Name}
+		}
+	}
+	return best
+}
+
+// monthlyCost is round(price × factor) to whole kronor, computed exactly
+// (the factor has more than two decimals, so no float is involved).
+func monthlyCost(price kassa.Money, factor string) (kassa.Money, bool) {
+	f, ok := new(big.Rat).SetString(factor)
+	if !ok || f.Sign() <= 0 {
+		return 0, false
+	}
+	kr := new(big.Rat).Mul(big.NewRat(int64(price), 100), f)
+	// round half up to whole kronor
+	kr.Add(kr, big.NewRat(1, 2))
+	whole := new(big.Int).Quo(kr.Num(), kr.Denom())
+	return kassa.Money(whole.Int64() * 100), true
+}
+
+// load returns the cached method and factors, refreshing them when stale.
+// The lock is held during the refresh so concurrent pages share one read.
+func (c *priceCache) load(ctx context.Context) (*mapi.PaymentMethod, []mapi.AnnuityFactor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.fetched.IsZero() && c.now().Sub(c.fetched) < c.ttl {
+		return c.method, c.factors
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	c.fetched, c.method, c.factors = c.now(), nil, nil
+	methods, err := c.bank.PaymentMethods(ctx, c.storeID, nil)
+	if err != nil {
+		c.fetched = c.now().Add(-c.ttl + time.Minute) // retry in a minute
+		return nil, nil
+	}
+	for i := range methods {
+		if methods[i].Type == mapi.MethodResursPartPayment {
+			c.method = &methods[i]
+			break
+		}
+	}
+	if c.method == nil {
+		return nil, nil
+	}
+	if c.factors, err = c.bank.AnnuityFactors(ctx, c.storeID, c.method.ID); err != nil {
+		c.fetched = c.now().Add(-c.ttl + time.Minute)
+		c.method = nil
+	}
+	return c.method, c.factors
+}

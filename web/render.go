@@ -1,0 +1,207 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapi"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+func staticHandler() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	fsrv := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+// parsePages parses every page template together with the layout.
+func parsePages() (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, n)
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", n, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// view is what every page template receives; Data is the page's own data.
+type view struct {
+	Title     string
+	Admin     bool // an admin page: admin navigation
+	LoggedIn  bool
+	CSRF      string
+	CartCount int64
+	Path      string
+	Data      any
+}
+
+type titled interface{ title() string }
+
+// render executes page into a buffer first, so a template error becomes
+// a clean 500 instead of half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	v := view{Path: r.URL.Path, Data: data, Admin: strings.HasPrefix(r.URL.Path, "/admin")}
+	if t, ok := data.(titled); ok {
+		v.Title = t.title()
+	}
+	if sess, ok := s.adminSession(r); ok {
+		v.LoggedIn, v.CSRF = true, s.csrfToken(sess)
+	}
+	c := s.cart(r)
+	v.CartCount = c.count()
+	if e, ok := data.(interface{ emptyCart() bool }); ok && e.emptyCart() {
+		v.CartCount = 0
+	}
+	t := s.pages[page]
+	var buf bytes.Buffer
+	if t == nil {
+		s.log.Error("render: no such page", "page", page)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+func (p *errorPage) title() string { return http.StatusText(p.Status) }
+
+var funcs = template.FuncMap{
+	"money":      formatMoney,
+	"kr":         func(m kassa.Money) string { return strings.TrimSuffix(formatMoney(m), ",00\u00a0kr") + "\u00a0kr" },
+	"decimal":    func(d mapi.Decimal) string { return formatMoney(kassa.Money(d.Hundredths())) },
+	"vat":        formatVAT,
+	"mask":       maskID,
+	"when":       func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
+	"whensec":    func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
+	"legalURL":   legalURL,
+	"legalName":  legalName,
+	"words":      statusWords,
+	"statusText": func(s kassa.Status) string { return strings.ReplaceAll(string(s), "-", " ") },
+	"add":        func(a, b int) int { return a + b },
+	"str":        func(v any) string { return fmt.Sprint(v) },
+	"query":      url.QueryEscape,
+}
+
+// formatMoney writes 129900 as "1 299,00 kr" (Swedish grouping, no-break spaces).
+func formatMoney(m kassa.Money) string {
+	s := m.String()
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "−", s[1:]
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteString("\u00a0")
+		}
+		b.WriteRune(c)
+	}
+	return sign + b.String() + "," + frac + "\u00a0kr"
+}
+
+// formatVAT writes a rate in hundredths of a percent: 2500 → "25 %", 1250 → "12.5 %".
+func formatVAT(rate int64) string {
+	return vatNumber(rate) + "\u00a0%"
+}
+
+// vatNumber writes 2500 as "25" and 1250 as "12.5": a percent, exactly.
+func vatNumber(rate int64) string {
+	s := fmt.Sprintf("%d.%02d", rate/100, rate%100)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}
+
+// maskID hides all but the last four characters of a government id.
+func maskID(id string) string {
+	if len(id) <= 4 {
+		return strings.Repeat("•", len(id))
+	}
+	return strings.Repeat("•", len(id)-4) + id[len(id)-4:]
+}
+
+// legalURL appends the amount to links that ask for it (appendAmount).
+func legalURL(l mapi.LegalLink, amount kassa.Money) string {
+	if l.AppendAmount {
+		return l.URL + amount.String()
+	}
+	return l.URL
+}
+
+func legalName(t mapi.LegalLinkType) string {
+	switch t {
+	case mapi.LegalSECCI:
+		return "Standard European Consumer Credit Information (SECCI)"
+	case mapi.LegalPriceInfo:
+		return "Price information"
+	case mapi.LegalGeneralTerms:
+		return "General terms"
+	}
+	return strings.ToLower(string(t))
+}
+
+// statusWords says what an order's status means, for its customer.
+func statusWords(st kassa.Status) string {
+	switch st {
+	case kassa.StatusProcessing, kassa.StatusCompleted:
+		return "paid"
+	case kassa.StatusPending, kassa.StatusOnHold:
+		return "awaiting Resurs' decision"
+	case kassa.StatusFailed:
+		return "not paid: the payment was declined"
+	case kassa.StatusCancelled:
+		return "not paid: the payment was cancelled"
+	case kassa.StatusRefunded:
+		return "refunded"
+	}
+	return string(st)
+}
+
+type ctxKey int
+
+const sessionCtxKey ctxKey = 1
+
+func contextWithSession(ctx context.Context, sess adminSession) context.Context {
+	return context.WithValue(ctx, sessionCtxKey, sess)
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

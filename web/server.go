@@ -1,0 +1,248 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/mapi"
+)
+
+// Engine is what the web layer asks of the checkout engine; *checkout.Engine
+// implements it. Errors are *kassa.Error (see error.go for their answers).
+type Engine interface {
+	Quote(ctx context.Context, lines []kassa.LineRequest) ([]kassa.Line, kassa.Money, error)
+	PaymentMethods(ctx context.Context, amount kassa.Money, ct kassa.CustomerType) ([]mapi.PaymentMethod, error)
+	PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kassa.Source) (*kassa.Order, string, error)
+	Return(ctx context.Context, id int64, key string) (*kassa.Order, error)
+	Fail(ctx context.Context, id int64, key string) (*kassa.Order, error)
+	ReceiveCallback(ctx context.Context, kind kassa.CallbackKind, token string, body []byte) error
+	Sync(ctx context.Context, id int64, src kassa.Source) (*kassa.Order, error)
+	ReprocessCallback(ctx context.Context, callbackID int64) error
+	CustomerOrder(ctx context.Context, id int64, key string) (*kassa.Order, []kassa.Event, error)
+
+	// After the sale (see checkout.Engine for the error contract).
+	Capture(ctx context.Context, orderID int64, req checkout.ActionRequest) (*kassa.Order, *kassa.Action, error)
+	Cancel(ctx context.Context, orderID int64, req checkout.ActionRequest) (*kassa.Order, *kassa.Action, error)
+	Refund(ctx context.Context, orderID int64, req checkout.ActionRequest) (*kassa.Order, *kassa.Action, error)
+	Modify(ctx context.Context, orderID int64, req checkout.ModifyRequest) (*kassa.Order, *kassa.Action, error)
+	RetryAction(ctx context.Context, actionID int64, src kassa.Source) (*kassa.Order, *kassa.Action, error)
+	OrderActions(ctx context.Context, orderID int64) ([]*kassa.Action, error)
+	Actions(ctx context.Context, f kassa.ActionFilter) ([]*kassa.Action, int, error)
+}
+
+// Bank is the part of the MAPI client the pages read directly (catalog
+// price signage, getAddress, the admin's live payment view and settings);
+// *mapi.Client implements it.
+type Bank interface {
+	Stores(ctx context.Context) ([]mapi.Store, error)
+	PaymentMethods(ctx context.Context, storeID string, amount *mapi.Decimal) ([]mapi.PaymentMethod, error)
+	PriceSignage(ctx context.Context, storeID, methodID string, amount mapi.Decimal) (*mapi.PriceSignage, error)
+	AnnuityFactors(ctx context.Context, storeID, methodID string) ([]mapi.AnnuityFactor, error)
+	GetAddress(ctx context.Context, req mapi.GetAddressRequest) (*mapi.Address, error)
+	GetPayment(ctx context.Context, paymentID string) (*mapi.Payment, error)
+	TestCallback(ctx context.Context, url string) (*mapi.CallbackTestResult, error)
+}
+
+// Config holds the server's dependencies and settings.
+type Config struct {
+	Engine        Engine
+	Store         kassa.Store
+	Bank          Bank
+	StoreID       string // MAPI store id
+	BaseURL       string // public base URL of the shop, no trailing slash
+	AdminPassword string // required; HTTP Basic (user "admin") and the login form
+	Logger        *slog.Logger
+	Metrics       http.Handler // served at /metrics when non-nil
+	Sim           http.Handler // mounted at /sim/ (prefix stripped) when non-nil
+	Secure        bool         // cookies only over HTTPS
+	Now           func() time.Time
+	// MAPIErrorRate, when set, returns the share of failed MAPI calls and
+	// the number of calls (for the dashboard), e.g. read from Prometheus.
+	MAPIErrorRate func() (rate float64, calls int64)
+	// Settings shown on the settings page that are not stored: the
+	// environment and client id the process runs with.
+	Environment string
+	ClientID    string
+}
+
+// Server is the HTTP server of the shop.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	key     []byte // HMAC key of cookies and CSRF tokens
+	pages   map[string]*template.Template
+	handler http.Handler
+	idem    *idempotency
+	prices  *priceCache
+	logins  *loginLimiter
+}
+
+// sessionKeySetting is the settings key of the cookie signing key. It is
+// created at first start so sessions and carts survive restarts.
+const sessionKeySetting = "web.session_key"
+
+// New builds a server. It loads (or creates) the cookie signing key from
+// the store and parses the templates.
+func New(cfg Config) (*Server, error) {
+	switch {
+	case cfg.Engine == nil, cfg.Store == nil, cfg.Bank == nil:
+		return nil, errors.New("web.New: Engine, Store and Bank are required")
+	case cfg.AdminPassword == "":
+		return nil, errors.New("web.New: AdminPassword is required")
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	key, err := loadKey(context.Background(), cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
+	s.key = key
+	if s.pages, err = parsePages(); err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
+	s.idem = newIdempotency(s.now, 24*time.Hour, 10000)
+	s.prices = newPriceCache(cfg.Bank, cfg.StoreID, s.now, 10*time.Minute)
+	s.logins = newLoginLimiter()
+	s.handler = s.routes()
+	return s, nil
+}
+
+// loadKey returns the stored cookie key, creating it on first use.
+func loadKey(ctx context.Context, st kassa.Store) ([]byte, error) {
+	v, ok, err := st.Setting(ctx, sessionKeySetting)
+	if err != nil {
+		return nil, fmt.Errorf("read session key: %w", err)
+	}
+	if ok {
+		if k, err := hex.DecodeString(v); err == nil && len(k) == 32 {
+			return k, nil
+		}
+	}
+	k := make([]byte, 32)
+	if _, err := rand.Read(k); err != nil {
+		return nil, fmt.Errorf("session key: %w", err)
+	}
+	if err := st.PutSetting(ctx, sessionKeySetting, hex.EncodeToString(k)); err != nil {
+		return nil, fmt.Errorf("store session key: %w", err)
+	}
+	return k, nil
+}
+
+// Handler returns the root handler with all middleware.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// routes is the one table of every route the shop serves.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	// Storefront.
+	mux.Handle("GET /{$}", s.h(s.handleCatalog))
+	mux.Handle("GET /products/{sku}", s.h(s.handleProduct))
+	mux.Handle("GET /cart", s.h(s.handleCart))
+	mux.Handle("POST /cart/items", s.h(s.handleCartAdd))
+	mux.Handle("POST /cart/items/{sku}", s.h(s.handleCartUpdate))
+	mux.Handle("POST /cart/items/{sku}/delete", s.h(s.handleCartRemove))
+	mux.Handle("GET /checkout", s.h(s.handleCheckout))
+	mux.Handle("POST /checkout", s.h(s.handleCheckoutPost))
+	mux.Handle("GET /checkout/orders/{id}/return", s.h(s.handleReturn))
+	mux.Handle("GET /checkout/orders/{id}/fail", s.h(s.handleFail))
+	mux.Handle("GET /static/", staticHandler())
+
+	// JSON API.
+	mux.Handle("GET /api/products", s.h(s.apiProducts))
+	mux.Handle("GET /api/payment-methods", s.h(s.apiPaymentMethods))
+	mux.Handle("POST /api/orders", s.h(s.apiCreateOrder))
+	mux.Handle("GET /api/orders/{id}", s.h(s.apiOrder))
+	mux.Handle("GET /api/admin/orders", s.basic(s.h(s.apiAdminOrders)))
+	mux.Handle("GET /api/admin/orders/{id}", s.basic(s.h(s.apiAdminOrder)))
+	mux.Handle("POST /api/admin/orders/{id}/sync", s.basic(s.h(s.apiAdminSync)))
+	mux.Handle("GET /api/admin/callbacks", s.basic(s.h(s.apiAdminCallbacks)))
+	mux.Handle("POST /api/admin/orders/{id}/capture", s.basic(s.h(s.apiAdminAction(kassa.ActionCapture))))
+	mux.Handle("POST /api/admin/orders/{id}/cancel", s.basic(s.h(s.apiAdminAction(kassa.ActionCancel))))
+	mux.Handle("POST /api/admin/orders/{id}/refund", s.basic(s.h(s.apiAdminAction(kassa.ActionRefund))))
+	mux.Handle("POST /api/admin/orders/{id}/lines", s.basic(s.h(s.apiAdminModify)))
+	mux.Handle("GET /api/admin/actions", s.basic(s.h(s.apiAdminActions)))
+	mux.Handle("POST /api/admin/actions/{id}/retry", s.basic(s.h(s.apiAdminRetry)))
+
+	// Resurs callbacks: no session, no CSRF; the token in the URL authenticates.
+	mux.HandleFunc("POST /callbacks/resurs/authorization", s.callback(kassa.CallbackAuthorization))
+	mux.HandleFunc("POST /callbacks/resurs/management", s.callback(kassa.CallbackManagement))
+	mux.HandleFunc("/callbacks/resurs/test", s.handleCallbackTest)
+
+	// Admin pages.
+	mux.Handle("GET /admin/login", s.h(s.handleLogin))
+	mux.Handle("POST /admin/login", s.h(s.handleLoginPost))
+	mux.Handle("POST /admin/logout", s.admin(s.handleLogout))
+	mux.Handle("GET /admin", s.admin(s.handleDashboard))
+	mux.Handle("GET /admin/orders", s.admin(s.handleAdminOrders))
+	mux.Handle("GET /admin/orders/{id}", s.admin(s.handleAdminOrder))
+	mux.Handle("POST /admin/orders/{id}/sync", s.admin(s.handleAdminSync))
+	mux.Handle("POST /admin/orders/{id}/lines", s.admin(s.handleAdminModify))
+	mux.Handle("POST /admin/orders/{id}/{kind}", s.admin(s.handleAdminAction)) // capture, cancel, refund
+	mux.Handle("GET /admin/actions", s.admin(s.handleAdminActions))
+	mux.Handle("POST /admin/actions/{id}/retry", s.admin(s.handleAdminRetry))
+	mux.Handle("GET /admin/callbacks", s.admin(s.handleAdminCallbacks))
+	mux.Handle("POST /admin/callbacks/{id}/process", s.admin(s.handleAdminReprocess))
+	mux.Handle("GET /admin/settings", s.admin(s.handleSettings))
+	mux.Handle("POST /admin/settings", s.admin(s.handleSettingsPost))
+	mux.Handle("POST /admin/settings/test-callback", s.admin(s.handleTestCallback))
+
+	// Operations.
+	mux.HandleFunc("GET /healthz", s.handleHealth)
+	if s.cfg.Metrics != nil {
+		mux.Handle("GET /metrics", s.cfg.Metrics)
+	}
+	mux.Handle("/", s.h(func(http.ResponseWriter, *http.Request) error {
+		return kassa.Errorf(kassa.ENOTFOUND, "Page not found.")
+	}))
+
+	root := http.NewServeMux()
+	root.Handle("/", withSecurityHeaders(withBodyLimit(mux, maxBody)))
+	if s.cfg.Sim != nil {
+		// The simulator serves its own pages (with their own styles), so it
+		// gets no shop CSP; it still gets the recover and log middleware.
+		root.Handle("/sim/", http.StripPrefix("/sim", s.cfg.Sim))
+	}
+	return s.withRecover(s.withLogging(root))
+}
+
+// handlerFunc is a handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// h adapts a handlerFunc: a returned error is answered once, by s.error.
+func (s *Server) h(fn handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := fn(w, r); err != nil {
+			s.error(w, r, err)
+		}
+	})
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if _, _, err := s.cfg.Store.Setting(ctx, sessionKeySetting); err != nil {
+		s.log.Error("health check", "err", err)
+		http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok\n")
+}

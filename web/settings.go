@@ -1,0 +1,178 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa/mapi"
+)
+
+// Settings keys written by the settings page. `kassa serve` reads them at
+// start when the matching flag or KASSA_* variable is not given, so a
+// change takes effect after a restart.
+const (
+	SettingMAPIEnv      = "mapi.env" // simulator | test | production
+	SettingClientID     = "mapi.client_id"
+	SettingClientSecret = "mapi.client_secret" // write-only: never shown back
+	SettingStoreID      = "mapi.store_id"
+)
+
+// Environments the settings page offers.
+var environments = []string{"simulator", "test", "production"}
+
+type settingsPage struct {
+	Running     string // environment the process runs with
+	RunningID   string // client id the process runs with
+	RunningSt   string // store id the process runs with
+	Env         string
+	ClientID    string
+	SecretSet   bool
+	StoreID     string
+	Stores      []mapi.Store
+	StoresE     string
+	Methods     []mapi.PaymentMethod
+	CallbackURL string
+	LastTest    string
+	Envs        []string
+	Notice      string
+	Problem     string
+	Errors      map[string]string
+}
+
+func (*settingsPage) title() string { return "Settings" }
+
+func (p *settingsPage) Err(field string) string { return p.Errors[field] }
+
+func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.settingsPage(r.Context())
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	switch {
+	case q.Get("saved") == "1":
+		p.Notice = "Saved. The change takes effect after a restart of kassa."
+	case q.Get("test") != "":
+		st := mapi.CallbackTestStatus(q.Get("test"))
+		if st == mapi.CallbackTestOK {
+			p.Notice = "Callback test: Resurs reached the shop (OK)."
+		} else {
+			p.Problem = "Callback test: " + string(knownTestStatus(st)) + ". Resurs could not reach " + p.CallbackURL + "."
+		}
+	}
+	s.render(w, r, http.StatusOK, "settings", p)
+	return nil
+}
+
+func (s *Server) settingsPage(ctx context.Context) (*settingsPage, error) {
+	p := &settingsPage{Running: s.cfg.Environment, RunningID: s.cfg.ClientID, RunningSt: s.cfg.StoreID,
+		Envs: environments, Errors: map[string]string{}, CallbackURL: s.cfg.BaseURL + "/callbacks/resurs/test"}
+	var err error
+	get := func(key, def string) string {
+		if err != nil {
+			return def
+		}
+		v, ok, e := s.cfg.Store.Setting(ctx, key)
+		if err = e; !ok || v == "" {
+			return def
+		}
+		return v
+	}
+	p.Env = get(SettingMAPIEnv, s.cfg.Environment)
+	p.ClientID = get(SettingClientID, s.cfg.ClientID)
+	p.SecretSet = get(SettingClientSecret, "") != ""
+	p.StoreID = get(SettingStoreID, s.cfg.StoreID)
+	p.LastTest = get(callbackTestSetting, "")
+	if err != nil {
+		return nil, err
+	}
+	bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if p.Stores, err = s.cfg.Bank.Stores(bctx); err != nil {
+		s.log.Warn("settings: stores", "err", err)
+		p.StoresE = "The stores could not be read from Resurs with the running credentials."
+	}
+	if p.Methods, err = s.cfg.Bank.PaymentMethods(bctx, s.cfg.StoreID, nil); err != nil {
+		s.log.Warn("settings: payment methods", "err", err)
+	}
+	return p, nil
+}
+
+// handleSettingsPost stores the MAPI settings. An empty secret keeps the
+// stored one (the secret is never shown back).
+func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) error {
+	env := r.PostFormValue("env")
+	id := strings.TrimSpace(r.PostFormValue("clientId"))
+	secret := r.PostFormValue("clientSecret")
+	store := strings.TrimSpace(r.PostFormValue("storeId"))
+	errs := map[string]string{}
+	if !contains(environments, env) {
+		errs["env"] = "Choose simulator, test or production."
+	}
+	if len(id) > 200 || strings.ContainsAny(id, " \t\r\n") {
+		errs["clientId"] = "At most 200 characters, no spaces."
+	}
+	if len(secret) > 500 {
+		errs["clientSecret"] = "At most 500 characters."
+	}
+	if len(store) > 100 || strings.ContainsAny(store, " \t\r\n/?#") {
+		errs["storeId"] = "Choose a store."
+	}
+	if len(errs) > 0 {
+		p, err := s.settingsPage(r.Context())
+		if err != nil {
+			return err
+		}
+		p.Env, p.ClientID, p.StoreID, p.Errors = env, id, store, errs
+		p.Problem = "Nothing was saved: please correct the marked fields."
+		s.render(w, r, http.StatusUnprocessableEntity, "settings", p)
+		return nil
+	}
+	put := []struct{ k, v string }{{SettingMAPIEnv, env}, {SettingClientID, id}, {SettingStoreID, store}}
+	if secret != "" {
+		put = append(put, struct{ k, v string }{SettingClientSecret, secret})
+	}
+	for _, kv := range put {
+		if err := s.cfg.Store.PutSetting(r.Context(), kv.k, kv.v); err != nil {
+			return err
+		}
+	}
+	s.log.Info("admin: settings saved", "env", env, "storeId", store)
+	http.Redirect(w, r, "/admin/settings?saved=1", http.StatusSeeOther)
+	return nil
+}
+
+// handleTestCallback asks Resurs to call the shop's callback test URL.
+func (s *Server) handleTestCallback(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	defer cancel()
+	res, err := s.cfg.Bank.TestCallback(ctx, s.cfg.BaseURL+"/callbacks/resurs/test")
+	status := mapi.CallbackTestError
+	if err == nil {
+		status = knownTestStatus(res.Status)
+	} else {
+		s.log.Warn("admin: callback test", "err", err)
+	}
+	http.Redirect(w, r, "/admin/settings?test="+string(status), http.StatusSeeOther)
+	return nil
+}
+
+func knownTestStatus(st mapi.CallbackTestStatus) mapi.CallbackTestStatus {
+	switch st {
+	case mapi.CallbackTestOK, mapi.CallbackTestFailed, mapi.CallbackTestInvalidURL, mapi.CallbackTestError,
+		mapi.CallbackTestTimeout, mapi.CallbackTestRateLimited:
+		return st
+	}
+	return mapi.CallbackTestError
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,457 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapi"
+)
+
+type productView struct {
+	kassa.Product
+	Monthly *monthly
+	InCart  int64
+}
+
+type catalogPage struct {
+	Products []productView
+}
+
+func (*catalogPage) title() string { return "Shop" }
+
+func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) error {
+	products, err := s.cfg.Store.Products(r.Context())
+	if err != nil {
+		return err
+	}
+	c := s.cart(r)
+	p := &catalogPage{}
+	for _, pr := range products {
+		p.Products = append(p.Products, productView{Product: pr, Monthly: s.prices.from(r.Context(), pr.Price),
+			InCart: c.quantity(pr.SKU)})
+	}
+	s.render(w, r, http.StatusOK, "catalog", p)
+	return nil
+}
+
+type productPage struct {
+	productView
+	Error string
+}
+
+func (p *productPage) title() string { return p.Name }
+
+func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) error {
+	return s.renderProduct(w, r, r.PathValue("sku"), http.StatusOK, "")
+}
+
+func (s *Server) renderProduct(w http.ResponseWriter, r *http.Request, sku string, status int, msg string) error {
+	pr, err := s.cfg.Store.Product(r.Context(), sku)
+	if err != nil {
+		return err
+	}
+	c := s.cart(r)
+	s.render(w, r, status, "product", &productPage{productView: productView{Product: pr,
+		Monthly: s.prices.from(r.Context(), pr.Price), InCart: c.quantity(pr.SKU)}, Error: msg})
+	return nil
+}
+
+type cartLine struct {
+	kassa.Line
+	Product bool // a product line: quantity can be changed
+}
+
+type cartPage struct {
+	Lines    []cartLine
+	Total    kassa.Money
+	VATTotal kassa.Money
+	Error    string
+	Unpriced bool // the engine could not price the cart (see Error)
+}
+
+func (*cartPage) title() string { return "Cart" }
+
+func (s *Server) handleCart(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.quoteCart(r.Context(), s.cart(r))
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "cart", p)
+	return nil
+}
+
+// quoteCart prices the cart through the engine. Input problems (a product
+// gone or short of stock) become a message on the page, not an error page.
+func (s *Server) quoteCart(ctx context.Context, c cart) (*cartPage, error) {
+	p := &cartPage{}
+	if len(c.Lines) == 0 {
+		return p, nil
+	}
+	lines, total, err := s.cfg.Engine.Quote(ctx, c.Lines)
+	switch kassa.ErrorCode(err) {
+	case "":
+	case kassa.EINVALID, kassa.ENOTFOUND, kassa.ECONFLICT:
+		// Show the lines unpriced so the customer can change them.
+		p.Error, p.Unpriced = quoteMessage(err), true
+		for _, l := range c.Lines {
+			p.Lines = append(p.Lines, cartLine{Line: kassa.Line{SKU: l.SKU, Description: s.productName(ctx, l.SKU),
+				Quantity: l.Quantity}, Product: true})
+		}
+		return p, nil
+	default:
+		return nil, err
+	}
+	p.Total = total
+	for _, l := range lines {
+		p.VATTotal += l.VATAmount
+		p.Lines = append(p.Lines, cartLine{Line: l, Product: l.SKU != "" && l.Type != kassa.LineShipping})
+	}
+	p.Error, err = s.stockProblem(ctx, c)
+	return p, err
+}
+
+// stockProblem says which cart line asks for more than is in stock now
+// (stock is reserved only when the order is placed).
+func (s *Server) stockProblem(ctx context.Context, c cart) (string, error) {
+	products, err := s.cfg.Store.Products(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, l := range c.Lines {
+		for _, p := range products {
+			if p.SKU == l.SKU && l.Quantity > p.Stock {
+				return stockMessage(p) + " Please change the quantity.", nil
+			}
+		}
+	}
+	return "", nil
+}
+
+func (s *Server) productName(ctx context.Context, sku string) string {
+	if p, err := s.cfg.Store.Product(ctx, sku); err == nil {
+		return p.Name
+	}
+	return sku
+}
+
+func quoteMessage(err error) string {
+	var parts []string
+	if e, ok := err.(*kassa.Error); ok {
+		for _, f := range e.Fields {
+			parts = append(parts, f.Message)
+		}
+	}
+	if len(parts) == 0 {
+		return kassa.ErrorMessage(err)
+	}
+	return strings.Join(parts, " ")
+}
+
+// handleCartAdd adds quantity (default 1) of a product to the cart.
+func (s *Server) handleCartAdd(w http.ResponseWriter, r *http.Request) error {
+	sku := r.PostFormValue("sku")
+	qty, ok := formQuantity(r.PostFormValue("quantity"), 1)
+	if !ok || qty < 1 {
+		return s.renderProduct(w, r, sku, http.StatusUnprocessableEntity, "Choose a quantity from 1 to 99.")
+	}
+	c := s.cart(r)
+	return s.setQuantity(w, r, c, sku, c.quantity(sku)+qty)
+}
+
+// handleCartUpdate sets a line's quantity; 0 removes it.
+func (s *Server) handleCartUpdate(w http.ResponseWriter, r *http.Request) error {
+	qty, ok := formQuantity(r.PostFormValue("quantity"), -1)
+	if !ok {
+		return s.cartError(w, r, "Choose a quantity from 0 to 99.")
+	}
+	return s.setQuantity(w, r, s.cart(r), r.PathValue("sku"), qty)
+}
+
+func (s *Server) handleCartRemove(w http.ResponseWriter, r *http.Request) error {
+	c := s.cart(r)
+	c.set(r.PathValue("sku"), 0)
+	s.saveCart(w, c)
+	http.Redirect(w, r, "/cart", http.StatusSeeOther)
+	return nil
+}
+
+// setQuantity checks the product and its stock, saves the cart and
+// redirects to it.
+func (s *Server) setQuantity(w http.ResponseWriter, r *http.Request, c cart, sku string, qty int64) error {
+	pr, err := s.cfg.Store.Product(r.Context(), sku)
+	if err != nil {
+		return err
+	}
+	switch {
+	case qty > maxQuantity:
+		return s.cartError(w, r, "At most 99 of one product per order.")
+	case qty > pr.Stock:
+		return s.renderProduct(w, r, sku, http.StatusConflict, stockMessage(pr))
+	case qty > 0 && c.quantity(sku) == 0 && len(c.Lines) >= maxCartLines:
+		return s.cartError(w, r, "The cart is full.")
+	}
+	c.set(sku, qty)
+	s.saveCart(w, c)
+	http.Redirect(w, r, "/cart", http.StatusSeeOther)
+	return nil
+}
+
+func stockMessage(p kassa.Product) string {
+	if p.Stock <= 0 {
+		return p.Name + " is out of stock."
+	}
+	return "Only " + strconv.FormatInt(p.Stock, 10) + " of " + p.Name + " left in stock."
+}
+
+func (s *Server) cartError(w http.ResponseWriter, r *http.Request, msg string) error {
+	p, err := s.quoteCart(r.Context(), s.cart(r))
+	if err != nil {
+		return err
+	}
+	p.Error = msg
+	s.render(w, r, http.StatusUnprocessableEntity, "cart", p)
+	return nil
+}
+
+// formQuantity parses a quantity 0–99; empty gives def (ok only if def ≥ 0).
+func formQuantity(v string, def int64) (int64, bool) {
+	if strings.TrimSpace(v) == "" {
+		return def, def >= 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 0 || n > maxQuantity {
+		return 0, false
+	}
+	return n, true
+}
+
+// checkoutPage is the checkout form with what it needs to show.
+type checkoutPage struct {
+	Req      kassa.OrderRequest
+	Errors   map[string]string
+	Message  string
+	Notice   string
+	Cart     *cartPage
+	Methods  []mapi.PaymentMethod
+	MethodsE string
+}
+
+func (*checkoutPage) title() string { return "Checkout" }
+
+// Err returns the error message of a field, for the template.
+func (p *checkoutPage) Err(field string) string { return p.Errors[field] }
+
+// Legal reports whether the customer is a company.
+func (p *checkoutPage) Legal() bool { return p.Req.Customer.Type == kassa.CustomerLegal }
+
+func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) error {
+	c := s.cart(r)
+	if len(c.Lines) == 0 {
+		http.Redirect(w, r, "/cart", http.StatusSeeOther)
+		return nil
+	}
+	req := kassa.OrderRequest{Customer: kassa.Customer{Type: kassa.CustomerNatural,
+		Address: kassa.Address{CountryCode: "SE"}}}
+	if r.URL.Query().Get("type") == string(kassa.CustomerLegal) {
+		req.Customer.Type = kassa.CustomerLegal
+	}
+	return s.renderCheckout(w, r, c, &checkoutPage{Req: req}, http.StatusOK)
+}
+
+// renderCheckout fills in the cart and the payment methods and renders.
+func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, c cart, p *checkoutPage, status int) error {
+	cp, err := s.quoteCart(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	p.Cart = cp
+	if cp.Error == "" && cp.Total > 0 {
+		p.Methods, err = s.cfg.Engine.PaymentMethods(r.Context(), cp.Total, p.Req.Customer.Type)
+		if err != nil {
+			s.log.Warn("payment methods", "err", err)
+			p.MethodsE = kassa.ErrorMessage(err)
+		}
+	}
+	s.render(w, r, status, "checkout", p)
+	return nil
+}
+
+// handleCheckoutPost handles the checkout form's three buttons: fetch my
+// address, update (customer type changed) and purchase.
+func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) error {
+	c := s.cart(r)
+	if len(c.Lines) == 0 {
+		http.Redirect(w, r, "/cart", http.StatusSeeOther)
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return invalid("body", "The form could not be read.")
+	}
+	p := &checkoutPage{Req: orderFromForm(r), Errors: map[string]string{}}
+	p.Req.Lines = c.Lines
+	switch r.PostFormValue("action") {
+	case "address":
+		s.fetchAddress(r, p)
+		return s.renderCheckout(w, r, c, p, http.StatusOK)
+	case "purchase":
+	default:
+		return s.renderCheckout(w, r, c, p, http.StatusOK)
+	}
+	p.Req.ClientIP, p.Req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
+	_, redirect, err := s.cfg.Engine.PlaceOrder(r.Context(), p.Req, kassa.SourceCheckout)
+	if err != nil {
+		return s.checkoutFailed(w, r, c, p, err)
+	}
+	http.Redirect(w, r, redirect, http.StatusSeeOther)
+	return nil
+}
+
+// checkoutFailed re-renders the form with the engine's answer: field
+// errors next to the fields, anything else as a message on top.
+func (s *Server) checkoutFailed(w http.ResponseWriter, r *http.Request, c cart, p *checkoutPage, err error) error {
+	code := kassa.ErrorCode(err)
+	if code == kassa.EINTERNAL {
+		return err
+	}
+	p.Message = kassa.ErrorMessage(err)
+	if e, ok := err.(*kassa.Error); ok {
+		for _, f := range e.Fields {
+			p.Errors[f.Field] = f.Message
+		}
+	}
+	return s.renderCheckout(w, r, c, p, errorStatus(err))
+}
+
+// fetchAddress fills the address from Resurs' getAddress for the given
+// government id; problems become a field error.
+func (s *Server) fetchAddress(r *http.Request, p *checkoutPage) {
+	gid := strings.TrimSpace(p.Req.Customer.GovernmentID)
+	if gid == "" {
+		p.Errors["customer.governmentId"] = "Enter your personal identity number to fetch your address."
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.bankTimeout())
+	defer cancel()
+	a, err := s.cfg.Bank.GetAddress(ctx, mapi.GetAddressRequest{StoreID: s.cfg.StoreID, CustomerIP: clientIP(r),
+		GovernmentID: gid, CustomerType: mapi.CustomerType(p.Req.Customer.Type)})
+	if err != nil {
+		s.log.Info("get address failed", "err", err)
+		p.Errors["customer.governmentId"] = "No address was found for this number. Please fill in the address yourself."
+		return
+	}
+	addr := &p.Req.Customer.Address
+	if p.Legal() {
+		addr.CompanyName = firstNonEmpty(a.FullName, addr.CompanyName)
+	} else {
+		addr.FirstName, addr.LastName = firstNonEmpty(a.FirstName, addr.FirstName), firstNonEmpty(a.LastName, addr.LastName)
+	}
+	addr.AddressRow1, addr.AddressRow2 = a.AddressRow1, a.AddressRow2
+	addr.PostalCode, addr.PostalArea = a.PostalCode, a.PostalArea
+	addr.CountryCode = firstNonEmpty(a.CountryCode, addr.CountryCode)
+	p.Notice = "We filled in your address from Resurs Bank. Please check it."
+}
+
+func (s *Server) bankTimeout() time.Duration { return 5 * time.Second }
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// orderFromForm reads the checkout form; field names are the JSON paths
+// the engine reports errors on (customer.address.postalCode, …).
+func orderFromForm(r *http.Request) kassa.OrderRequest {
+	f := func(name string, max int) string { return truncate(strings.TrimSpace(r.PostFormValue(name)), max) }
+	ct := kassa.CustomerType(f("customer.type", 10))
+	if ct != kassa.CustomerLegal {
+		ct = kassa.CustomerNatural
+	}
+	return kassa.OrderRequest{
+		PaymentMethodID: f("paymentMethodId", 100),
+		Customer: kassa.Customer{
+			Type: ct, GovernmentID: f("customer.governmentId", 30),
+			Email: f("customer.email", 200), Phone: f("customer.phone", 50),
+			Address: kassa.Address{
+				FirstName: f("customer.address.firstName", 200), LastName: f("customer.address.lastName", 200),
+				CompanyName: f("customer.address.companyName", 200),
+				AddressRow1: f("customer.address.addressRow1", 200), AddressRow2: f("customer.address.addressRow2", 200),
+				PostalCode: f("customer.address.postalCode", 20), PostalArea: f("customer.address.postalArea", 100),
+				CountryCode: f("customer.address.countryCode", 2),
+			},
+		},
+	}
+}
+
+// outcomePage is the thank-you or fail page.
+type outcomePage struct {
+	Order *kassa.Order
+	Paid  bool // processing or completed
+	Open  bool // awaiting Resurs' decision
+	Fail  bool // failed or cancelled: cart kept, pick another method
+}
+
+func (p *outcomePage) title() string {
+	if p.Fail {
+		return "Payment not completed"
+	}
+	return "Thank you"
+}
+
+func newOutcome(o *kassa.Order) *outcomePage {
+	st := o.Status
+	return &outcomePage{Order: o,
+		Paid: st == kassa.StatusProcessing || st == kassa.StatusCompleted,
+		Open: st.Open(),
+		Fail: st == kassa.StatusFailed || st == kassa.StatusCancelled || st == kassa.StatusRefunded}
+}
+
+// handleReturn is the success URL: the engine reads the payment from
+// Resurs; the page tells the real status. The cart is emptied only when
+// the order is paid or awaiting Resurs' decision.
+func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	o, err := s.cfg.Engine.Return(r.Context(), id, r.URL.Query().Get("key"))
+	if err != nil {
+		return hideExistence(err)
+	}
+	return s.renderOutcome(w, r, o)
+}
+
+// handleFail is the fail URL. An order Resurs accepted gets the thank-you
+// page; otherwise the reason, with the cart kept.
+func (s *Server) handleFail(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	o, err := s.cfg.Engine.Fail(r.Context(), id, r.URL.Query().Get("key"))
+	if err != nil {
+		return hideExistence(err)
+	}
+	return s.renderOutcome(w, r, o)
+}
+
+func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, o *kassa.Order) error {
+	p := newOutcome(o)
+	if p.Paid || p.Open {
+		s.saveCart(w, cart{})
+	}
+	page := "thankyou"
+	if p.Fail {
+		page = "fail"
+	}
+	s.render(w, r, http.StatusOK, page, p)
+	return nil
+}
+
+// emptyCart tells the layout that this answer emptied the cart.
+func (p *outcomePage) emptyCart() bool { return p.Paid || p.Open }
