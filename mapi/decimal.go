@@ -31,13 +31,21 @@ func Units(n int64) Decimal { return Decimal(n * 100) }
 
 // String formats d with exactly two decimals, e.g. "-20.05".
 func (d Decimal) String() string {
+	var buf [24]byte
+	return string(d.appendTo(buf[:0]))
+}
+
+// appendTo appends d with exactly two decimals, e.g. "-20.05", to b. It is
+// String without fmt: amounts are written for every MAPI request.
+func (d Decimal) appendTo(b []byte) []byte {
 	n := uint64(d)
-	sign := ""
 	if d < 0 {
-		sign = "-"
+		b = append(b, '-')
 		n = -n // two's complement: right for math.MinInt64 too
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+	b = strconv.AppendUint(b, n/100, 10)
+	cents := n % 100
+	return append(b, '.', byte('0'+cents/10), byte('0'+cents%10))
 }
 
 // Valid reports an error when d is out of MAPI's range.
@@ -116,7 +124,7 @@ func (d Decimal) MarshalJSON() ([]byte, error) {
 	if err := d.Valid(); err != nil {
 		return nil, err
 	}
-	return []byte(d.String()), nil
+	return d.appendTo(make([]byte, 0, 16)), nil
 }
 
 // UnmarshalJSON reads a JSON number (or a numeric string) exactly.

@@ -110,10 +110,11 @@ func openPool(path string, pragmas []string, writer bool, n int) (*sql.DB, error
 	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
-	pool, err := sql.Open("sqlite", path+"?"+q.Encode())
+	conn, err := newCachingConnector(path + "?" + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	pool := sql.OpenDB(conn)
 	pool.SetMaxOpenConns(n)
 	pool.SetMaxIdleConns(n)
 	pool.SetConnMaxLifetime(0)

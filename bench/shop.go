@@ -1,0 +1,201 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/mapi"
+	"github.com/kassa-dev/kassa/mapisim"
+	"github.com/kassa-dev/kassa/postgres"
+	"github.com/kassa-dev/kassa/sqlite"
+	"github.com/kassa-dev/kassa/web"
+)
+
+// The bench catalog: stock large enough never to run out, so every order
+// still reserves stock on the same rows, as a busy shop does.
+var catalog = []kassa.Product{
+	{SKU: "BENCH-BOOK", Name: "Bench cookbook", Price: 24900, VATRate: 600, Stock: 1 << 40},
+	{SKU: "BENCH-MUG", Name: "Bench mug", Price: 12900, VATRate: 2500, Stock: 1 << 40},
+}
+
+// shop is the shop under test: store, engine and web server on 127.0.0.1:0,
+// wired as `kassa serve` wires them, with a MAPI client to the simulator.
+type shop struct {
+	url     string
+	store   kassa.Store
+	engine  *checkout.Engine
+	server  *http.Server
+	watch   *watcher
+	timing  *timing
+	writeDB *sql.DB        // the pool River and the store's writes share
+	cleanup []func() error // in reverse order
+}
+
+// openShop starts a shop whose bank is the simulator at simURL.
+func openShop(ctx context.Context, cfg Config, simURL string) (s *shop, err error) {
+	s = &shop{watch: newWatcher(), timing: newTiming()}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.close())
+		}
+	}()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return s, fmt.Errorf("listen: %w", err)
+	}
+	s.url = "http://" + ln.Addr().String()
+	driver, err := s.openStore(ctx, cfg)
+	if err != nil {
+		ln.Close()
+		return s, err
+	}
+	handler, err := s.build(ctx, cfg, simURL, driver)
+	if err != nil {
+		ln.Close()
+		return s, err
+	}
+	s.server = &http.Server{Handler: s.timing.wrap(handler), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog: slog.NewLogLogger(slog.DiscardHandler, slog.LevelWarn)}
+	go s.server.Serve(ln)
+	s.cleanup = append(s.cleanup, func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return s.server.Shutdown(sctx)
+	})
+	return s, nil
+}
+
+// build makes the engine and the web handler and starts the engine.
+func (s *shop) build(ctx context.Context, cfg Config, simURL string, driver riverdriver.Driver[*sql.Tx]) (http.Handler, error) {
+	for _, p := range catalog {
+		if err := s.store.PutProduct(ctx, p); err != nil {
+			return nil, fmt.Errorf("seed catalog: %w", err)
+		}
+	}
+	metrics := checkout.NewMetrics(prometheus.NewRegistry())
+	bank := mapi.New(mapi.Config{BaseURL: simURL, ClientID: mapisim.DefaultClientID,
+		ClientSecret: mapisim.DefaultClientSecret, Observe: metrics.ObserveMAPI})
+	log := slog.New(slog.DiscardHandler)
+	store := s.watch.wrap(s.store)
+	eng, err := checkout.New(checkout.Config{Store: store, Bank: bank,
+		StoreID: mapisim.DefaultStoreID, BaseURL: s.url, Driver: driver, Logger: log, Metrics: metrics,
+		Workers: cfg.Workers, FetchPoll: cfg.FetchPoll})
+	if err != nil {
+		return nil, err
+	}
+	if err := eng.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start engine: %w", err)
+	}
+	s.engine = eng
+	s.cleanup = append(s.cleanup, func() error {
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return eng.Stop(sctx)
+	})
+	w, err := web.New(web.Config{Engine: eng, Store: store, Bank: bank, StoreID: mapisim.DefaultStoreID,
+		BaseURL: s.url, AdminPassword: randomHex(12), Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return w.Handler(), nil
+}
+
+// openStore opens the configured store and returns River's driver on it.
+func (s *shop) openStore(ctx context.Context, cfg Config) (riverdriver.Driver[*sql.Tx], error) {
+	switch cfg.Store {
+	case "sqlite":
+		return s.openSQLite(ctx, cfg.Dir)
+	case "postgres":
+		return s.openPostgres(ctx, cfg.DatabaseURL)
+	}
+	return nil, fmt.Errorf("unknown store %q (sqlite or postgres)", cfg.Store)
+}
+
+func (s *shop) openSQLite(ctx context.Context, dir string) (riverdriver.Driver[*sql.Tx], error) {
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "kassa-bench-")
+		if err != nil {
+			return nil, fmt.Errorf("temp dir: %w", err)
+		}
+		s.cleanup = append(s.cleanup, func() error { return os.RemoveAll(tmp) })
+		dir = tmp
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "kassa.db"))
+	if err != nil {
+		return nil, err
+	}
+	s.store, s.writeDB = db, db.WriteDB()
+	s.cleanup = append(s.cleanup, db.Close)
+	return riversqlite.New(db.WriteDB()), nil
+}
+
+// openPostgres creates a dedicated schema (dropped again by close) and
+// opens the store in it.
+func (s *shop) openPostgres(ctx context.Context, base string) (riverdriver.Driver[*sql.Tx], error) {
+	if base == "" {
+		return nil, errors.New("--database-url is required with --store postgres")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	schema := "kassa_bench_" + randomHex(8)
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return nil, fmt.Errorf("postgres: create schema: %w", err)
+	}
+	s.cleanup = append(s.cleanup, func() error {
+		defer admin.Close()
+		_, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		return err
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		return nil, err
+	}
+	s.store, s.writeDB = db, db.WriteDB()
+	s.cleanup = append(s.cleanup, db.Close)
+	return riverdatabasesql.New(db.WriteDB()), nil
+}
+
+// close stops everything the shop started, newest first.
+func (s *shop) close() error {
+	var errs []error
+	for i := len(s.cleanup) - 1; i >= 0; i-- {
+		errs = append(errs, s.cleanup[i]())
+	}
+	s.cleanup = nil
+	return errors.Join(errs...)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestBenchJSON runs `kassa bench` very briefly and checks that it prints
+// one well-formed JSON object with the headline fields. The figures are
+// timing and are not checked, only that journeys ran without errors.
+func TestBenchJSON(t *testing.T) {
+	t.Setenv("KASSA_BENCH_STORE", "")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"bench", "--duration", "400ms", "--rounds", "1", "--warmup", "100ms",
+		"--concurrency", "2", "--json"}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("kassa bench: %v\n%s", err, stderr.String())
+	}
+	var got map[string]any
+	dec := json.NewDecoder(&stdout)
+	if err := dec.Decode(&got); err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	if dec.More() {
+		t.Fatal("more than one JSON value")
+	}
+	for _, k := range []string{"bare_journeys_per_s", "shop_journeys_per_s", "ratio", "shop_p99_ms",
+		"callback_ack_p99_ms", "callback_applied_p50_ms", "callback_applied_p99_ms", "allocs_per_journey",
+		"peak_rss_bytes", "cpu_cost_ratio"} {
+		if _, ok := got[k].(float64); !ok {
+			t.Errorf("field %q = %v, want a number", k, got[k])
+		}
+	}
+	for _, phase := range []string{"bare", "shop"} {
+		p, ok := got[phase].(map[string]any)
+		if !ok {
+			t.Fatalf("field %q = %v, want an object", phase, got[phase])
+		}
+		if n, _ := p["errors"].(float64); n != 0 {
+			t.Errorf("%s: %v failed journeys, first: %v", phase, n, p["first_error"])
+		}
+	}
+}
+
+func TestBenchFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--duration", "0s"},
+		{"--concurrency", "0"},
+		{"--store", "mysql"},
+		{"--rounds", "-1"},
+		{"extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"bench"}, args...), &stdout, &stderr)
+		if err == nil {
+			t.Errorf("bench %s: no error", strings.Join(args, " "))
+		}
+		if stdout.Len() > 0 {
+			t.Errorf("bench %s: printed %q", strings.Join(args, " "), stdout.String())
+		}
+	}
+}
