@@ -199,23 +199,12 @@ func (r *runner) setup(ctx context.Context) error {
 	tr.MaxIdleConnsPerHost = r.cfg.Concurrency * 2
 	r.cust = &customer{shop: r.shop.url, hc: &http.Client{Timeout: 60 * time.Second, Transport: tr},
 		sim: b.sim, admin: adminPassword}
-	r.cust.afterSale = r.probeAfterSale(ctx)
-	if !r.cust.afterSale {
-		r.note("after-sale skipped: POST /api/admin/orders/{id}/capture and /refund are not served by the shop yet")
-	}
 	return nil
 }
 
 func (r *runner) note(s string) {
 	r.notes = append(r.notes, s)
 	r.logf("note: %s", s)
-}
-
-// probeAfterSale reports whether the shop serves the after-sale API: a GET
-// on a POST-only route answers 405, an unknown route 404.
-func (r *runner) probeAfterSale(ctx context.Context) bool {
-	st, _, err := r.cust.do(ctx, http.MethodGet, r.shop.url+"/api/admin/orders/1/capture", nil, nil)
-	return err == nil && st == http.StatusMethodNotAllowed
 }
 
 // seedCatalog puts the chaos catalog in the store before the shop starts
@@ -385,20 +374,25 @@ func (r *runner) crash(ctx context.Context, at int, delay time.Duration) {
 }
 
 // settle waits, bounded, until every order matches the bank (the sweeper
-// and the retries have caught up).
+// and the retries have caught up) and no inbox entry waits for its job
+// (jobs a SIGKILL left running are rescued by River).
 func (r *runner) settle(ctx context.Context, st kassa.Store) {
 	deadline := time.Now().Add(r.cfg.Settle)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		r.bank.sim.Flush()
 		n, err := r.unsettled(ctx, st)
+		var waiting int
+		if err == nil {
+			_, waiting, err = st.Callbacks(ctx, kassa.CallbackFilter{State: kassa.CallbackReceived, Limit: 1})
+		}
 		switch {
 		case err != nil:
 			r.logf("settle: %v", err)
-		case n == 0:
+		case n == 0 && waiting == 0:
 			r.logf("settled")
 			return
 		default:
-			r.logf("settle: %d order(s) differ from the bank", n)
+			r.logf("settle: %d order(s) differ from the bank, %d inbox entr(ies) still received", n, waiting)
 		}
 		select {
 		case <-ctx.Done():
