@@ -84,8 +84,10 @@ type Store interface {
 	Callback(ctx context.Context, id int64) (*Callback, error)
 	// Callbacks lists inbox entries newest first, and the total matching.
 	Callbacks(ctx context.Context, f CallbackFilter) ([]*Callback, int, error)
-	// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt.
-	UpdateCallback(ctx context.Context, cb *Callback) error
+	// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt,
+	// and runs then in the same transaction (nothing is written when it
+	// fails); ENOTFOUND if unknown.
+	UpdateCallback(ctx context.Context, cb *Callback, then TxFunc) error
 
 	// ReplaceOrderLines is UpdateOrder that also replaces o's lines, Total
 	// and VATTotal (an order modified after the sale). Unless the order's

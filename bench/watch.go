@@ -54,9 +54,9 @@ func (w *watcher) timed(method string, start time.Time) {
 
 // UpdateCallback writes cb and, once it is stored as processed, wakes the
 // journey of its order.
-func (s watchedStore) UpdateCallback(ctx context.Context, cb *kassa.Callback) error {
+func (s watchedStore) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) error {
 	defer s.w.timed("UpdateCallback", time.Now())
-	err := s.Store.UpdateCallback(ctx, cb)
+	err := s.Store.UpdateCallback(ctx, cb, then)
 	if err == nil && cb.State == kassa.CallbackProcessed {
 		s.w.processed(cb.OrderID, time.Now())
 	}

@@ -606,7 +606,11 @@ func TestPortalCaptureMirrored(t *testing.T) {
 	if !e.hasEvent(o.ID, "CAPTURE by merchant-portal (action "+id+")") {
 		t.Fatalf("no event names the portal capture %s; events:\n%s", id, eventsText(e.events(o.ID)))
 	}
-	if as, _ := e.eng.OrderActions(e.ctx, o.ID); len(as) != 0 {
+	as, err := e.eng.OrderActions(e.ctx, o.ID)
+	if err != nil {
+		t.Fatalf("OrderActions: %v", err)
+	}
+	if len(as) != 0 {
 		t.Fatalf("a portal capture became a shop action: %+v", as)
 	}
 }

@@ -34,7 +34,9 @@ func (e *Engine) PaymentMethods(ctx context.Context, amount kassa.Money, ct kass
 // (the order is failed and restocked, or — when it is unknown whether the
 // payment was created — left pending for the sweeper; when the circuit
 // breaker is open nothing is created at all). When an order was created it
-// is returned even with an error.
+// is returned even with an error. Its MAPI work takes at most
+// Config.PlaceTimeout (the create CreateTimeout, the search SearchTimeout);
+// an error caused by those deadlines wraps ErrTimeout.
 func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kassa.Source) (*kassa.Order, string, error) {
 	return e.placeOrder(ctx, req, src)
 }

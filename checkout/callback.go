@@ -43,7 +43,8 @@ func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, t
 	cb.PaymentID = paymentID
 	switch {
 	case o == nil:
-		return e.quarantine(ctx, cb, "bad or missing token", &kassa.Error{Code: kassa.EUNAUTHORIZED, Op: op,
+		why := unauthenticated(cb, body)
+		return e.quarantine(ctx, cb, why, &kassa.Error{Code: kassa.EUNAUTHORIZED, Op: op,
 			Message: "The callback token is not valid."})
 	case perr != nil:
 		return e.quarantine(ctx, cb, "malformed body: "+perr.Error(), &kassa.Error{Code: kassa.EINVALID, Op: op,
@@ -63,6 +64,22 @@ func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, t
 		e.metrics.callback(kind, "accepted")
 	}
 	return nil
+}
+
+// maxUnauthBody bounds the body stored for a callback with a bad or
+// missing token: every callback is kept for the operator, but anyone can
+// send these, so only an excerpt. (Its payment id, when parsed, is a UUID.)
+const maxUnauthBody = 1 << 10
+
+// unauthenticated cuts cb, a callback with a bad or missing token, down to
+// an excerpt of body and returns the quarantine reason, which notes the
+// original size when the body was cut.
+func unauthenticated(cb *kassa.Callback, body []byte) string {
+	if len(body) <= maxUnauthBody {
+		return "bad or missing token"
+	}
+	cb.Body = body[:maxUnauthBody:maxUnauthBody]
+	return fmt.Sprintf("bad or missing token; body of %d bytes, first %d kept", len(body), maxUnauthBody)
 }
 
 // tokenOrder returns the order a callback token belongs to, or nil when the
@@ -148,12 +165,11 @@ func (e *Engine) reprocessCallback(ctx context.Context, id int64) error {
 		return &kassa.Error{Code: kassa.EINVALID, Op: op,
 			Message: "This callback belongs to no order and cannot be processed."}
 	}
+	// The state and its job in one transaction: an entry is never left
+	// received without a job to process it.
 	cb.State, cb.Error = kassa.CallbackReceived, ""
-	if err := e.store.UpdateCallback(ctx, cb); err != nil {
+	if err := e.store.UpdateCallback(ctx, cb, e.enqueue(cb)); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
-	}
-	if _, err := e.river.Insert(ctx, CallbackArgs{CallbackID: cb.ID}, nil); err != nil {
-		return fmt.Errorf("%s: enqueue: %w", op, err)
 	}
 	return nil
 }
@@ -192,7 +208,7 @@ func (w *callbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs])
 	default:
 		cb.Error = err.Error()
 	}
-	if uerr := e.store.UpdateCallback(ctx, cb); uerr != nil {
+	if uerr := e.store.UpdateCallback(ctx, cb, nil); uerr != nil {
 		return errors.Join(err, uerr)
 	}
 	if errors.Is(err, errForeignPayment) {

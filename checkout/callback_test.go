@@ -1,11 +1,17 @@
 package checkout_test
 
 import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
 	"github.com/kassa-dev/kassa/mapi"
 	"github.com/kassa-dev/kassa/mapisim"
 )
@@ -85,7 +91,10 @@ func TestManagementCallback(t *testing.T) {
 	if got.Captured != got.Total || got.Authorized != 0 {
 		t.Errorf("captured %s authorized %s, want %s and 0", got.Captured, got.Authorized, got.Total)
 	}
-	cbs, _, _ := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID, Limit: 1})
+	cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID, Limit: 1})
+	if err != nil || len(cbs) != 1 {
+		t.Fatalf("Callbacks = %d, %v; want 1", len(cbs), err)
+	}
 	if cbs[0].Kind != kassa.CallbackManagement || cbs[0].State != kassa.CallbackProcessed {
 		t.Errorf("last callback %s %s, want a processed management callback", cbs[0].Kind, cbs[0].State)
 	}
@@ -96,9 +105,9 @@ func TestReprocessCallback(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	o, _ := e.place(govAccepted)
 	e.sign(o, mapisim.Approve)
-	cbs, _, _ := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
-	if len(cbs) != 1 {
-		t.Fatalf("callbacks = %d", len(cbs))
+	cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
+	if err != nil || len(cbs) != 1 {
+		t.Fatalf("callbacks = %d, %v; want 1", len(cbs), err)
 	}
 	before := len(e.events(o.ID))
 	if err := e.eng.ReprocessCallback(e.ctx, cbs[0].ID); err != nil {
@@ -110,12 +119,116 @@ func TestReprocessCallback(t *testing.T) {
 		t.Errorf("reprocessing recorded:\n%s", eventsText(evs[before:]))
 	}
 	// A quarantined entry belongs to no order.
-	e.eng.ReceiveCallback(e.ctx, kassa.CallbackAuthorization, "", authBody(o.PaymentID, "AUTHORIZED"))
-	q, _, _ := e.db.Callbacks(e.ctx, kassa.CallbackFilter{State: kassa.CallbackQuarantined})
+	if err := e.eng.ReceiveCallback(e.ctx, kassa.CallbackAuthorization, "", authBody(o.PaymentID, "AUTHORIZED")); !isCode(err, kassa.EUNAUTHORIZED) {
+		t.Fatalf("ReceiveCallback without a token = %v, want EUNAUTHORIZED", err)
+	}
+	q, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{State: kassa.CallbackQuarantined})
+	if err != nil || len(q) != 1 {
+		t.Fatalf("quarantined callbacks = %d, %v; want 1", len(q), err)
+	}
 	if err := e.eng.ReprocessCallback(e.ctx, q[0].ID); !isCode(err, kassa.EINVALID) {
 		t.Errorf("ReprocessCallback(quarantined) = %v, want EINVALID", err)
 	}
 	if err := e.eng.ReprocessCallback(e.ctx, 12345); !isCode(err, kassa.ENOTFOUND) {
 		t.Errorf("ReprocessCallback(unknown) = %v, want ENOTFOUND", err)
+	}
+}
+
+// TestUnauthenticatedCallbackExcerpt: a callback with a bad or missing token
+// is kept, but anyone can send one, so only its first KiB is stored, with
+// a note of its size; a callback with a valid token is stored whole.
+func TestUnauthenticatedCallbackExcerpt(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{})
+	o, _ := e.place(govFrozen)
+	head := authBody(o.PaymentID, "AUTHORIZED")
+	big := append(head, bytes.Repeat([]byte(" "), checkoutMaxBody()-len(head))...) // valid JSON, 64 KiB
+	newest := func() *kassa.Callback {
+		t.Helper()
+		cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{Limit: 1})
+		if err != nil || len(cbs) != 1 {
+			t.Fatalf("Callbacks = %d, %v; want 1", len(cbs), err)
+		}
+		return cbs[0]
+	}
+	for _, token := range []string{"", fmt.Sprintf("%d.%s", o.ID, strings.Repeat("0", len(o.CallbackToken)))} {
+		if err := e.eng.ReceiveCallback(e.ctx, kassa.CallbackAuthorization, token, big); !isCode(err, kassa.EUNAUTHORIZED) {
+			t.Fatalf("token %q: ReceiveCallback = %v, want EUNAUTHORIZED", token, err)
+		}
+		cb := newest()
+		if cb.State != kassa.CallbackQuarantined || !bytes.Equal(cb.Body, big[:1024]) {
+			t.Errorf("token %q: stored %s with %d bytes, want quarantined with the first 1024", token, cb.State, len(cb.Body))
+		}
+		if want := "body of 65536 bytes, first 1024 kept"; !strings.Contains(cb.Error, want) {
+			t.Errorf("token %q: error %q does not say %q", token, cb.Error, want)
+		}
+	}
+	// A short one is kept whole.
+	if err := e.eng.ReceiveCallback(e.ctx, kassa.CallbackAuthorization, "", head); !isCode(err, kassa.EUNAUTHORIZED) {
+		t.Fatalf("ReceiveCallback = %v, want EUNAUTHORIZED", err)
+	}
+	if cb := newest(); !bytes.Equal(cb.Body, head) || cb.Error != "bad or missing token" {
+		t.Errorf("short forged callback stored as %q (%q)", cb.Body, cb.Error)
+	}
+	// With the order's token, a malformed body is quarantined in full.
+	bad := append([]byte(`{"paymentId":`), bytes.Repeat([]byte(" "), 4096)...)
+	good := fmt.Sprintf("%d.%s", o.ID, o.CallbackToken)
+	if err := e.eng.ReceiveCallback(e.ctx, kassa.CallbackAuthorization, good, bad); !isCode(err, kassa.EINVALID) {
+		t.Fatalf("ReceiveCallback = %v, want EINVALID", err)
+	}
+	if cb := newest(); !bytes.Equal(cb.Body, bad) || cb.OrderID != o.ID {
+		t.Errorf("authenticated malformed callback stored with %d of %d bytes, order %d", len(cb.Body), len(bad), cb.OrderID)
+	}
+}
+
+// hookFailStore fails the hook of UpdateCallback while armed, as a failed
+// job insert (or a crash before the commit) would.
+type hookFailStore struct {
+	kassa.Store
+	armed *atomic.Bool
+}
+
+func (s hookFailStore) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) error {
+	if then != nil && s.armed.Load() {
+		then = func(context.Context, *sql.Tx) error { return errTest }
+	}
+	return s.Store.UpdateCallback(ctx, cb, then)
+}
+
+// TestReprocessCallbackAtomic: "process again" resets the inbox entry and
+// enqueues its job in one transaction: when the job cannot be enqueued the
+// entry is left as it was, never received without a job.
+func TestReprocessCallbackAtomic(t *testing.T) {
+	t.Parallel()
+	var armed atomic.Bool
+	e := newEnv(t, envOptions{config: func(c *checkout.Config) { c.Store = hookFailStore{Store: c.Store, armed: &armed} }})
+	o, _ := e.place(govAccepted)
+	e.sign(o, mapisim.Approve)
+	cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
+	if err != nil || len(cbs) != 1 || cbs[0].State != kassa.CallbackProcessed {
+		t.Fatalf("callbacks = %+v, %v; want one processed", cbs, err)
+	}
+	id, before := cbs[0].ID, len(e.events(o.ID))
+
+	armed.Store(true)
+	if err := e.eng.ReprocessCallback(e.ctx, id); !errors.Is(err, errTest) {
+		t.Fatalf("ReprocessCallback with a failing enqueue = %v, want the enqueue error", err)
+	}
+	e.settle()
+	if cb, err := e.db.Callback(e.ctx, id); err != nil || cb.State != kassa.CallbackProcessed {
+		t.Fatalf("after a failed enqueue the entry is %+v, %v; want it still processed", cb, err)
+	}
+	if n := len(e.events(o.ID)); n != before {
+		t.Fatalf("a failed reprocess recorded %d events", n-before)
+	}
+
+	armed.Store(false)
+	if err := e.eng.ReprocessCallback(e.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	e.settle()
+	evs := e.events(o.ID)
+	if len(evs) != before+1 || evs[len(evs)-1].Source != kassa.SourceCallback {
+		t.Errorf("reprocessing recorded:\n%s", eventsText(evs[before:]))
 	}
 }

@@ -52,9 +52,10 @@ type Config struct {
 	StoreID string // MAPI store id
 	BaseURL string // public base URL of the shop, e.g. http://localhost:8080 (no trailing slash)
 	Hold    time.Duration
-	// Driver is River's driver on the store's single-writer pool, e.g.
-	// riversqlite.New(db.WriteDB()). Jobs are inserted in store transactions
-	// of that pool.
+	// Driver is River's driver on the store's write pool:
+	// riversqlite.New(db.WriteDB()) for SQLite, riverdatabasesql.New(db.WriteDB())
+	// for PostgreSQL. Jobs are inserted in store transactions of that pool;
+	// Start runs River's migrations for it.
 	Driver  riverdriver.Driver[*sql.Tx]
 	Now     func() time.Time // default time.Now
 	Logger  *slog.Logger     // default: discard

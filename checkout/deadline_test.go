@@ -2,6 +2,7 @@ package checkout_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,10 @@ func hang(sim *mapisim.Sim, routes ...string) {
 // applies the payment once Resurs answers again.
 func TestHungReadFreesCallbackWorker(t *testing.T) {
 	t.Parallel()
+	// The deadline also bounds the payment-method read of e.place, so it
+	// must leave room for a loaded machine; a hung read still ends with it.
 	e := newEnv(t, envOptions{bankTimeout: hungBankTimeout, config: func(c *checkout.Config) {
-		c.ReadTimeout = 200 * time.Millisecond
+		c.ReadTimeout = 2 * time.Second
 	}})
 	o, _ := e.place(govAccepted)
 	hang(e.sim, "GET /v2/payments/{id}")
@@ -125,6 +128,46 @@ func TestPlaceOrderDeadlines(t *testing.T) {
 			got = e.wantStatus(o.ID, kassa.StatusPending)
 			if want := e.sim.Payments()[0].ID; got.PaymentID != want {
 				t.Errorf("payment id after the sweep = %q, want %q", got.PaymentID, want)
+			}
+		})
+	}
+}
+
+// BenchmarkCallbackBacklog measures how fast a burst of callbacks is
+// applied while payment reads are slow and some hang (cut at ReadTimeout,
+// then retried by River), by number of River workers. One op is a burst of
+// 64 approvals, from the signing to every inbox entry processed.
+//
+//	go test ./checkout -run '^$' -bench CallbackBacklog -benchtime 5x
+func BenchmarkCallbackBacklog(b *testing.B) {
+	for _, workers := range []int{4, 16, 32} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			e := newEnv(b, envOptions{bankTimeout: hungBankTimeout, config: func(c *checkout.Config) {
+				c.Workers, c.ReadTimeout, c.SweepInterval = workers, 500*time.Millisecond, time.Hour
+				c.BreakerFailures = 1000 // measure the workers, not the breaker
+			}})
+			slow := mapisim.Faults{Endpoints: []mapisim.EndpointFault{
+				{Route: "GET /v2/payments/{id}", Latency: 20 * time.Millisecond, Timeout: 0.05}}}
+			const burst = 64
+			for b.Loop() {
+				b.StopTimer()
+				e.sim.SetFaults(mapisim.Faults{})
+				if err := e.db.PutProduct(e.ctx, kassa.Product{SKU: "TEE", Name: "T-shirt", Price: teePrice,
+					VATRate: 2500, Stock: initialTeeStock}); err != nil {
+					b.Fatal(err)
+				}
+				orders := make([]*kassa.Order, burst)
+				for i := range orders {
+					orders[i], _ = e.place(govAccepted)
+				}
+				e.sim.SetFaults(slow)
+				b.StartTimer()
+				for _, o := range orders {
+					if _, err := e.sim.Sign(o.PaymentID, mapisim.Approve); err != nil {
+						b.Fatal(err)
+					}
+				}
+				e.settle()
 			}
 		})
 	}

@@ -148,6 +148,9 @@ func (e *env) startEngine() {
 		Store: e.db, Bank: e.bank, StoreID: mapisim.DefaultStoreID, BaseURL: e.shop.URL,
 		Driver: e.driver(), Now: e.clock.Now, SweepConcurrency: 8,
 		FetchPoll: 20 * time.Millisecond,
+		// Tests sweep with SweepOnce; a background pass on a real ticker
+		// would race them. A test of the loop sets its own interval.
+		SweepInterval: time.Hour,
 	}
 	if e.opts.config != nil {
 		e.opts.config(&cfg)

@@ -80,7 +80,10 @@ func TestPersonas(t *testing.T) {
 			if (got.StatusReason != "") != tt.wantReason {
 				t.Errorf("status reason = %q, want one: %v", got.StatusReason, tt.wantReason)
 			}
-			pay, _ := e.sim.Payment(o.PaymentID)
+			pay, ok := e.sim.Payment(o.PaymentID)
+			if !ok {
+				t.Fatalf("payment %s unknown to the simulator", o.PaymentID)
+			}
 			snap := snapshot(pay)
 			if ts, err := e.bank.TaskStatus(e.ctx, o.PaymentID); err == nil {
 				snap.TaskCompleted = ts.Completed

@@ -26,6 +26,7 @@ type Metrics struct {
 	breaker       prometheus.Gauge
 	orders        *orderCollector
 	actions       *prometheus.CounterVec // after-sale calls by kind and outcome
+	paidClosed    prometheus.Counter     // accepted payments read on cancelled or failed orders
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not
@@ -52,12 +53,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		actions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kassa_aftersale_actions_total",
 			Help: "After-sale calls to Resurs (capture, cancel, refund, modify) by outcome (succeeded, refused, no_answer, failed)."},
 			[]string{"kind", "outcome"}),
+		paidClosed: prometheus.NewCounter(prometheus.CounterOpts{Name: "kassa_paid_but_closed_total",
+			Help: "Payment reads that found an accepted payment holding money on a cancelled or failed order (refund the payment or revive the order)."}),
 		orders: &orderCollector{desc: prometheus.NewDesc("kassa_orders",
 			"Orders by status, counted at scrape time.", []string{"status"}, nil)},
 	}
 	if reg != nil {
 		reg.MustRegister(m.callbacks, m.transitions, m.mapiCalls, m.mapiLatency,
-			m.syncLatency, m.callbackDelay, m.breaker, m.orders, m.actions)
+			m.syncLatency, m.callbackDelay, m.breaker, m.orders, m.actions, m.paidClosed)
 	}
 	return m
 }
@@ -94,6 +97,12 @@ func (m *Metrics) transition(src kassa.Source, result string) {
 func (m *Metrics) action(kind kassa.ActionKind, outcome string) {
 	if m != nil {
 		m.actions.WithLabelValues(string(kind), outcome).Inc()
+	}
+}
+
+func (m *Metrics) paidButClosedOrder() {
+	if m != nil {
+		m.paidClosed.Inc()
 	}
 }
 

@@ -215,7 +215,10 @@ func TestAmbiguousCreateSearchDown(t *testing.T) {
 	if got := e.order(o.ID); got.PaymentID != "" || got.Status != kassa.StatusPending {
 		t.Fatalf("a foreign payment was adopted: %q %s", got.PaymentID, got.Status)
 	}
-	cbs, _, _ := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
+	cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
+	if err != nil {
+		t.Fatalf("Callbacks: %v", err)
+	}
 	if len(cbs) != 2 || cbs[0].State != kassa.CallbackQuarantined || cbs[1].State != kassa.CallbackQuarantined {
 		t.Fatalf("the forged callbacks are %v, want quarantined", cbs)
 	}
@@ -305,8 +308,8 @@ func TestCallbackJobGivesUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.settle()
-	if got, _ := e.db.Callback(e.ctx, cb.ID); got.State != kassa.CallbackProcessed {
-		t.Errorf("reprocessed callback is %s", got.State)
+	if got, err := e.db.Callback(e.ctx, cb.ID); err != nil || got.State != kassa.CallbackProcessed {
+		t.Fatalf("reprocessed callback: %+v, %v; want processed", got, err)
 	}
 }
 

@@ -81,12 +81,17 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if err != nil {
 		return e.readFailed(ctx, o, so, err)
 	}
-	note := so.note
+	return e.apply(ctx, id, o, p.ID, snap, so.src, so.note)
+}
+
+// expiredSnapshot treats a payment still waiting for the customer on an
+// order past its expiry as rejected by timeout, noting so.
+func (e *Engine) expiredSnapshot(o *kassa.Order, snap kassa.PaymentSnapshot, note string) (kassa.PaymentSnapshot, string) {
 	if e.expired(o) && snap.Status == kassa.PaymentTaskRedirectionRequired {
-		snap = kassa.PaymentSnapshot{Status: kassa.PaymentRejected, RejectedCategory: kassa.RejectedTimeout}
-		note = joinNote(note, "payment expired")
+		return kassa.PaymentSnapshot{Status: kassa.PaymentRejected, RejectedCategory: kassa.RejectedTimeout},
+			joinNote(note, "payment expired")
 	}
-	return e.apply(ctx, id, o, p.ID, snap, so.src, note)
+	return snap, note
 }
 
 // readPayment reads the order's payment: by its id, by the id a callback
@@ -262,21 +267,26 @@ func backoff(n int) time.Duration {
 
 // apply writes what snap implies onto order id (o is its last read, may be
 // stale), adopting paymentID when the order has none. On a version conflict
-// it reloads and decides again with the same snapshot, which is safe because
-// Transition is monotonic.
+// someone else (another process on the same database) wrote the order,
+// maybe from a newer read than snap: apply reloads the order and reads the
+// payment again before it decides again, at most maxCASTries times.
 func (e *Engine) apply(ctx context.Context, id int64, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string) (*kassa.Order, error) {
 	var err error
-	for range maxCASTries {
+	for try := range maxCASTries {
+		if try > 0 {
+			if o, err = e.store.Order(ctx, id); err != nil {
+				return nil, fmt.Errorf("checkout.Sync: reload: %w", err)
+			}
+			snap = e.reread(ctx, id, paymentID, snap)
+		}
 		if o.PaymentID != "" && o.PaymentID != paymentID {
 			return o, &kassa.Error{Code: kassa.EINVALID, Op: "checkout.Sync", Err: errForeignPayment,
 				Message: "The payment does not belong to this order."}
 		}
-		err = e.applyOnce(ctx, o, paymentID, snap, src, note)
+		s, n := e.expiredSnapshot(o, snap, note)
+		err = e.applyOnce(ctx, o, paymentID, s, src, n)
 		if kassa.ErrorCode(err) != kassa.ECONFLICT {
 			break
-		}
-		if o, err = e.store.Order(ctx, id); err != nil {
-			return nil, fmt.Errorf("checkout.Sync: reload: %w", err)
 		}
 	}
 	if err != nil {
@@ -285,10 +295,26 @@ func (e *Engine) apply(ctx context.Context, id int64, o *kassa.Order, paymentID 
 	return o, nil
 }
 
+// reread reads payment paymentID again after a version conflict. When that
+// read fails it keeps snap: Transition is monotonic and mirror never lowers
+// the cumulative amounts, so a stale snapshot cannot undo a newer write.
+func (e *Engine) reread(ctx context.Context, id int64, paymentID string, snap kassa.PaymentSnapshot) kassa.PaymentSnapshot {
+	p, err := read(ctx, e, func(ctx context.Context) (*mapi.Payment, error) { return e.bank.GetPayment(ctx, paymentID) })
+	if err == nil {
+		var s kassa.PaymentSnapshot
+		if s, err = e.snapshot(ctx, p); err == nil {
+			return s
+		}
+	}
+	e.log.Warn("payment re-read after a version conflict failed; deciding on the earlier read", "order", id, "err", err)
+	return snap
+}
+
 // applyOnce decides and writes once. A decision that changes nothing is
 // recorded as an event only (AddEvent) — or, for the sweeper, not at all,
 // so that hourly reads of an on-hold order do not flood its timeline;
-// the sweeper still stores the next read time.
+// the sweeper still stores the next read time. A paid but closed order
+// is always recorded, and raised (see alertPaidButClosed).
 func (e *Engine) applyOnce(ctx context.Context, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string) error {
 	d := kassa.Transition(o.Status, snap)
 	changed := mirror(o, paymentID, snap)
@@ -296,26 +322,65 @@ func (e *Engine) applyOnce(ctx context.Context, o *kassa.Order, paymentID string
 		o.Status, o.StatusReason = d.To, reasonFor(d.To, snap)
 	}
 	next := e.nextSync(o)
-	ev := e.event(o, src, d.From, d.Applied, snap.Status, joinNote(note, d.Note))
+	note = joinNote(note, d.Note)
+	alert := paidButClosed(d, snap)
+	if alert {
+		note = fmt.Sprintf("ALERT: the payment is accepted at Resurs but the order is %s; refund the payment or revive the order: %s",
+			d.From, note)
+	}
+	ev := e.event(o, src, d.From, d.Applied, snap.Status, note)
 	e.metrics.transition(src, result(d, snap))
+	var err error
 	switch {
 	case d.Applied || changed:
 		o.NextSyncAt, o.SyncAttempts = next, 0
-		return e.store.UpdateOrder(ctx, o, &ev, nil)
+		err = e.store.UpdateOrder(ctx, o, &ev, nil)
 	case src == kassa.SourceSweeper:
 		o.NextSyncAt, o.SyncAttempts = next, 0
-		return e.store.UpdateOrder(ctx, o, nil, nil)
+		var quiet *kassa.Event
+		if alert {
+			quiet = &ev
+		}
+		err = e.store.UpdateOrder(ctx, o, quiet, nil)
 	default:
-		return e.store.AddEvent(ctx, ev)
+		err = e.store.AddEvent(ctx, ev)
 	}
+	if err == nil && alert {
+		e.alertPaidButClosed(o, d.From, snap, src)
+	}
+	return err
+}
+
+// paidButClosed reports whether d refused an accepted payment that holds
+// the customer's money (authorized, or captured and not refunded) for a
+// cancelled or failed order, e.g. one the sweeper cancelled at expiry
+// just before the customer signed.
+func paidButClosed(d kassa.Decision, s kassa.PaymentSnapshot) bool {
+	if s.Status != kassa.PaymentAccepted || d.Applied || (d.From != kassa.StatusCancelled && d.From != kassa.StatusFailed) {
+		return false
+	}
+	to, _ := kassa.Target(s)
+	return to == kassa.StatusProcessing || to == kassa.StatusCompleted
+}
+
+// alertPaidButClosed makes a paid but closed order loud: an error log line
+// and kassa_paid_but_closed_total, next to the ALERT event. An operator
+// must refund the payment or revive the order.
+func (e *Engine) alertPaidButClosed(o *kassa.Order, status kassa.Status, s kassa.PaymentSnapshot, src kassa.Source) {
+	e.log.Error("ALERT: accepted payment on a closed order; refund the payment or revive the order",
+		"order", o.ID, "number", o.Number, "status", status, "payment", o.PaymentID,
+		"authorized", s.Authorized, "captured", s.Captured, "source", src)
+	e.metrics.paidButClosedOrder()
 }
 
 // mirror copies the payment id, MAPI status and amounts onto o and reports
-// whether any of them changed.
+// whether any of them changed. The cumulative amounts (captured, refunded,
+// canceled) only grow at Resurs, so a smaller one is a stale read and
+// never lowers what o has.
 func mirror(o *kassa.Order, paymentID string, s kassa.PaymentSnapshot) bool {
 	before := [6]any{o.PaymentID, o.PaymentStatus, o.Authorized, o.Captured, o.Refunded, o.Canceled}
-	o.PaymentID, o.PaymentStatus = paymentID, s.Status
-	o.Authorized, o.Captured, o.Refunded, o.Canceled = s.Authorized, s.Captured, s.Refunded, s.Canceled
+	o.PaymentID, o.PaymentStatus, o.Authorized = paymentID, s.Status, s.Authorized
+	o.Captured, o.Refunded, o.Canceled = max(o.Captured, s.Captured), max(o.Refunded, s.Refunded), max(o.Canceled, s.Canceled)
 	return before != [6]any{o.PaymentID, o.PaymentStatus, o.Authorized, o.Captured, o.Refunded, o.Canceled}
 }
 

@@ -97,7 +97,12 @@ func faultRun(t *testing.T, seed int64) [][]string {
 		var log []string
 		for _, d := range e.sim.Deliveries(id) {
 			var b struct{ Status, Action string }
-			_ = json.Unmarshal([]byte(d.Body), &b)
+			if err := json.Unmarshal([]byte(d.Body), &b); err != nil {
+				t.Fatalf("payment %s: delivery body %q: %v", id, d.Body, err)
+			}
+			if b.Status+b.Action == "" {
+				t.Fatalf("payment %s: delivery body %q has neither status nor action", id, d.Body)
+			}
 			log = append(log, d.Kind+" "+b.Status+b.Action+" "+d.Fault)
 		}
 		out = append(out, log)

@@ -185,6 +185,7 @@ func (e *env) advance(d time.Duration) {
 
 // receiver is a callback endpoint that answers with scripted statuses.
 type receiver struct {
+	t       testing.TB
 	srv     *httptest.Server
 	mu      sync.Mutex
 	got     []received
@@ -197,7 +198,7 @@ type received struct {
 }
 
 func newReceiver(t testing.TB) *receiver {
-	r := &receiver{}
+	r := &receiver{t: t}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		b, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
@@ -228,12 +229,21 @@ func (r *receiver) received() []received {
 }
 
 // statuses returns the "status" (authorization) or "action" (management)
-// of every callback received, in order.
+// of every callback received, in order. A body that does not parse, or
+// has neither field, fails the test: it must not compare equal to anything.
 func (r *receiver) statuses() []string {
+	r.t.Helper()
 	var out []string
 	for _, g := range r.received() {
 		var b struct{ Status, Action string }
-		_ = json.Unmarshal([]byte(g.Body), &b)
+		if err := json.Unmarshal([]byte(g.Body), &b); err != nil {
+			r.t.Errorf("callback body %q: %v", g.Body, err)
+			out = append(out, "<unparsable>")
+			continue
+		}
+		if b.Status+b.Action == "" {
+			r.t.Errorf("callback body %q has neither status nor action", g.Body)
+		}
 		out = append(out, b.Status+b.Action)
 	}
 	return out

@@ -154,10 +154,23 @@ func queryCallbacks(ctx context.Context, q querier, query string, args ...any) (
 	return cbs, rows.Err()
 }
 
-// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt.
-func (db *DB) UpdateCallback(ctx context.Context, cb *kassa.Callback) (err error) {
+// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt,
+// and runs then in the same transaction.
+func (db *DB) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) (err error) {
 	defer wrap(&err, "sqlite.UpdateCallback(%d)", cb.ID)
-	res, err := db.writer().ExecContext(ctx, updateCallbackSQL,
+	if then == nil {
+		return updateCallback(ctx, db.writer(), cb)
+	}
+	return db.transact(ctx, func(tx runner) error {
+		if err := updateCallback(ctx, tx, cb); err != nil {
+			return err
+		}
+		return runHook(ctx, tx, then)
+	})
+}
+
+func updateCallback(ctx context.Context, q querier, cb *kassa.Callback) error {
+	res, err := q.ExecContext(ctx, updateCallbackSQL,
 		cb.State, cb.Attempts, cb.Error, nullID(cb.OrderID), millis(cb.ProcessedAt), cb.ID)
 	if err != nil {
 		return err

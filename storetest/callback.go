@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -50,12 +51,32 @@ func testCallbacks(t *testing.T, s kassa.Store) {
 	}
 	first.State, first.Attempts, first.Error = kassa.CallbackProcessed, 2, "read failed once"
 	first.ProcessedAt = at
-	must(t, s.UpdateCallback(ctx, first))
+	must(t, s.UpdateCallback(ctx, first, nil))
 	got, err = s.Callback(ctx, first.ID)
 	must(t, err)
 	if d := diff(first, got); d != "" {
 		t.Fatalf("UpdateCallback round trip (-want +got):\n%s", d)
 	}
+	// The hook runs in the update's transaction: its error undoes the update.
+	ran = 0
+	requeued := *first
+	requeued.State, requeued.Error = kassa.CallbackReceived, ""
+	must(t, s.UpdateCallback(ctx, &requeued, hook))
+	if ran != 1 {
+		t.Fatalf("UpdateCallback ran its hook %d times, want 1", ran)
+	}
+	failed := requeued
+	failed.State = kassa.CallbackFailed
+	fail := func(ctx context.Context, tx *sql.Tx) error { return errHook }
+	if err := s.UpdateCallback(ctx, &failed, fail); !errors.Is(err, errHook) {
+		t.Fatalf("UpdateCallback error = %v, want the hook's error", err)
+	}
+	got, err = s.Callback(ctx, first.ID)
+	must(t, err)
+	if d := diff(&requeued, got); d != "" {
+		t.Fatalf("UpdateCallback with a failing hook wrote (-want +got):\n%s", d)
+	}
+	must(t, s.UpdateCallback(ctx, first, nil))
 	dup, err = s.RecordCallback(ctx, callback("p1", "p1/AUTHORIZED"), hook)
 	must(t, err)
 	if !dup {
@@ -63,7 +84,7 @@ func testCallbacks(t *testing.T, s kassa.Store) {
 	}
 	_, err = s.Callback(ctx, 4711)
 	wantCode(t, err, kassa.ENOTFOUND)
-	wantCode(t, s.UpdateCallback(ctx, &kassa.Callback{ID: 4711, State: kassa.CallbackFailed}), kassa.ENOTFOUND)
+	wantCode(t, s.UpdateCallback(ctx, &kassa.Callback{ID: 4711, State: kassa.CallbackFailed}, nil), kassa.ENOTFOUND)
 }
 
 func testCallbacksList(t *testing.T, s kassa.Store) {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -252,5 +253,55 @@ func TestAPIModify(t *testing.T) {
 	}
 	if n := bankLog(t, st, o, mapi.LogModifyOrder); n != 1 {
 		t.Fatalf("%d MODIFY_ORDER entries, want 1", n)
+	}
+}
+
+// TestAdminAPICSRF: a browser sends cached Basic credentials with a request
+// another site makes it send, so the admin API refuses writes that are
+// cross-origin or not JSON, and none of them reaches the bank.
+func TestAdminAPICSRF(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	o := paidOrder(t, st)
+	c := client(t)
+	u := st.URL + "/api/admin/orders/" + itoa(o.ID) + "/capture"
+	creds := "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+adminPassword))
+	jsonType := "application/json"
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"Sec-Fetch-Site cross-site", map[string]string{"Content-Type": jsonType, "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"Sec-Fetch-Site same-site", map[string]string{"Content-Type": jsonType, "Sec-Fetch-Site": "same-site"}, http.StatusForbidden},
+		{"foreign Origin", map[string]string{"Content-Type": jsonType, "Origin": "https://evil.example"}, http.StatusForbidden},
+		{"null Origin", map[string]string{"Content-Type": jsonType, "Origin": "null"}, http.StatusForbidden},
+		{"text/plain body", map[string]string{"Content-Type": "text/plain"}, http.StatusUnsupportedMediaType},
+		{"form body", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType},
+		{"no Content-Type", map[string]string{}, http.StatusUnsupportedMediaType},
+	} {
+		tc.header["Authorization"] = creds
+		resp, body := do(t, c, http.MethodPost, u, strings.NewReader(`{}`), tc.header)
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.name, resp.StatusCode, body, tc.want)
+		}
+	}
+	if n := bankLog(t, st, o, mapi.LogCapture); n != 0 {
+		t.Fatalf("a refused request captured the payment (%d CAPTURE entries)", n)
+	}
+	// Reads stay open to any caller with credentials; so does a same-origin
+	// write with a JSON body.
+	resp, body := do(t, c, http.MethodGet, st.URL+"/api/admin/orders/"+itoa(o.ID), nil,
+		map[string]string{"Authorization": creds, "Sec-Fetch-Site": "cross-site"})
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("cross-site read: %d %s, want 200", resp.StatusCode, body)
+	}
+	resp, body = do(t, c, http.MethodPost, u, strings.NewReader(`{}`), map[string]string{"Authorization": creds,
+		"Content-Type": "application/json; charset=utf-8", "Origin": st.URL, "Sec-Fetch-Site": "same-origin"})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("same-origin JSON capture: %d %s, want 200", resp.StatusCode, body)
+	}
+	if n := bankLog(t, st, o, mapi.LogCapture); n != 1 {
+		t.Fatalf("%d CAPTURE entries after the accepted capture, want 1", n)
 	}
 }

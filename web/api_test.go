@@ -340,10 +340,15 @@ func TestAPICreateOrderIdempotencyConcurrent(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			statuses[i] = resp.StatusCode
-			_ = json.NewDecoder(resp.Body).Decode(&answers[i])
+			if err := json.NewDecoder(resp.Body).Decode(&answers[i]); err != nil {
+				t.Errorf("answer %d: decode: %v", i, err)
+			}
 		})
 	}
 	wg.Wait()
+	if answers[0].ID == 0 {
+		t.Fatalf("answer 0 has no order id: %+v", answers[0])
+	}
 	for i := range answers {
 		if statuses[i] != http.StatusCreated || answers[i] != answers[0] {
 			t.Errorf("answer %d: %d %+v, want 201 %+v", i, statuses[i], answers[i], answers[0])

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
@@ -87,6 +88,8 @@ type Server struct {
 	idem    *idempotency
 	prices  *priceCache
 	logins  *loginLimiter
+	xorigin *http.CrossOriginProtection // admin API CSRF check
+	testMu  sync.Mutex                  // makes a callback test nonce single use
 }
 
 // sessionKeySetting is the settings key of the cookie signing key. It is
@@ -121,6 +124,7 @@ func New(cfg Config) (*Server, error) {
 	s.idem = newIdempotency(s.now, 24*time.Hour, 10000)
 	s.prices = newPriceCache(cfg.Bank, cfg.StoreID, s.now, 10*time.Minute)
 	s.logins = newLoginLimiter()
+	s.xorigin = http.NewCrossOriginProtection()
 	s.handler = s.routes()
 	return s, nil
 }

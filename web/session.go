@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -177,9 +178,14 @@ func (s *Server) admin(fn handlerFunc) http.Handler {
 	})
 }
 
-// basic guards the admin JSON API with HTTP Basic (user "admin").
+// basic guards the admin JSON API with HTTP Basic (user "admin"), and
+// refuses cross-site writes (see apiRefusal).
 func (s *Server) basic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if status, refusal := s.apiRefusal(r); refusal != nil {
+			writeJSON(w, status, refusal)
+			return
+		}
 		user, pass, ok := r.BasicAuth()
 		if !ok || !s.checkPassword(user, pass) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="kassa admin", charset="UTF-8"`)
@@ -188,6 +194,27 @@ func (s *Server) basic(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// apiRefusal is the admin API's CSRF defence. A browser sends cached Basic
+// credentials along with a request another site makes it send, so a write
+// is refused when Sec-Fetch-Site says it is cross-origin or its Origin is
+// not this host (http.CrossOriginProtection), and a body must be JSON,
+// which no cross-site form can send without a CORS preflight. It returns
+// nil for an acceptable request, else the status and body to answer.
+func (s *Server) apiRefusal(r *http.Request) (int, *apiError) {
+	if err := s.xorigin.Check(r); err != nil {
+		return http.StatusForbidden, &apiError{Code: kassa.EUNAUTHORIZED,
+			Message: "Cross-origin requests to the admin API are refused."}
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.ContentLength == 0 {
+		return 0, nil
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return http.StatusUnsupportedMediaType, &apiError{Code: kassa.EINVALID,
+			Message: "The request body must be sent as application/json."}
+	}
+	return 0, nil
 }
 
 // checkPassword compares in constant time (over hashes, so length leaks nothing).

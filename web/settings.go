@@ -146,9 +146,17 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 
 // handleTestCallback asks Resurs to call the shop's callback test URL.
 func (s *Server) handleTestCallback(w http.ResponseWriter, r *http.Request) error {
+	nonce, err := s.issueTestNonce(r.Context())
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
-	res, err := s.cfg.Bank.TestCallback(ctx, s.cfg.BaseURL+"/callbacks/resurs/test")
+	res, err := s.cfg.Bank.TestCallback(ctx, s.cfg.BaseURL+"/callbacks/resurs/test?n="+nonce)
+	// Resurs calls back before it answers: use the nonce up if it was not.
+	if _, perr := s.takeTestNonce(r.Context(), nonce); perr != nil {
+		s.log.Warn("admin: callback test", "err", perr)
+	}
 	status := mapi.CallbackTestError
 	if err == nil {
 		status = knownTestStatus(res.Status)

@@ -148,7 +148,10 @@ func TestAdminCSRF(t *testing.T) {
 			t.Errorf("csrf %q: %d, want 403", token, resp.StatusCode)
 		}
 	}
-	events, _ := st.DB.Events(context.Background(), o.ID)
+	events, err := st.DB.Events(context.Background(), o.ID)
+	if err != nil {
+		t.Fatalf("events: %v", err)
+	}
 	for _, e := range events {
 		if e.Source == kassa.SourceAdmin {
 			t.Fatalf("a refused form synced the order: %+v", e)
@@ -236,7 +239,10 @@ func TestStorefrontFlow(t *testing.T) {
 	if !strings.Contains(page, "Your cart is empty") {
 		t.Error("cart not emptied after a paid order")
 	}
-	orders, _, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{})
+	orders, _, err := st.DB.Orders(context.Background(), kassa.OrderFilter{})
+	if err != nil {
+		t.Fatalf("orders: %v", err)
+	}
 	if len(orders) != 1 || orders[0].Status != kassa.StatusProcessing {
 		t.Fatalf("orders: %+v", orders)
 	}
@@ -261,7 +267,10 @@ func TestStorefrontRejectedKeepsCart(t *testing.T) {
 	if !strings.Contains(page, "Svensk husmanskost") {
 		t.Error("cart emptied after a failed payment")
 	}
-	orders, _, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{})
+	orders, _, err := st.DB.Orders(context.Background(), kassa.OrderFilter{})
+	if err != nil {
+		t.Fatalf("orders: %v", err)
+	}
 	if len(orders) != 1 || orders[0].Status != kassa.StatusFailed {
 		t.Fatalf("orders: %+v", orders)
 	}
@@ -411,5 +420,33 @@ func TestCartOutOfStock(t *testing.T) {
 	postForm(t, c, st.URL+"/cart/items/BOOK-002/delete", nil)
 	if _, page := do(t, c, http.MethodGet, st.URL+"/cart", nil, nil); !strings.Contains(page, "Your cart is empty") {
 		t.Error("sold-out line could not be removed")
+	}
+}
+
+// TestCallbackTestNeedsNonce: the callback test URL records nothing for a
+// caller without the nonce of an admin's test; the admin's test, through
+// Resurs, is recorded.
+func TestCallbackTestNeedsNonce(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	c := client(t)
+	for _, q := range []string{"", "?n=", "?n=00112233445566778899aabbccddeeff"} {
+		for _, method := range []string{http.MethodPost, http.MethodGet} {
+			resp, _ := do(t, c, method, st.URL+"/callbacks/resurs/test"+q, strings.NewReader(`{"test":true}`), nil)
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %q: %d, want 403", method, q, resp.StatusCode)
+			}
+		}
+	}
+	if v, ok, err := st.DB.Setting(context.Background(), "web.callback_test_received_at"); err != nil || ok {
+		t.Fatalf("an unauthenticated call was recorded: %q %v %v", v, ok, err)
+	}
+	csrf := login(t, c, st.URL)
+	resp, _ := postForm(t, c, st.URL+"/admin/settings/test-callback", url.Values{"csrf": {csrf}})
+	if loc := resp.Header.Get("Location"); loc != "/admin/settings?test=OK" {
+		t.Fatalf("callback test: %d %q", resp.StatusCode, loc)
+	}
+	if v, ok, err := st.DB.Setting(context.Background(), "web.callback_test_received_at"); err != nil || !ok || v == "" {
+		t.Fatalf("the admin's test was not recorded: %q %v %v", v, ok, err)
 	}
 }

@@ -190,3 +190,22 @@ func mustDo(t *testing.T, c *http.Client, method, u, contentType, body string) a
 	}
 	return answer{code: resp.StatusCode, header: resp.Header, body: string(b)}
 }
+
+func TestDatabaseURLFlag(t *testing.T) {
+	const env, flagURL = "postgres://kassa:s3cret@127.0.0.1:5432/shop?sslmode=disable", "postgres://other@127.0.0.1/x"
+	t.Setenv("KASSA_DATABASE_URL", env)
+	c, err := parseServeFlags(nil, io.Discard)
+	if err != nil || c.DatabaseURL != env {
+		t.Fatalf("from KASSA_DATABASE_URL: %+v, %v", c, err)
+	}
+	if c, err = parseServeFlags([]string{"--database-url", flagURL}, io.Discard); err != nil || c.DatabaseURL != flagURL {
+		t.Fatalf("--database-url wins over the variable: %+v, %v", c, err)
+	}
+	got := databaseName(&serveConfig{DatabaseURL: env})
+	if strings.Contains(got, "s3cret") || !strings.Contains(got, "127.0.0.1:5432/shop") {
+		t.Errorf("databaseName = %q; want the database without its password", got)
+	}
+	if got, want := databaseName(&serveConfig{Data: "d"}), "d/kassa.db"; got != want {
+		t.Errorf("databaseName without a URL = %q, want %q", got, want)
+	}
+}
