@@ -266,21 +266,9 @@ func actionFilter(r *http.Request) (kassa.ActionFilter, error) {
 	if f.State != "" && !f.State.Valid() {
 		return f, invalid("state", "Unknown state.")
 	}
-	if v := q.Get("order"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			return f, invalid("order", "Use an order id.")
-		}
-		f.OrderID = n
-	}
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			return f, invalid("page", "Use a page number from 1.")
-		}
-		f.Offset = (n - 1) * f.Limit
-	}
-	return f, nil
+	var err error
+	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
+	return f, err
 }
 
 // The admin pages.

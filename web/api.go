@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
@@ -488,21 +489,9 @@ func callbackFilter(r *http.Request) (kassa.CallbackFilter, error) {
 	if f.State != "" && !validCallbackState(f.State) {
 		return f, invalid("state", "Unknown state.")
 	}
-	if v := q.Get("order"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 1 {
-			return f, invalid("order", "Use an order id.")
-		}
-		f.OrderID = n
-	}
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			return f, invalid("page", "Use a page number from 1.")
-		}
-		f.Offset = (n - 1) * f.Limit
-	}
-	return f, nil
+	var err error
+	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
+	return f, err
 }
 
 func validCallbackState(st kassa.CallbackState) bool {
@@ -519,4 +508,24 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// orderAndPage reads the "order" (an order id) and "page" (from 1) query
+// parameters shared by the inbox and action listings.
+func orderAndPage(q url.Values, limit int) (orderID int64, offset int, err error) {
+	if v := q.Get("order"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return 0, 0, invalid("order", "Use an order id.")
+		}
+		orderID = n
+	}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100000 {
+			return 0, 0, invalid("page", "Use a page number from 1.")
+		}
+		offset = (n - 1) * limit
+	}
+	return orderID, offset, nil
 }
