@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 // Write statements.
@@ -64,8 +65,8 @@ func insertCallback(ctx context.Context, tx *sql.Tx, cb *kassa.Callback, state k
 	original bool, now time.Time) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, insertCallbackSQL,
-		cb.Kind, nullID(cb.OrderID), cb.PaymentID, cb.DedupKey, original, body(cb.Body), state,
-		cb.Attempts, cb.Error, now.UnixMilli(), millis(cb.ProcessedAt),
+		cb.Kind, sqlstore.NullID(cb.OrderID), cb.PaymentID, cb.DedupKey, original, body(cb.Body), state,
+		cb.Attempts, cb.Error, now.UnixMilli(), sqlstore.Millis(cb.ProcessedAt),
 	).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -74,14 +75,6 @@ func insertCallback(ctx context.Context, tx *sql.Tx, cb *kassa.Callback, state k
 		return 0, fmt.Errorf("insert callback: %w", err)
 	}
 	return id, nil
-}
-
-// nullID stores the id 0 as NULL.
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // body never stores NULL for an empty body.
@@ -95,7 +88,7 @@ func body(b []byte) []byte {
 // Callback returns one inbox entry; ENOTFOUND if unknown.
 func (db *DB) Callback(ctx context.Context, id int64) (_ *kassa.Callback, err error) {
 	defer wrap(&err, "postgres.Callback(%d)", id)
-	cbs, err := queryCallbacks(ctx, db.reader(), `SELECT `+callbackColumns+` FROM callbacks WHERE id = $1`, id)
+	cbs, err := sqlstore.QueryCallbacks(ctx, db.reader(), `SELECT `+callbackColumns+` FROM callbacks WHERE id = $1`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -125,32 +118,8 @@ func (db *DB) Callbacks(ctx context.Context, f kassa.CallbackFilter) (_ []*kassa
 		return nil, 0, err
 	}
 	page := ` ORDER BY id DESC LIMIT ` + args.add(limit(f.Limit)) + ` OFFSET ` + args.add(max(f.Offset, 0))
-	cbs, err := queryCallbacks(ctx, db.reader(), `SELECT `+callbackColumns+` FROM callbacks`+where+page, args...)
+	cbs, err := sqlstore.QueryCallbacks(ctx, db.reader(), `SELECT `+callbackColumns+` FROM callbacks`+where+page, args...)
 	return cbs, total, err
-}
-
-// queryCallbacks reads the rows of callbackColumns that query selects.
-func queryCallbacks(ctx context.Context, q querier, query string, args ...any) ([]*kassa.Callback, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cbs []*kassa.Callback
-	for rows.Next() {
-		var cb kassa.Callback
-		var orderID, processed sql.NullInt64
-		var received int64
-		err := rows.Scan(&cb.ID, &cb.Kind, &orderID, &cb.PaymentID, &cb.DedupKey, &cb.Body, &cb.State,
-			&cb.Attempts, &cb.Error, &received, &processed)
-		if err != nil {
-			return nil, err
-		}
-		cb.OrderID = orderID.Int64
-		cb.ReceivedAt, cb.ProcessedAt = time.UnixMilli(received).UTC(), fromMillis(processed)
-		cbs = append(cbs, &cb)
-	}
-	return cbs, rows.Err()
 }
 
 // UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt,
@@ -170,7 +139,7 @@ func (db *DB) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa
 
 func updateCallback(ctx context.Context, q querier, cb *kassa.Callback) error {
 	res, err := q.ExecContext(ctx, updateCallbackSQL,
-		cb.State, cb.Attempts, cb.Error, nullID(cb.OrderID), millis(cb.ProcessedAt), cb.ID)
+		cb.State, cb.Attempts, cb.Error, sqlstore.NullID(cb.OrderID), sqlstore.Millis(cb.ProcessedAt), cb.ID)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
 	"github.com/kassa-dev/kassa"
 )
 
@@ -148,22 +149,6 @@ func translate(err error) *kassa.Error {
 		return &kassa.Error{Code: kassa.ECONFLICT, Message: "A concurrent change interfered; retry.", Err: err}
 	}
 	return nil
-}
-
-// millis converts t to stored unix milliseconds; the zero time is NULL.
-func millis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-// fromMillis converts stored unix milliseconds back to a UTC time.
-func fromMillis(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(n.Int64).UTC()
 }
 
 // args collects query arguments and names their placeholders.

@@ -3,13 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 // Write statements, prepared at Open.
@@ -34,10 +33,10 @@ const actionColumns = `id, order_id, kind, transaction_id, lines, amount, state,
 // See kassa.Store.
 func (db *DB) CreateAction(ctx context.Context, a *kassa.Action, then kassa.TxFunc) (err error) {
 	defer wrap(&err, "sqlite.CreateAction(%q)", a.TransactionID)
-	if err := validateAction(a); err != nil {
+	if err := sqlstore.ValidateAction(a); err != nil {
 		return err
 	}
-	lines, err := marshalLines(a.Lines)
+	lines, err := sqlstore.MarshalLines(a.Lines)
 	if err != nil {
 		return err
 	}
@@ -62,42 +61,6 @@ func (db *DB) CreateAction(ctx context.Context, a *kassa.Action, then kassa.TxFu
 	return nil
 }
 
-// validateAction checks what the store relies on and defaults the state.
-func validateAction(a *kassa.Action) error {
-	if a == nil {
-		return kassa.Errorf(kassa.EINVALID, "No action given.")
-	}
-	if a.State == "" {
-		a.State = kassa.ActionPending
-	}
-	var fields []kassa.FieldError
-	if !a.Kind.Valid() {
-		fields = append(fields, kassa.FieldError{Field: "kind", Message: fmt.Sprintf("unknown kind %q", a.Kind)})
-	}
-	if !a.State.Valid() {
-		fields = append(fields, kassa.FieldError{Field: "state", Message: fmt.Sprintf("unknown state %q", a.State)})
-	}
-	if strings.TrimSpace(a.TransactionID) == "" {
-		fields = append(fields, kassa.FieldError{Field: "transactionId", Message: "is required"})
-	}
-	if fields != nil {
-		return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.", Fields: fields}
-	}
-	return nil
-}
-
-// marshalLines stores lines as JSON, never null.
-func marshalLines(lines []kassa.Line) (string, error) {
-	if lines == nil {
-		lines = []kassa.Line{}
-	}
-	b, err := json.Marshal(lines)
-	if err != nil {
-		return "", fmt.Errorf("encode lines: %w", err)
-	}
-	return string(b), nil
-}
-
 // UpdateAction writes an action's mutable fields. See kassa.Store.
 func (db *DB) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
 	defer wrap(&err, "sqlite.UpdateAction(%d)", a.ID)
@@ -105,7 +68,7 @@ func (db *DB) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
 		return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.",
 			Fields: []kassa.FieldError{{Field: "state", Message: fmt.Sprintf("unknown state %q", a.State)}}}
 	}
-	lines, err := marshalLines(a.Lines)
+	lines, err := sqlstore.MarshalLines(a.Lines)
 	if err != nil {
 		return err
 	}
@@ -141,7 +104,7 @@ func (db *DB) ActionByTransactionID(ctx context.Context, transactionID string) (
 }
 
 func (db *DB) oneAction(ctx context.Context, query string, arg any, notFound string) (*kassa.Action, error) {
-	list, err := queryActions(ctx, db.reader(), query, arg)
+	list, err := sqlstore.QueryActions(ctx, db.reader(), query, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -173,43 +136,16 @@ func (db *DB) Actions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.Act
 		return nil, 0, err
 	}
 	args = append(args, limit(f.Limit), max(f.Offset, 0))
-	list, err := queryActions(ctx, db.reader(), `SELECT `+actionColumns+` FROM actions`+where+order+
+	list, err := sqlstore.QueryActions(ctx, db.reader(), `SELECT `+actionColumns+` FROM actions`+where+order+
 		` LIMIT ? OFFSET ?`, args...)
 	return list, total, err
-}
-
-// queryActions reads the rows of actionColumns that query selects.
-func queryActions(ctx context.Context, q querier, query string, args ...any) ([]*kassa.Action, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []*kassa.Action
-	for rows.Next() {
-		var a kassa.Action
-		var lines []byte
-		var created, updated int64
-		err := rows.Scan(&a.ID, &a.OrderID, &a.Kind, &a.TransactionID, &lines, &a.Amount, &a.State,
-			&a.Error.Code, &a.Error.Message, &a.Error.TraceID, &a.Attempts, &a.MAPIActionID, &a.Source,
-			&a.Creator, &created, &updated)
-		if err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal(lines, &a.Lines); err != nil {
-			return nil, fmt.Errorf("action %d: lines: %w", a.ID, err)
-		}
-		a.CreatedAt, a.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
-		list = append(list, &a)
-	}
-	return list, rows.Err()
 }
 
 // ReplaceOrderLines is UpdateOrder that also replaces the lines and totals
 // and moves the stock reservation with them. See kassa.Store.
 func (db *DB) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) (err error) {
 	defer wrap(&err, "sqlite.ReplaceOrderLines(%d)", o.ID)
-	if err := validateReplace(o); err != nil {
+	if err := sqlstore.ValidateReplace(o); err != nil {
 		return err
 	}
 	now := db.now()
@@ -241,23 +177,6 @@ func (db *DB) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.E
 	o.Version++
 	o.UpdatedAt = now
 	o.StockReleased = o.StockReleased || released
-	return nil
-}
-
-// validateReplace checks the status and lines of a modified order.
-func validateReplace(o *kassa.Order) error {
-	var fields []kassa.FieldError
-	if !o.Status.Valid() {
-		fields = append(fields, kassa.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)})
-	}
-	for i, l := range o.Lines {
-		if l.SKU != "" && l.Quantity <= 0 {
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Message: "must be at least 1"})
-		}
-	}
-	if fields != nil {
-		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.", Fields: fields}
-	}
 	return nil
 }
 

@@ -5,45 +5,12 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 //go:embed migration/*.sql
 var migrations embed.FS
-
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations returns the embedded migrations ordered by number.
-func loadMigrations() ([]migration, error) {
-	names, err := fs.Glob(migrations, "migration/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migration/")
-		num, _, _ := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		text, err := migrations.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(text)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
-}
 
 // migrate applies, in order and each in its own transaction, the
 // migrations not yet recorded in schema_migrations.
@@ -56,29 +23,29 @@ func (db *DB) migrate(ctx context.Context) error {
 	if _, err := db.write.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
-	ms, err := loadMigrations()
+	ms, err := sqlstore.LoadMigrations(migrations)
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
 	for _, m := range ms {
 		if err := db.transact(ctx, func(tx runner) error { return db.apply(ctx, tx.tx, m) }); err != nil {
-			return fmt.Errorf("migration %s: %w", m.name, err)
+			return fmt.Errorf("sqlstore.Migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
 // apply runs m in tx unless it is recorded already.
-func (db *DB) apply(ctx context.Context, tx *sql.Tx, m migration) error {
+func (db *DB) apply(ctx context.Context, tx *sql.Tx, m sqlstore.Migration) error {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n)
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n)
 	if err != nil || n > 0 {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, db.now().UnixMilli())
+		m.Version, m.Name, db.now().UnixMilli())
 	return err
 }

@@ -6,11 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 // Write statements, prepared at Open.
@@ -49,7 +49,7 @@ const orderColumns = `id, number, key, callback_token, status, currency, total, 
 // then, all in one transaction. See kassa.Store.
 func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) (err error) {
 	defer wrap(&err, "sqlite.CreateOrder")
-	if err := validateNewOrder(o); err != nil {
+	if err := sqlstore.ValidateNewOrder(o); err != nil {
 		return err
 	}
 	now := db.now()
@@ -80,49 +80,9 @@ func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, t
 	return nil
 }
 
-// validateNewOrder checks what the store relies on; the engine validates
-// the customer's input before.
-func validateNewOrder(o *kassa.Order) error {
-	if o == nil {
-		return kassa.Errorf(kassa.EINVALID, "No order given.")
-	}
-	if o.Status == "" {
-		o.Status = kassa.StatusPending
-	}
-	var fields []kassa.FieldError
-	if !o.Status.Valid() {
-		fields = append(fields, kassa.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)})
-	}
-	for i, l := range o.Lines {
-		if l.SKU != "" && l.Quantity <= 0 {
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Message: "must be at least 1"})
-		}
-	}
-	if fields != nil {
-		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.", Fields: fields}
-	}
-	return nil
-}
-
-// stockNeeds sums the quantities of lines per SKU, ordered by SKU.
-func stockNeeds(lines []kassa.Line) []kassa.LineRequest {
-	sum := map[string]int64{}
-	for _, l := range lines {
-		if l.SKU != "" {
-			sum[l.SKU] += l.Quantity
-		}
-	}
-	needs := make([]kassa.LineRequest, 0, len(sum))
-	for sku, q := range sum {
-		needs = append(needs, kassa.LineRequest{SKU: sku, Quantity: q})
-	}
-	sort.Slice(needs, func(i, j int) bool { return needs[i].SKU < needs[j].SKU })
-	return needs
-}
-
 // reserve takes the stock of every SKU in lines, or fails naming the SKU.
 func reserve(ctx context.Context, tx runner, lines []kassa.Line) error {
-	for _, n := range stockNeeds(lines) {
+	for _, n := range sqlstore.StockNeeds(lines) {
 		res, err := tx.ExecContext(ctx, reserveSQL,
 			n.Quantity, n.SKU, n.Quantity)
 		if err != nil {
@@ -163,19 +123,12 @@ func insertOrder(ctx context.Context, tx runner, o *kassa.Order, now time.Time) 
 	var id int64
 	var number string
 	err = tx.QueryRowContext(ctx, insertOrderSQL,
-		searchSuffix(o.Customer), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
+		sqlstore.SearchSuffix(o.Customer), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
 		string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized,
-		o.Captured, o.Refunded, o.Canceled, now.UnixMilli(), now.UnixMilli(), millis(o.ExpiresAt),
-		millis(o.NextSyncAt), o.SyncAttempts,
+		o.Captured, o.Refunded, o.Canceled, now.UnixMilli(), now.UnixMilli(), sqlstore.Millis(o.ExpiresAt),
+		sqlstore.Millis(o.NextSyncAt), o.SyncAttempts,
 	).Scan(&id, &number)
 	return id, number, err
-}
-
-// searchSuffix is the part of the search column after the order number:
-// the lower-cased e-mail and last name, each on its own line so that a
-// query never matches across two fields.
-func searchSuffix(c kassa.Customer) string {
-	return strings.ToLower("\n" + c.Email + "\n" + c.Address.LastName)
 }
 
 // insertLines inserts the lines of an order, one prepared statement each.
@@ -273,7 +226,7 @@ func queryOrders(ctx context.Context, q querier, query string, args ...any) ([]*
 	}
 	var list []*kassa.Order
 	for rows.Next() {
-		o, err := scanOrder(rows)
+		o, err := sqlstore.ScanOrder(rows)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -285,27 +238,6 @@ func queryOrders(ctx context.Context, q querier, query string, args ...any) ([]*
 		return nil, err
 	}
 	return list, loadLines(ctx, q, list)
-}
-
-// scanOrder reads one row of orderColumns.
-func scanOrder(rows *sql.Rows) (*kassa.Order, error) {
-	var o kassa.Order
-	var customer []byte
-	var created, updated int64
-	var expires, nextSync sql.NullInt64
-	err := rows.Scan(&o.ID, &o.Number, &o.Key, &o.CallbackToken, &o.Status, &o.Currency, &o.Total,
-		&o.VATTotal, &customer, &o.PaymentMethodID, &o.PaymentID, &o.PaymentStatus, &o.StatusReason,
-		&o.Authorized, &o.Captured, &o.Refunded, &o.Canceled, &o.StockReleased, &o.Version,
-		&created, &updated, &expires, &nextSync, &o.SyncAttempts)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(customer, &o.Customer); err != nil {
-		return nil, fmt.Errorf("order %d: customer: %w", o.ID, err)
-	}
-	o.CreatedAt, o.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
-	o.ExpiresAt, o.NextSyncAt = fromMillis(expires), fromMillis(nextSync)
-	return &o, nil
 }
 
 // loadLines fills the lines of list with one query.
@@ -381,7 +313,7 @@ func (db *DB) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, 
 func casOrder(ctx context.Context, tx runner, o *kassa.Order, now time.Time) error {
 	res, err := tx.ExecContext(ctx, casOrderSQL,
 		o.Status, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized, o.Captured,
-		o.Refunded, o.Canceled, millis(o.NextSyncAt), o.SyncAttempts, now.UnixMilli(), o.ID, o.Version)
+		o.Refunded, o.Canceled, sqlstore.Millis(o.NextSyncAt), o.SyncAttempts, now.UnixMilli(), o.ID, o.Version)
 	if err != nil {
 		return err
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 // Write statements, prepared at Open.
@@ -53,29 +53,10 @@ func (db *DB) Product(ctx context.Context, sku string) (_ kassa.Product, err err
 // PutProduct inserts or replaces a product.
 func (db *DB) PutProduct(ctx context.Context, p kassa.Product) (err error) {
 	defer wrap(&err, "sqlite.PutProduct(%q)", p.SKU)
-	if err := validateProduct(p); err != nil {
+	if err := sqlstore.ValidateProduct(p); err != nil {
 		return err
 	}
 	_, err = db.writer().ExecContext(ctx, putProductSQL,
 		p.SKU, p.Name, p.Description, p.Price, p.VATRate, p.Stock)
 	return err
-}
-
-// validateProduct returns EINVALID naming every bad field of p.
-func validateProduct(p kassa.Product) error {
-	var fields []kassa.FieldError
-	check := func(bad bool, field, msg string) {
-		if bad {
-			fields = append(fields, kassa.FieldError{Field: field, Message: msg})
-		}
-	}
-	check(p.SKU == "", "sku", "required")
-	check(p.Name == "", "name", "required")
-	check(p.Price < 0, "price", "must not be negative")
-	check(p.VATRate < 0 || p.VATRate > 10000, "vatRate", "must be between 0 and 10000 (hundredths of a percent)")
-	check(p.Stock < 0, "stock", "must not be negative")
-	if fields == nil {
-		return nil
-	}
-	return &kassa.Error{Code: kassa.EINVALID, Message: fmt.Sprintf("Product %q is invalid.", p.SKU), Fields: fields}
 }

@@ -21,9 +21,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kassa-dev/kassa"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/kassa-dev/kassa"
 )
 
 var _ kassa.Store = (*DB)(nil)
@@ -230,22 +231,6 @@ func translate(err error) *kassa.Error {
 		return &kassa.Error{Code: kassa.EINVALID, Message: "A value is out of range.", Err: err}
 	}
 	return nil
-}
-
-// millis converts t to stored unix milliseconds; the zero time is NULL.
-func millis(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-// fromMillis converts stored unix milliseconds back to a UTC time.
-func fromMillis(n sql.NullInt64) time.Time {
-	if !n.Valid {
-		return time.Time{}
-	}
-	return time.UnixMilli(n.Int64).UTC()
 }
 
 // placeholders returns "?, ?, ?" for n arguments.

@@ -1,0 +1,274 @@
+// Package sqlstore holds what the SQL stores (packages sqlite and postgres)
+// share apart from their SQL: input validation, row scanning, the JSON
+// encoding of lines, time conversion and loading embedded migrations. Each
+// store keeps its own statements, transactions and error translation.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// Querier is what a read or write needs: a *sql.DB, a *sql.Tx or a store's
+// statement-caching runner.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Migration is one numbered schema change.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// LoadMigrations returns the migrations in fsys under migration/*.sql,
+// ordered by the number their file name starts with.
+func LoadMigrations(fsys fs.FS) ([]Migration, error) {
+	names, err := fs.Glob(fsys, "migration/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, name := range names {
+		base := strings.TrimPrefix(name, "migration/")
+		num, _, _ := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		text, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: base, SQL: string(text)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	return ms, nil
+}
+
+// FromMillis converts stored unix milliseconds back to a UTC time.
+func FromMillis(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(n.Int64).UTC()
+}
+
+// Millis converts t to stored unix milliseconds; the zero time is NULL.
+func Millis(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// MarshalLines stores lines as JSON, never null.
+func MarshalLines(lines []kassa.Line) (string, error) {
+	if lines == nil {
+		lines = []kassa.Line{}
+	}
+	b, err := json.Marshal(lines)
+	if err != nil {
+		return "", fmt.Errorf("encode lines: %w", err)
+	}
+	return string(b), nil
+}
+
+// NullID stores the id 0 as NULL.
+func NullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// ScanOrder reads one row of orderColumns.
+func ScanOrder(rows *sql.Rows) (*kassa.Order, error) {
+	var o kassa.Order
+	var customer []byte
+	var created, updated int64
+	var expires, nextSync sql.NullInt64
+	err := rows.Scan(&o.ID, &o.Number, &o.Key, &o.CallbackToken, &o.Status, &o.Currency, &o.Total,
+		&o.VATTotal, &customer, &o.PaymentMethodID, &o.PaymentID, &o.PaymentStatus, &o.StatusReason,
+		&o.Authorized, &o.Captured, &o.Refunded, &o.Canceled, &o.StockReleased, &o.Version,
+		&created, &updated, &expires, &nextSync, &o.SyncAttempts)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(customer, &o.Customer); err != nil {
+		return nil, fmt.Errorf("order %d: customer: %w", o.ID, err)
+	}
+	o.CreatedAt, o.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	o.ExpiresAt, o.NextSyncAt = FromMillis(expires), FromMillis(nextSync)
+	return &o, nil
+}
+
+// SearchSuffix is the part of the search column after the order number:
+// the lower-cased e-mail and last name, each on its own line so that a
+// query never matches across two fields.
+func SearchSuffix(c kassa.Customer) string {
+	return strings.ToLower("\n" + c.Email + "\n" + c.Address.LastName)
+}
+
+// StockNeeds sums the quantities of lines per SKU, ordered by SKU.
+func StockNeeds(lines []kassa.Line) []kassa.LineRequest {
+	sum := map[string]int64{}
+	for _, l := range lines {
+		if l.SKU != "" {
+			sum[l.SKU] += l.Quantity
+		}
+	}
+	needs := make([]kassa.LineRequest, 0, len(sum))
+	for sku, q := range sum {
+		needs = append(needs, kassa.LineRequest{SKU: sku, Quantity: q})
+	}
+	sort.Slice(needs, func(i, j int) bool { return needs[i].SKU < needs[j].SKU })
+	return needs
+}
+
+// ValidateAction checks what the store relies on and defaults the state.
+func ValidateAction(a *kassa.Action) error {
+	if a == nil {
+		return kassa.Errorf(kassa.EINVALID, "No action given.")
+	}
+	if a.State == "" {
+		a.State = kassa.ActionPending
+	}
+	var fields []kassa.FieldError
+	if !a.Kind.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "kind", Message: fmt.Sprintf("unknown kind %q", a.Kind)})
+	}
+	if !a.State.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "state", Message: fmt.Sprintf("unknown state %q", a.State)})
+	}
+	if strings.TrimSpace(a.TransactionID) == "" {
+		fields = append(fields, kassa.FieldError{Field: "transactionId", Message: "is required"})
+	}
+	if fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.", Fields: fields}
+	}
+	return nil
+}
+
+// ValidateNewOrder checks what the store relies on; the engine validates
+// the customer's input before.
+func ValidateNewOrder(o *kassa.Order) error {
+	if o == nil {
+		return kassa.Errorf(kassa.EINVALID, "No order given.")
+	}
+	if o.Status == "" {
+		o.Status = kassa.StatusPending
+	}
+	var fields []kassa.FieldError
+	if !o.Status.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)})
+	}
+	for i, l := range o.Lines {
+		if l.SKU != "" && l.Quantity <= 0 {
+			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Message: "must be at least 1"})
+		}
+	}
+	if fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.", Fields: fields}
+	}
+	return nil
+}
+
+// ValidateProduct returns EINVALID naming every bad field of p.
+func ValidateProduct(p kassa.Product) error {
+	var fields []kassa.FieldError
+	check := func(bad bool, field, msg string) {
+		if bad {
+			fields = append(fields, kassa.FieldError{Field: field, Message: msg})
+		}
+	}
+	check(p.SKU == "", "sku", "required")
+	check(p.Name == "", "name", "required")
+	check(p.Price < 0, "price", "must not be negative")
+	check(p.VATRate < 0 || p.VATRate > 10000, "vatRate", "must be between 0 and 10000 (hundredths of a percent)")
+	check(p.Stock < 0, "stock", "must not be negative")
+	if fields == nil {
+		return nil
+	}
+	return &kassa.Error{Code: kassa.EINVALID, Message: fmt.Sprintf("Product %q is invalid.", p.SKU), Fields: fields}
+}
+
+// ValidateReplace checks the status and lines of a modified order.
+func ValidateReplace(o *kassa.Order) error {
+	var fields []kassa.FieldError
+	if !o.Status.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)})
+	}
+	for i, l := range o.Lines {
+		if l.SKU != "" && l.Quantity <= 0 {
+			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Message: "must be at least 1"})
+		}
+	}
+	if fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.", Fields: fields}
+	}
+	return nil
+}
+
+// QueryActions reads the rows of actionColumns that query selects.
+func QueryActions(ctx context.Context, q Querier, query string, args ...any) ([]*kassa.Action, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []*kassa.Action
+	for rows.Next() {
+		var a kassa.Action
+		var lines []byte
+		var created, updated int64
+		err := rows.Scan(&a.ID, &a.OrderID, &a.Kind, &a.TransactionID, &lines, &a.Amount, &a.State,
+			&a.Error.Code, &a.Error.Message, &a.Error.TraceID, &a.Attempts, &a.MAPIActionID, &a.Source,
+			&a.Creator, &created, &updated)
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(lines, &a.Lines); err != nil {
+			return nil, fmt.Errorf("action %d: lines: %w", a.ID, err)
+		}
+		a.CreatedAt, a.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+		list = append(list, &a)
+	}
+	return list, rows.Err()
+}
+
+// QueryCallbacks reads the rows of callbackColumns that query selects.
+func QueryCallbacks(ctx context.Context, q Querier, query string, args ...any) ([]*kassa.Callback, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cbs []*kassa.Callback
+	for rows.Next() {
+		var cb kassa.Callback
+		var orderID, processed sql.NullInt64
+		var received int64
+		err := rows.Scan(&cb.ID, &cb.Kind, &orderID, &cb.PaymentID, &cb.DedupKey, &cb.Body, &cb.State,
+			&cb.Attempts, &cb.Error, &received, &processed)
+		if err != nil {
+			return nil, err
+		}
+		cb.OrderID = orderID.Int64
+		cb.ReceivedAt, cb.ProcessedAt = time.UnixMilli(received).UTC(), FromMillis(processed)
+		cbs = append(cbs, &cb)
+	}
+	return cbs, rows.Err()
+}
