@@ -42,12 +42,18 @@ func testLauncher(args []string) *exec.Cmd {
 	return cmd
 }
 
+// chaosSettle bounds the settling after the journeys. It must exceed the
+// engine's ActionRetryDelay (2 min): a capture or refund whose answer was lost
+// and whose management callback was dropped is finished by the action's
+// resume job only then, and the sweeper does not read closed orders.
+const chaosSettle = 4 * time.Minute
+
 // chaosCI is the CI-sized run: 500 journeys with the default faults, one
 // SIGKILL restart and the security cases.
 func chaosCI(t *testing.T, store, dbURL string) {
 	var out strings.Builder
 	cfg := chaos.Config{Orders: 500, Seed: 20260601, Concurrency: 32, Crashes: 1, Store: store, DatabaseURL: dbURL,
-		Security: true, Settle: 150 * time.Second, Timeout: 5 * time.Minute, Dir: t.TempDir(), Launch: testLauncher, Out: &out}
+		Security: true, Settle: chaosSettle, Timeout: 8 * time.Minute, Dir: t.TempDir(), Launch: testLauncher, Out: &out}
 	res, err := chaos.Run(t.Context(), cfg)
 	t.Log(out.String())
 	if err != nil {
