@@ -169,7 +169,7 @@ const (
 type CallbackState string
 
 const (
-	CallbackReceived    CallbackState = "received"    // stored, job enqueued
+	CallbackReceived    CallbackState = "received"    // stored, to be processed (again) at NextAttemptAt
 	CallbackProcessed   CallbackState = "processed"   // payment re-read, transition attempted
 	CallbackDuplicate   CallbackState = "duplicate"   // same dedup key seen before; no job
 	CallbackQuarantined CallbackState = "quarantined" // parsed but not matching any order/token
@@ -189,6 +189,11 @@ type Callback struct {
 	Error       string        `json:"error,omitempty"`
 	ReceivedAt  time.Time     `json:"receivedAt"`
 	ProcessedAt time.Time     `json:"processedAt,omitempty"`
+	// NextAttemptAt is, for a received entry, when it is due for its next
+	// processing attempt if nobody processes it before: the lease of the
+	// process working on it, or the retry time after a failed attempt.
+	// Zero in the other states.
+	NextAttemptAt time.Time `json:"nextAttemptAt,omitempty"`
 }
 
 // LineRequest asks for quantity units of the product sku.

@@ -7,8 +7,9 @@ import (
 )
 
 // TxFunc runs inside a store transaction, after the store's own writes and
-// before the commit. The engine uses it to enqueue a durable job in the same
-// transaction as the state change it belongs to (River's InsertTx).
+// before the commit. The engine uses it to enqueue a durable job (River's
+// InsertTx) or to settle an inbox entry (CallbackWrite) in the same
+// transaction as the state change it belongs to.
 // A nil TxFunc does nothing. An error rolls the whole transaction back.
 type TxFunc func(ctx context.Context, tx *sql.Tx) error
 
@@ -66,8 +67,8 @@ type Store interface {
 	UpdateOrder(ctx context.Context, o *Order, ev *Event, then TxFunc) error
 
 	// AddEvent records an event that changes nothing (a refused or no-op
-	// transition, a note).
-	AddEvent(ctx context.Context, ev Event) error
+	// transition, a note), and runs then in the same transaction.
+	AddEvent(ctx context.Context, ev Event, then TxFunc) error
 	// Events returns an order's events, oldest first.
 	Events(ctx context.Context, orderID int64) ([]Event, error)
 
@@ -75,19 +76,31 @@ type Store interface {
 	// NextSyncAt is set and not after now, earliest first.
 	DueOrders(ctx context.Context, now time.Time, limit int) ([]*Order, error)
 
-	// RecordCallback stores cb (ID, ReceivedAt filled in). If an entry with
+	// RecordCallback stores cb (ID, ReceivedAt filled in; NextAttemptAt as
+	// given, zero for none). If an entry with
 	// the same non-empty DedupKey exists, cb is stored with state
-	// CallbackDuplicate, then is not run, and duplicate is true. Otherwise cb
+	// CallbackDuplicate and no NextAttemptAt, then is not run, and duplicate
+	// is true. Otherwise cb
 	// keeps its state and then runs in the same transaction.
 	RecordCallback(ctx context.Context, cb *Callback, then TxFunc) (duplicate bool, err error)
 	// Callback returns one inbox entry; ENOTFOUND if unknown.
 	Callback(ctx context.Context, id int64) (*Callback, error)
 	// Callbacks lists inbox entries newest first, and the total matching.
 	Callbacks(ctx context.Context, f CallbackFilter) ([]*Callback, int, error)
-	// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt,
-	// and runs then in the same transaction (nothing is written when it
-	// fails); ENOTFOUND if unknown.
+	// UpdateCallback writes State, Attempts, Error, OrderID, ProcessedAt and
+	// NextAttemptAt, and runs then in the same transaction (nothing is
+	// written when it fails); ENOTFOUND if unknown.
 	UpdateCallback(ctx context.Context, cb *Callback, then TxFunc) error
+	// CallbackWrite is UpdateCallback as a TxFunc, to run inside another
+	// write of this store (e.g. UpdateOrder's or AddEvent's then), so that an
+	// inbox entry is settled in the same transaction as the order write it
+	// caused. Its error is ENOTFOUND when the entry does not exist.
+	CallbackWrite(cb *Callback) TxFunc
+	// ClaimCallbacks returns up to limit inbox entries in state received
+	// whose NextAttemptAt is not after now, earliest NextAttemptAt first, and
+	// in the same transaction sets their NextAttemptAt to lease (also on the
+	// returned entries), so that no other claim returns them before lease.
+	ClaimCallbacks(ctx context.Context, now, lease time.Time, limit int) ([]*Callback, error)
 
 	// ReplaceOrderLines is UpdateOrder that also replaces o's lines, Total
 	// and VATTotal (an order modified after the sale). Unless the order's

@@ -8,10 +8,10 @@
 //
 // A journey through the shop: POST /api/orders, POST "approve" to the
 // signing page the answer redirects to, GET the thank-you page the bank
-// redirects back to, wait until the shop has processed the bank's callback
-// (no polling: the store is watched), then GET /api/orders/{id} and check
-// that the order is processing. The bare journey is the bank's share of
-// it: create payment, sign, get payment twice.
+// redirects back to and check that it shows the order processing, then
+// wait until the shop has processed the bank's callback (no polling: the
+// engine reports it). The bare journey is the bank's share of it: create
+// payment, sign, get payment twice.
 //
 // Everything listens on 127.0.0.1 and stops by itself after the duration.
 package bench
@@ -49,8 +49,8 @@ type Config struct {
 
 	// Engine tuning, for experiments; zero keeps the engine's defaults
 	// (what `kassa serve` runs with).
-	Workers   int           // River workers for callbacks
-	FetchPoll time.Duration // River fetch poll interval
+	Workers   int           // the engine's callback workers
+	FetchPoll time.Duration // River fetch poll interval (after-sale jobs)
 }
 
 func (c *Config) defaults() {

@@ -13,9 +13,9 @@ import (
 )
 
 // watcher lets a journey wait, without polling, until the shop has
-// processed a callback of its order: it wraps the shop's store and sees
-// every inbox entry written as processed. The wrapper also times the
-// store calls of the hot path while the bench measures.
+// processed a callback of its order: the engine reports every inbox entry
+// it settled (Config.CallbackSettled). The watcher also wraps the shop's
+// store to time the store calls of the hot path while the bench measures.
 type watcher struct {
 	mu      sync.Mutex
 	done    map[int64]time.Time      // processed, nobody waiting yet
@@ -27,7 +27,7 @@ type watcher struct {
 
 // storeMethods are the store calls timed (the ones a journey makes).
 var storeMethods = []string{"Product", "CreateOrder", "Order", "UpdateOrder", "AddEvent", "Events",
-	"RecordCallback", "Callback", "UpdateCallback"}
+	"RecordCallback", "Callback", "UpdateCallback", "ClaimCallbacks"}
 
 func newWatcher() *watcher {
 	w := &watcher{done: map[int64]time.Time{}, waiting: map[int64]chan time.Time{}, calls: map[string]*recorder{}}
@@ -52,15 +52,22 @@ func (w *watcher) timed(method string, start time.Time) {
 	}
 }
 
-// UpdateCallback writes cb and, once it is stored as processed, wakes the
+// settled is the engine's CallbackSettled: a processed entry wakes the
 // journey of its order.
+func (w *watcher) settled(cb *kassa.Callback) {
+	if cb.State == kassa.CallbackProcessed {
+		w.processed(cb.OrderID, time.Now())
+	}
+}
+
 func (s watchedStore) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) error {
 	defer s.w.timed("UpdateCallback", time.Now())
-	err := s.Store.UpdateCallback(ctx, cb, then)
-	if err == nil && cb.State == kassa.CallbackProcessed {
-		s.w.processed(cb.OrderID, time.Now())
-	}
-	return err
+	return s.Store.UpdateCallback(ctx, cb, then)
+}
+
+func (s watchedStore) ClaimCallbacks(ctx context.Context, now, lease time.Time, limit int) ([]*kassa.Callback, error) {
+	defer s.w.timed("ClaimCallbacks", time.Now())
+	return s.Store.ClaimCallbacks(ctx, now, lease, limit)
 }
 
 func (s watchedStore) Product(ctx context.Context, sku string) (kassa.Product, error) {
@@ -83,9 +90,9 @@ func (s watchedStore) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa
 	return s.Store.UpdateOrder(ctx, o, ev, then)
 }
 
-func (s watchedStore) AddEvent(ctx context.Context, ev kassa.Event) error {
+func (s watchedStore) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc) error {
 	defer s.w.timed("AddEvent", time.Now())
-	return s.Store.AddEvent(ctx, ev)
+	return s.Store.AddEvent(ctx, ev, then)
 }
 
 func (s watchedStore) Events(ctx context.Context, orderID int64) ([]kassa.Event, error) {
@@ -144,10 +151,9 @@ const (
 	epCreate   = "order_create" // POST /api/orders
 	epReturn   = "return_page"  // GET /checkout/orders/{id}/return
 	epCallback = "callback_ack" // POST /callbacks/resurs/*
-	epStatus   = "order_status" // GET /api/orders/{id}
 )
 
-var endpoints = []string{epCreate, epReturn, epCallback, epStatus}
+var endpoints = []string{epCreate, epReturn, epCallback}
 
 // timing is middleware that measures the shop's own endpoints, from the
 // request reaching the handler to the handler returning (the answer is
@@ -210,8 +216,6 @@ func classify(r *http.Request) string {
 		return epReturn
 	case r.Method == http.MethodPost && strings.HasPrefix(p, "/callbacks/resurs/"):
 		return epCallback
-	case r.Method == http.MethodGet && strings.HasPrefix(p, "/api/orders/"):
-		return epStatus
 	}
 	return ""
 }

@@ -82,7 +82,7 @@ func (r *runner) security(ctx context.Context, st kassa.Store) (*securityReport,
 		}
 	}
 	r.logf("security: %d forged/tampered/replayed requests sent; waiting for the shop to process them", len(cases))
-	select { // let the callback jobs that were enqueued run
+	select { // let the callbacks that were stored be processed
 	case <-ctx.Done():
 	case <-time.After(5 * time.Second):
 	}

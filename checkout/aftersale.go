@@ -181,7 +181,7 @@ func (e *Engine) refusedPlan(ctx context.Context, o *kassa.Order, kind kassa.Act
 		return err
 	}
 	ev := e.event(o, src, o.Status, false, o.PaymentStatus, fmt.Sprintf("%s refused: %s", kind, kassa.ErrorMessage(err)))
-	if aerr := e.store.AddEvent(ctx, ev); aerr != nil {
+	if aerr := e.store.AddEvent(ctx, ev, nil); aerr != nil {
 		return errors.Join(err, aerr)
 	}
 	return err
@@ -282,7 +282,7 @@ func (e *Engine) succeeded(ctx context.Context, o *kassa.Order, a *kassa.Action,
 	}
 	// The order first: should the process die in between, the action is
 	// still pending and its job finds the transactionId and finishes it.
-	o, err := e.apply(ctx, o.ID, o, p.ID, snapshotOf(p), a.Source, note)
+	o, err := e.apply(ctx, o.ID, o, p.ID, snapshotOf(p), a.Source, note, nil)
 	e.metrics.action(a.Kind, "succeeded")
 	a.State, a.Error = kassa.ActionSucceeded, kassa.ActionError{}
 	if uerr := e.store.UpdateAction(ctx, a); uerr != nil {
@@ -321,7 +321,7 @@ func (e *Engine) refusedByBank(ctx context.Context, o *kassa.Order, a *kassa.Act
 	}
 	ev := e.event(o, a.Source, o.Status, false, o.PaymentStatus,
 		fmt.Sprintf("%s %s of %s refused by Resurs: %s", a.Kind, a.TransactionID, describeAction(a), mapiDetail(cause)))
-	if err := e.store.AddEvent(ctx, ev); err != nil {
+	if err := e.store.AddEvent(ctx, ev, nil); err != nil {
 		return o, a, errors.Join(cause, err)
 	}
 	return o, a, &kassa.Error{Code: kassa.EDECLINED, Op: "checkout." + opName(a.Kind), Err: cause,

@@ -171,7 +171,7 @@ func (e *Engine) modifyFailed(ctx context.Context, o *kassa.Order, a *kassa.Acti
 	o, a, rerr := e.refusedByBank(ctx, o, a, err)
 	if p, gerr := call(e, func() (*mapi.Payment, error) { return e.bank.GetPayment(ctx, o.PaymentID) }); gerr == nil {
 		if at, _ := modifyProgress(p, a.TransactionID); at >= 0 {
-			if synced, serr := e.apply(ctx, o.ID, o, p.ID, snapshotOf(p), a.Source, "after the refused modify"); serr == nil {
+			if synced, serr := e.apply(ctx, o.ID, o, p.ID, snapshotOf(p), a.Source, "after the refused modify", nil); serr == nil {
 				o = synced
 			}
 		}

@@ -56,8 +56,8 @@ func (e *Engine) Fail(ctx context.Context, id int64, key string) (*kassa.Order, 
 	return e.landing(ctx, id, key, kassa.SourceFail)
 }
 
-// ReceiveCallback stores a callback from Resurs in the inbox and enqueues
-// its processing in the same transaction; it never calls Resurs. token is
+// ReceiveCallback stores a callback from Resurs in the inbox and hands it
+// to the engine's callback workers; it never calls Resurs. token is
 // the t query parameter of the callback URL.
 //
 // Answers: nil once stored (also for duplicates and for bodies kept in
@@ -77,7 +77,7 @@ func (e *Engine) Sync(ctx context.Context, id int64, src kassa.Source) (*kassa.O
 	return e.sync(ctx, id, src, "")
 }
 
-// ReprocessCallback enqueues an inbox entry for processing again (the admin's
+// ReprocessCallback queues an inbox entry for processing again (the admin's
 // "process again"), whatever its state, except quarantined entries, which
 // belong to no order (EINVALID).
 func (e *Engine) ReprocessCallback(ctx context.Context, callbackID int64) error {

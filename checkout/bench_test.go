@@ -78,7 +78,7 @@ func BenchmarkReceiveCallback(b *testing.B) {
 
 // BenchmarkJourney runs whole journeys: place the order (payment created at
 // the simulator over loopback HTTP), sign, callback delivered over HTTP,
-// stored, processed by a River worker with a payment read, then the
+// stored, processed by a callback worker with a payment read, then the
 // customer's return. An op ends when the order is processing.
 func BenchmarkJourney(b *testing.B) {
 	e := newEnv(b, envOptions{dsn: filepath.Join(b.TempDir(), "kassa.db")})

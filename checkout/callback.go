@@ -2,12 +2,8 @@ package checkout
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/mapi"
@@ -15,14 +11,6 @@ import (
 
 // MaxCallbackBody is the largest callback body accepted (web enforces it too).
 const MaxCallbackBody = 64 << 10
-
-// CallbackArgs is the River job that processes one inbox entry.
-type CallbackArgs struct {
-	CallbackID int64 `json:"callbackId"`
-}
-
-// Kind implements river.JobArgs.
-func (CallbackArgs) Kind() string { return "kassa_callback" }
 
 // receiveCallback implements ReceiveCallback.
 func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, token string, body []byte) error {
@@ -52,8 +40,8 @@ func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, t
 	case o.PaymentID != "" && o.PaymentID != paymentID:
 		return e.quarantine(ctx, cb, "payment "+paymentID+" is not this order's payment", nil)
 	}
-	cb.DedupKey = dedup
-	dup, err := e.store.RecordCallback(ctx, cb, e.enqueue(cb))
+	cb.DedupKey, cb.NextAttemptAt = dedup, e.leaseFor(e.now())
+	dup, err := e.store.RecordCallback(ctx, cb, nil)
 	switch {
 	case err != nil:
 		e.metrics.callback(kind, "error")
@@ -62,6 +50,7 @@ func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, t
 		e.metrics.callback(kind, "duplicate")
 	default:
 		e.metrics.callback(kind, "accepted")
+		e.dispatch(cb)
 	}
 	return nil
 }
@@ -141,86 +130,12 @@ func (e *Engine) quarantine(ctx context.Context, cb *kassa.Callback, why string,
 	return answer
 }
 
-// enqueue returns the TxFunc that inserts cb's job in the inbox transaction.
-func (e *Engine) enqueue(cb *kassa.Callback) kassa.TxFunc {
-	return func(ctx context.Context, tx *sql.Tx) error {
-		if cb.ID == 0 {
-			return errors.New("enqueue callback job: the store did not fill in the callback id")
-		}
-		if _, err := e.river.InsertTx(ctx, tx, CallbackArgs{CallbackID: cb.ID}, nil); err != nil {
-			return fmt.Errorf("enqueue callback job: %w", err)
-		}
-		return nil
-	}
-}
-
-// reprocessCallback implements ReprocessCallback.
-func (e *Engine) reprocessCallback(ctx context.Context, id int64) error {
-	const op = "checkout.ReprocessCallback"
-	cb, err := e.store.Callback(ctx, id)
-	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	if cb.State == kassa.CallbackQuarantined || cb.OrderID == 0 {
-		return &kassa.Error{Code: kassa.EINVALID, Op: op,
-			Message: "This callback belongs to no order and cannot be processed."}
-	}
-	// The state and its job in one transaction: an entry is never left
-	// received without a job to process it.
-	cb.State, cb.Error = kassa.CallbackReceived, ""
-	if err := e.store.UpdateCallback(ctx, cb, e.enqueue(cb)); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return nil
-}
-
-// callbackWorker processes callback jobs.
-type callbackWorker struct {
-	river.WorkerDefaults[CallbackArgs]
-	e *Engine
-}
-
-// Work re-reads the payment the callback is about and applies it. A MAPI
-// failure is returned so River retries with backoff; after the last attempt
-// the inbox entry is marked failed (the sweeper still catches up).
-func (w *callbackWorker) Work(ctx context.Context, job *river.Job[CallbackArgs]) error {
-	e := w.e
-	cb, err := e.store.Callback(ctx, job.Args.CallbackID)
-	if kassa.ErrorCode(err) == kassa.ENOTFOUND {
-		return river.JobCancel(err)
-	}
-	if err != nil {
-		return err
-	}
-	if cb.State != kassa.CallbackReceived && cb.State != kassa.CallbackFailed {
-		return nil // processed already, or never meant to be
-	}
-	err = e.processCallback(ctx, cb)
-	cb.Attempts = job.Attempt
-	switch {
-	case err == nil:
-		cb.State, cb.Error, cb.ProcessedAt = kassa.CallbackProcessed, "", e.now()
-		e.metrics.callbackApplied(time.Since(cb.ReceivedAt))
-	case errors.Is(err, errForeignPayment):
-		cb.State, cb.Error = kassa.CallbackQuarantined, err.Error()
-	case job.Attempt >= job.MaxAttempts:
-		cb.State, cb.Error = kassa.CallbackFailed, err.Error()
-	default:
-		cb.Error = err.Error()
-	}
-	if uerr := e.store.UpdateCallback(ctx, cb, nil); uerr != nil {
-		return errors.Join(err, uerr)
-	}
-	if errors.Is(err, errForeignPayment) {
-		return nil
-	}
-	return err
-}
-
-// processCallback syncs the callback's order from a payment read.
-func (e *Engine) processCallback(ctx context.Context, cb *kassa.Callback) error {
+// processCallback syncs the callback's order from a payment read; settle
+// stores the entry as processed inside the sync's write.
+func (e *Engine) processCallback(ctx context.Context, cb *kassa.Callback, settle *inboxWrite) error {
 	note := e.callbackNote(ctx, cb)
-	_, err := e.syncOrder(ctx, cb.OrderID, syncOpts{src: kassa.SourceCallback, note: note, candidate: cb.PaymentID})
+	_, err := e.syncOrder(ctx, cb.OrderID, syncOpts{src: kassa.SourceCallback, note: note,
+		candidate: cb.PaymentID, settle: settle})
 	return err
 }
 

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
@@ -181,54 +181,63 @@ func TestUnauthenticatedCallbackExcerpt(t *testing.T) {
 	}
 }
 
-// hookFailStore fails the hook of UpdateCallback while armed, as a failed
-// job insert (or a crash before the commit) would.
-type hookFailStore struct {
+// settleFailStore fails the inbox write that runs inside another write
+// (CallbackWrite) while armed, as a crash before the commit would.
+type settleFailStore struct {
 	kassa.Store
 	armed *atomic.Bool
 }
 
-func (s hookFailStore) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) error {
-	if then != nil && s.armed.Load() {
-		then = func(context.Context, *sql.Tx) error { return errTest }
+func (s settleFailStore) CallbackWrite(cb *kassa.Callback) kassa.TxFunc {
+	write := s.Store.CallbackWrite(cb)
+	return func(ctx context.Context, tx *sql.Tx) error {
+		if s.armed.Load() {
+			return errTest
+		}
+		return write(ctx, tx)
 	}
-	return s.Store.UpdateCallback(ctx, cb, then)
 }
 
-// TestReprocessCallbackAtomic: "process again" resets the inbox entry and
-// enqueues its job in one transaction: when the job cannot be enqueued the
-// entry is left as it was, never received without a job.
-func TestReprocessCallbackAtomic(t *testing.T) {
+// TestCallbackSettledWithItsWrite: an inbox entry is stored as processed in
+// the same transaction as the order write it caused. When that
+// transaction fails, neither the status change nor its event is kept, the
+// entry stays received with the error and is tried again after its
+// backoff, and then the change is applied exactly once.
+func TestCallbackSettledWithItsWrite(t *testing.T) {
 	t.Parallel()
 	var armed atomic.Bool
-	e := newEnv(t, envOptions{config: func(c *checkout.Config) { c.Store = hookFailStore{Store: c.Store, armed: &armed} }})
-	o, _ := e.place(govAccepted)
-	e.sign(o, mapisim.Approve)
-	cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
-	if err != nil || len(cbs) != 1 || cbs[0].State != kassa.CallbackProcessed {
-		t.Fatalf("callbacks = %+v, %v; want one processed", cbs, err)
-	}
-	id, before := cbs[0].ID, len(e.events(o.ID))
-
 	armed.Store(true)
-	if err := e.eng.ReprocessCallback(e.ctx, id); !errors.Is(err, errTest) {
-		t.Fatalf("ReprocessCallback with a failing enqueue = %v, want the enqueue error", err)
+	e := newEnv(t, envOptions{config: func(c *checkout.Config) { c.Store = settleFailStore{Store: c.Store, armed: &armed} }})
+	o, _ := e.place(govAccepted)
+	placed := len(e.events(o.ID))
+	if _, err := e.sim.Sign(o.PaymentID, mapisim.Approve); err != nil {
+		t.Fatal(err)
 	}
-	e.settle()
-	if cb, err := e.db.Callback(e.ctx, id); err != nil || cb.State != kassa.CallbackProcessed {
-		t.Fatalf("after a failed enqueue the entry is %+v, %v; want it still processed", cb, err)
+	e.sim.Flush()
+	var cb *kassa.Callback
+	e.waitFor("the first attempt", func() bool {
+		cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
+		if err == nil && len(cbs) == 1 && cbs[0].Attempts == 1 {
+			cb = cbs[0]
+			return true
+		}
+		return false
+	})
+	if cb.State != kassa.CallbackReceived || !strings.Contains(cb.Error, errTest.Error()) {
+		t.Fatalf("after a failed settling write the entry is %s (%q); want received with the error", cb.State, cb.Error)
 	}
-	if n := len(e.events(o.ID)); n != before {
-		t.Fatalf("a failed reprocess recorded %d events", n-before)
+	e.wantStatus(o.ID, kassa.StatusPending)
+	if n := len(e.events(o.ID)); n != placed {
+		t.Fatalf("a rolled-back sync left events:\n%s", eventsText(e.events(o.ID)))
 	}
 
 	armed.Store(false)
-	if err := e.eng.ReprocessCallback(e.ctx, id); err != nil {
-		t.Fatal(err)
+	e.advance(time.Second)
+	e.wantStatus(o.ID, kassa.StatusProcessing)
+	if got, err := e.db.Callback(e.ctx, cb.ID); err != nil || got.State != kassa.CallbackProcessed || got.Attempts != 2 {
+		t.Fatalf("entry after the retry: %+v, %v; want processed at attempt 2", got, err)
 	}
-	e.settle()
-	evs := e.events(o.ID)
-	if len(evs) != before+1 || evs[len(evs)-1].Source != kassa.SourceCallback {
-		t.Errorf("reprocessing recorded:\n%s", eventsText(evs[before:]))
+	if evs := applied(e.events(o.ID)); len(evs) != 2 || evs[1].Source != kassa.SourceCallback {
+		t.Errorf("applied events:\n%s", eventsText(evs))
 	}
 }

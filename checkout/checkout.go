@@ -12,8 +12,12 @@
 // processes safe too. Because Transition is monotonic, a stale or repeated
 // read is harmless: it is recorded as a refused or no-op event, never applied.
 //
-// Callbacks are stored raw in the store's inbox and a River job is enqueued
-// in the same transaction; the job re-reads the payment. The sweeper re-reads
+// Callbacks are stored raw in the store's inbox, which is also the work
+// queue: the receiving process hands the entry to its callback workers,
+// which re-read the payment and store the entry as processed in the same
+// transaction as what the read changed; an entry left behind (a crash, a
+// failed read) is claimed again once its lease or retry time has passed
+// (inbox.go). The sweeper re-reads
 // open orders on a schedule (+1, +5, +15 minutes, then hourly), so an order
 // ends right even when the customer never returns and every callback is lost.
 //
@@ -72,9 +76,10 @@ type Config struct {
 	SweepConcurrency int           // parallel syncs per pass; default 4
 	ExpiryGrace      time.Duration // after ExpiresAt before an undecided payment cancels the order; default 5m
 	OnHoldMaxAge     time.Duration // on-hold orders are read hourly up to this age; default 30 days
-	Workers          int           // River workers for callbacks (I/O-bound MAPI reads); default 16
-	JobMaxAttempts   int           // River attempts per callback job (backoff 1 s doubling to 5 min); default 12
-	FetchPoll        time.Duration // River fetch poll interval; default 50ms
+	Workers          int           // callback workers (I/O-bound MAPI reads), and River workers for after-sale jobs; default 16
+	CallbackAttempts int           // attempts per inbox entry (backoff 1 s doubling to 5 min) before it is failed; default 12
+	CallbackPoll     time.Duration // how often due inbox entries (retries, ended leases) are claimed; default 1s
+	FetchPoll        time.Duration // River fetch poll interval (after-sale jobs, all scheduled ahead); default 500ms
 	ActionRetryDelay time.Duration // before a job resumes an after-sale action still pending; default 2m
 	ActionAttempts   int           // River attempts per after-sale job before the action is failed; default 20
 	MethodsTTL       time.Duration // payment-method cache lifetime; default 1m
@@ -82,13 +87,18 @@ type Config struct {
 	// MAPI deadlines, shorter than the MAPI client's own timeout (30 s) so
 	// that a hung call frees a worker or answers the customer quickly; a
 	// call that runs past one fails with an error wrapping ErrTimeout.
-	ReadTimeout   time.Duration // one payment read by a sync (callback job, sweeper, return page) or a method list read; default 10s
+	ReadTimeout   time.Duration // one payment read by a sync (callback worker, sweeper, return page) or a method list read; default 10s
 	CreateTimeout time.Duration // the payment create in PlaceOrder; default 15s
 	SearchTimeout time.Duration // the search by order reference after an ambiguous create; default 10s
 	PlaceTimeout  time.Duration // all of PlaceOrder's MAPI work together; default 30s
 
 	BreakerFailures uint32        // consecutive MAPI failures that open the breaker; default 5
 	BreakerOpen     time.Duration // how long it stays open before a trial call; default 30s
+
+	// CallbackSettled, when set, is called after an inbox entry reached its
+	// final state (processed, quarantined or failed) in this process. It
+	// must not block; the benchmark uses it to time callbacks.
+	CallbackSettled func(*kassa.Callback)
 }
 
 // Engine runs the checkout flow. Its methods are safe for concurrent use.
@@ -104,6 +114,7 @@ type Engine struct {
 	breaker *gobreaker.CircuitBreaker[any]
 	locks   stripes
 	methods methodCache
+	inbox   inbox
 
 	mu      sync.Mutex // guards the sweeper fields
 	river   *river.Client[*sql.Tx]
@@ -181,8 +192,9 @@ func (c *Config) defaults() {
 	setDefault(&c.ExpiryGrace, 5*time.Minute)
 	setDefault(&c.OnHoldMaxAge, 30*24*time.Hour)
 	setDefault(&c.Workers, 16)
-	setDefault(&c.JobMaxAttempts, 12)
-	setDefault(&c.FetchPoll, 50*time.Millisecond)
+	setDefault(&c.CallbackAttempts, 12)
+	setDefault(&c.CallbackPoll, time.Second)
+	setDefault(&c.FetchPoll, 500*time.Millisecond)
 	setDefault(&c.ActionRetryDelay, defaultActionDelay)
 	setDefault(&c.ActionAttempts, defaultActionAttempts)
 	setDefault(&c.MethodsTTL, time.Minute)
@@ -202,8 +214,9 @@ func setDefault[T comparable](p *T, def T) {
 	}
 }
 
-// Start runs River's migrations, starts the callback workers and the
-// sweeper loop. It returns once they run; Stop ends them.
+// Start runs River's migrations, starts the callback workers, River's
+// after-sale workers and the sweeper loop. It returns once they run; Stop
+// ends them.
 func (e *Engine) Start(ctx context.Context) error {
 	if err := e.migrate(ctx); err != nil {
 		return fmt.Errorf("checkout.Start: %w", err)
@@ -211,20 +224,24 @@ func (e *Engine) Start(ctx context.Context) error {
 	if err := e.river.Start(ctx); err != nil {
 		return fmt.Errorf("checkout.Start: river: %w", err)
 	}
+	e.startInbox()
 	e.startSweeper()
 	return nil
 }
 
-// Stop stops the sweeper and the workers gracefully: running jobs finish,
-// queued jobs stay in the database for the next Start. When ctx ends first,
-// running jobs are cancelled (River retries them later).
+// Stop stops the sweeper and the workers gracefully: callbacks queued in
+// this process and running jobs finish, scheduled jobs stay in the
+// database for the next Start. When ctx ends first, running work is
+// cancelled (inbox entries are claimed again when their lease ends, River
+// retries its jobs).
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopSweeper()
+	ierr := e.stopInbox(ctx)
 	err := e.river.Stop(ctx)
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		err = e.river.StopAndCancel(context.WithoutCancel(ctx))
 	}
-	if err != nil {
+	if err = errors.Join(ierr, err); err != nil {
 		return fmt.Errorf("checkout.Stop: %w", err)
 	}
 	return nil

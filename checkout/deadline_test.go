@@ -17,6 +17,10 @@ import (
 // shows the engine's own bound ended the call, not the client's.
 const hungBankTimeout = 20 * time.Second
 
+// callbackBackoffMax is the longest wait between two attempts at an inbox
+// entry: advancing the clock by it makes every failed entry due again.
+const callbackBackoffMax = 5 * time.Minute
+
 // hang makes the simulator never answer the given routes.
 func hang(sim *mapisim.Sim, routes ...string) {
 	var f mapisim.Faults
@@ -27,8 +31,8 @@ func hang(sim *mapisim.Sim, routes ...string) {
 }
 
 // TestHungReadFreesCallbackWorker: while GET /v2/payments/{id} hangs, a
-// sync (the sweeper's path) and a callback job end at Config.ReadTimeout
-// with ErrTimeout; the inbox entry stays received for River's retry, which
+// sync (the sweeper's path) and a callback attempt end at Config.ReadTimeout
+// with ErrTimeout; the inbox entry stays received for its retry, which
 // applies the payment once Resurs answers again.
 func TestHungReadFreesCallbackWorker(t *testing.T) {
 	t.Parallel()
@@ -50,7 +54,7 @@ func TestHungReadFreesCallbackWorker(t *testing.T) {
 	}
 	e.sim.Flush()
 	var failed kassa.Callback
-	e.waitFor("a callback job attempt to fail", func() bool {
+	e.waitFor("a callback attempt to fail", func() bool {
 		cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
 		for _, cb := range cbs {
 			if err == nil && cb.Error != "" {
@@ -64,12 +68,12 @@ func TestHungReadFreesCallbackWorker(t *testing.T) {
 		t.Errorf("callback error = %q; want the engine's read deadline (%q)", failed.Error, checkout.ErrTimeout)
 	}
 	if failed.State != kassa.CallbackReceived {
-		t.Errorf("callback state after a failed attempt = %s, want received (River retries)", failed.State)
+		t.Errorf("callback state after a failed attempt = %s, want received (to be retried)", failed.State)
 	}
 	e.wantStatus(o.ID, kassa.StatusPending)
 
 	e.sim.SetFaults(mapisim.Faults{})
-	e.settle()
+	e.advance(callbackBackoffMax)
 	e.wantStatus(o.ID, kassa.StatusProcessing)
 }
 
@@ -135,7 +139,7 @@ func TestPlaceOrderDeadlines(t *testing.T) {
 
 // BenchmarkCallbackBacklog measures how fast a burst of callbacks is
 // applied while payment reads are slow and some hang (cut at ReadTimeout,
-// then retried by River), by number of River workers. One op is a burst of
+// then retried after their backoff), by number of callback workers. One op is a burst of
 // 64 approvals, from the signing to every inbox entry processed.
 //
 //	go test ./checkout -run '^$' -bench CallbackBacklog -benchtime 5x
@@ -167,7 +171,7 @@ func BenchmarkCallbackBacklog(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				e.settle()
+				e.drain()
 			}
 		})
 	}

@@ -147,7 +147,7 @@ func (e *env) startEngine() {
 	cfg := checkout.Config{
 		Store: e.db, Bank: e.bank, StoreID: mapisim.DefaultStoreID, BaseURL: e.shop.URL,
 		Driver: e.driver(), Now: e.clock.Now, SweepConcurrency: 8,
-		FetchPoll: 20 * time.Millisecond,
+		FetchPoll: 20 * time.Millisecond, CallbackPoll: 20 * time.Millisecond,
 		// Tests sweep with SweepOnce; a background pass on a real ticker
 		// would race them. A test of the loop sets its own interval.
 		SweepInterval: time.Hour,
@@ -267,7 +267,21 @@ func (e *env) settle() {
 	})
 }
 
-// waitFor polls cond until it holds; River's workers run on real time.
+// drain is settle for entries that fail and wait for a retry: it moves
+// the clock past the longest backoff until no entry is left received.
+func (e *env) drain() {
+	e.t.Helper()
+	e.sim.Flush()
+	e.waitFor("callbacks processed, with retries", func() bool {
+		cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{State: kassa.CallbackReceived, Limit: 1})
+		if err == nil && len(cbs) > 0 && cbs[0].NextAttemptAt.Before(e.clock.Now().Add(callbackBackoffMax)) {
+			e.clock.Advance(callbackBackoffMax)
+		}
+		return err == nil && len(cbs) == 0
+	})
+}
+
+// waitFor polls cond until it holds; the engine's workers run on real time.
 func (e *env) waitFor(what string, cond func() bool) {
 	e.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)

@@ -273,29 +273,43 @@ func TestAmbiguousCreateResolvedBySweeper(t *testing.T) {
 	}
 }
 
-// TestCallbackJobGivesUp: while payment reads fail the callback job is
-// retried and, after its last attempt, the inbox entry is marked failed;
-// the sweeper still makes the order right, and "process again" works.
-func TestCallbackJobGivesUp(t *testing.T) {
+// TestCallbackGivesUp: while payment reads fail, the inbox entry is tried
+// again after its backoff (on the engine's clock) and, after its last
+// attempt, marked failed; the sweeper still makes the order right, and
+// "process again" works.
+func TestCallbackGivesUp(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{config: func(c *checkout.Config) { c.JobMaxAttempts = 2 }})
+	e := newEnv(t, envOptions{config: func(c *checkout.Config) { c.CallbackAttempts = 3 }})
 	o, _ := e.place(govAccepted)
 	e.sim.SetFaults(faults("GET /v2/payments/{id}", mapisim.EndpointFault{Error5xx: 1}))
 	if _, err := e.sim.Sign(o.PaymentID, mapisim.Approve); err != nil {
 		t.Fatal(err)
 	}
 	e.sim.Flush()
-	var cb *kassa.Callback
-	e.waitFor("callback failed", func() bool {
+	entry := func() *kassa.Callback {
 		cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID})
 		if err != nil || len(cbs) != 1 {
-			return false
+			t.Fatalf("callbacks = %d, %v; want 1", len(cbs), err)
 		}
-		cb = cbs[0]
-		return cb.State == kassa.CallbackFailed
-	})
-	if cb.Attempts != 2 || cb.Error == "" {
-		t.Errorf("callback attempts %d, error %q", cb.Attempts, cb.Error)
+		return cbs[0]
+	}
+	var cb *kassa.Callback
+	e.waitFor("the first attempt to fail", func() bool { cb = entry(); return cb.Attempts == 1 })
+	// Backoff 1 s, then 2 s: not due before, due after.
+	for attempt, wait := range []time.Duration{time.Second, 2 * time.Second} {
+		if cb.State != kassa.CallbackReceived || cb.Error == "" || !cb.NextAttemptAt.Equal(e.clock.Now().Add(wait)) {
+			t.Fatalf("after attempt %d: %s, next %v (now %v), error %q; want received, next in %v",
+				attempt+1, cb.State, cb.NextAttemptAt, e.clock.Now(), cb.Error, wait)
+		}
+		e.clock.Advance(wait - time.Millisecond)
+		if n, err := e.eng.RetryCallbacks(e.ctx); n != 0 || err != nil {
+			t.Fatalf("RetryCallbacks before the entry is due = %d, %v", n, err)
+		}
+		e.clock.Advance(time.Millisecond)
+		e.waitFor("the next attempt", func() bool { cb = entry(); return cb.Attempts == attempt+2 })
+	}
+	if cb.State != kassa.CallbackFailed || cb.Error == "" || !cb.NextAttemptAt.IsZero() {
+		t.Errorf("after the last attempt: %s, error %q, next %v; want failed", cb.State, cb.Error, cb.NextAttemptAt)
 	}
 	e.wantStatus(o.ID, kassa.StatusPending)
 	e.sim.SetFaults(mapisim.Faults{})

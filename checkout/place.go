@@ -186,7 +186,7 @@ func (e *Engine) adoptCreated(ctx, bctx context.Context, o *kassa.Order, p *mapi
 	if err != nil {
 		snap = snapshotOf(p) // tasks/status unreachable: decide without it; the sweeper re-reads
 	}
-	o, err = e.apply(ctx, o.ID, o, p.ID, snap, kassa.SourceCheckout, note)
+	o, err = e.apply(ctx, o.ID, o, p.ID, snap, kassa.SourceCheckout, note, nil)
 	if err != nil {
 		return o, "", fmt.Errorf("checkout.PlaceOrder: store payment id: %w", err)
 	}

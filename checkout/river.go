@@ -12,20 +12,17 @@ import (
 	"github.com/riverqueue/river/rivertype"
 )
 
-// River job limits. A callback job makes at most three MAPI reads, each
-// bounded by Config.ReadTimeout; an after-sale job makes a call bounded by
-// the MAPI client's 30 s timeout and a read.
+// River job limits. An after-sale job makes a call bounded by the MAPI
+// client's 30 s timeout and a read.
 const (
 	jobTimeout  = time.Minute
 	rescueAfter = jobTimeout + 15*time.Second // River requires ≥ JobTimeout
 )
 
-// newRiver builds the River client that runs callback jobs.
+// newRiver builds the River client that runs after-sale jobs (callbacks
+// are worked from the inbox, see inbox.go).
 func (e *Engine) newRiver() (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
-	if err := river.AddWorkerSafely(workers, &callbackWorker{e: e}); err != nil {
-		return nil, fmt.Errorf("checkout.New: %w", err)
-	}
 	if err := river.AddWorkerSafely(workers, &actionWorker{e: e}); err != nil {
 		return nil, fmt.Errorf("checkout.New: %w", err)
 	}
@@ -34,11 +31,11 @@ func (e *Engine) newRiver() (*river.Client[*sql.Tx], error) {
 		Workers:           workers,
 		FetchPollInterval: e.cfg.FetchPoll,
 		FetchCooldown:     min(e.cfg.FetchPoll, 20*time.Millisecond),
-		MaxAttempts:       e.cfg.JobMaxAttempts,
+		MaxAttempts:       e.cfg.ActionAttempts,
 		RetryPolicy:       retryPolicy{},
 		JobTimeout:        jobTimeout,
 		// A job left running by a killed process is retried soon, not after
-		// River's default hour; both kinds of job are idempotent, so a rescue
+		// River's default hour; an action job is idempotent, so a rescue
 		// soon after the timeout is safe.
 		RescueStuckJobsAfter: rescueAfter,
 		Logger:               e.log.With("component", "river"),
@@ -67,8 +64,8 @@ func (e *Engine) migrate(ctx context.Context) error {
 	return nil
 }
 
-// retryPolicy retries callback jobs after 1, 2, 4 … seconds, at most 5
-// minutes apart: a callback should apply soon after Resurs is back.
+// retryPolicy retries jobs after 1, 2, 4 … seconds, at most 5 minutes
+// apart: an action should be finished soon after Resurs is back.
 type retryPolicy struct{}
 
 // NextRetry implements river.ClientRetryPolicy.

@@ -65,11 +65,20 @@ func (e *Engine) orderWithKey(ctx context.Context, id int64, key string) (*kassa
 	if err != nil {
 		return nil, err
 	}
-	if !sameSecret(key, o.Key) {
-		return nil, &kassa.Error{Code: kassa.EUNAUTHORIZED, Op: "checkout.order",
-			Message: "This order link is not valid."}
+	if err := checkKey(o, key); err != nil {
+		return nil, err
 	}
 	return o, nil
+}
+
+// checkKey compares key with o's in constant time; EUNAUTHORIZED when
+// they differ.
+func checkKey(o *kassa.Order, key string) error {
+	if !sameSecret(key, o.Key) {
+		return &kassa.Error{Code: kassa.EUNAUTHORIZED, Op: "checkout.order",
+			Message: "This order link is not valid."}
+	}
+	return nil
 }
 
 // maskID masks all but the last 4 characters of a government id, for logs.

@@ -81,13 +81,11 @@ func (e *Engine) stopSweeper() {
 	}
 }
 
-// landing implements Return and Fail: check the key, sync, and when Resurs
-// cannot be reached show the order as it is (a sync is scheduled).
+// landing implements Return and Fail: sync, checking the key on the order
+// the sync reads, and when Resurs cannot be reached show the order as it
+// is (a sync is scheduled).
 func (e *Engine) landing(ctx context.Context, id int64, key string, src kassa.Source) (*kassa.Order, error) {
-	if _, err := e.orderWithKey(ctx, id, key); err != nil {
-		return nil, err
-	}
-	o, err := e.sync(ctx, id, src, "")
+	o, err := e.syncOrder(ctx, id, syncOpts{src: src, check: func(o *kassa.Order) error { return checkKey(o, key) }})
 	if kassa.ErrorCode(err) == kassa.EUNAVAILABLE {
 		return e.store.Order(ctx, id)
 	}

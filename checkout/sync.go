@@ -46,6 +46,12 @@ type syncOpts struct {
 	src       kassa.Source
 	note      string // prefix of the event note, e.g. the callback that caused it
 	candidate string // payment id claimed by a callback for an order without one
+	// settle is the inbox entry this sync processes, stored as processed in
+	// the same transaction as the sync's order write or event; nil for none.
+	settle *inboxWrite
+	// check, when set, vets the order read under the lock before anything
+	// else (e.g. the customer's key); its error ends the sync.
+	check func(*kassa.Order) error
 }
 
 // sync implements Sync.
@@ -64,6 +70,11 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if err != nil {
 		return nil, fmt.Errorf("checkout.Sync: %w", err)
 	}
+	if so.check != nil {
+		if err := so.check(o); err != nil {
+			return nil, err
+		}
+	}
 	if o.PaymentID == "" && so.candidate == "" && !o.Status.Open() {
 		return o, nil // its create failed for certain: there is nothing to read
 	}
@@ -81,7 +92,7 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if err != nil {
 		return e.readFailed(ctx, o, so, err)
 	}
-	return e.apply(ctx, id, o, p.ID, snap, so.src, so.note)
+	return e.apply(ctx, id, o, p.ID, snap, so.src, so.note, so.settle)
 }
 
 // expiredSnapshot treats a payment still waiting for the customer on an
@@ -198,15 +209,15 @@ func (e *Engine) paymentMissing(ctx context.Context, o *kassa.Order, so syncOpts
 		// A create may still be in flight (in another process, or just
 		// before PlaceOrder took the lock): look again once it has surely ended.
 		o.NextSyncAt = o.CreatedAt.Add(createGrace)
-		if err := e.store.UpdateOrder(ctx, o, nil, nil); err != nil && kassa.ErrorCode(err) != kassa.ECONFLICT {
+		if err := e.store.UpdateOrder(ctx, o, nil, so.settle.then()); err != nil && kassa.ErrorCode(err) != kassa.ECONFLICT {
 			return o, fmt.Errorf("checkout.Sync: %w", err)
 		}
 		return o, nil
 	case o.PaymentID == "" && so.candidate == "" && o.Status == kassa.StatusPending:
-		return e.force(ctx, o, kassa.StatusFailed, so.src, "We could not reach Resurs Bank, so no payment was made.",
+		return e.force(ctx, o, kassa.StatusFailed, so, "We could not reach Resurs Bank, so no payment was made.",
 			joinNote(so.note, "no payment was created for this order (search by order reference found none)"))
 	case e.expired(o):
-		return e.force(ctx, o, kassa.StatusCancelled, so.src, "The payment was not completed in time.",
+		return e.force(ctx, o, kassa.StatusCancelled, so, "The payment was not completed in time.",
 			joinNote(so.note, "payment expired (not found at Resurs)"))
 	}
 	return e.readFailed(ctx, o, so, fmt.Errorf("payment %s not found at Resurs", o.PaymentID))
@@ -214,18 +225,18 @@ func (e *Engine) paymentMissing(ctx context.Context, o *kassa.Order, so syncOpts
 
 // force moves an open order to a closing status without a payment read
 // (nothing to read), through the same compare-and-set path.
-func (e *Engine) force(ctx context.Context, o *kassa.Order, to kassa.Status, src kassa.Source, reason, note string) (*kassa.Order, error) {
+func (e *Engine) force(ctx context.Context, o *kassa.Order, to kassa.Status, so syncOpts, reason, note string) (*kassa.Order, error) {
 	for range maxCASTries {
 		if !kassa.CanMove(o.Status, to) {
 			return o, nil
 		}
 		from := o.Status
 		o.Status, o.StatusReason, o.NextSyncAt = to, reason, zeroTime
-		ev := e.event(o, src, from, true, o.PaymentStatus, note)
-		err := e.store.UpdateOrder(ctx, o, &ev, nil)
+		ev := e.event(o, so.src, from, true, o.PaymentStatus, note)
+		err := e.store.UpdateOrder(ctx, o, &ev, so.settle.then())
 		if kassa.ErrorCode(err) != kassa.ECONFLICT {
 			if err == nil {
-				e.metrics.transition(src, "applied")
+				e.metrics.transition(so.src, "applied")
 			}
 			return o, err
 		}
@@ -266,11 +277,12 @@ func backoff(n int) time.Duration {
 }
 
 // apply writes what snap implies onto order id (o is its last read, may be
-// stale), adopting paymentID when the order has none. On a version conflict
+// stale), adopting paymentID when the order has none, and settles the inbox
+// entry settle (nil for none) in the same write. On a version conflict
 // someone else (another process on the same database) wrote the order,
 // maybe from a newer read than snap: apply reloads the order and reads the
 // payment again before it decides again, at most maxCASTries times.
-func (e *Engine) apply(ctx context.Context, id int64, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string) (*kassa.Order, error) {
+func (e *Engine) apply(ctx context.Context, id int64, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string, settle *inboxWrite) (*kassa.Order, error) {
 	var err error
 	for try := range maxCASTries {
 		if try > 0 {
@@ -284,7 +296,7 @@ func (e *Engine) apply(ctx context.Context, id int64, o *kassa.Order, paymentID 
 				Message: "The payment does not belong to this order."}
 		}
 		s, n := e.expiredSnapshot(o, snap, note)
-		err = e.applyOnce(ctx, o, paymentID, s, src, n)
+		err = e.applyOnce(ctx, o, paymentID, s, src, n, settle)
 		if kassa.ErrorCode(err) != kassa.ECONFLICT {
 			break
 		}
@@ -315,7 +327,7 @@ func (e *Engine) reread(ctx context.Context, id int64, paymentID string, snap ka
 // so that hourly reads of an on-hold order do not flood its timeline;
 // the sweeper still stores the next read time. A paid but closed order
 // is always recorded, and raised (see alertPaidButClosed).
-func (e *Engine) applyOnce(ctx context.Context, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string) error {
+func (e *Engine) applyOnce(ctx context.Context, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string, settle *inboxWrite) error {
 	d := kassa.Transition(o.Status, snap)
 	changed := mirror(o, paymentID, snap)
 	if d.Applied {
@@ -334,16 +346,16 @@ func (e *Engine) applyOnce(ctx context.Context, o *kassa.Order, paymentID string
 	switch {
 	case d.Applied || changed:
 		o.NextSyncAt, o.SyncAttempts = next, 0
-		err = e.store.UpdateOrder(ctx, o, &ev, nil)
+		err = e.store.UpdateOrder(ctx, o, &ev, settle.then())
 	case src == kassa.SourceSweeper:
 		o.NextSyncAt, o.SyncAttempts = next, 0
 		var quiet *kassa.Event
 		if alert {
 			quiet = &ev
 		}
-		err = e.store.UpdateOrder(ctx, o, quiet, nil)
+		err = e.store.UpdateOrder(ctx, o, quiet, settle.then())
 	default:
-		err = e.store.AddEvent(ctx, ev)
+		err = e.store.AddEvent(ctx, ev, settle.then())
 	}
 	if err == nil && alert {
 		e.alertPaidButClosed(o, d.From, snap, src)

@@ -16,11 +16,17 @@ var (
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`
 )
 
-// AddEvent records an event that changes nothing.
-func (db *DB) AddEvent(ctx context.Context, ev kassa.Event) (err error) {
+// AddEvent records an event that changes nothing, and runs then in the
+// same transaction.
+func (db *DB) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc) (err error) {
 	defer wrap(&err, "postgres.AddEvent(order %d)", ev.OrderID)
 	now := db.now()
-	return db.transact(ctx, func(tx *sql.Tx) error { return insertEvent(ctx, tx, &ev, now) })
+	return db.transact(ctx, func(tx *sql.Tx) error {
+		if err := insertEvent(ctx, tx, &ev, now); err != nil {
+			return err
+		}
+		return runHook(ctx, tx, then)
+	})
 }
 
 // insertEvent inserts ev, stamped now when it has no time, and fills its ID.

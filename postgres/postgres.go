@@ -1,12 +1,14 @@
 // Package postgres implements kassa.Store on PostgreSQL through pgx's
 // database/sql driver (github.com/jackc/pgx/v5/stdlib), so that TxFunc
-// hooks receive a *sql.Tx here as with package postgres.
+// hooks receive a *sql.Tx here as with package sqlite.
 //
 // Several processes may share one database: stock is reserved by
 // conditional updates taken in SKU order, orders change by compare-and-set
-// on their version, and callbacks are deduplicated by a partial unique
-// index. The schema is created and upgraded by numbered, embedded,
-// forward-only migrations that Open applies under an advisory lock.
+// on their version, callbacks are deduplicated by a partial unique index,
+// and inbox entries are claimed with SELECT … FOR UPDATE SKIP LOCKED, so
+// that concurrent claims take disjoint entries. The schema is created and
+// upgraded by numbered, embedded, forward-only migrations that Open
+// applies under an advisory lock.
 package postgres
 
 import (

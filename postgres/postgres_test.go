@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/postgres"
@@ -27,6 +28,13 @@ func baseURL(t *testing.T) string {
 // openSchema creates a fresh schema, opens the store in it and drops the
 // schema when t ends. A connection failure fails t.
 func openSchema(t *testing.T, base string, rng *rand.Rand) *postgres.DB {
+	t.Helper()
+	return open(t, newSchema(t, base, rng))
+}
+
+// newSchema creates a fresh schema, drops it when t ends, and returns the
+// URL of base that selects it.
+func newSchema(t *testing.T, base string, rng *rand.Rand) string {
 	t.Helper()
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
@@ -49,7 +57,13 @@ func openSchema(t *testing.T, base string, rng *rand.Rand) *postgres.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := postgres.Open(context.Background(), u.String())
+	return u.String()
+}
+
+// open opens the store at u and closes it when t ends.
+func open(t *testing.T, u string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,5 +88,43 @@ func ping(t *testing.T, base string) {
 	}
 	if err != nil {
 		t.Fatalf("KASSA_TEST_POSTGRES is set but PostgreSQL cannot be reached: %v", err)
+	}
+}
+
+// Migration 0003 makes the entries received before it due at once: their
+// next attempt is when they were received. The test takes a schema back to
+// before 0003, stores entries the old way, and opens it again.
+func TestMigrationQueuesReceivedCallbacks(t *testing.T) {
+	base := baseURL(t)
+	ping(t, base)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(uint64(os.Getpid()), 3))
+	u := newSchema(t, base, rng)
+	db := open(t, u)
+	const downgrade = `
+		DROP INDEX callbacks_due;
+		ALTER TABLE callbacks DROP COLUMN next_attempt_at;
+		DELETE FROM schema_migrations WHERE version = 3;
+		INSERT INTO callbacks (id, kind, payment_id, dedup_key, original, body, state, received_at, processed_at)
+		VALUES (1, 'authorization', 'p1', 'p1/A', true, '', 'received', 1773480000000, NULL),
+			(2, 'authorization', 'p1', 'p1/A', false, '', 'duplicate', 1773480001000, NULL),
+			(3, 'management', 'p2', 'p2/B', true, '', 'processed', 1773480002000, 1773480003000)`
+	if _, err := db.WriteDB().ExecContext(ctx, downgrade); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = open(t, u)
+	received := time.UnixMilli(1773480000000).UTC()
+	for id, want := range map[int64]time.Time{1: received, 2: {}, 3: {}} {
+		cb, err := db.Callback(ctx, id)
+		if err != nil || !cb.NextAttemptAt.Equal(want) {
+			t.Fatalf("callback %d after the migration: %+v, %v; want NextAttemptAt %v", id, cb, err, want)
+		}
+	}
+	cbs, err := db.ClaimCallbacks(ctx, received, received.Add(time.Minute), 10)
+	if err != nil || len(cbs) != 1 || cbs[0].ID != 1 {
+		t.Fatalf("claim after the migration: %v, %v; want callback 1", cbs, err)
 	}
 }

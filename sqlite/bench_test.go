@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/sqlite"
@@ -84,6 +85,30 @@ func BenchmarkOrder(b *testing.B) {
 	for b.Loop() {
 		if _, err := db.Order(ctx, o.ID); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkClaimCallbacksIdle is the claim loop's usual call: nothing is
+// due among many settled entries and a few that are due later.
+func BenchmarkClaimCallbacksIdle(b *testing.B) {
+	db, ctx := benchDB(b), context.Background()
+	now := time.Now()
+	for i := range 2000 {
+		cb := &kassa.Callback{Kind: kassa.CallbackAuthorization, PaymentID: "p", DedupKey: fmt.Sprint("p/", i)}
+		if i%100 == 0 {
+			cb.NextAttemptAt = now.Add(time.Hour)
+		} else {
+			cb.State = kassa.CallbackProcessed
+		}
+		if _, err := db.RecordCallback(ctx, cb, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		cbs, err := db.ClaimCallbacks(ctx, now, now.Add(time.Minute), 16)
+		if err != nil || len(cbs) != 0 {
+			b.Fatalf("claim: %d entries, %v; want none", len(cbs), err)
 		}
 	}
 }

@@ -16,17 +16,30 @@ import (
 var (
 	insertCallbackSQL = write(`
 		INSERT INTO callbacks (kind, order_id, payment_id, dedup_key, original, body, state, attempts,
-			error, received_at, processed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			error, received_at, processed_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dedup_key) WHERE dedup_key <> '' AND original = 1 DO NOTHING
 		RETURNING id`)
 	updateCallbackSQL = write(`
-		UPDATE callbacks SET state = ?, attempts = ?, error = ?, order_id = ?, processed_at = ?
+		UPDATE callbacks SET state = ?, attempts = ?, error = ?, order_id = ?, processed_at = ?,
+			next_attempt_at = ?
 		WHERE id = ?`)
+	// The claim selects the due entries, then leases the same ones: the
+	// single writer keeps anything from changing between the two. The state
+	// is a literal so that the partial index callbacks_due applies.
+	claimSelectSQL = write(`SELECT ` + sqlstore.CallbackColumns + ` FROM callbacks
+		WHERE state = 'received' AND next_attempt_at <= ?1
+		ORDER BY next_attempt_at, id LIMIT ?2`)
+	claimLeaseSQL = write(`
+		UPDATE callbacks SET next_attempt_at = ?3
+		WHERE id IN (SELECT id FROM callbacks
+			WHERE state = 'received' AND next_attempt_at <= ?1
+			ORDER BY next_attempt_at, id LIMIT ?2)`)
 )
 
-const callbackColumns = `id, kind, order_id, payment_id, dedup_key, body, state, attempts, error,
-	received_at, processed_at`
+// anyDueSQL tells on the read pool whether a claim would find anything.
+const anyDueSQL = `SELECT EXISTS (SELECT 1 FROM callbacks
+	WHERE state = 'received' AND next_attempt_at <= ?)`
 
 // RecordCallback stores cb; a repeated dedup key is stored as a duplicate
 // and then is not run. See kassa.Store.
@@ -39,11 +52,11 @@ func (db *DB) RecordCallback(ctx context.Context, cb *kassa.Callback, then kassa
 	var id int64
 	err = db.transact(ctx, func(tx runner) error {
 		var err error
-		if id, err = insertCallback(ctx, tx, cb, cb.State, true, now); err != nil {
+		if id, err = insertCallback(ctx, tx, cb, cb.State, true, cb.NextAttemptAt, now); err != nil {
 			return err
 		}
 		if duplicate = id == 0; duplicate {
-			id, err = insertCallback(ctx, tx, cb, kassa.CallbackDuplicate, false, now)
+			id, err = insertCallback(ctx, tx, cb, kassa.CallbackDuplicate, false, time.Time{}, now)
 			return err
 		}
 		cb.ID = id // the hook needs it (the engine's job carries the callback id)
@@ -54,19 +67,20 @@ func (db *DB) RecordCallback(ctx context.Context, cb *kassa.Callback, then kassa
 	}
 	cb.ID, cb.ReceivedAt = id, now
 	if duplicate {
-		cb.State = kassa.CallbackDuplicate
+		cb.State, cb.NextAttemptAt = kassa.CallbackDuplicate, time.Time{}
 	}
 	return duplicate, nil
 }
 
-// insertCallback stores cb in state and returns its id. As the original of
-// its dedup key it stores nothing and returns 0 when an original exists.
+// insertCallback stores cb in state, due at next, and returns its id. As
+// the original of its dedup key it stores nothing and returns 0 when an
+// original exists.
 func insertCallback(ctx context.Context, tx runner, cb *kassa.Callback, state kassa.CallbackState,
-	original bool, now time.Time) (int64, error) {
+	original bool, next, now time.Time) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, insertCallbackSQL,
 		cb.Kind, sqlstore.NullID(cb.OrderID), cb.PaymentID, cb.DedupKey, original, body(cb.Body), state,
-		cb.Attempts, cb.Error, now.UnixMilli(), sqlstore.Millis(cb.ProcessedAt),
+		cb.Attempts, cb.Error, now.UnixMilli(), sqlstore.Millis(cb.ProcessedAt), sqlstore.Millis(next),
 	).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -88,7 +102,7 @@ func body(b []byte) []byte {
 // Callback returns one inbox entry; ENOTFOUND if unknown.
 func (db *DB) Callback(ctx context.Context, id int64) (_ *kassa.Callback, err error) {
 	defer wrap(&err, "sqlite.Callback(%d)", id)
-	cbs, err := sqlstore.QueryCallbacks(ctx, db.reader(), `SELECT `+callbackColumns+` FROM callbacks WHERE id = ?`, id)
+	cbs, err := sqlstore.QueryCallbacks(ctx, db.reader(), `SELECT `+sqlstore.CallbackColumns+` FROM callbacks WHERE id = ?`, id)
 	if err != nil {
 		return nil, err
 	}
@@ -118,13 +132,13 @@ func (db *DB) Callbacks(ctx context.Context, f kassa.CallbackFilter) (_ []*kassa
 		return nil, 0, err
 	}
 	args = append(args, limit(f.Limit), max(f.Offset, 0))
-	cbs, err := sqlstore.QueryCallbacks(ctx, db.reader(), `SELECT `+callbackColumns+` FROM callbacks`+where+
+	cbs, err := sqlstore.QueryCallbacks(ctx, db.reader(), `SELECT `+sqlstore.CallbackColumns+` FROM callbacks`+where+
 		` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
 	return cbs, total, err
 }
 
-// UpdateCallback writes State, Attempts, Error, OrderID and ProcessedAt,
-// and runs then in the same transaction.
+// UpdateCallback writes State, Attempts, Error, OrderID, ProcessedAt and
+// NextAttemptAt, and runs then in the same transaction.
 func (db *DB) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) (err error) {
 	defer wrap(&err, "sqlite.UpdateCallback(%d)", cb.ID)
 	if then == nil {
@@ -138,9 +152,24 @@ func (db *DB) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa
 	})
 }
 
+// CallbackWrite is UpdateCallback as a TxFunc for the then of another
+// write of db: it runs in that write's transaction, with the statement
+// prepared on the write connection.
+func (db *DB) CallbackWrite(cb *kassa.Callback) kassa.TxFunc {
+	return func(ctx context.Context, tx *sql.Tx) (err error) {
+		defer wrap(&err, "sqlite.CallbackWrite(%d)", cb.ID)
+		return updateCallback(ctx, runner{tx: tx, stmts: db.ws}, cb)
+	}
+}
+
+// updateCallback validates cb and writes its mutable fields; ENOTFOUND
+// when it does not exist.
 func updateCallback(ctx context.Context, q querier, cb *kassa.Callback) error {
-	res, err := q.ExecContext(ctx, updateCallbackSQL,
-		cb.State, cb.Attempts, cb.Error, sqlstore.NullID(cb.OrderID), sqlstore.Millis(cb.ProcessedAt), cb.ID)
+	if err := sqlstore.ValidateCallbackUpdate(cb); err != nil {
+		return err
+	}
+	res, err := q.ExecContext(ctx, updateCallbackSQL, cb.State, cb.Attempts, cb.Error,
+		sqlstore.NullID(cb.OrderID), sqlstore.Millis(cb.ProcessedAt), sqlstore.Millis(cb.NextAttemptAt), cb.ID)
 	if err != nil {
 		return err
 	}
@@ -148,4 +177,36 @@ func updateCallback(ctx context.Context, q querier, cb *kassa.Callback) error {
 		return err
 	}
 	return kassa.Errorf(kassa.ENOTFOUND, "Callback %d does not exist.", cb.ID)
+}
+
+// ClaimCallbacks returns up to limit received entries that are due at now,
+// earliest first, and leases them until lease. See kassa.Store.
+func (db *DB) ClaimCallbacks(ctx context.Context, now, lease time.Time, limit int) (_ []*kassa.Callback, err error) {
+	defer wrap(&err, "sqlite.ClaimCallbacks")
+	if err := sqlstore.ValidateClaim(now, lease, limit); err != nil {
+		return nil, err
+	}
+	// Most calls find nothing: ask a reader first and leave the write
+	// connection to the writers.
+	var due bool
+	if err := db.reader().QueryRowContext(ctx, anyDueSQL, now.UnixMilli()).Scan(&due); err != nil || !due {
+		return nil, err
+	}
+	var cbs []*kassa.Callback
+	err = db.transact(ctx, func(tx runner) error {
+		var err error
+		cbs, err = sqlstore.QueryCallbacks(ctx, tx, claimSelectSQL, now.UnixMilli(), limit)
+		if err != nil || len(cbs) == 0 {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, claimLeaseSQL, now.UnixMilli(), limit, lease.UnixMilli())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, cb := range cbs {
+		cb.NextAttemptAt = time.UnixMilli(lease.UnixMilli()).UTC()
+	}
+	return cbs, nil
 }

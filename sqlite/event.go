@@ -15,11 +15,17 @@ var (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
 )
 
-// AddEvent records an event that changes nothing.
-func (db *DB) AddEvent(ctx context.Context, ev kassa.Event) (err error) {
+// AddEvent records an event that changes nothing, and runs then in the
+// same transaction.
+func (db *DB) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc) (err error) {
 	defer wrap(&err, "sqlite.AddEvent(order %d)", ev.OrderID)
 	now := db.now()
-	return db.transact(ctx, func(tx runner) error { return insertEvent(ctx, tx, &ev, now) })
+	return db.transact(ctx, func(tx runner) error {
+		if err := insertEvent(ctx, tx, &ev, now); err != nil {
+			return err
+		}
+		return runHook(ctx, tx, then)
+	})
 }
 
 // insertEvent inserts ev, stamped now when it has no time, and fills its ID.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/sqlite"
@@ -68,5 +69,43 @@ func TestReopenKeepsDataAndMigratesOnce(t *testing.T) {
 func TestOpenEmptyPath(t *testing.T) {
 	if _, err := sqlite.Open(context.Background(), ""); kassa.ErrorCode(err) != kassa.EINVALID {
 		t.Fatalf("Open(\"\") error = %v, want code %s", err, kassa.EINVALID)
+	}
+}
+
+// Migration 0003 makes the entries received before it due at once: their
+// next attempt is when they were received. The test takes a database back
+// to before 0003, stores entries the old way, and opens it again.
+func TestMigrationQueuesReceivedCallbacks(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const downgrade = `
+		DROP INDEX callbacks_due;
+		ALTER TABLE callbacks DROP COLUMN next_attempt_at;
+		DELETE FROM schema_migrations WHERE version = 3;
+		INSERT INTO callbacks (id, kind, payment_id, dedup_key, original, body, state, received_at, processed_at)
+		VALUES (1, 'authorization', 'p1', 'p1/A', 1, x'', 'received', 1773480000000, NULL),
+			(2, 'authorization', 'p1', 'p1/A', 0, x'', 'duplicate', 1773480001000, NULL),
+			(3, 'management', 'p2', 'p2/B', 1, x'', 'processed', 1773480002000, 1773480003000)`
+	if _, err := db.WriteDB().ExecContext(ctx, downgrade); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpen(t, path)
+	received := time.UnixMilli(1773480000000).UTC()
+	for id, want := range map[int64]time.Time{1: received, 2: {}, 3: {}} {
+		cb, err := db.Callback(ctx, id)
+		if err != nil || !cb.NextAttemptAt.Equal(want) {
+			t.Fatalf("callback %d after the migration: %+v, %v; want NextAttemptAt %v", id, cb, err, want)
+		}
+	}
+	cbs, err := db.ClaimCallbacks(ctx, received, received.Add(time.Minute), 10)
+	if err != nil || len(cbs) != 1 || cbs[0].ID != 1 {
+		t.Fatalf("claim after the migration: %v, %v; want callback 1", cbs, err)
 	}
 }

@@ -264,7 +264,7 @@ func testEvents(t *testing.T, s kassa.Store) {
 		ev := kassa.Event{OrderID: o.ID, At: at.Add(time.Duration(-i) * time.Second), Source: src,
 			From: kassa.StatusPending, To: kassa.StatusProcessing, PaymentStatus: kassa.PaymentAccepted,
 			Note: string(src)}
-		must(t, s.AddEvent(ctx, ev))
+		must(t, s.AddEvent(ctx, ev, nil))
 		want = append(want, ev)
 	}
 	got, err := s.Events(ctx, o.ID)

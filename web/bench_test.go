@@ -23,7 +23,7 @@ func BenchmarkCatalogPage(b *testing.B) {
 }
 
 // BenchmarkCallbackAck measures the answer to a Resurs callback (stored in
-// the inbox, job enqueued, 202) over loopback HTTP. Every body is new, so
+// the inbox, handed to a worker, 202) over loopback HTTP. Every body is new, so
 // none is a duplicate.
 func BenchmarkCallbackAck(b *testing.B) {
 	st := newStack(b)

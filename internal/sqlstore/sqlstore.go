@@ -1,5 +1,6 @@
 // Package sqlstore holds what the SQL stores (packages sqlite and postgres)
-// share apart from their SQL: input validation, row scanning, the JSON
+// share apart from their SQL: input validation, row scanning (and the
+// column list it scans where both dialects spell it the same), the JSON
 // encoding of lines, time conversion and loading embedded migrations. Each
 // store keeps its own statements, transactions and error translation.
 package sqlstore
@@ -10,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -249,7 +251,12 @@ func QueryActions(ctx context.Context, q Querier, query string, args ...any) ([]
 	return list, rows.Err()
 }
 
-// QueryCallbacks reads the rows of callbackColumns that query selects.
+// CallbackColumns are the columns of the callbacks table that
+// QueryCallbacks scans, in its order.
+const CallbackColumns = `id, kind, order_id, payment_id, dedup_key, body, state, attempts, error,
+	received_at, processed_at, next_attempt_at`
+
+// QueryCallbacks reads the rows of CallbackColumns that query selects.
 func QueryCallbacks(ctx context.Context, q Querier, query string, args ...any) ([]*kassa.Callback, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -258,17 +265,68 @@ func QueryCallbacks(ctx context.Context, q Querier, query string, args ...any) (
 	defer rows.Close()
 	var cbs []*kassa.Callback
 	for rows.Next() {
-		var cb kassa.Callback
-		var orderID, processed sql.NullInt64
-		var received int64
-		err := rows.Scan(&cb.ID, &cb.Kind, &orderID, &cb.PaymentID, &cb.DedupKey, &cb.Body, &cb.State,
-			&cb.Attempts, &cb.Error, &received, &processed)
+		cb, err := scanCallback(rows)
 		if err != nil {
 			return nil, err
 		}
-		cb.OrderID = orderID.Int64
-		cb.ReceivedAt, cb.ProcessedAt = time.UnixMilli(received).UTC(), FromMillis(processed)
-		cbs = append(cbs, &cb)
+		cbs = append(cbs, cb)
 	}
 	return cbs, rows.Err()
+}
+
+// scanCallback reads one row of CallbackColumns.
+func scanCallback(rows *sql.Rows) (*kassa.Callback, error) {
+	var cb kassa.Callback
+	var orderID, processed, next sql.NullInt64
+	var received int64
+	err := rows.Scan(&cb.ID, &cb.Kind, &orderID, &cb.PaymentID, &cb.DedupKey, &cb.Body, &cb.State,
+		&cb.Attempts, &cb.Error, &received, &processed, &next)
+	if err != nil {
+		return nil, err
+	}
+	cb.OrderID = orderID.Int64
+	cb.ReceivedAt, cb.ProcessedAt = time.UnixMilli(received).UTC(), FromMillis(processed)
+	cb.NextAttemptAt = FromMillis(next)
+	return &cb, nil
+}
+
+// callbackStates are the states an inbox entry may be written in.
+var callbackStates = []kassa.CallbackState{kassa.CallbackReceived, kassa.CallbackProcessed,
+	kassa.CallbackDuplicate, kassa.CallbackQuarantined, kassa.CallbackFailed}
+
+// ValidateCallbackUpdate checks what UpdateCallback and CallbackWrite
+// write: a known state and a non-negative attempt count.
+func ValidateCallbackUpdate(cb *kassa.Callback) error {
+	if cb == nil {
+		return kassa.Errorf(kassa.EINVALID, "No callback given.")
+	}
+	var fields []kassa.FieldError
+	if !slices.Contains(callbackStates, cb.State) {
+		fields = append(fields, kassa.FieldError{Field: "state", Message: fmt.Sprintf("unknown state %q", cb.State)})
+	}
+	if cb.Attempts < 0 {
+		fields = append(fields, kassa.FieldError{Field: "attempts", Message: "must not be negative"})
+	}
+	if fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The callback is invalid.", Fields: fields}
+	}
+	return nil
+}
+
+// ValidateClaim checks the arguments of ClaimCallbacks: a positive limit
+// and a lease after now (at the millisecond precision stored), since a
+// lease that is due already would let the next claim return the same
+// entries again.
+func ValidateClaim(now, lease time.Time, limit int) error {
+	var fields []kassa.FieldError
+	if limit <= 0 {
+		fields = append(fields, kassa.FieldError{Field: "limit", Message: "must be at least 1"})
+	}
+	if lease.UnixMilli() <= now.UnixMilli() {
+		fields = append(fields, kassa.FieldError{Field: "lease", Message: "must be after now"})
+	}
+	if fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The claim is invalid.", Fields: fields}
+	}
+	return nil
 }

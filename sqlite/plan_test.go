@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The claim runs every second: its statements must read the partial index
+// callbacks_due instead of scanning or sorting the inbox, both on a new
+// database and on a large inbox with statistics (ANALYZE).
+func TestClaimUsesIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, t.TempDir()+"/plan.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	assertClaimPlans(t, db)
+	const fill = `
+		WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+		INSERT INTO callbacks (kind, payment_id, dedup_key, original, body, state, received_at, next_attempt_at)
+		SELECT 'authorization', 'p', 'k' || i, 1, x'', iif(i % 500 = 0, 'received', 'processed'), i,
+			iif(i % 500 = 0, i, NULL)
+		FROM n;
+		ANALYZE;`
+	if _, err := db.write.ExecContext(ctx, fill); err != nil {
+		t.Fatal(err)
+	}
+	assertClaimPlans(t, db)
+}
+
+// assertClaimPlans fails t unless every statement of a claim reads
+// callbacks_due without a sort.
+func assertClaimPlans(t *testing.T, db *DB) {
+	t.Helper()
+	now := time.Now().UnixMilli()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{anyDueSQL, []any{now}},
+		{claimSelectSQL, []any{now, 10}},
+		{claimLeaseSQL, []any{now, 10, now + 60000}},
+	} {
+		plan := explain(t, db, q.sql, q.args...)
+		if !strings.Contains(plan, "INDEX callbacks_due") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("plan of %s:\n%s\nwant the index callbacks_due, no sort", q.sql, plan)
+		}
+	}
+}
+
+// explain returns the query plan of query, one step a line.
+func explain(t *testing.T, db *DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.write.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "\n")
+}
