@@ -3,7 +3,10 @@
 //
 // A file database runs in WAL mode with one writer connection (every write
 // transaction is BEGIN IMMEDIATE on it, so writers never race) and a
-// separate pool of read connections. ":memory:" uses one connection for
+// separate pool of read connections. The store's write transactions go
+// through a committer that runs those queued by concurrent callers in one
+// SQLite transaction, each in its own savepoint, and commits once (group
+// commit, group.go). ":memory:" uses one connection for
 // everything so that all callers see the same data. The schema is created
 // and upgraded by numbered, embedded, forward-only migrations that Open
 // applies.
@@ -35,6 +38,7 @@ type DB struct {
 	read  *sql.DB // the write pool itself for :memory:
 	ws    *stmts  // prepared on write
 	rs    *stmts  // prepared on read
+	group *committer
 
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
@@ -76,6 +80,7 @@ func Open(ctx context.Context, dsn string) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
+	db.group = newCommitter(db.write, db.ws)
 	return db, nil
 }
 
@@ -130,8 +135,11 @@ func openPool(path string, pragmas []string, writer bool, n int) (*sql.DB, error
 // hook settles an inbox entry with CallbackWrite instead.
 func (db *DB) WriteDB() *sql.DB { return db.write }
 
-// Close closes both pools.
+// Close finishes the queued writes and closes both pools.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	for _, s := range []*stmts{db.ws, db.rs} {
 		if s != nil {
 			s.close()
@@ -156,8 +164,18 @@ func (db *DB) reader() runner { return runner{stmts: db.rs} }
 // writer runs a single write statement outside a transaction.
 func (db *DB) writer() runner { return runner{stmts: db.ws} }
 
-// transact runs fn in a write transaction and commits when fn succeeds.
+// transact runs fn in a write transaction and commits when fn succeeds:
+// batched with other callers' writes (group.go), or alone while the store
+// opens (migrations).
 func (db *DB) transact(ctx context.Context, fn func(tx runner) error) error {
+	if db.group != nil {
+		return db.group.do(ctx, fn)
+	}
+	return db.transactAlone(ctx, fn)
+}
+
+// transactAlone runs fn in a write transaction of its own.
+func (db *DB) transactAlone(ctx context.Context, fn func(tx runner) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -177,7 +195,7 @@ func runHook(ctx context.Context, tx runner, then kassa.TxFunc) error {
 	if then == nil {
 		return nil
 	}
-	if err := then(ctx, tx.tx); err != nil {
+	if err := then(tx.context(ctx), tx.tx); err != nil {
 		return fmt.Errorf("hook: %w", err)
 	}
 	return nil

@@ -81,6 +81,17 @@ func (s *stmts) close() {
 type runner struct {
 	tx    *sql.Tx
 	stmts *stmts
+	// ctx, when set, replaces the context of every statement: the
+	// committer's batches run with their own (see group.go).
+	ctx context.Context
+}
+
+// context returns the context a statement runs with.
+func (r runner) context(ctx context.Context) context.Context {
+	if r.ctx != nil {
+		return r.ctx
+	}
+	return ctx
 }
 
 // stmt returns query's prepared statement bound to the transaction, or nil.
@@ -101,6 +112,7 @@ func (r runner) plain() querier {
 }
 
 func (r runner) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = r.context(ctx)
 	if st := r.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -108,6 +120,7 @@ func (r runner) ExecContext(ctx context.Context, query string, args ...any) (sql
 }
 
 func (r runner) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = r.context(ctx)
 	if st := r.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -115,6 +128,7 @@ func (r runner) QueryContext(ctx context.Context, query string, args ...any) (*s
 }
 
 func (r runner) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = r.context(ctx)
 	if st := r.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

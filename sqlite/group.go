@@ -1,0 +1,188 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// Group commit. A file database has one write connection, so write
+// transactions run one after the other anyway; what each of them costs on
+// top of its statements is the hand-over of the connection, BEGIN, and a
+// COMMIT that appends every page it changed to the WAL. The committer runs
+// the write transactions that callers queued while the previous batch ran
+// in one SQLite transaction, each inside its own SAVEPOINT, and commits
+// once: a page that several of them change (an index page, the events
+// table's last page) is written to the WAL once per batch.
+//
+// Each caller's work stays apart. A failing write is rolled back to its
+// savepoint and only its caller sees the error; the others commit. A
+// caller returns only after the batch committed (or failed as a whole), so
+// it never reports a write that is not durable, nor misses one that is.
+// Statements run with the batch's context, not the caller's: SQLite
+// answers an interrupted statement by rolling back the whole transaction,
+// so one caller's cancelled request must not interrupt the others' work. A
+// caller whose context ends before its write starts gets the context's
+// error and nothing is written.
+
+// maxBatch bounds the writes in one transaction.
+const maxBatch = 64
+
+// errClosed is returned for writes queued after Close.
+var errClosed = errors.New("sqlite: database is closed")
+
+// writeOp is one caller's write transaction.
+type writeOp struct {
+	ctx  context.Context
+	fn   func(tx runner) error
+	done chan error // buffered: the committer never waits for the caller
+}
+
+// committer runs queued writes in batches on the write pool.
+type committer struct {
+	pool  *sql.DB
+	stmts *stmts
+	ops   chan *writeOp
+
+	mu     sync.RWMutex // guards closed against sends on ops
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func newCommitter(pool *sql.DB, st *stmts) *committer {
+	c := &committer{pool: pool, stmts: st, ops: make(chan *writeOp, maxBatch)}
+	c.wg.Go(c.loop)
+	return c
+}
+
+// do queues fn and waits for its batch to end.
+func (c *committer) do(ctx context.Context, fn func(tx runner) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return errClosed
+	}
+	c.ops <- op
+	c.mu.RUnlock()
+	return <-op.done
+}
+
+// close runs what is queued and stops the committer.
+func (c *committer) close() {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.ops)
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+// loop takes the first queued write, then whatever else is queued
+// already (never waiting for more), and runs them as one batch.
+func (c *committer) loop() {
+	batch := make([]*writeOp, 0, maxBatch)
+	for op := range c.ops {
+		batch = append(batch[:0], op)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case op, ok := <-c.ops:
+				if !ok {
+					break more
+				}
+				batch = append(batch, op)
+			default:
+				break more
+			}
+		}
+		c.run(batch)
+	}
+}
+
+// run executes one batch and answers every caller.
+func (c *committer) run(batch []*writeOp) {
+	live := batch[:0:0]
+	for _, op := range batch {
+		if err := op.ctx.Err(); err != nil {
+			op.done <- err // never started: nothing written
+			continue
+		}
+		live = append(live, op)
+	}
+	if len(live) == 0 {
+		return
+	}
+	errs, err := c.commit(live)
+	for i, op := range live {
+		if err != nil {
+			errs[i] = errors.Join(errs[i], err)
+		}
+		op.done <- errs[i]
+	}
+}
+
+// commit runs ops in one transaction and commits it. errs holds each op's
+// own error; err is non-nil when the transaction as a whole failed, and
+// then nothing of any op was written.
+func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
+	errs = make([]error, len(ops))
+	ctx := context.Background() // see the comment at the top of this file
+	tx, err := c.pool.BeginTx(ctx, nil)
+	if err != nil {
+		return errs, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	r := runner{tx: tx, stmts: c.stmts, ctx: ctx}
+	if len(ops) == 1 {
+		if errs[0] = call(ops[0].fn, r); errs[0] != nil {
+			return errs, nil // rolled back by the deferred Rollback
+		}
+	} else {
+		for i, op := range ops {
+			if errs[i], err = savepoint(ctx, tx, op.fn, r); err != nil {
+				return errs, err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return errs, fmt.Errorf("commit: %w", err)
+	}
+	return errs, nil
+}
+
+// savepoint runs fn inside a savepoint of tx and rolls it back to the
+// savepoint when fn fails: fnErr is fn's error. err reports a savepoint
+// statement that failed, which leaves the transaction unusable.
+func savepoint(ctx context.Context, tx *sql.Tx, fn func(runner) error, r runner) (fnErr, err error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+		return nil, fmt.Errorf("savepoint: %w", err)
+	}
+	if fnErr = call(fn, r); fnErr != nil {
+		if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+			return fnErr, fmt.Errorf("rollback to savepoint: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+		return fnErr, fmt.Errorf("release savepoint: %w", err)
+	}
+	return fnErr, nil
+}
+
+// call runs fn, turning a panic into its error: the committer serves
+// every caller and must not die with one of them.
+func call(fn func(runner) error, r runner) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("sqlite: panic in a write transaction: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(r)
+}

@@ -1,0 +1,209 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// openFileDB opens a store on a file in a temporary directory.
+func openFileDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "kassa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// putSetting is a write that stores key=value.
+func putSetting(key, value string) func(tx runner) error {
+	return func(tx runner) error {
+		_, err := tx.ExecContext(context.Background(),
+			`INSERT INTO settings (key, value) VALUES (?, ?)`, key, value)
+		return err
+	}
+}
+
+// holdCommitter queues a write that blocks the committer until release
+// is called, so that writes queued meanwhile run as one batch.
+func holdCommitter(t *testing.T, db *DB) (release func()) {
+	t.Helper()
+	started, hold := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.transact(context.Background(), func(tx runner) error {
+			close(started)
+			<-hold
+			return putSetting("hold", "1")(tx)
+		})
+	}()
+	<-started
+	return func() {
+		close(hold)
+		if err := <-done; err != nil {
+			t.Errorf("holding write: %v", err)
+		}
+	}
+}
+
+// waitQueued waits until n writes are queued behind the held batch.
+func waitQueued(db *DB, n int) {
+	for len(db.group.ops) < n {
+		runtime.Gosched()
+	}
+}
+
+// setting reads a setting; "" when absent.
+func setting(t *testing.T, db *DB, key string) string {
+	t.Helper()
+	v, _, err := db.Setting(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestGroupCommitKeepsCallersApart: writes queued together run in one
+// batch; each failing write is rolled back alone and its caller alone sees
+// its error; a write that panics fails alone; a write whose caller gave up
+// before it started writes nothing; a caller's context cancelled while its
+// write runs does not interrupt the batch.
+func TestGroupCommitKeepsCallersApart(t *testing.T) {
+	db := openFileDB(t)
+	release := holdCommitter(t, db)
+
+	const n = 40
+	errFail := errors.New("this write fails")
+	gone, cancelGone := context.WithCancel(context.Background())
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		key := fmt.Sprintf("k%02d", i)
+		var fn func(tx runner) error
+		ctx := context.Background()
+		switch i % 5 {
+		case 0, 1: // succeeds
+			fn = putSetting(key, "ok")
+		case 2: // writes, then fails: rolled back to its savepoint
+			fn = func(tx runner) error {
+				if err := putSetting(key, "rolled back")(tx); err != nil {
+					return err
+				}
+				return errFail
+			}
+		case 3: // panics after writing
+			fn = func(tx runner) error {
+				if err := putSetting(key, "panicked")(tx); err != nil {
+					return err
+				}
+				panic("boom")
+			}
+		case 4: // its caller's context ends while it runs
+			c, cancel := context.WithCancel(context.Background())
+			ctx = c
+			fn = func(tx runner) error {
+				cancel()
+				_, err := tx.ExecContext(c, `INSERT INTO settings (key, value) VALUES (?, ?)`, key, "ok")
+				return err
+			}
+		}
+		wg.Go(func() { errs[i] = db.transact(ctx, fn) })
+	}
+	// One more whose caller gives up before the batch starts.
+	var goneErr error
+	waitQueued(db, n)
+	wg.Go(func() { goneErr = db.transact(gone, putSetting("gone", "written")) })
+	waitQueued(db, n+1)
+	cancelGone()
+	release()
+	wg.Wait()
+
+	for i := range n {
+		key := fmt.Sprintf("k%02d", i)
+		got := setting(t, db, key)
+		switch i % 5 {
+		case 0, 1, 4:
+			if errs[i] != nil || got != "ok" {
+				t.Errorf("%s: err %v, stored %q; want nil, ok", key, errs[i], got)
+			}
+		case 2:
+			if !errors.Is(errs[i], errFail) || got != "" {
+				t.Errorf("%s: err %v, stored %q; want its own error and nothing stored", key, errs[i], got)
+			}
+		case 3:
+			if errs[i] == nil || !strings.Contains(errs[i].Error(), "boom") || got != "" {
+				t.Errorf("%s: err %v, stored %q; want the panic as its error and nothing stored", key, errs[i], got)
+			}
+		}
+	}
+	if !errors.Is(goneErr, context.Canceled) || setting(t, db, "gone") != "" {
+		t.Errorf("write given up before it started: %v, stored %q; want context.Canceled, nothing", goneErr, setting(t, db, "gone"))
+	}
+}
+
+// TestGroupCommitFailedCommit: when the batch's transaction cannot commit,
+// every caller in it gets an error, nothing of the batch is stored, and
+// the next batch writes again.
+func TestGroupCommitFailedCommit(t *testing.T) {
+	db := openFileDB(t)
+	release := holdCommitter(t, db)
+	// A deferred foreign key violation passes every statement and fails the
+	// COMMIT of the whole batch.
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i := range errs {
+		fn := putSetting(fmt.Sprintf("c%d", i), "x")
+		if i == 1 {
+			fn = func(tx runner) error {
+				ctx := context.Background()
+				if _, err := tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
+					return err
+				}
+				_, err := tx.ExecContext(ctx, `INSERT INTO events (order_id, at, source, from_status, to_status,
+					applied, payment_status, note) VALUES (999999, 0, 'test', '', '', 0, '', '')`)
+				return err
+			}
+		}
+		wg.Go(func() { errs[i] = db.transact(context.Background(), fn) })
+	}
+	waitQueued(db, len(errs))
+	release() // the holding write commits in a batch of its own
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			t.Errorf("write %d: nil error from a batch that did not commit", i)
+		}
+	}
+	for _, key := range []string{"c0", "c2"} {
+		if v := setting(t, db, key); v != "" {
+			t.Errorf("%s stored %q by a batch that did not commit", key, v)
+		}
+	}
+	if err := db.PutSetting(context.Background(), "after", "1"); err != nil || setting(t, db, "after") != "1" {
+		t.Errorf("write after a failed commit: %v", err)
+	}
+}
+
+// TestGroupCommitClose: later writes fail with errClosed.
+func TestGroupCommitClose(t *testing.T) {
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "kassa.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PutSetting(context.Background(), "a", "1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.transact(context.Background(), putSetting("b", "2")); !errors.Is(err, errClosed) {
+		t.Errorf("write after Close = %v, want errClosed", err)
+	}
+}
