@@ -107,3 +107,59 @@ func BenchmarkRecordCallback(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOrder reads a typical order, the read a checkout journey makes
+// about four times.
+func BenchmarkOrder(b *testing.B) {
+	db, ctx := benchDB(b), context.Background()
+	o := benchOrder(0)
+	if err := db.CreateOrder(ctx, o, kassa.Event{}, nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := db.Order(ctx, o.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOrderByPaymentID reads an order by its payment among many, as
+// every callback and return does.
+func BenchmarkOrderByPaymentID(b *testing.B) {
+	db, ctx := benchDB(b), context.Background()
+	var o *kassa.Order
+	for i := range 1000 {
+		o = benchOrder(i)
+		if err := db.CreateOrder(ctx, o, kassa.Event{}, nil); err != nil {
+			b.Fatal(err)
+		}
+		o.PaymentID = fmt.Sprint("pay-", i)
+		if err := db.UpdateOrder(ctx, o, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if _, err := db.OrderByPaymentID(ctx, o.PaymentID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkOrder60Lines reads an order of 60 lines.
+func BenchmarkOrder60Lines(b *testing.B) {
+	db, ctx := benchDB(b), context.Background()
+	o := benchOrder(0)
+	for i := range 58 {
+		o.Lines = append(o.Lines, kassa.Line{Position: i + 3, Type: kassa.LineFee,
+			Description: fmt.Sprint("Avgift nr ", i, " för \"expressfrakt\""), Quantity: 1, UnitPrice: 100,
+			VATRate: 2500, Total: 100, VATAmount: 20})
+	}
+	if err := db.CreateOrder(ctx, o, kassa.Event{}, nil); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := db.Order(ctx, o.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

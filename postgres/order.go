@@ -152,8 +152,7 @@ func insertLines(ctx context.Context, tx *sql.Tx, orderID int64, lines []kassa.L
 // Order returns an order with its lines; ENOTFOUND if unknown.
 func (db *DB) Order(ctx context.Context, id int64) (_ *kassa.Order, err error) {
 	defer wrap(&err, "postgres.Order(%d)", id)
-	return db.oneOrder(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id,
-		fmt.Sprintf("Order %d does not exist.", id))
+	return db.oneOrder(ctx, orderByIDSQL, id, "Order %d does not exist.")
 }
 
 // OrderByPaymentID returns the order whose PaymentID is paymentID.
@@ -162,20 +161,38 @@ func (db *DB) OrderByPaymentID(ctx context.Context, paymentID string) (_ *kassa.
 	if paymentID == "" {
 		return nil, kassa.Errorf(kassa.ENOTFOUND, "No order has an empty payment id.")
 	}
-	return db.oneOrder(ctx, `SELECT `+orderColumns+` FROM orders WHERE payment_id = $1`, paymentID,
-		fmt.Sprintf("No order has payment %s.", paymentID))
+	return db.oneOrder(ctx, orderByPaymentIDSQL, paymentID, "No order has payment %s.")
 }
 
-// oneOrder reads the order query selects, with its lines.
+// The single-order reads return the order and its lines in one statement:
+// orderColumns, then the lines as the JSON array that
+// sqlstore.ScanOrderWithLines decodes (see there, also for why not a
+// join). json_build_array keeps integers integers and escapes quotes,
+// backslashes and control characters in strings; json_agg of no rows is
+// NULL, hence the coalesce. Its ORDER BY is the documented way to order
+// an aggregate's input. Requiring a non-empty payment_id lets the partial
+// index orders_payment_id serve a generic plan too.
+const (
+	orderWithLinesSQL = `SELECT ` + orderColumns + `,
+		(SELECT coalesce(json_agg(json_build_array(` + sqlstore.LineColumns + `) ORDER BY idx), '[]')
+			FROM order_lines WHERE order_id = orders.id)
+		FROM orders WHERE `
+	orderByIDSQL        = orderWithLinesSQL + `id = $1`
+	orderByPaymentIDSQL = orderWithLinesSQL + `payment_id = $1 AND payment_id <> ''`
+)
+
+// oneOrder reads the order query selects, with its lines, in one
+// statement; notFound, formatted with arg, is the message of the
+// ENOTFOUND error when there is none.
 func (db *DB) oneOrder(ctx context.Context, query string, arg any, notFound string) (*kassa.Order, error) {
-	list, err := queryOrders(ctx, db.reader(), query, arg)
+	o, err := sqlstore.QueryOrderWithLines(ctx, db.reader(), query, arg)
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 {
-		return nil, kassa.Errorf(kassa.ENOTFOUND, "%s", notFound)
+	if o == nil {
+		return nil, kassa.Errorf(kassa.ENOTFOUND, notFound, arg)
 	}
-	return list[0], nil
+	return o, nil
 }
 
 // Orders lists orders newest first, and the total matching f.
@@ -249,30 +266,12 @@ func loadLines(ctx context.Context, q querier, list []*kassa.Order) error {
 	if len(list) == 0 {
 		return nil
 	}
-	byID := make(map[int64]*kassa.Order, len(list))
 	ids := make([]int64, len(list))
 	for i, o := range list {
-		byID[o.ID], ids[i] = o, o.ID
-		o.Lines = []kassa.Line{}
+		ids[i] = o.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT order_id, position, type, sku, description, quantity,
-		unit_price, vat_rate, total, vat_amount FROM order_lines
+	return sqlstore.LoadLines(ctx, q, list, `SELECT order_id, `+sqlstore.LineColumns+` FROM order_lines
 		WHERE order_id = ANY($1) ORDER BY order_id, idx`, ids)
-	if err != nil {
-		return fmt.Errorf("lines: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var l kassa.Line
-		err := rows.Scan(&id, &l.Position, &l.Type, &l.SKU, &l.Description, &l.Quantity,
-			&l.UnitPrice, &l.VATRate, &l.Total, &l.VATAmount)
-		if err != nil {
-			return fmt.Errorf("lines: %w", err)
-		}
-		byID[id].Lines = append(byID[id].Lines, l)
-	}
-	return rows.Err()
 }
 
 // UpdateOrder writes o's mutable fields if the stored version equals

@@ -73,3 +73,27 @@ func explain(t *testing.T, db *DB, query string, args ...any) string {
 	}
 	return strings.Join(plan, "\n")
 }
+
+// The single-order reads must find the order by its primary key or the
+// partial index orders_payment_id and its lines by their primary key, in
+// order, without sorting.
+func TestOrderReadsUseIndexes(t *testing.T) {
+	db, err := Open(context.Background(), t.TempDir()+"/plan.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []struct {
+		sql, index string
+		arg        any
+	}{
+		{orderByIDSQL, "SEARCH orders USING INTEGER PRIMARY KEY", int64(1)},
+		{orderByPaymentIDSQL, "SEARCH orders USING INDEX orders_payment_id", "pay-1"},
+	} {
+		plan := explain(t, db, q.sql, q.arg)
+		if !strings.Contains(plan, q.index) || !strings.Contains(plan, "SEARCH order_lines USING PRIMARY KEY") ||
+			strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("plan of %s:\n%s\nwant %s, the primary key of order_lines, no sort", q.sql, plan, q.index)
+		}
+	}
+}

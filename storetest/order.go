@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -375,5 +377,104 @@ func testTxFuncSeesWrites(t *testing.T, s kassa.Store) {
 	must(t, err)
 	if inTx != 1 || cbs != 1 {
 		t.Fatalf("inside the TxFuncs: %d orders, %d callbacks; want 1 and 1 (the hooks run in the store's transaction)", inTx, cbs)
+	}
+}
+
+// awkwardLines returns n lines whose descriptions and SKUs need escaping
+// in any text format (quotes, backslashes, control characters, emoji,
+// 200 characters), with negative amounts, an amount that float64 cannot
+// hold, and positions that do not follow the order of the lines.
+func awkwardLines(n int, sku string) []kassa.Line {
+	texts := []string{
+		`He said "hej" and left`,
+		`C:\kassa\order\ \\ \"`,
+		"two\nlines\r\nand\ta tab",
+		"control \x01\x08\x0c\x1b\x1f\x7f",
+		"emoji 😀🇸🇪 åäö ÅÄÖ ½ € \u2028\u2029 \ufeff",
+		`{"json": [1, "x"]} </script> 'single' \u0000`,
+		strings.Repeat("Lång beskrivning \"med\" \\citat\\ och radbrytning\n. ", 5)[:200],
+		"",
+	}
+	lines := make([]kassa.Line, 0, n)
+	for i := range n {
+		l := kassa.Line{Position: n - i, Type: kassa.LineFee, Description: texts[i%len(texts)],
+			Quantity: int64(i + 1), UnitPrice: kassa.Money(100 * i), VATRate: 2500}
+		switch i % 5 {
+		case 1:
+			l.Type, l.SKU, l.UnitPrice = kassa.LineProduct, sku, 12345
+		case 2:
+			l.Type, l.Quantity, l.UnitPrice = kassa.LineDiscount, 1, -4711
+		case 3:
+			l.Type, l.VATRate = kassa.LineShipping, 0
+		}
+		l.Total = l.UnitPrice * kassa.Money(l.Quantity)
+		if i == 4 {
+			l.Quantity, l.UnitPrice, l.Total = 1, 1<<53+1, 1<<53+1 // not exact as a float64
+		}
+		l.VATAmount = kassa.VATPart(l.Total, l.VATRate)
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// testOrderLinesRoundTrip checks that the single-order reads and the
+// listing return lines exactly as written, in their order, also after
+// ReplaceOrderLines, and an empty, non-nil slice for an order without.
+func testOrderLinesRoundTrip(t *testing.T, s kassa.Store) {
+	const sku = `Ä"\1`
+	put(t, s, product(sku, 1<<40))
+	o := create(t, s, order(1, awkwardLines(60, sku)...))
+	o.PaymentID = "pay-1"
+	must(t, s.UpdateOrder(ctx, o, nil, nil))
+	want := *o
+	checkReads(t, s, &want)
+
+	// Fewer lines than before, in another order, with other texts.
+	upd := *o
+	upd.Lines = awkwardLines(7, sku)
+	slices.Reverse(upd.Lines)
+	upd.Total, upd.VATTotal = 0, 0
+	for _, l := range upd.Lines {
+		upd.Total += l.Total
+		upd.VATTotal += l.VATAmount
+	}
+	must(t, s.ReplaceOrderLines(ctx, &upd, nil, nil))
+	checkReads(t, s, &upd)
+
+	none := upd
+	none.Lines, none.Total, none.VATTotal = []kassa.Line{}, 0, 0
+	must(t, s.ReplaceOrderLines(ctx, &none, nil, nil))
+	checkReads(t, s, &none)
+	checkReads(t, s, create(t, s, order(2)))
+}
+
+// checkReads fails t unless Order, OrderByPaymentID (when the order has a
+// payment) and Orders all return want, with want's lines in their order.
+func checkReads(t *testing.T, s kassa.Store, want *kassa.Order) {
+	t.Helper()
+	got := map[string]*kassa.Order{"Order": get(t, s, want.ID)}
+	if want.PaymentID != "" {
+		o, err := s.OrderByPaymentID(ctx, want.PaymentID)
+		must(t, err)
+		got["OrderByPaymentID"] = o
+	}
+	list, _, err := s.Orders(ctx, kassa.OrderFilter{Query: want.Number})
+	must(t, err)
+	if len(list) != 1 {
+		t.Fatalf("Orders(%s) returned %d orders, want 1", want.Number, len(list))
+	}
+	got["Orders"] = list[0]
+	for read, o := range got {
+		if d := diff(want, o); d != "" {
+			t.Fatalf("%s (-want +got):\n%s", read, d)
+		}
+		if o.Lines == nil || len(o.Lines) != len(want.Lines) {
+			t.Fatalf("%s: %d lines (nil: %v), want %d and never nil", read, len(o.Lines), o.Lines == nil, len(want.Lines))
+		}
+		for i := range want.Lines {
+			if o.Lines[i] != want.Lines[i] {
+				t.Fatalf("%s: line %d = %+v, want %+v", read, i, o.Lines[i], want.Lines[i])
+			}
+		}
 	}
 }

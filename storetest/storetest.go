@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"OrderNumbers", testOrderNumbers},
 		{"OrderNotFound", testOrderNotFound},
 		{"OrderByPaymentID", testOrderByPaymentID},
+		{"OrderLinesRoundTrip", testOrderLinesRoundTrip},
 		{"Orders", testOrders},
 		{"OrdersSearch", testOrdersSearch},
 		{"UpdateOrder", testUpdateOrder},

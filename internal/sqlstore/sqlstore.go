@@ -96,27 +96,6 @@ func NullID(id int64) any {
 	return id
 }
 
-// ScanOrder reads one row of orderColumns.
-func ScanOrder(rows *sql.Rows) (*kassa.Order, error) {
-	var o kassa.Order
-	var customer []byte
-	var created, updated int64
-	var expires, nextSync sql.NullInt64
-	err := rows.Scan(&o.ID, &o.Number, &o.Key, &o.CallbackToken, &o.Status, &o.Currency, &o.Total,
-		&o.VATTotal, &customer, &o.PaymentMethodID, &o.PaymentID, &o.PaymentStatus, &o.StatusReason,
-		&o.Authorized, &o.Captured, &o.Refunded, &o.Canceled, &o.StockReleased, &o.Version,
-		&created, &updated, &expires, &nextSync, &o.SyncAttempts)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(customer, &o.Customer); err != nil {
-		return nil, fmt.Errorf("order %d: customer: %w", o.ID, err)
-	}
-	o.CreatedAt, o.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
-	o.ExpiresAt, o.NextSyncAt = FromMillis(expires), FromMillis(nextSync)
-	return &o, nil
-}
-
 // SearchSuffix is the part of the search column after the order number:
 // the lower-cased e-mail and last name, each on its own line so that a
 // query never matches across two fields.
