@@ -6,7 +6,8 @@
 //	}
 //
 // open must return an empty store and arrange its closing with t.Cleanup.
-// Each subtest opens its own store.
+// Each subtest opens its own store. Bench is the same for the store
+// benchmarks, each a sub-benchmark with a store of its own.
 package storetest
 
 import (
