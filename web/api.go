@@ -430,17 +430,20 @@ func (s *Server) apiAdminSync(w http.ResponseWriter, r *http.Request) error {
 }
 
 type apiCallback struct {
-	ID          int64           `json:"id"`
-	Kind        string          `json:"kind"`
-	OrderID     int64           `json:"orderId,omitempty"`
-	PaymentID   string          `json:"paymentId,omitempty"`
-	State       string          `json:"state"`
-	Attempts    int             `json:"attempts"`
-	Error       string          `json:"error,omitempty"`
-	ReceivedAt  time.Time       `json:"receivedAt"`
-	ProcessedAt *time.Time      `json:"processedAt,omitempty"`
-	Body        json.RawMessage `json:"body,omitempty"`
-	RawBody     string          `json:"rawBody,omitempty"` // when the body is not JSON
+	ID          int64      `json:"id"`
+	Kind        string     `json:"kind"`
+	OrderID     int64      `json:"orderId,omitempty"`
+	PaymentID   string     `json:"paymentId,omitempty"`
+	State       string     `json:"state"`
+	Attempts    int        `json:"attempts"`
+	Error       string     `json:"error,omitempty"`
+	ReceivedAt  time.Time  `json:"receivedAt"`
+	ProcessedAt *time.Time `json:"processedAt,omitempty"`
+	// NextAttemptAt is when a received entry is processed again if nobody
+	// has by then (a retry after a failed attempt, or the worker's lease).
+	NextAttemptAt *time.Time      `json:"nextAttemptAt,omitempty"`
+	Body          json.RawMessage `json:"body,omitempty"`
+	RawBody       string          `json:"rawBody,omitempty"` // when the body is not JSON
 }
 
 func toAPICallback(cb *kassa.Callback) apiCallback {
@@ -449,6 +452,10 @@ func toAPICallback(cb *kassa.Callback) apiCallback {
 	if !cb.ProcessedAt.IsZero() {
 		t := cb.ProcessedAt
 		v.ProcessedAt = &t
+	}
+	if !cb.NextAttemptAt.IsZero() {
+		t := cb.NextAttemptAt
+		v.NextAttemptAt = &t
 	}
 	if json.Valid(cb.Body) {
 		v.Body = json.RawMessage(cb.Body)

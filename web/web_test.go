@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/mapisim"
@@ -394,6 +396,35 @@ func TestAdminReprocessCallback(t *testing.T) {
 	}
 	if resp, _ := postForm(t, c, st.URL+"/admin/callbacks/999999/process", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown callback: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestAdminInboxShowsRetry: an entry waiting for its retry after a failed
+// attempt shows its error and when it is tried again, on the page and in
+// the JSON API.
+func TestAdminInboxShowsRetry(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	_, o := placeAPIOrder(t, st, personaAccepted)
+	next := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC) // never due while the test runs
+	cb := &kassa.Callback{Kind: kassa.CallbackAuthorization, OrderID: o.ID, PaymentID: o.PaymentID,
+		Body: []byte(`{"paymentId":"` + o.PaymentID + `"}`), State: kassa.CallbackReceived, Attempts: 2,
+		Error: "could not read the payment: 503", NextAttemptAt: next}
+	if _, err := st.DB.RecordCallback(context.Background(), cb, nil); err != nil {
+		t.Fatal(err)
+	}
+	c := client(t)
+	login(t, c, st.URL)
+	_, page := do(t, c, http.MethodGet, st.URL+"/admin/callbacks?state=received", nil, nil)
+	want := "next attempt " + next.Local().Format("2006-01-02 15:04:05")
+	if !strings.Contains(page, want) || !strings.Contains(page, "could not read the payment: 503") {
+		t.Errorf("inbox page does not show %q and the error", want)
+	}
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+adminPassword))
+	_, body := do(t, client(t), http.MethodGet, st.URL+"/api/admin/callbacks?state=received", nil,
+		map[string]string{"Authorization": basic})
+	if !strings.Contains(body, `"nextAttemptAt": "2031-05-06T07:08:09Z"`) {
+		t.Errorf("admin API callbacks = %s; want nextAttemptAt", body)
 	}
 }
 
