@@ -38,27 +38,55 @@ func (v *checker) err(op string) error {
 	return &Error{Op: op, Fields: v.fields, Err: ErrInvalidRequest}
 }
 
-func (v *checker) required(field, s string) {
+func (v *checker) required(field, s string) { v.top().required(field, s) }
+
+func (v *checker) decimal(field string, d Decimal) { v.top().decimal(field, d) }
+
+func (v *checker) optDecimal(field string, d *Decimal) { v.top().optDecimal(field, d) }
+
+// top returns the checks of top-level fields.
+func (v *checker) top() element { return element{v: v, index: -1} }
+
+// item returns the checks of the fields of element i of the array at
+// path array (e.g. "order.orderLines"). A field's path is only built when
+// its check fails, so a valid request costs no string building.
+func (v *checker) item(array string, i int) element { return element{v: v, array: array, index: i} }
+
+// element checks the fields of a request or of one element of an array.
+type element struct {
+	v     *checker
+	array string
+	index int // -1: top-level fields
+}
+
+func (e element) add(name, format string, args ...any) {
+	if e.index >= 0 {
+		name = fmt.Sprintf("%s[%d].%s", e.array, e.index, name)
+	}
+	e.v.add(name, format, args...)
+}
+
+func (e element) required(name, s string) {
 	if s == "" {
-		v.add(field, "is required")
+		e.add(name, "is required")
 	}
 }
 
-func (v *checker) maxLen(field, s string, n int) {
+func (e element) maxLen(name, s string, n int) {
 	if utf8.RuneCountInString(s) > n {
-		v.add(field, "must be at most %d characters", n)
+		e.add(name, "must be at most %d characters", n)
 	}
 }
 
-func (v *checker) decimal(field string, d Decimal) {
+func (e element) decimal(name string, d Decimal) {
 	if d.Valid() != nil {
-		v.add(field, "is out of range (10 digits and 2 decimals)")
+		e.add(name, "is out of range (10 digits and 2 decimals)")
 	}
 }
 
-func (v *checker) optDecimal(field string, d *Decimal) {
+func (e element) optDecimal(name string, d *Decimal) {
 	if d != nil {
-		v.decimal(field, *d)
+		e.decimal(name, *d)
 	}
 }
 
@@ -71,37 +99,39 @@ func (v *checker) lines(field string, ls []OrderLine, optional bool) {
 		v.add(field, "must have at most %d lines", MaxOrderLines)
 	}
 	for i := range ls {
-		v.line(fmt.Sprintf("%s[%d]", field, i), &ls[i])
+		v.line(field, i, &ls[i])
 	}
 }
 
-func (v *checker) line(p string, l *OrderLine) {
-	v.required(p+".description", l.Description)
-	v.maxLen(p+".description", l.Description, maxDescriptionLen)
-	v.maxLen(p+".reference", l.Reference, maxReferenceLen)
-	v.required(p+".quantityUnit", l.QuantityUnit)
-	v.maxLen(p+".quantityUnit", l.QuantityUnit, maxQuantityUnitLen)
-	v.decimal(p+".quantity", l.Quantity)
+// line checks ls[i] of the lines at field.
+func (v *checker) line(field string, i int, l *OrderLine) {
+	e := v.item(field, i)
+	e.required("description", l.Description)
+	e.maxLen("description", l.Description, maxDescriptionLen)
+	e.maxLen("reference", l.Reference, maxReferenceLen)
+	e.required("quantityUnit", l.QuantityUnit)
+	e.maxLen("quantityUnit", l.QuantityUnit, maxQuantityUnitLen)
+	e.decimal("quantity", l.Quantity)
 	if l.Quantity < minQuantity {
-		v.add(p+".quantity", "must be at least 0.01")
+		e.add("quantity", "must be at least 0.01")
 	}
 	if l.VATRate < 0 || l.VATRate > maxVATRate {
-		v.add(p+".vatRate", "must be between 0 and 100")
+		e.add("vatRate", "must be between 0 and 100")
 	}
-	v.decimal(p+".totalAmountIncludingVat", l.TotalAmountIncludingVAT)
-	v.optDecimal(p+".unitAmountIncludingVat", l.UnitAmountIncludingVAT)
-	v.optDecimal(p+".totalVatAmount", l.TotalVATAmount)
+	e.decimal("totalAmountIncludingVat", l.TotalAmountIncludingVAT)
+	e.optDecimal("unitAmountIncludingVat", l.UnitAmountIncludingVAT)
+	e.optDecimal("totalVatAmount", l.TotalVATAmount)
 }
 
 func (v *checker) metadata(p string, m *Metadata) {
 	if m == nil {
 		return
 	}
-	for i, e := range m.Custom {
-		f := fmt.Sprintf("%s.custom[%d]", p, i)
-		v.required(f+".key", e.Key)
-		v.maxLen(f+".key", e.Key, maxMetadataKeyLen)
-		v.maxLen(f+".value", e.Value, maxMetadataValueLen)
+	for i, kv := range m.Custom {
+		e := v.item(p+".custom", i)
+		e.required("key", kv.Key)
+		e.maxLen("key", kv.Key, maxMetadataKeyLen)
+		e.maxLen("value", kv.Value, maxMetadataValueLen)
 	}
 }
 
