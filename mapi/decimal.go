@@ -129,15 +129,60 @@ func (d Decimal) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a JSON number (or a numeric string) exactly.
 func (d *Decimal) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if s == "null" {
+	if string(b) == "null" {
 		return nil
 	}
-	s = strings.Trim(s, `"`)
-	v, err := ParseDecimal(s)
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		b = b[1 : len(b)-1]
+	}
+	if v, ok := parsePlain(b); ok {
+		*d = v
+		return nil
+	}
+	v, err := ParseDecimal(strings.Trim(string(b), `"`))
 	if err != nil {
 		return err
 	}
 	*d = v
 	return nil
+}
+
+// parsePlain parses the form almost every amount in a MAPI answer has,
+// [-]digits[.d[d]] with at most 12 digits, without allocating; ok is false
+// for anything else, which ParseDecimal then accepts or refuses. For the
+// inputs it accepts it answers exactly as ParseDecimal (FuzzDecimal).
+func parsePlain(b []byte) (_ Decimal, ok bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var n int64
+	digits, decimals, dot := 0, 0, false
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if dot {
+				decimals++
+			}
+			digits++
+			n = n*10 + int64(c-'0')
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 12 || decimals > 2 || (dot && decimals == 0) {
+		return 0, false
+	}
+	for ; decimals < 2; decimals++ {
+		n *= 10
+	}
+	if Decimal(n) > MaxDecimal {
+		return 0, false
+	}
+	if neg {
+		n = -n
+	}
+	return Decimal(n), true
 }

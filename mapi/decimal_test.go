@@ -87,10 +87,20 @@ func TestDecimalJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"a":0.125}`), &w); !errors.Is(err, ErrDecimalPrecision) {
 		t.Errorf("Unmarshal 0.125: %v", err)
 	}
+	// Forms the fast path leaves to ParseDecimal.
+	for in, want := range map[string]Decimal{`1.5e2`: 15000, `0.500`: 50, `"-0012.3"`: -1230, `"7"`: 700} {
+		if err := json.Unmarshal([]byte(`{"a":`+in+`}`), &w); err != nil || w.A != want {
+			t.Errorf("Unmarshal %s = %d, %v; want %d", in, w.A, err, want)
+		}
+	}
+	if err := json.Unmarshal([]byte(`{"a":99999999999}`), &w); !errors.Is(err, ErrDecimalRange) {
+		t.Errorf("Unmarshal 99999999999: %v, want ErrDecimalRange", err)
+	}
 }
 
 // FuzzDecimal checks that every valid Decimal survives String→Parse and
-// JSON, and that whatever ParseDecimal accepts is in range and round-trips.
+// JSON, that whatever ParseDecimal accepts is in range and round-trips, and
+// that the fast path of UnmarshalJSON (parsePlain) agrees with it.
 // The seed corpus is in testdata/fuzz/FuzzDecimal.
 func FuzzDecimal(f *testing.F) {
 	f.Add(int64(0), "0")
@@ -101,6 +111,9 @@ func FuzzDecimal(f *testing.F) {
 			roundTrip(t, d)
 		}
 		d, err := ParseDecimal(s)
+		if p, ok := parsePlain([]byte(s)); ok && (err != nil || p != d) {
+			t.Fatalf("parsePlain(%q) = %d; ParseDecimal = %d, %v", s, p, d, err)
+		}
 		if err != nil {
 			return
 		}
