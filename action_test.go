@@ -43,3 +43,14 @@ func TestActionErrorString(t *testing.T) {
 		}
 	}
 }
+
+func TestCallbackStates(t *testing.T) {
+	for _, s := range kassa.CallbackStates {
+		if !s.Valid() {
+			t.Errorf("%q not valid", s)
+		}
+	}
+	if kassa.CallbackState("done").Valid() || kassa.CallbackState("").Valid() {
+		t.Error("unknown callback state reported valid")
+	}
+}

@@ -1,6 +1,9 @@
 package kassa
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Status is the shop's order status.
 type Status string
@@ -175,6 +178,13 @@ const (
 	CallbackQuarantined CallbackState = "quarantined" // parsed but not matching any order/token
 	CallbackFailed      CallbackState = "failed"      // processing gave up; can be processed again
 )
+
+// CallbackStates lists every state.
+var CallbackStates = []CallbackState{CallbackReceived, CallbackProcessed, CallbackDuplicate,
+	CallbackQuarantined, CallbackFailed}
+
+// Valid reports whether s is a known state.
+func (s CallbackState) Valid() bool { return slices.Contains(CallbackStates, s) }
 
 // Callback is one received callback, stored raw before anything else.
 type Callback struct {

@@ -108,37 +108,29 @@ func checkPayment(op string, o *kassa.Order, p *mapi.Payment) error {
 // planCapture checks a capture: everything authorized, or lines within
 // what each line has left (ordered − captured − cancelled).
 func planCapture(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error) {
-	const op = "checkout.Capture"
-	if err := checkPayment(op, o, p); err != nil {
-		return plan{}, err
-	}
-	auth := kassa.Money(p.Order.AuthorizedAmount)
-	if len(req.Lines) == 0 {
-		if !p.Order.Can(mapi.ActionCapture) || auth <= 0 {
-			return plan{}, refuse(op, "Nothing is left to capture: Resurs Bank reports %s authorized and %s captured.",
-				auth, kassa.Money(p.Order.CapturedAmount))
-		}
-		return plan{amount: auth}, nil
-	}
-	led := ledgerOf(p)
-	lines, err := pickLines(op, o, req.Lines, func(ref string) mapi.Decimal { return led.captured[ref] + led.canceled[ref] },
-		"captured or cancelled")
-	if err != nil {
-		return plan{}, err
-	}
-	return withinLimit(op, lines, auth, "authorized", p.Order.Can(mapi.ActionPartialCapture) || p.Order.Can(mapi.ActionCapture))
+	return planAuthorized("checkout.Capture", o, p, req, mapi.ActionCapture, mapi.ActionPartialCapture,
+		fmt.Sprintf("Nothing is left to capture: Resurs Bank reports %s authorized and %s captured.",
+			kassa.Money(p.Order.AuthorizedAmount), kassa.Money(p.Order.CapturedAmount)))
 }
 
 // planCancel checks a cancel like a capture.
 func planCancel(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error) {
-	const op = "checkout.Cancel"
+	return planAuthorized("checkout.Cancel", o, p, req, mapi.ActionCancel, mapi.ActionPartialCancel,
+		fmt.Sprintf("Nothing is left to cancel: Resurs Bank reports %s authorized.", kassa.Money(p.Order.AuthorizedAmount)))
+}
+
+// planAuthorized checks an action on the authorized amount (a capture or a
+// cancel): all of it, which needs whole, or lines within what each line has
+// left, which needs whole or partial; nothing is the refusal when no
+// whole action is possible.
+func planAuthorized(op string, o *kassa.Order, p *mapi.Payment, req ActionRequest, whole, partial mapi.ActionType, nothing string) (plan, error) {
 	if err := checkPayment(op, o, p); err != nil {
 		return plan{}, err
 	}
 	auth := kassa.Money(p.Order.AuthorizedAmount)
 	if len(req.Lines) == 0 {
-		if !p.Order.Can(mapi.ActionCancel) || auth <= 0 {
-			return plan{}, refuse(op, "Nothing is left to cancel: Resurs Bank reports %s authorized.", auth)
+		if !p.Order.Can(whole) || auth <= 0 {
+			return plan{}, refuse(op, "%s", nothing)
 		}
 		return plan{amount: auth}, nil
 	}
@@ -148,7 +140,7 @@ func planCancel(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error
 	if err != nil {
 		return plan{}, err
 	}
-	return withinLimit(op, lines, auth, "authorized", p.Order.Can(mapi.ActionPartialCancel) || p.Order.Can(mapi.ActionCancel))
+	return withinLimit(op, lines, auth, "authorized", p.Order.Can(partial) || p.Order.Can(whole))
 }
 
 // planRefund checks a refund by lines (within what each line has captured

@@ -210,7 +210,7 @@ func (s *Server) handleAdminCallbacks(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	p := &callbacksPage{Filter: f, Total: total, Page: f.Offset/f.Limit + 1, Pages: (total + f.Limit - 1) / f.Limit,
-		States: callbackStates}
+		States: kassa.CallbackStates}
 	for _, cb := range cbs {
 		p.Callbacks = append(p.Callbacks, toAPICallback(cb))
 	}

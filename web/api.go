@@ -487,27 +487,15 @@ func (s *Server) apiAdminCallbacks(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-var callbackStates = []kassa.CallbackState{kassa.CallbackReceived, kassa.CallbackProcessed,
-	kassa.CallbackDuplicate, kassa.CallbackQuarantined, kassa.CallbackFailed}
-
 func callbackFilter(r *http.Request) (kassa.CallbackFilter, error) {
 	q := r.URL.Query()
 	f := kassa.CallbackFilter{State: kassa.CallbackState(q.Get("state")), Limit: 25}
-	if f.State != "" && !validCallbackState(f.State) {
+	if f.State != "" && !f.State.Valid() {
 		return f, invalid("state", "Unknown state.")
 	}
 	var err error
 	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
 	return f, err
-}
-
-func validCallbackState(st kassa.CallbackState) bool {
-	for _, v := range callbackStates {
-		if v == st {
-			return true
-		}
-	}
-	return false
 }
 
 func truncate(s string, n int) string {

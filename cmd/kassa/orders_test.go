@@ -69,13 +69,8 @@ func TestOrdersCLI(t *testing.T) {
 // approves it at the embedded simulator and waits until it is processing.
 func paidServeOrder(t *testing.T, base string) (int64, string) {
 	t.Helper()
-	c := &http.Client{Timeout: 15 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	order := `{"lines":[{"sku":"BOOK-001","quantity":1}],"paymentMethodId":"c0de5e00-0000-4000-8000-000000000001",
-	 "customer":{"type":"NATURAL","governmentId":"198305147715","email":"a@example.com","phone":"0701112233",
-	 "address":{"firstName":"Vincent","lastName":"Alexandersson","addressRow1":"Glassgatan 15","postalCode":"41655",
-	 "postalArea":"Göteborg","countryCode":"SE"}}}`
-	resp := mustDo(t, c, http.MethodPost, base+"/api/orders", "application/json", order)
+	c := noRedirectClient()
+	resp := mustDo(t, c, http.MethodPost, base+"/api/orders", "application/json", bookOrderJSON)
 	var created struct {
 		ID          int64
 		Number, Key string

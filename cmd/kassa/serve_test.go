@@ -87,14 +87,8 @@ func startServe(t *testing.T, args ...string) (string, string, func()) {
 func TestServeFlow(t *testing.T) {
 	base, _, stop := startServe(t, "--data", t.TempDir(), "--admin-password", "secret-pw")
 	defer stop()
-	c := &http.Client{Timeout: 15 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-	order := `{"lines":[{"sku":"BOOK-001","quantity":1}],"paymentMethodId":"c0de5e00-0000-4000-8000-000000000001",
-	 "customer":{"type":"NATURAL","governmentId":"198305147715","email":"a@example.com","phone":"0701112233",
-	 "address":{"firstName":"Vincent","lastName":"Alexandersson","addressRow1":"Glassgatan 15","postalCode":"41655",
-	 "postalArea":"Göteborg","countryCode":"SE"}}}`
-	resp := mustDo(t, c, http.MethodPost, base+"/api/orders", "application/json", order)
+	c := noRedirectClient()
+	resp := mustDo(t, c, http.MethodPost, base+"/api/orders", "application/json", bookOrderJSON)
 	var created struct {
 		ID          int64
 		Status, Key string
@@ -208,4 +202,16 @@ func TestDatabaseURLFlag(t *testing.T) {
 	if got, want := databaseName(&serveConfig{Data: "d"}), "d/kassa.db"; got != want {
 		t.Errorf("databaseName without a URL = %q, want %q", got, want)
 	}
+}
+
+// bookOrderJSON is a JSON API order for one BOOK-001 by the accepted persona.
+const bookOrderJSON = `{"lines":[{"sku":"BOOK-001","quantity":1}],"paymentMethodId":"c0de5e00-0000-4000-8000-000000000001",
+ "customer":{"type":"NATURAL","governmentId":"198305147715","email":"a@example.com","phone":"0701112233",
+ "address":{"firstName":"Vincent","lastName":"Alexandersson","addressRow1":"Glassgatan 15","postalCode":"41655",
+ "postalArea":"Göteborg","countryCode":"SE"}}}`
+
+// noRedirectClient returns redirects as answers, so a test can check them.
+func noRedirectClient() *http.Client {
+	return &http.Client{Timeout: 15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
