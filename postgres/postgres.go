@@ -17,22 +17,74 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 var _ kassa.Store = (*DB)(nil)
 
-// DB is a kassa.Store backed by PostgreSQL.
+// DB is a kassa.Store backed by PostgreSQL. The methods it shares with
+// package sqlite come from sqlstore.Store, run by backend; its Now field
+// (tests may replace it before use) is the Store's.
 type DB struct {
-	db *sql.DB
+	sqlstore.Store
 
-	// Now returns the current time; tests may replace it before use.
-	Now func() time.Time
+	db *sql.DB
+	pq *sqlstore.Runner // runs on db, numbering placeholders
+}
+
+// dialect is how PostgreSQL spells what the shared statements need. Its
+// statements are written with ? placeholders too; binder numbers them.
+var dialect = &sqlstore.Dialect{
+	Name:      "postgres",
+	Translate: translate,
+	// Several processes may write: a row read to decide a write is locked.
+	ForUpdate: ` FOR UPDATE`,
+	// Stock is reserved last in CreateOrder: every order of a popular
+	// product updates the same product row, and its row lock is held until
+	// the commit, so the inserts are done before it is taken (kassa bench,
+	// docs/performance.md). A refused order still writes nothing: the
+	// transaction rolls back.
+	ReserveLast: true,
+	ArrayArgs:   true,
+	StrPos:      "strpos",
+	// The id comes from the sequence, so the human number ("K001042") is
+	// set in the same statement.
+	InsertOrderSQL: `
+		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
+		SELECT n.id, n.number, lower(n.number) || ?, ?, ?, ?, ?, ?, ?,
+			?, ?, ?, ?, ?, ?, ?, ?, ?, false, 1, ?, ?, ?, ?, ?
+		FROM (SELECT id, 'K' || CASE WHEN id < 1000000 THEN lpad(id::text, 6, '0') ELSE id::text END AS number
+			FROM (SELECT nextval('orders_id_seq') AS id) s) n
+		RETURNING id, number`,
+	MarkReleasedSQL: `UPDATE orders SET stock_released = true WHERE id = ? AND NOT stock_released`,
+	ReleaseSQL: `
+		UPDATE products p SET stock = p.stock + l.quantity
+		FROM (SELECT sku, sum(quantity) AS quantity FROM order_lines WHERE order_id = ? AND sku <> ''
+			GROUP BY sku) l
+		WHERE p.sku = l.sku`,
+	InsertCallbackSQL: `
+		INSERT INTO callbacks (` + sqlstore.CallbackInsertColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (dedup_key) WHERE dedup_key <> '' AND original DO NOTHING
+		RETURNING id`,
+	// The single-order reads return the order and its lines in one
+	// statement, the lines as the JSON array that
+	// sqlstore.ScanOrderWithLines decodes (see there, also for why not a
+	// join). json_build_array keeps integers integers and escapes quotes,
+	// backslashes and control characters in strings; json_agg of no rows
+	// is NULL, hence the coalesce. Its ORDER BY is the documented way to
+	// order an aggregate's input.
+	LinesJSON: `
+		(SELECT coalesce(json_agg(json_build_array(` + sqlstore.LineColumns + `) ORDER BY idx), '[]')
+			FROM order_lines WHERE order_id = orders.id)`,
 }
 
 // Open connects to url (postgres://user@host:5432/db?sslmode=disable; a
@@ -46,7 +98,8 @@ func Open(ctx context.Context, url string) (_ *DB, err error) {
 	pool.SetMaxOpenConns(20)
 	pool.SetMaxIdleConns(20)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{db: pool, Now: time.Now}
+	db := &DB{db: pool, pq: &sqlstore.Runner{DB: pool, Rebind: rebind}}
+	db.Store = sqlstore.NewStore(dialect, (*backend)(db))
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect: %w", err)
@@ -68,69 +121,33 @@ func (db *DB) Close() error { return db.db.Close() }
 // now returns the current time in UTC at the millisecond precision stored.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
 
-// reader and writer run statements on the pool (pgx caches prepared
-// statements per connection by itself).
-func (db *DB) reader() querier { return db.db }
-func (db *DB) writer() querier { return db.db }
+// backend runs the statements of db.Store on the pool (pgx caches
+// prepared statements per connection by itself), numbering their
+// placeholders.
+type backend DB
+
+func (b *backend) Reader() *sqlstore.Runner { return b.pq }
+func (b *backend) Writer() *sqlstore.Runner { return b.pq }
+
+func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
+	return (*DB)(b).transact(ctx, func(tx *sql.Tx) error { return fn(b.Bind(tx)) })
+}
+
+func (b *backend) Bind(tx *sql.Tx) *sqlstore.Runner { return &sqlstore.Runner{Tx: tx, Rebind: rebind} }
+
+// writer runs statements on the pool.
+func (db *DB) writer() *sqlstore.Runner { return db.pq }
 
 // transact runs fn in a transaction and commits when fn succeeds.
 func (db *DB) transact(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return sqlstore.InTx(ctx, db.db, fn)
 }
 
-// runHook runs then inside tx; a nil hook does nothing.
-func runHook(ctx context.Context, tx *sql.Tx, then kassa.TxFunc) error {
-	if then == nil {
-		return nil
-	}
-	if err := then(ctx, tx); err != nil {
-		return fmt.Errorf("hook: %w", err)
-	}
-	return nil
-}
-
-// querier is what *sql.DB and *sql.Tx share.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// wrap annotates *err with the operation: a *kassa.Error gets Op (when it
-// has none), a constraint violation becomes a *kassa.Error, anything else
-// is wrapped with %w.
+// wrap is sqlstore.Wrap with PostgreSQL's translation.
 func wrap(err *error, format string, args ...any) {
-	if *err == nil {
-		return
+	if *err != nil {
+		sqlstore.Wrap(err, translate, fmt.Sprintf(format, args...))
 	}
-	op := fmt.Sprintf(format, args...)
-	var ke *kassa.Error
-	if errors.As(*err, &ke) && ke.Op == "" {
-		cp := *ke
-		cp.Op = op
-		if cp.Err == nil && *err != error(ke) {
-			cp.Err = *err
-		}
-		*err = &cp
-		return
-	}
-	if e := translate(*err); e != nil {
-		e.Op = op
-		*err = e
-		return
-	}
-	*err = fmt.Errorf("%s: %w", op, *err)
 }
 
 // translate maps PostgreSQL errors to *kassa.Error by SQLSTATE, and
@@ -153,22 +170,58 @@ func translate(err error) *kassa.Error {
 	return nil
 }
 
-// args collects query arguments and names their placeholders.
-type args []any
-
-// add appends v and returns its placeholder, "$n".
-func (a *args) add(v any) string {
-	*a = append(*a, v)
-	return "$" + strconv.Itoa(len(*a))
+// rebound caches rebind's results by statement text. The texts are the
+// static statements and those of listings, whose filters combine into a
+// few; maxRebound bounds it all the same. (A map under a lock rather than
+// a sync.Map, whose any keys would allocate on every lookup.)
+var rebound struct {
+	sync.RWMutex
+	m map[string]string
 }
 
-// limit returns the page size of a filter: 50 when unset, at most 1000.
-func limit(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 1000:
-		return 1000
+const maxRebound = 1024
+
+// rebind returns query with its ? placeholders numbered $1, $2, …,
+// leaving those inside quotes alone.
+func rebind(query string) string {
+	rebound.RLock()
+	out, ok := rebound.m[query]
+	rebound.RUnlock()
+	if ok {
+		return out
 	}
-	return n
+	if strings.IndexByte(query, '?') < 0 {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	var quote byte
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	out = b.String()
+	rebound.Lock()
+	if rebound.m == nil {
+		rebound.m = make(map[string]string)
+	}
+	if len(rebound.m) < maxRebound {
+		rebound.m[query] = out
+	}
+	rebound.Unlock()
+	return out
 }

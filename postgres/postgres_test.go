@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -126,5 +127,16 @@ func TestMigrationQueuesReceivedCallbacks(t *testing.T) {
 	cbs, err := db.ClaimCallbacks(ctx, received, received.Add(time.Minute), 10)
 	if err != nil || len(cbs) != 1 || cbs[0].ID != 1 {
 		t.Fatalf("claim after the migration: %v, %v; want callback 1", cbs, err)
+	}
+}
+
+// Errors of the shared methods name the store in their Op.
+func TestErrorOp(t *testing.T) {
+	base := baseURL(t)
+	db := openSchema(t, base, rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3)))
+	_, err := db.Order(context.Background(), 999)
+	var ke *kassa.Error
+	if !errors.As(err, &ke) || ke.Code != kassa.ENOTFOUND || ke.Op != "postgres.Order(999)" {
+		t.Errorf("Order(999) = %#v, want ENOTFOUND with Op postgres.Order(999)", err)
 	}
 }

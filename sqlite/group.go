@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 // Group commit. A file database has one write connection, so write
@@ -37,15 +39,16 @@ var errClosed = errors.New("sqlite: database is closed")
 // writeOp is one caller's write transaction.
 type writeOp struct {
 	ctx  context.Context
-	fn   func(tx runner) error
+	fn   func(tx *sqlstore.Runner) error
 	done chan error // buffered: the committer never waits for the caller
 }
 
 // committer runs queued writes in batches on the write pool.
 type committer struct {
-	pool  *sql.DB
-	stmts *stmts
-	ops   chan *writeOp
+	pool *sql.DB
+	ops  chan *writeOp
+	prep func(ctx context.Context, query string) *sql.Stmt // stmts.get
+	r    sqlstore.Runner                                   // the current batch's, reused: only loop uses it
 
 	mu     sync.RWMutex // guards closed against sends on ops
 	closed bool
@@ -53,13 +56,13 @@ type committer struct {
 }
 
 func newCommitter(pool *sql.DB, st *stmts) *committer {
-	c := &committer{pool: pool, stmts: st, ops: make(chan *writeOp, maxBatch)}
+	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch)}
 	c.wg.Go(c.loop)
 	return c
 }
 
 // do queues fn and waits for its batch to end.
-func (c *committer) do(ctx context.Context, fn func(tx runner) error) error {
+func (c *committer) do(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -140,7 +143,9 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 		return errs, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	r := runner{tx: tx, stmts: c.stmts, ctx: ctx}
+	c.r = sqlstore.Runner{Tx: tx, Ctx: ctx, Prepared: c.prep}
+	defer func() { c.r = sqlstore.Runner{} }()
+	r := &c.r
 	if len(ops) == 1 {
 		if errs[0] = call(ops[0].fn, r); errs[0] != nil {
 			return errs, nil // rolled back by the deferred Rollback
@@ -161,7 +166,7 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 // savepoint runs fn inside a savepoint of tx and rolls it back to the
 // savepoint when fn fails: fnErr is fn's error. err reports a savepoint
 // statement that failed, which leaves the transaction unusable.
-func savepoint(ctx context.Context, tx *sql.Tx, fn func(runner) error, r runner) (fnErr, err error) {
+func savepoint(ctx context.Context, tx *sql.Tx, fn func(*sqlstore.Runner) error, r *sqlstore.Runner) (fnErr, err error) {
 	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
@@ -178,7 +183,7 @@ func savepoint(ctx context.Context, tx *sql.Tx, fn func(runner) error, r runner)
 
 // call runs fn, turning a panic into its error: the committer serves
 // every caller and must not die with one of them.
-func call(fn func(runner) error, r runner) (err error) {
+func call(fn func(*sqlstore.Runner) error, r *sqlstore.Runner) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("sqlite: panic in a write transaction: %v\n%s", p, debug.Stack())

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 // openFileDB opens a store on a file in a temporary directory.
@@ -23,8 +25,8 @@ func openFileDB(t *testing.T) *DB {
 }
 
 // putSetting is a write that stores key=value.
-func putSetting(key, value string) func(tx runner) error {
-	return func(tx runner) error {
+func putSetting(key, value string) func(tx *sqlstore.Runner) error {
+	return func(tx *sqlstore.Runner) error {
 		_, err := tx.ExecContext(context.Background(),
 			`INSERT INTO settings (key, value) VALUES (?, ?)`, key, value)
 		return err
@@ -38,7 +40,7 @@ func holdCommitter(t *testing.T, db *DB) (release func()) {
 	started, hold := make(chan struct{}), make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- db.transact(context.Background(), func(tx runner) error {
+		done <- db.transact(context.Background(), func(tx *sqlstore.Runner) error {
 			close(started)
 			<-hold
 			return putSetting("hold", "1")(tx)
@@ -86,20 +88,20 @@ func TestGroupCommitKeepsCallersApart(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		key := fmt.Sprintf("k%02d", i)
-		var fn func(tx runner) error
+		var fn func(tx *sqlstore.Runner) error
 		ctx := context.Background()
 		switch i % 5 {
 		case 0, 1: // succeeds
 			fn = putSetting(key, "ok")
 		case 2: // writes, then fails: rolled back to its savepoint
-			fn = func(tx runner) error {
+			fn = func(tx *sqlstore.Runner) error {
 				if err := putSetting(key, "rolled back")(tx); err != nil {
 					return err
 				}
 				return errFail
 			}
 		case 3: // panics after writing
-			fn = func(tx runner) error {
+			fn = func(tx *sqlstore.Runner) error {
 				if err := putSetting(key, "panicked")(tx); err != nil {
 					return err
 				}
@@ -108,7 +110,7 @@ func TestGroupCommitKeepsCallersApart(t *testing.T) {
 		case 4: // its caller's context ends while it runs
 			c, cancel := context.WithCancel(context.Background())
 			ctx = c
-			fn = func(tx runner) error {
+			fn = func(tx *sqlstore.Runner) error {
 				cancel()
 				_, err := tx.ExecContext(c, `INSERT INTO settings (key, value) VALUES (?, ?)`, key, "ok")
 				return err
@@ -161,7 +163,7 @@ func TestGroupCommitFailedCommit(t *testing.T) {
 	for i := range errs {
 		fn := putSetting(fmt.Sprintf("c%d", i), "x")
 		if i == 1 {
-			fn = func(tx runner) error {
+			fn = func(tx *sqlstore.Runner) error {
 				ctx := context.Background()
 				if _, err := tx.ExecContext(ctx, `PRAGMA defer_foreign_keys = ON`); err != nil {
 					return err

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 // The claim runs every second: its statements must read the partial index
@@ -83,6 +85,7 @@ func TestOrderReadsUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	orderByIDSQL, orderByPaymentIDSQL := sqlstore.OrderReads(dialect)
 	for _, q := range []struct {
 		sql, index string
 		arg        any

@@ -21,27 +21,76 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
 var _ kassa.Store = (*DB)(nil)
 
-// DB is a kassa.Store backed by SQLite.
+// DB is a kassa.Store backed by SQLite. The methods it shares with package
+// postgres come from sqlstore.Store, run by backend; its Now field
+// (tests may replace it before use) is the Store's.
 type DB struct {
-	write *sql.DB // one connection: the only writer
-	read  *sql.DB // the write pool itself for :memory:
-	ws    *stmts  // prepared on write
-	rs    *stmts  // prepared on read
-	group *committer
+	sqlstore.Store
 
-	// Now returns the current time; tests may replace it before use.
-	Now func() time.Time
+	write *sql.DB          // one connection: the only writer
+	read  *sql.DB          // the write pool itself for :memory:
+	ws    *stmts           // prepared on write
+	rs    *stmts           // prepared on read
+	rd    *sqlstore.Runner // runs on rs
+	wr    *sqlstore.Runner // runs on ws, outside a transaction
+	group *committer
+}
+
+// dialect is how SQLite spells what the shared statements need.
+var dialect = &sqlstore.Dialect{
+	Name:      "sqlite",
+	Translate: translate,
+	// No FOR UPDATE: the single writer keeps rows from changing under a
+	// write transaction.
+	ForUpdate: "",
+	StrPos:    "instr",
+	// The id is the next integer, so the human number ("K001042") is set
+	// in the same statement; the single writer makes that race-free.
+	InsertOrderSQL: `
+		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
+		SELECT n, printf('K%06d', n), lower(printf('K%06d', n)) || ?, ?, ?, ?, ?, ?, ?,
+			?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?
+		FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM orders)
+		RETURNING id, number`,
+	MarkReleasedSQL: `UPDATE orders SET stock_released = 1 WHERE id = ? AND stock_released = 0`,
+	ReleaseSQL: `
+		UPDATE products SET stock = stock + (
+			SELECT sum(quantity) FROM order_lines WHERE order_id = ?1 AND sku = products.sku)
+		WHERE sku IN (SELECT sku FROM order_lines WHERE order_id = ?1)`,
+	InsertCallbackSQL: `
+		INSERT INTO callbacks (` + sqlstore.CallbackInsertColumns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (dedup_key) WHERE dedup_key <> '' AND original = 1 DO NOTHING
+		RETURNING id`,
+	// The single-order reads return the order and its lines in one
+	// statement, the lines as the JSON array that
+	// sqlstore.ScanOrderWithLines decodes (see there, also for why not a
+	// join). json_array keeps integers integers and escapes quotes,
+	// backslashes and control characters in strings; json_group_array of
+	// no rows is '[]'.
+	//
+	// The lines come ordered from a subquery rather than by
+	// json_group_array(... ORDER BY idx), which sorts in a temporary
+	// b-tree even though the primary key (order_id, idx) already delivers
+	// them in order: BenchmarkOrder measured 19.8 µs instead of 22.4 µs.
+	// SQLite keeps the ORDER BY of a FROM subquery that feeds an aggregate
+	// other than count, min or max (it dropped it once, ticket #2942, and
+	// has a regression test since), and the primary-key scan yields idx
+	// order anyway; storetest checks the order of 60 lines.
+	LinesJSON: `
+		(SELECT json_group_array(json_array(` + sqlstore.LineColumns + `))
+			FROM (SELECT * FROM order_lines WHERE order_id = orders.id ORDER BY idx))`,
 }
 
 // pragmas are applied to every connection, busy_timeout first.
@@ -60,7 +109,8 @@ func Open(ctx context.Context, dsn string) (_ *DB, err error) {
 	if dsn == "" {
 		return nil, kassa.Errorf(kassa.EINVALID, "The database path is empty.")
 	}
-	db := &DB{Now: time.Now}
+	db := &DB{}
+	db.Store = sqlstore.NewStore(dialect, (*backend)(db))
 	if dsn == ":memory:" {
 		db.write, err = openPool(":memory:", pragmas[:2], true, 1)
 		db.read = db.write
@@ -76,7 +126,9 @@ func Open(ctx context.Context, dsn string) (_ *DB, err error) {
 	}
 	db.ws = &stmts{pool: db.write}
 	db.rs = &stmts{pool: db.read, lazy: true, m: map[string]*sql.Stmt{}}
-	if err := db.ws.prepare(ctx, writeQueries); err != nil {
+	db.rd = &sqlstore.Runner{DB: db.read, Prepared: db.rs.get}
+	db.wr = &sqlstore.Runner{DB: db.write, Prepared: db.ws.get}
+	if err := db.ws.prepare(ctx, append(sqlstore.WriteQueries(dialect), writeQueries...)); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -158,16 +210,31 @@ func (db *DB) Close() error {
 // now returns the current time in UTC at the millisecond precision stored.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
 
-// reader runs read statements on the read pool.
-func (db *DB) reader() runner { return runner{stmts: db.rs} }
+// backend runs the statements of db.Store: reads on the read pool,
+// writes on the write connection, prepared (stmt.go), and transactions
+// through the committer.
+type backend DB
 
-// writer runs a single write statement outside a transaction.
-func (db *DB) writer() runner { return runner{stmts: db.ws} }
+func (b *backend) Reader() *sqlstore.Runner { return b.rd }
+func (b *backend) Writer() *sqlstore.Runner { return b.wr }
+
+func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
+	return (*DB)(b).transact(ctx, fn)
+}
+
+// Bind runs statements in a hook's transaction with the statements
+// prepared on the write connection.
+func (b *backend) Bind(tx *sql.Tx) *sqlstore.Runner {
+	return &sqlstore.Runner{Tx: tx, Prepared: b.ws.get}
+}
+
+// reader runs read statements on the read pool.
+func (db *DB) reader() *sqlstore.Runner { return db.rd }
 
 // transact runs fn in a write transaction and commits when fn succeeds:
 // batched with other callers' writes (group.go), or alone while the store
 // opens (migrations).
-func (db *DB) transact(ctx context.Context, fn func(tx runner) error) error {
+func (db *DB) transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
 	if db.group != nil {
 		return db.group.do(ctx, fn)
 	}
@@ -175,63 +242,17 @@ func (db *DB) transact(ctx context.Context, fn func(tx runner) error) error {
 }
 
 // transactAlone runs fn in a write transaction of its own.
-func (db *DB) transactAlone(ctx context.Context, fn func(tx runner) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(runner{tx: tx, stmts: db.ws}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+func (db *DB) transactAlone(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
+	return sqlstore.InTx(ctx, db.write, func(tx *sql.Tx) error {
+		return fn(&sqlstore.Runner{Tx: tx, Prepared: db.ws.get})
+	})
 }
 
-// runHook runs then inside tx; a nil hook does nothing.
-func runHook(ctx context.Context, tx runner, then kassa.TxFunc) error {
-	if then == nil {
-		return nil
-	}
-	if err := then(tx.context(ctx), tx.tx); err != nil {
-		return fmt.Errorf("hook: %w", err)
-	}
-	return nil
-}
-
-// querier is what *sql.DB and *sql.Tx share.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// wrap annotates *err with the operation: a *kassa.Error gets Op (when it
-// has none), a constraint violation becomes a *kassa.Error, anything else
-// is wrapped with %w.
+// wrap is sqlstore.Wrap with SQLite's translation.
 func wrap(err *error, format string, args ...any) {
-	if *err == nil {
-		return
+	if *err != nil {
+		sqlstore.Wrap(err, translate, fmt.Sprintf(format, args...))
 	}
-	op := fmt.Sprintf(format, args...)
-	var ke *kassa.Error
-	if errors.As(*err, &ke) && ke.Op == "" {
-		cp := *ke
-		cp.Op = op
-		if cp.Err == nil && *err != error(ke) {
-			cp.Err = *err
-		}
-		*err = &cp
-		return
-	}
-	if e := translate(*err); e != nil {
-		e.Op = op
-		*err = e
-		return
-	}
-	*err = fmt.Errorf("%s: %w", op, *err)
 }
 
 // translate maps SQLite constraint violations to *kassa.Error by their
@@ -250,20 +271,4 @@ func translate(err error) *kassa.Error {
 		return &kassa.Error{Code: kassa.EINVALID, Message: "A value is out of range.", Err: err}
 	}
 	return nil
-}
-
-// placeholders returns "?, ?, ?" for n arguments.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
-// limit returns the page size of a filter: 50 when unset, at most 1000.
-func limit(n int) int {
-	switch {
-	case n <= 0:
-		return 50
-	case n > 1000:
-		return 1000
-	}
-	return n
 }

@@ -12,7 +12,9 @@ import (
 // (a transaction holds the only write connection, so nothing can be
 // prepared on the pool while one runs), read statements on first use.
 
-// writeQueries lists the static write statements; see write.
+// writeQueries lists the static write statements of this package (the
+// claim's); see write. Open prepares them with those of
+// sqlstore.WriteQueries.
 var writeQueries []string
 
 // write registers a static write statement for preparation at Open.
@@ -46,7 +48,8 @@ func (s *stmts) prepare(ctx context.Context, queries []string) error {
 	return nil
 }
 
-// get returns the prepared statement for query, or nil to run it unprepared.
+// get returns the prepared statement for query, or nil to run it
+// unprepared; it is the Prepared of the store's sqlstore.Runners.
 func (s *stmts) get(ctx context.Context, query string) *sql.Stmt {
 	s.mu.RLock()
 	st := s.m[query]
@@ -75,62 +78,4 @@ func (s *stmts) close() {
 		st.Close()
 	}
 	s.m = nil
-}
-
-// runner runs statements prepared when possible, inside tx when set.
-type runner struct {
-	tx    *sql.Tx
-	stmts *stmts
-	// ctx, when set, replaces the context of every statement: the
-	// committer's batches run with their own (see group.go).
-	ctx context.Context
-}
-
-// context returns the context a statement runs with.
-func (r runner) context(ctx context.Context) context.Context {
-	if r.ctx != nil {
-		return r.ctx
-	}
-	return ctx
-}
-
-// stmt returns query's prepared statement bound to the transaction, or nil.
-func (r runner) stmt(ctx context.Context, query string) *sql.Stmt {
-	st := r.stmts.get(ctx, query)
-	if st != nil && r.tx != nil {
-		st = r.tx.StmtContext(ctx, st)
-	}
-	return st
-}
-
-// plain is the unprepared runner: the transaction or the pool.
-func (r runner) plain() querier {
-	if r.tx != nil {
-		return r.tx
-	}
-	return r.stmts.pool
-}
-
-func (r runner) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	ctx = r.context(ctx)
-	if st := r.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
-	return r.plain().ExecContext(ctx, query, args...)
-}
-
-func (r runner) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	ctx = r.context(ctx)
-	if st := r.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return r.plain().QueryContext(ctx, query, args...)
-}
-
-func (r runner) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	ctx = r.context(ctx)
-	if st := r.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return r.plain().QueryRowContext(ctx, query, args...)
 }

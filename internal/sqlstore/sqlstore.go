@@ -1,8 +1,10 @@
 // Package sqlstore holds what the SQL stores (packages sqlite and postgres)
-// share apart from their SQL: input validation, row scanning (and the
-// column list it scans where both dialects spell it the same), the JSON
-// encoding of lines, time conversion and loading embedded migrations. Each
-// store keeps its own statements, transactions and error translation.
+// share: the store methods themselves (Store, written once with ?
+// placeholders, with a Dialect for what the two spell differently and a
+// Backend for connections and transactions), input validation, row
+// scanning, the JSON encoding of lines, time conversion and loading
+// embedded migrations. Each store keeps its own Open and Close, pools,
+// transactions, migrations, error translation and ClaimCallbacks.
 package sqlstore
 
 import (
@@ -11,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,19 +153,7 @@ func ValidateNewOrder(o *kassa.Order) error {
 	if o.Status == "" {
 		o.Status = kassa.StatusPending
 	}
-	var fields []kassa.FieldError
-	if !o.Status.Valid() {
-		fields = append(fields, kassa.FieldError{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)})
-	}
-	for i, l := range o.Lines {
-		if l.SKU != "" && l.Quantity <= 0 {
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i), Message: "must be at least 1"})
-		}
-	}
-	if fields != nil {
-		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.", Fields: fields}
-	}
-	return nil
+	return ValidateReplace(o)
 }
 
 // ValidateProduct returns EINVALID naming every bad field of p.
@@ -269,10 +258,6 @@ func scanCallback(rows *sql.Rows) (*kassa.Callback, error) {
 	return &cb, nil
 }
 
-// callbackStates are the states an inbox entry may be written in.
-var callbackStates = []kassa.CallbackState{kassa.CallbackReceived, kassa.CallbackProcessed,
-	kassa.CallbackDuplicate, kassa.CallbackQuarantined, kassa.CallbackFailed}
-
 // ValidateCallbackUpdate checks what UpdateCallback and CallbackWrite
 // write: a known state and a non-negative attempt count.
 func ValidateCallbackUpdate(cb *kassa.Callback) error {
@@ -280,7 +265,7 @@ func ValidateCallbackUpdate(cb *kassa.Callback) error {
 		return kassa.Errorf(kassa.EINVALID, "No callback given.")
 	}
 	var fields []kassa.FieldError
-	if !slices.Contains(callbackStates, cb.State) {
+	if !cb.State.Valid() {
 		fields = append(fields, kassa.FieldError{Field: "state", Message: fmt.Sprintf("unknown state %q", cb.State)})
 	}
 	if cb.Attempts < 0 {

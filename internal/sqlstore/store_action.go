@@ -1,29 +1,25 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/kassa-dev/kassa"
-	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
-// Write statements, prepared at Open.
-var (
-	insertActionSQL = write(`
+const (
+	insertActionSQL = `
 		INSERT INTO actions (order_id, kind, transaction_id, lines, amount, state, error_code,
 			error_message, error_trace_id, attempts, mapi_action_id, source, creator, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-	updateActionSQL = write(`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	updateActionSQL = `
 		UPDATE actions SET state = ?, error_code = ?, error_message = ?, error_trace_id = ?, attempts = ?,
 			mapi_action_id = ?, lines = ?, amount = ?, updated_at = ?
-		WHERE id = ?`)
-	storedReleasedSQL = write(`SELECT stock_released FROM orders WHERE id = ?`)
-	deleteLinesSQL    = write(`DELETE FROM order_lines WHERE order_id = ?`)
-	setTotalsSQL      = write(`UPDATE orders SET total = ?, vat_total = ? WHERE id = ?`)
+		WHERE id = ?`
+	deleteLinesSQL = `DELETE FROM order_lines WHERE order_id = ?`
+	setTotalsSQL   = `UPDATE orders SET total = ?, vat_total = ? WHERE id = ?`
 )
 
 const actionColumns = `id, order_id, kind, transaction_id, lines, amount, state, error_code,
@@ -31,18 +27,18 @@ const actionColumns = `id, order_id, kind, transaction_id, lines, amount, state,
 
 // CreateAction stores a new action and runs then in the same transaction.
 // See kassa.Store.
-func (db *DB) CreateAction(ctx context.Context, a *kassa.Action, then kassa.TxFunc) (err error) {
-	defer wrap(&err, "sqlite.CreateAction(%q)", a.TransactionID)
-	if err := sqlstore.ValidateAction(a); err != nil {
+func (s *Store) CreateAction(ctx context.Context, a *kassa.Action, then kassa.TxFunc) (err error) {
+	defer s.wrap(&err, "CreateAction(%q)", a.TransactionID)
+	if err := ValidateAction(a); err != nil {
 		return err
 	}
-	lines, err := sqlstore.MarshalLines(a.Lines)
+	lines, err := MarshalLines(a.Lines)
 	if err != nil {
 		return err
 	}
-	now := db.now()
+	now := s.now()
 	var id int64
-	err = db.transact(ctx, func(tx runner) error {
+	err = s.b.Transact(ctx, func(tx *Runner) error {
 		err := tx.QueryRowContext(ctx, insertActionSQL,
 			a.OrderID, a.Kind, a.TransactionID, lines, a.Amount, a.State, a.Error.Code, a.Error.Message,
 			a.Error.TraceID, a.Attempts, a.MAPIActionID, a.Source, a.Creator, now.UnixMilli(), now.UnixMilli(),
@@ -62,18 +58,18 @@ func (db *DB) CreateAction(ctx context.Context, a *kassa.Action, then kassa.TxFu
 }
 
 // UpdateAction writes an action's mutable fields. See kassa.Store.
-func (db *DB) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
-	defer wrap(&err, "sqlite.UpdateAction(%d)", a.ID)
+func (s *Store) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
+	defer s.wrap(&err, "UpdateAction(%d)", a.ID)
 	if !a.State.Valid() {
 		return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.",
 			Fields: []kassa.FieldError{{Field: "state", Message: fmt.Sprintf("unknown state %q", a.State)}}}
 	}
-	lines, err := sqlstore.MarshalLines(a.Lines)
+	lines, err := MarshalLines(a.Lines)
 	if err != nil {
 		return err
 	}
-	now := db.now()
-	res, err := db.writer().ExecContext(ctx, updateActionSQL,
+	now := s.now()
+	res, err := s.b.Writer().ExecContext(ctx, updateActionSQL,
 		a.State, a.Error.Code, a.Error.Message, a.Error.TraceID, a.Attempts, a.MAPIActionID, lines, a.Amount,
 		now.UnixMilli(), a.ID)
 	if err != nil {
@@ -90,21 +86,21 @@ func (db *DB) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
 }
 
 // Action returns one action; ENOTFOUND if unknown.
-func (db *DB) Action(ctx context.Context, id int64) (_ *kassa.Action, err error) {
-	defer wrap(&err, "sqlite.Action(%d)", id)
-	return db.oneAction(ctx, `SELECT `+actionColumns+` FROM actions WHERE id = ?`, id,
+func (s *Store) Action(ctx context.Context, id int64) (_ *kassa.Action, err error) {
+	defer s.wrap(&err, "Action(%d)", id)
+	return s.oneAction(ctx, `SELECT `+actionColumns+` FROM actions WHERE id = ?`, id,
 		fmt.Sprintf("Action %d does not exist.", id))
 }
 
 // ActionByTransactionID returns the action carrying transactionID.
-func (db *DB) ActionByTransactionID(ctx context.Context, transactionID string) (_ *kassa.Action, err error) {
-	defer wrap(&err, "sqlite.ActionByTransactionID(%q)", transactionID)
-	return db.oneAction(ctx, `SELECT `+actionColumns+` FROM actions WHERE transaction_id = ?`, transactionID,
+func (s *Store) ActionByTransactionID(ctx context.Context, transactionID string) (_ *kassa.Action, err error) {
+	defer s.wrap(&err, "ActionByTransactionID(%q)", transactionID)
+	return s.oneAction(ctx, `SELECT `+actionColumns+` FROM actions WHERE transaction_id = ?`, transactionID,
 		fmt.Sprintf("No action has transactionId %s.", transactionID))
 }
 
-func (db *DB) oneAction(ctx context.Context, query string, arg any, notFound string) (*kassa.Action, error) {
-	list, err := sqlstore.QueryActions(ctx, db.reader(), query, arg)
+func (s *Store) oneAction(ctx context.Context, query string, arg any, notFound string) (*kassa.Action, error) {
+	list, err := QueryActions(ctx, s.b.Reader(), query, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -115,8 +111,8 @@ func (db *DB) oneAction(ctx context.Context, query string, arg any, notFound str
 }
 
 // Actions lists actions, and the total matching f. See kassa.Store.
-func (db *DB) Actions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.Action, _ int, err error) {
-	defer wrap(&err, "sqlite.Actions")
+func (s *Store) Actions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.Action, _ int, err error) {
+	defer s.wrap(&err, "Actions")
 	var conds []string
 	var args []any
 	if f.State != "" {
@@ -127,71 +123,39 @@ func (db *DB) Actions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.Act
 		conds, args = append(conds, `order_id = ?`), append(args, f.OrderID)
 		order = ` ORDER BY id`
 	}
-	where := ""
-	if conds != nil {
-		where = " WHERE " + strings.Join(conds, " AND ")
-	}
+	where := where(conds)
 	var total int
-	if err := db.reader().QueryRowContext(ctx, `SELECT count(*) FROM actions`+where, args...).Scan(&total); err != nil {
+	if err := s.b.Reader().QueryRowContext(ctx, `SELECT count(*) FROM actions`+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	args = append(args, limit(f.Limit), max(f.Offset, 0))
-	list, err := sqlstore.QueryActions(ctx, db.reader(), `SELECT `+actionColumns+` FROM actions`+where+order+
+	args = append(args, pageSize(f.Limit), max(f.Offset, 0))
+	list, err := QueryActions(ctx, s.b.Reader(), `SELECT `+actionColumns+` FROM actions`+where+order+
 		` LIMIT ? OFFSET ?`, args...)
 	return list, total, err
 }
 
 // ReplaceOrderLines is UpdateOrder that also replaces the lines and totals
 // and moves the stock reservation with them. See kassa.Store.
-func (db *DB) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) (err error) {
-	defer wrap(&err, "sqlite.ReplaceOrderLines(%d)", o.ID)
-	if err := sqlstore.ValidateReplace(o); err != nil {
+func (s *Store) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) (err error) {
+	defer s.wrap(&err, "ReplaceOrderLines(%d)", o.ID)
+	if err := ValidateReplace(o); err != nil {
 		return err
 	}
-	now := db.now()
-	released := false
-	err = db.transact(ctx, func(tx runner) error {
-		if err := casOrder(ctx, tx, o, now); err != nil {
-			return err
-		}
-		if err := replaceLines(ctx, tx, o); err != nil {
-			return err
-		}
-		if o.Status.ReleasesStock() {
-			var err error
-			if released, err = releaseStock(ctx, tx, o.ID); err != nil {
-				return err
-			}
-		}
-		if ev != nil {
-			ev.OrderID = o.ID
-			if err := insertEvent(ctx, tx, ev, now); err != nil {
-				return err
-			}
-		}
-		return runHook(ctx, tx, then)
-	})
-	if err != nil {
-		return err
-	}
-	o.Version++
-	o.UpdatedAt = now
-	o.StockReleased = o.StockReleased || released
-	return nil
+	return s.changeOrder(ctx, o, ev, then, true)
 }
 
 // replaceLines gives back the stock of the stored lines (unless it was
 // released), replaces the lines and totals, and reserves the new lines.
-func replaceLines(ctx context.Context, tx runner, o *kassa.Order) error {
+func (s *Store) replaceLines(ctx context.Context, tx *Runner, o *kassa.Order) error {
 	var storedReleased bool
-	if err := tx.QueryRowContext(ctx, storedReleasedSQL, o.ID).Scan(&storedReleased); err != nil {
+	if err := tx.QueryRowContext(ctx, s.q.storedReleased, o.ID).Scan(&storedReleased); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return kassa.Errorf(kassa.ENOTFOUND, "Order %d does not exist.", o.ID)
 		}
 		return err
 	}
 	if !storedReleased {
-		if _, err := tx.ExecContext(ctx, releaseSQL, o.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, s.d.ReleaseSQL, o.ID); err != nil {
 			return fmt.Errorf("return stock: %w", err)
 		}
 		if err := reserve(ctx, tx, o.Lines); err != nil {

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -8,19 +8,16 @@ import (
 	"github.com/kassa-dev/kassa"
 )
 
-// Write statements, prepared at Open.
-var (
-	insertEventSQL = write(`
+const insertEventSQL = `
 		INSERT INTO events (order_id, at, source, from_status, to_status, applied, payment_status, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 // AddEvent records an event that changes nothing, and runs then in the
 // same transaction.
-func (db *DB) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc) (err error) {
-	defer wrap(&err, "sqlite.AddEvent(order %d)", ev.OrderID)
-	now := db.now()
-	return db.transact(ctx, func(tx runner) error {
+func (s *Store) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc) (err error) {
+	defer s.wrap(&err, "AddEvent(order %d)", ev.OrderID)
+	now := s.now()
+	return s.b.Transact(ctx, func(tx *Runner) error {
 		if err := insertEvent(ctx, tx, &ev, now); err != nil {
 			return err
 		}
@@ -29,7 +26,7 @@ func (db *DB) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc) (
 }
 
 // insertEvent inserts ev, stamped now when it has no time, and fills its ID.
-func insertEvent(ctx context.Context, tx runner, ev *kassa.Event, now time.Time) error {
+func insertEvent(ctx context.Context, tx *Runner, ev *kassa.Event, now time.Time) error {
 	if ev.At.IsZero() {
 		ev.At = now
 	}
@@ -44,9 +41,9 @@ func insertEvent(ctx context.Context, tx runner, ev *kassa.Event, now time.Time)
 }
 
 // Events returns an order's events, oldest first.
-func (db *DB) Events(ctx context.Context, orderID int64) (_ []kassa.Event, err error) {
-	defer wrap(&err, "sqlite.Events(%d)", orderID)
-	rows, err := db.reader().QueryContext(ctx, `
+func (s *Store) Events(ctx context.Context, orderID int64) (_ []kassa.Event, err error) {
+	defer s.wrap(&err, "Events(%d)", orderID)
+	rows, err := s.b.Reader().QueryContext(ctx, `
 		SELECT id, order_id, at, source, from_status, to_status, applied, payment_status, note
 		FROM events WHERE order_id = ? ORDER BY id`, orderID)
 	if err != nil {

@@ -1,0 +1,213 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// Store implements the methods of kassa.Store that both SQL stores run
+// alike, on a Backend that owns the connections and transactions and with
+// a Dialect for what their SQL spells differently. The store packages
+// embed it in their DB and add what is their own (Open, Close, WriteDB,
+// ClaimCallbacks).
+//
+// Its statements are written with ? placeholders; a backend whose driver
+// wants another style (PostgreSQL's $n) rewrites them in its Querier.
+type Store struct {
+	// Now returns the current time; tests may replace it before use.
+	Now func() time.Time
+
+	d *Dialect
+	b Backend
+	q *queries
+}
+
+// Dialect is what the SQL of one database spells its own way.
+type Dialect struct {
+	// Name prefixes the Op of errors: "sqlite" gives "sqlite.Order(7)".
+	Name string
+	// Translate maps a driver error to a *kassa.Error, or returns nil.
+	Translate func(error) *kassa.Error
+
+	// ForUpdate ends a SELECT that reads a row the transaction then
+	// changes (" FOR UPDATE"), or is empty where the single writer makes
+	// a row lock needless.
+	ForUpdate string
+	// ReserveLast has CreateOrder reserve stock after the inserts rather
+	// than before: with row locks, a popular product's row is then locked
+	// for the shortest time.
+	ReserveLast bool
+	// ArrayArgs passes a list of ids as one array argument (= ANY(?))
+	// rather than one argument each (IN (?, ?, …)).
+	ArrayArgs bool
+	// StrPos names the function that returns the 1-based position of its
+	// second argument in its first, 0 if absent (instr, strpos).
+	StrPos string
+
+	// InsertOrderSQL inserts an order at version 1 with stock not
+	// released, numbering it from its id, and returns id and number. Its
+	// arguments: search suffix, key, callback token, status, currency,
+	// total, VAT total, customer JSON, payment method, payment id,
+	// payment status, status reason, authorized, captured, refunded,
+	// canceled, created, updated, expires, next sync, sync attempts.
+	InsertOrderSQL string
+	// MarkReleasedSQL sets stock_released of order ? if it is not set.
+	MarkReleasedSQL string
+	// ReleaseSQL gives back the stock of the lines of order ?.
+	ReleaseSQL string
+	// InsertCallbackSQL inserts a callback (CallbackInsertColumns) unless
+	// it is an original whose dedup key has an original, and returns id.
+	InsertCallbackSQL string
+	// LinesJSON selects the lines of the order orders.id as a JSON array
+	// of LineColumns arrays in idx order, "[]" when there are none (see
+	// ScanOrderWithLines).
+	LinesJSON string
+}
+
+// Backend runs the statements of a Store.
+type Backend interface {
+	// Reader runs read statements outside a transaction.
+	Reader() *Runner
+	// Writer runs a single write statement outside a transaction.
+	Writer() *Runner
+	// Transact runs fn in a write transaction and commits when it
+	// succeeds; tx.Tx is the transaction.
+	Transact(ctx context.Context, fn func(tx *Runner) error) error
+	// Bind runs statements in tx, a transaction of the backend's that a
+	// hook received.
+	Bind(tx *sql.Tx) *Runner
+}
+
+// NewStore returns a Store of dialect d on b, with Now set to time.Now.
+func NewStore(d *Dialect, b Backend) Store {
+	return Store{Now: time.Now, d: d, b: b, q: newQueries(d)}
+}
+
+// queries are the statements whose text depends on the dialect.
+type queries struct {
+	storedReleased   string
+	orderByID        string
+	orderByPaymentID string
+}
+
+func newQueries(d *Dialect) *queries {
+	withLines := `SELECT ` + orderColumns + `, ` + d.LinesJSON + ` FROM orders WHERE `
+	return &queries{
+		storedReleased:   `SELECT stock_released FROM orders WHERE id = ?` + d.ForUpdate,
+		orderByID:        withLines + `id = ?`,
+		orderByPaymentID: withLines + `payment_id = ? AND payment_id <> ''`,
+	}
+}
+
+// WriteQueries returns the static write statements of d, which a backend
+// may prepare ahead.
+func WriteQueries(d *Dialect) []string {
+	q := newQueries(d)
+	return []string{
+		putSettingSQL, putProductSQL, insertEventSQL,
+		d.InsertCallbackSQL, updateCallbackSQL,
+		insertActionSQL, updateActionSQL, q.storedReleased, deleteLinesSQL, setTotalsSQL,
+		reserveSQL, stockSQL, d.InsertOrderSQL, casOrderSQL, versionSQL, d.MarkReleasedSQL,
+		insertLineSQL, d.ReleaseSQL,
+	}
+}
+
+// now returns the current time in UTC at the millisecond precision stored.
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// wrap is Wrap with the dialect's translation and Op "<name>.<format>".
+func (s *Store) wrap(err *error, format string, args ...any) {
+	if *err == nil {
+		return
+	}
+	Wrap(err, s.d.Translate, s.d.Name+"."+fmt.Sprintf(format, args...))
+}
+
+// Wrap annotates *err with the operation op: a *kassa.Error gets Op (when
+// it has none), an error that translate maps becomes that *kassa.Error,
+// anything else is wrapped with %w.
+func Wrap(err *error, translate func(error) *kassa.Error, op string) {
+	if *err == nil {
+		return
+	}
+	var ke *kassa.Error
+	if errors.As(*err, &ke) && ke.Op == "" {
+		cp := *ke
+		cp.Op = op
+		if cp.Err == nil && *err != error(ke) {
+			cp.Err = *err
+		}
+		*err = &cp
+		return
+	}
+	if e := translate(*err); e != nil {
+		e.Op = op
+		*err = e
+		return
+	}
+	*err = fmt.Errorf("%s: %w", op, *err)
+}
+
+// InTx runs fn in a transaction of pool and commits when fn succeeds.
+func InTx(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) error) error {
+	tx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// runHook runs then inside tx; a nil hook does nothing.
+func runHook(ctx context.Context, tx *Runner, then kassa.TxFunc) error {
+	if then == nil {
+		return nil
+	}
+	if err := then(tx.HookContext(ctx), tx.SQLTx()); err != nil {
+		return fmt.Errorf("hook: %w", err)
+	}
+	return nil
+}
+
+// pageSize returns the page size of a filter: 50 when unset, at most 1000.
+func pageSize(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 1000:
+		return 1000
+	}
+	return n
+}
+
+// Placeholders returns "?, ?, ?" for n arguments.
+func Placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// where joins conds into a WHERE clause, or returns "" for none.
+func where(conds []string) string {
+	if conds == nil {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// OrderReads returns the statements of d that read one order with its
+// lines, by id and by payment id (for tests of their query plans).
+func OrderReads(d *Dialect) (byID, byPaymentID string) {
+	q := newQueries(d)
+	return q.orderByID, q.orderByPaymentID
+}

@@ -1,0 +1,356 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+const (
+	reserveSQL  = `UPDATE products SET stock = stock - ? WHERE sku = ? AND stock >= ?`
+	stockSQL    = `SELECT stock FROM products WHERE sku = ?`
+	casOrderSQL = `
+		UPDATE orders SET status = ?, payment_id = ?, payment_status = ?, status_reason = ?,
+			authorized = ?, captured = ?, refunded = ?, canceled = ?, next_sync_at = ?,
+			sync_attempts = ?, version = version + 1, updated_at = ?
+		WHERE id = ? AND version = ?`
+	versionSQL    = `SELECT version FROM orders WHERE id = ?`
+	insertLineSQL = `INSERT INTO order_lines (order_id, idx, position, type, sku, description,
+		quantity, unit_price, vat_rate, total, vat_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
+
+const orderColumns = `id, number, key, callback_token, status, currency, total, vat_total, customer,
+	payment_method_id, payment_id, payment_status, status_reason, authorized, captured, refunded,
+	canceled, stock_released, version, created_at, updated_at, expires_at, next_sync_at, sync_attempts`
+
+// OrderInsertColumns are the columns, in order, that Dialect.InsertOrderSQL
+// writes.
+const OrderInsertColumns = `id, number, search, key, callback_token, status, currency, total, vat_total,
+			customer, payment_method_id, payment_id, payment_status, status_reason, authorized,
+			captured, refunded, canceled, stock_released, version, created_at, updated_at, expires_at,
+			next_sync_at, sync_attempts`
+
+// CreateOrder reserves stock, inserts o with its lines and ev, and runs
+// then, all in one transaction. See kassa.Store.
+//
+// With Dialect.ReserveLast stock is reserved last: every order of a
+// popular product updates the same product row, and its row lock is held
+// until the commit, so the inserts are done before it is taken (kassa
+// bench, docs/performance.md). A refused order still writes nothing: the
+// transaction rolls back.
+func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) (err error) {
+	defer s.wrap(&err, "CreateOrder")
+	if err := ValidateNewOrder(o); err != nil {
+		return err
+	}
+	now := s.now()
+	var id int64
+	var number string
+	err = s.b.Transact(ctx, func(tx *Runner) error {
+		if !s.d.ReserveLast {
+			if err := reserve(ctx, tx, o.Lines); err != nil {
+				return err
+			}
+		}
+		var err error
+		if id, number, err = s.insertOrder(ctx, tx, o, now); err != nil {
+			return fmt.Errorf("insert order: %w", err)
+		}
+		if err := insertLines(ctx, tx, id, o.Lines); err != nil {
+			return fmt.Errorf("insert lines: %w", err)
+		}
+		ev.OrderID = id
+		if err := insertEvent(ctx, tx, &ev, now); err != nil {
+			return err
+		}
+		if s.d.ReserveLast {
+			if err := reserve(ctx, tx, o.Lines); err != nil {
+				return err
+			}
+		}
+		return runHook(ctx, tx, then)
+	})
+	if err != nil {
+		return err
+	}
+	o.ID, o.Number, o.Version, o.CreatedAt, o.UpdatedAt = id, number, 1, now, now
+	o.StockReleased = false
+	return nil
+}
+
+// reserve takes the stock of every SKU in lines, or fails naming the SKU.
+func reserve(ctx context.Context, tx *Runner, lines []kassa.Line) error {
+	for _, n := range StockNeeds(lines) {
+		res, err := tx.ExecContext(ctx, reserveSQL,
+			n.Quantity, n.SKU, n.Quantity)
+		if err != nil {
+			return fmt.Errorf("reserve %s: %w", n.SKU, err)
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if k == 0 {
+			return shortage(ctx, tx, n)
+		}
+	}
+	return nil
+}
+
+// shortage explains why the stock of n could not be reserved.
+func shortage(ctx context.Context, tx *Runner, n kassa.LineRequest) error {
+	var stock int64
+	err := tx.QueryRowContext(ctx, stockSQL, n.SKU).Scan(&stock)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return kassa.Errorf(kassa.ENOTFOUND, "Product %s does not exist.", n.SKU)
+	case err != nil:
+		return fmt.Errorf("read stock of %s: %w", n.SKU, err)
+	}
+	return kassa.Errorf(kassa.ECONFLICT, "Only %d of %s left in stock, %d wanted.", stock, n.SKU, n.Quantity)
+}
+
+// insertOrder inserts o at version 1 and returns its id and number, which
+// Dialect.InsertOrderSQL sets in the same statement.
+func (s *Store) insertOrder(ctx context.Context, tx *Runner, o *kassa.Order, now time.Time) (int64, string, error) {
+	customer, err := json.Marshal(o.Customer)
+	if err != nil {
+		return 0, "", err
+	}
+	var id int64
+	var number string
+	err = tx.QueryRowContext(ctx, s.d.InsertOrderSQL,
+		SearchSuffix(o.Customer), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
+		string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized,
+		o.Captured, o.Refunded, o.Canceled, now.UnixMilli(), now.UnixMilli(), Millis(o.ExpiresAt),
+		Millis(o.NextSyncAt), o.SyncAttempts,
+	).Scan(&id, &number)
+	return id, number, err
+}
+
+// insertLines inserts the lines of an order, one prepared statement each.
+func insertLines(ctx context.Context, tx *Runner, orderID int64, lines []kassa.Line) error {
+	for i, l := range lines {
+		_, err := tx.ExecContext(ctx, insertLineSQL, orderID, i, l.Position, l.Type, l.SKU, l.Description,
+			l.Quantity, l.UnitPrice, l.VATRate, l.Total, l.VATAmount)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Order returns an order with its lines; ENOTFOUND if unknown.
+func (s *Store) Order(ctx context.Context, id int64) (_ *kassa.Order, err error) {
+	defer s.wrap(&err, "Order(%d)", id)
+	return s.oneOrder(ctx, s.q.orderByID, id, "Order %d does not exist.")
+}
+
+// OrderByPaymentID returns the order whose PaymentID is paymentID.
+// Requiring a non-empty payment_id lets the partial index
+// orders_payment_id serve the lookup (and a generic plan on PostgreSQL);
+// without it SQLite scans the whole table.
+func (s *Store) OrderByPaymentID(ctx context.Context, paymentID string) (_ *kassa.Order, err error) {
+	defer s.wrap(&err, "OrderByPaymentID(%q)", paymentID)
+	if paymentID == "" {
+		return nil, kassa.Errorf(kassa.ENOTFOUND, "No order has an empty payment id.")
+	}
+	return s.oneOrder(ctx, s.q.orderByPaymentID, paymentID, "No order has payment %s.")
+}
+
+// oneOrder reads the order query selects, with its lines (Dialect.LinesJSON),
+// in one statement; notFound, formatted with arg, is the message of the
+// ENOTFOUND error when there is none.
+func (s *Store) oneOrder(ctx context.Context, query string, arg any, notFound string) (*kassa.Order, error) {
+	o, err := QueryOrderWithLines(ctx, s.b.Reader(), query, arg)
+	if err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, kassa.Errorf(kassa.ENOTFOUND, notFound, arg)
+	}
+	return o, nil
+}
+
+// Orders lists orders newest first, and the total matching f.
+func (s *Store) Orders(ctx context.Context, f kassa.OrderFilter) (_ []*kassa.Order, _ int, err error) {
+	defer s.wrap(&err, "Orders")
+	where, args := s.orderWhere(f)
+	var total int
+	if err := s.b.Reader().QueryRowContext(ctx, `SELECT count(*) FROM orders`+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	args = append(args, pageSize(f.Limit), max(f.Offset, 0))
+	list, err := s.queryOrders(ctx, s.b.Reader(), `SELECT `+orderColumns+` FROM orders`+where+
+		` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
+	return list, total, err
+}
+
+// orderWhere builds the WHERE clause of an order listing. A query matches
+// a part of the number, e-mail or last name (case-insensitively) or the
+// whole payment id.
+func (s *Store) orderWhere(f kassa.OrderFilter) (string, []any) {
+	var conds []string
+	var args []any
+	if f.Status != "" {
+		conds, args = append(conds, `status = ?`), append(args, f.Status)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		conds = append(conds, `(`+s.d.StrPos+`(search, ?) > 0 OR payment_id = ?)`)
+		args = append(args, strings.ToLower(q), q)
+	}
+	return where(conds), args
+}
+
+// DueOrders returns up to limit open orders whose NextSyncAt is set and
+// not after now, earliest first.
+func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) (_ []*kassa.Order, err error) {
+	defer s.wrap(&err, "DueOrders")
+	if limit <= 0 {
+		return nil, nil
+	}
+	return s.queryOrders(ctx, s.b.Reader(), `SELECT `+orderColumns+` FROM orders
+		WHERE next_sync_at IS NOT NULL AND next_sync_at <= ? AND status IN (?, ?)
+		ORDER BY next_sync_at, id LIMIT ?`,
+		now.UnixMilli(), kassa.StatusPending, kassa.StatusOnHold, limit)
+}
+
+// queryOrders reads the orders query selects (orderColumns), then their lines.
+func (s *Store) queryOrders(ctx context.Context, q Querier, query string, args ...any) ([]*kassa.Order, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var list []*kassa.Order
+	for rows.Next() {
+		o, err := ScanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, o)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return list, s.loadLines(ctx, q, list)
+}
+
+// loadLines fills the lines of list with one query.
+func (s *Store) loadLines(ctx context.Context, q Querier, list []*kassa.Order) error {
+	if len(list) == 0 {
+		return nil
+	}
+	const query = `SELECT order_id, ` + LineColumns + ` FROM order_lines WHERE order_id `
+	const order = ` ORDER BY order_id, idx`
+	if s.d.ArrayArgs {
+		ids := make([]int64, len(list))
+		for i, o := range list {
+			ids[i] = o.ID
+		}
+		return LoadLines(ctx, q, list, query+`= ANY(?)`+order, ids)
+	}
+	args := make([]any, len(list))
+	for i, o := range list {
+		args[i] = o.ID
+	}
+	return LoadLines(ctx, q, list, query+`IN (`+Placeholders(len(list))+`)`+order, args...)
+}
+
+// UpdateOrder writes o's mutable fields if the stored version equals
+// o.Version, releasing stock at most once. See kassa.Store.
+func (s *Store) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) (err error) {
+	defer s.wrap(&err, "UpdateOrder(%d)", o.ID)
+	if !o.Status.Valid() {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.",
+			Fields: []kassa.FieldError{{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)}}}
+	}
+	return s.changeOrder(ctx, o, ev, then, false)
+}
+
+// changeOrder runs UpdateOrder, or ReplaceOrderLines if replace, once o
+// is validated: it writes o by compare-and-set on its version, replaces
+// the lines if replace, releases the stock if o's status does (at most
+// once), inserts ev if not nil, and runs then, all in one transaction.
+func (s *Store) changeOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc, replace bool) error {
+	now := s.now()
+	released := false
+	err := s.b.Transact(ctx, func(tx *Runner) error {
+		if err := casOrder(ctx, tx, o, now); err != nil {
+			return err
+		}
+		if replace {
+			if err := s.replaceLines(ctx, tx, o); err != nil {
+				return err
+			}
+		}
+		if o.Status.ReleasesStock() {
+			var err error
+			if released, err = s.releaseStock(ctx, tx, o.ID); err != nil {
+				return err
+			}
+		}
+		if ev != nil {
+			ev.OrderID = o.ID
+			if err := insertEvent(ctx, tx, ev, now); err != nil {
+				return err
+			}
+		}
+		return runHook(ctx, tx, then)
+	})
+	if err != nil {
+		return err
+	}
+	o.Version++
+	o.UpdatedAt = now
+	o.StockReleased = o.StockReleased || released
+	return nil
+}
+
+// casOrder writes o's mutable fields and bumps the version, if the stored
+// version is still o.Version.
+func casOrder(ctx context.Context, tx *Runner, o *kassa.Order, now time.Time) error {
+	res, err := tx.ExecContext(ctx, casOrderSQL,
+		o.Status, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized, o.Captured,
+		o.Refunded, o.Canceled, Millis(o.NextSyncAt), o.SyncAttempts, now.UnixMilli(), o.ID, o.Version)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var version int64
+	err = tx.QueryRowContext(ctx, versionSQL, o.ID).Scan(&version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return kassa.Errorf(kassa.ENOTFOUND, "Order %d does not exist.", o.ID)
+	case err != nil:
+		return err
+	}
+	return kassa.Errorf(kassa.ECONFLICT, "Order %d was changed meanwhile (version %d, not %d); reload it and retry.",
+		o.ID, version, o.Version)
+}
+
+// releaseStock gives back the stock reserved by order id unless it was
+// given back before, and reports whether it did.
+func (s *Store) releaseStock(ctx context.Context, tx *Runner, id int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, s.d.MarkReleasedSQL, id)
+	if err != nil {
+		return false, fmt.Errorf("release stock: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	_, err = tx.ExecContext(ctx, s.d.ReleaseSQL, id)
+	if err != nil {
+		return false, fmt.Errorf("release stock: %w", err)
+	}
+	return true, nil
+}
