@@ -60,12 +60,23 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
 }
 
 type ordersPage struct {
+	listing
 	Filter   kassa.OrderFilter
 	Orders   []*kassa.Order
-	Total    int
-	Page     int
-	Pages    int
 	Statuses []kassa.Status
+}
+
+// listing is the paging of an admin list, shown by the "pager" template.
+type listing struct {
+	Total int    // items matching the filter
+	Page  int    // from 1
+	Pages int    // at least the current page's
+	Noun  string // what the items are, e.g. "orders"
+}
+
+// newListing pages total items limit at a time, from offset.
+func newListing(noun string, offset, limit, total int) listing {
+	return listing{Total: total, Page: offset/limit + 1, Pages: (total + limit - 1) / limit, Noun: noun}
 }
 
 func (*ordersPage) title() string { return "Orders" }
@@ -85,8 +96,8 @@ func (s *Server) handleAdminOrders(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	p := &ordersPage{Filter: f, Orders: orders, Total: total, Page: f.Offset/f.Limit + 1,
-		Pages: (total + f.Limit - 1) / f.Limit, Statuses: kassa.Statuses}
+	p := &ordersPage{listing: newListing("orders", f.Offset, f.Limit, total), Filter: f, Orders: orders,
+		Statuses: kassa.Statuses}
 	s.render(w, r, http.StatusOK, "orders", p)
 	return nil
 }
@@ -185,11 +196,9 @@ func (s *Server) handleAdminSync(w http.ResponseWriter, r *http.Request) error {
 }
 
 type callbacksPage struct {
+	listing
 	Filter    kassa.CallbackFilter
 	Callbacks []apiCallback
-	Total     int
-	Page      int
-	Pages     int
 	States    []kassa.CallbackState
 	Notice    string
 }
@@ -209,7 +218,7 @@ func (s *Server) handleAdminCallbacks(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	p := &callbacksPage{Filter: f, Total: total, Page: f.Offset/f.Limit + 1, Pages: (total + f.Limit - 1) / f.Limit,
+	p := &callbacksPage{listing: newListing("callbacks", f.Offset, f.Limit, total), Filter: f,
 		States: kassa.CallbackStates}
 	for _, cb := range cbs {
 		p.Callbacks = append(p.Callbacks, toAPICallback(cb))

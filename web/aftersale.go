@@ -477,11 +477,9 @@ func doneNotice(a *kassa.Action) string {
 }
 
 type actionsPage struct {
+	listing
 	Filter  kassa.ActionFilter
 	Actions []*kassa.Action
-	Total   int
-	Page    int
-	Pages   int
 	States  []kassa.ActionState
 }
 
@@ -506,7 +504,7 @@ func (s *Server) handleAdminActions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "actions", &actionsPage{Filter: f, Actions: as, Total: total,
-		Page: f.Offset/f.Limit + 1, Pages: (total + f.Limit - 1) / f.Limit, States: actionStates})
+	s.render(w, r, http.StatusOK, "actions", &actionsPage{listing: newListing("actions", f.Offset, f.Limit, total),
+		Filter: f, Actions: as, States: actionStates})
 	return nil
 }
