@@ -127,6 +127,7 @@ func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond)
 type backend DB
 
 func (b *backend) Reader() *sqlstore.Runner { return b.pq }
+func (b *backend) Keyed() *sqlstore.Runner  { return b.pq }
 func (b *backend) Writer() *sqlstore.Runner { return b.pq }
 
 func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {

@@ -74,6 +74,10 @@ type Dialect struct {
 type Backend interface {
 	// Reader runs read statements outside a transaction.
 	Reader() *Runner
+	// Keyed runs the hot path's reads of one row by its key (an order, a
+	// product) outside a transaction. It may be Reader; SQLite runs them
+	// on its write connection (see sqlite.backend.Keyed).
+	Keyed() *Runner
 	// Writer runs a single write statement outside a transaction.
 	Writer() *Runner
 	// Transact runs fn in a write transaction and commits when it
@@ -105,11 +109,13 @@ func newQueries(d *Dialect) *queries {
 	}
 }
 
-// WriteQueries returns the static write statements of d, which a backend
-// may prepare ahead.
+// WriteQueries returns the static statements of d that run on a write
+// connection, which a backend may prepare ahead: the writes and the
+// Keyed reads.
 func WriteQueries(d *Dialect) []string {
 	q := newQueries(d)
 	return []string{
+		q.orderByID, q.orderByPaymentID, productSQL,
 		putSettingSQL, putProductSQL, insertEventSQL,
 		d.InsertCallbackSQL, updateCallbackSQL,
 		insertActionSQL, updateActionSQL, q.storedReleased, deleteLinesSQL, setTotalsSQL,

@@ -168,7 +168,7 @@ func (s *Store) OrderByPaymentID(ctx context.Context, paymentID string) (_ *kass
 // in one statement; notFound, formatted with arg, is the message of the
 // ENOTFOUND error when there is none.
 func (s *Store) oneOrder(ctx context.Context, query string, arg any, notFound string) (*kassa.Order, error) {
-	o, err := QueryOrderWithLines(ctx, s.b.Reader(), query, arg)
+	o, err := QueryOrderWithLines(ctx, s.b.Keyed(), query, arg)
 	if err != nil {
 		return nil, err
 	}

@@ -35,11 +35,13 @@ func (s *Store) Products(ctx context.Context) (_ []kassa.Product, err error) {
 	return ps, rows.Err()
 }
 
+const productSQL = `SELECT ` + productColumns + ` FROM products WHERE sku = ?`
+
 // Product returns one product; ENOTFOUND if unknown.
 func (s *Store) Product(ctx context.Context, sku string) (_ kassa.Product, err error) {
 	defer s.wrap(&err, "Product(%q)", sku)
 	var p kassa.Product
-	err = s.b.Reader().QueryRowContext(ctx, `SELECT `+productColumns+` FROM products WHERE sku = ?`, sku).
+	err = s.b.Keyed().QueryRowContext(ctx, productSQL, sku).
 		Scan(&p.SKU, &p.Name, &p.Description, &p.Price, &p.VATRate, &p.Stock)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, kassa.Errorf(kassa.ENOTFOUND, "Product %s does not exist.", sku)
