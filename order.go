@@ -93,6 +93,13 @@ type Line struct {
 	VATAmount   Money    `json:"vatAmount"`
 }
 
+// OrderRef is the part of an order that authenticates its callbacks.
+type OrderRef struct {
+	ID            int64
+	CallbackToken string
+	PaymentID     string
+}
+
 // Order is a shop order. Version increases on every change (compare-and-set).
 // Captured/Refunded/Canceled mirror the amounts Resurs reported last.
 type Order struct {

@@ -51,6 +51,10 @@ type Store interface {
 
 	// Order returns an order with its lines; ENOTFOUND if unknown.
 	Order(ctx context.Context, id int64) (*Order, error)
+	// OrderRef returns what a callback's ack checks of order id: its
+	// callback token and payment id, without the rest of the order;
+	// ENOTFOUND if unknown.
+	OrderRef(ctx context.Context, id int64) (OrderRef, error)
 	// OrderByPaymentID returns the order whose PaymentID is paymentID.
 	OrderByPaymentID(ctx context.Context, paymentID string) (*Order, error)
 	// Orders lists orders newest first, and the total matching the filter.

@@ -85,6 +85,11 @@ func (s watchedStore) Order(ctx context.Context, id int64) (*kassa.Order, error)
 	return s.Store.Order(ctx, id)
 }
 
+func (s watchedStore) OrderRef(ctx context.Context, id int64) (kassa.OrderRef, error) {
+	defer s.w.timed("OrderRef", time.Now())
+	return s.Store.OrderRef(ctx, id)
+}
+
 func (s watchedStore) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
 	defer s.w.timed("UpdateOrder", time.Now())
 	return s.Store.UpdateOrder(ctx, o, ev, then)

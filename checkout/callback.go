@@ -72,13 +72,15 @@ func unauthenticated(cb *kassa.Callback, body []byte) string {
 }
 
 // tokenOrder returns the order a callback token belongs to, or nil when the
-// token is missing, malformed, names no order or has the wrong secret.
-func (e *Engine) tokenOrder(ctx context.Context, token string) (*kassa.Order, error) {
+// token is missing, malformed, names no order or has the wrong secret. It
+// reads only the token and the payment id (the ack is on the hot path;
+// the callback worker reads the whole order).
+func (e *Engine) tokenOrder(ctx context.Context, token string) (*kassa.OrderRef, error) {
 	id, secret, ok := splitToken(token)
 	if !ok {
 		return nil, nil
 	}
-	o, err := e.store.Order(ctx, id)
+	o, err := e.store.OrderRef(ctx, id)
 	switch {
 	case kassa.ErrorCode(err) == kassa.ENOTFOUND:
 		return nil, nil
@@ -87,7 +89,7 @@ func (e *Engine) tokenOrder(ctx context.Context, token string) (*kassa.Order, er
 	case !sameSecret(secret, o.CallbackToken):
 		return nil, nil
 	}
-	return o, nil
+	return &o, nil
 }
 
 // parseCallback returns the payment id and the dedup key of a callback body.

@@ -130,6 +130,25 @@ func testOrderNotFound(t *testing.T, s kassa.Store) {
 	wantCode(t, err, kassa.ENOTFOUND)
 }
 
+func testOrderRef(t *testing.T, s kassa.Store) {
+	create(t, s, order(1, shipping))
+	o := create(t, s, order(2, shipping)) // its token is "token-2"
+	ref, err := s.OrderRef(ctx, o.ID)
+	must(t, err)
+	if want := (kassa.OrderRef{ID: o.ID, CallbackToken: "token-2"}); ref != want {
+		t.Fatalf("OrderRef before the payment = %+v, want %+v", ref, want)
+	}
+	o.PaymentID = "pay-2"
+	must(t, s.UpdateOrder(ctx, o, nil, nil))
+	ref, err = s.OrderRef(ctx, o.ID)
+	must(t, err)
+	if want := (kassa.OrderRef{ID: o.ID, CallbackToken: "token-2", PaymentID: "pay-2"}); ref != want {
+		t.Fatalf("OrderRef = %+v, want %+v", ref, want)
+	}
+	_, err = s.OrderRef(ctx, 4711)
+	wantCode(t, err, kassa.ENOTFOUND)
+}
+
 func testOrderByPaymentID(t *testing.T, s kassa.Store) {
 	create(t, s, order(1, shipping))
 	o := create(t, s, order(2, shipping))

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"OrderNumbers", testOrderNumbers},
 		{"OrderNotFound", testOrderNotFound},
 		{"OrderByPaymentID", testOrderByPaymentID},
+		{"OrderRef", testOrderRef},
 		{"OrderLinesRoundTrip", testOrderLinesRoundTrip},
 		{"Orders", testOrders},
 		{"OrdersSearch", testOrdersSearch},

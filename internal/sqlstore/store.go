@@ -115,7 +115,7 @@ func newQueries(d *Dialect) *queries {
 func WriteQueries(d *Dialect) []string {
 	q := newQueries(d)
 	return []string{
-		q.orderByID, q.orderByPaymentID, productSQL,
+		q.orderByID, q.orderByPaymentID, orderRefSQL, productSQL,
 		putSettingSQL, putProductSQL, insertEventSQL,
 		d.InsertCallbackSQL, updateCallbackSQL,
 		insertActionSQL, updateActionSQL, q.storedReleased, deleteLinesSQL, setTotalsSQL,

@@ -152,6 +152,19 @@ func (s *Store) Order(ctx context.Context, id int64) (_ *kassa.Order, err error)
 	return s.oneOrder(ctx, s.q.orderByID, id, "Order %d does not exist.")
 }
 
+const orderRefSQL = `SELECT callback_token, payment_id FROM orders WHERE id = ?`
+
+// OrderRef returns the callback token and payment id of order id.
+func (s *Store) OrderRef(ctx context.Context, id int64) (_ kassa.OrderRef, err error) {
+	defer s.wrap(&err, "OrderRef(%d)", id)
+	ref := kassa.OrderRef{ID: id}
+	err = s.b.Keyed().QueryRowContext(ctx, orderRefSQL, id).Scan(&ref.CallbackToken, &ref.PaymentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ref, kassa.Errorf(kassa.ENOTFOUND, "Order %d does not exist.", id)
+	}
+	return ref, err
+}
+
 // OrderByPaymentID returns the order whose PaymentID is paymentID.
 // Requiring a non-empty payment_id lets the partial index
 // orders_payment_id serve the lookup (and a generic plan on PostgreSQL);
