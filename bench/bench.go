@@ -112,11 +112,16 @@ type Result struct {
 	PeakRSSBytes int64   `json:"peak_rss_bytes"` // shop phase
 	HeapSysBytes uint64  `json:"heap_sys_bytes"`
 
-	Bare            Phase              `json:"bare"`
-	Shop            Phase              `json:"shop"`
-	Endpoints       map[string]Latency `json:"endpoints"` // measured in the shop, handler in to handler out
-	ShopRequests    Latency            `json:"shop_requests"`
-	CallbackApplied Latency            `json:"callback_applied"` // callback arrives → processed (committed)
+	Bare         Phase              `json:"bare"`
+	Shop         Phase              `json:"shop"`
+	Endpoints    map[string]Latency `json:"endpoints"` // measured in the shop, handler in to handler out
+	ShopRequests Latency            `json:"shop_requests"`
+	// ShopServerErrors counts the shop's answers with a 5xx status on
+	// those endpoints (warm-ups included). A journey can still end well
+	// after one (the bank retries a failed callback), so it is counted
+	// apart from the journeys' errors.
+	ShopServerErrors int64   `json:"shop_server_errors"`
+	CallbackApplied  Latency `json:"callback_applied"` // callback arrives → processed (committed)
 	// StoreCalls are the store calls of the shop phase (engine and web),
 	// with their count per journey and latency, waits for the writer included.
 	StoreCalls map[string]StoreCall `json:"store_calls"`
@@ -234,6 +239,7 @@ func runRounds(ctx context.Context, cfg Config, s *shop, simURL, sink string, re
 		r.mu.Unlock()
 	}
 	res.ShopRequests = summarise(all)
+	res.ShopServerErrors = s.timing.failed.Load()
 	res.CallbackApplied = shop.applied.latency()
 	res.StoreCalls = map[string]StoreCall{}
 	for _, m := range storeMethods {

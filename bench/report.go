@@ -46,6 +46,9 @@ func (r *Result) WriteText(w io.Writer) error {
 	row("all of the above", r.ShopRequests)
 	row("callback → processed", r.CallbackApplied)
 	tw.Flush()
+	if r.ShopServerErrors > 0 {
+		fmt.Fprintf(w, "shop answered %d requests with a 5xx status\n", r.ShopServerErrors)
+	}
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "store calls (shop phase)\tper journey\tp50 ms\tp95 ms\tp99 ms\t")

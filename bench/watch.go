@@ -26,7 +26,7 @@ type watcher struct {
 }
 
 // storeMethods are the store calls timed (the ones a journey makes).
-var storeMethods = []string{"Product", "CreateOrder", "Order", "UpdateOrder", "AddEvent", "Events",
+var storeMethods = []string{"Product", "CreateOrder", "Order", "OrderRef", "UpdateOrder", "AddEvent", "Events",
 	"RecordCallback", "Callback", "UpdateCallback", "ClaimCallbacks"}
 
 func newWatcher() *watcher {
@@ -166,7 +166,21 @@ var endpoints = []string{epCreate, epReturn, epCallback}
 type timing struct {
 	on        atomic.Bool
 	rec       map[string]*recorder
-	callbacks sync.Map // order id → time.Time of its first callback
+	callbacks sync.Map     // order id → time.Time of its first callback
+	failed    atomic.Int64 // answers with a 5xx status, measured or not
+}
+
+// statusWriter remembers the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func newTiming() *timing {
@@ -190,7 +204,11 @@ func (t *timing) wrap(h http.Handler) http.Handler {
 				t.callbacks.LoadOrStore(id, start)
 			}
 		}
-		h.ServeHTTP(w, r)
+		sw := &statusWriter{ResponseWriter: w}
+		h.ServeHTTP(sw, r)
+		if sw.status >= 500 {
+			t.failed.Add(1)
+		}
 		if t.on.Load() {
 			t.rec[ep].add(time.Since(start))
 		}

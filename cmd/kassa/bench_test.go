@@ -10,7 +10,8 @@ import (
 
 // TestBenchJSON runs `kassa bench` very briefly and checks that it prints
 // one well-formed JSON object with the headline fields. The figures are
-// timing and are not checked, only that journeys ran without errors.
+// timing and are not checked, only that journeys ran without errors and
+// that the shop answered no request with a 5xx status.
 func TestBenchJSON(t *testing.T) {
 	t.Setenv("KASSA_BENCH_STORE", "")
 	var stdout, stderr bytes.Buffer
@@ -33,6 +34,9 @@ func TestBenchJSON(t *testing.T) {
 		if _, ok := got[k].(float64); !ok {
 			t.Errorf("field %q = %v, want a number", k, got[k])
 		}
+	}
+	if n, _ := got["shop_server_errors"].(float64); n != 0 {
+		t.Errorf("the shop answered %v requests with a 5xx status", n)
 	}
 	for _, phase := range []string{"bare", "shop"} {
 		p, ok := got[phase].(map[string]any)
