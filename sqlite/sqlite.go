@@ -227,7 +227,7 @@ func (b *backend) Reader() *sqlstore.Runner { return b.rd }
 // batches; listings and reports stay on the read pool, where a long
 // query cannot hold up the writes. (In a TxFunc hook, which holds the
 // write connection, calling a DB method waits for that connection; hooks
-// use the tx they get instead.) kassa bench: about 8 % less CPU per shop
+// use the tx they get instead.) kassa bench: about 9 % less CPU per shop
 // journey (docs/performance.md).
 func (b *backend) Keyed() *sqlstore.Runner  { return b.wr }
 func (b *backend) Writer() *sqlstore.Runner { return b.wr }
