@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/httpstat"
 )
 
 // watcher lets a journey wait, without polling, until the shop has
@@ -170,19 +171,6 @@ type timing struct {
 	failed    atomic.Int64 // answers with a 5xx status, measured or not
 }
 
-// statusWriter remembers the status a handler answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
 func newTiming() *timing {
 	t := &timing{rec: map[string]*recorder{}}
 	for _, e := range endpoints {
@@ -204,9 +192,9 @@ func (t *timing) wrap(h http.Handler) http.Handler {
 				t.callbacks.LoadOrStore(id, start)
 			}
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpstat.Writer{ResponseWriter: w}
 		h.ServeHTTP(sw, r)
-		if sw.status >= 500 {
+		if sw.Status >= 500 {
 			t.failed.Add(1)
 		}
 		if t.on.Load() {

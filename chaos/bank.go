@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kassa-dev/kassa/internal/httpstat"
 	"github.com/kassa-dev/kassa/mapi"
 	"github.com/kassa-dev/kassa/mapisim"
 )
@@ -45,7 +46,7 @@ func startBank(seed int64, speed float64, f mapisim.Faults) (*bank, error) {
 // requests it aborts (timeouts), per path kind.
 func (b *bank) counting(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusWriter{ResponseWriter: w}
+		rec := &httpstat.Writer{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -55,7 +56,7 @@ func (b *bank) counting(next http.Handler) http.Handler {
 			}
 		}()
 		next.ServeHTTP(rec, r)
-		if rec.status == http.StatusServiceUnavailable {
+		if rec.Status == http.StatusServiceUnavailable {
 			b.count(routeOf(r) + " 503")
 		}
 	})
@@ -105,25 +106,6 @@ func routeOf(r *http.Request) string {
 }
 
 func hasSuffix(s, suf string) bool { return len(s) >= len(suf) && s[len(s)-len(suf):] == suf }
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
 
 // truth reads the bank's state: all payments, their callback logs and,
 // where the order status depends on it, the task status.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/httpstat"
 )
 
 // maxBody bounds every request body the shop reads (forms, JSON, callbacks).
@@ -58,39 +59,14 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 	})
 }
 
-// statusWriter records the status and size of a response for the log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += n
-	return n, err
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
 // withLogging logs one line per request. It logs the path only: query
 // strings carry order keys and callback tokens.
 func (s *Server) withLogging(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpstat.Writer{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
-		s.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.status,
-			"bytes", sw.bytes, "dur", time.Since(start))
+		s.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.Status,
+			"bytes", sw.Bytes, "dur", time.Since(start))
 	})
 }
