@@ -137,6 +137,29 @@ type Store interface {
 	// PutSetting stores a setting.
 	PutSetting(ctx context.Context, key, value string) error
 
+	// Answer returns the stored answer of the API request keyed key, or
+	// false when there is none.
+	Answer(ctx context.Context, key string) (Answer, bool, error)
+	// PutAnswer stores a. When an answer for a.Key is stored already, that
+	// one is kept and PutAnswer returns it with false (a second process
+	// that ran the same request lost the race); otherwise it returns a and
+	// true.
+	PutAnswer(ctx context.Context, a Answer) (Answer, bool, error)
+	// DeleteAnswers deletes the answers stored before t and returns how
+	// many.
+	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
+
 	// Close releases the store.
 	Close() error
+}
+
+// Answer is the answer of a mutating API request with an Idempotency-Key,
+// kept so that a retry of the request gets it again instead of running
+// the request twice.
+type Answer struct {
+	Key      string   // "<method> <path>\n<Idempotency-Key>"
+	BodyHash [32]byte // SHA-256 of the request body
+	Status   int
+	Body     []byte
+	At       time.Time // when it was stored (millisecond precision)
 }

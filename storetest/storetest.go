@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 		{"TxFuncSeesWrites", testTxFuncSeesWrites},
 		{"TxFuncRollsBack", testTxFuncRollback},
 		{"Settings", testSettings},
+		{"Answers", testAnswers},
 		{"ConcurrentCreateOrder", testConcurrentCreate},
 		{"CreateAction", testCreateAction},
 		{"CreateActionRefused", testCreateActionRefused},

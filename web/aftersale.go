@@ -226,18 +226,20 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, run func(bod
 		return nil
 	}
 	key = r.Method + " " + r.URL.Path + "\n" + key
-	prev, conflict := s.idem.begin(key, body)
+	prev, conflict, err := s.idem.begin(r.Context(), key, body)
 	switch {
+	case err != nil:
+		return err
 	case conflict:
 		return kassa.Errorf(kassa.ECONFLICT, "This Idempotency-Key was already used with another request body.")
 	case prev != nil:
 		w.Header().Set("Idempotent-Replayed", "true")
-		writeRaw(w, prev.status, prev.answer)
+		writeRaw(w, prev.Status, prev.Body)
 		return nil
 	}
 	status, answer := run(body)
-	s.idem.finish(key, status, answer)
-	writeRaw(w, status, answer)
+	a := s.idem.finish(key, status, answer)
+	writeRaw(w, a.Status, a.Body)
 	return nil
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -107,32 +106,7 @@ type apiCreated struct {
 // apiCreateOrder places an order. With an Idempotency-Key header, the same
 // key and body get the first answer again; another body gets 409.
 func (s *Server) apiCreateOrder(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err // too large → 413
-	}
-	key := r.Header.Get("Idempotency-Key")
-	if len(key) > 255 {
-		return invalid("Idempotency-Key", "At most 255 characters.")
-	}
-	if key == "" {
-		status, answer := s.createOrder(r, body)
-		writeRaw(w, status, answer)
-		return nil
-	}
-	prev, conflict := s.idem.begin(key, body)
-	switch {
-	case conflict:
-		return kassa.Errorf(kassa.ECONFLICT, "This Idempotency-Key was already used with another request body.")
-	case prev != nil:
-		w.Header().Set("Idempotent-Replayed", "true")
-		writeRaw(w, prev.status, prev.answer)
-		return nil
-	}
-	status, answer := s.createOrder(r, body)
-	s.idem.finish(key, status, answer)
-	writeRaw(w, status, answer)
-	return nil
+	return s.idempotent(w, r, func(body []byte) (int, []byte) { return s.createOrder(r, body) })
 }
 
 // createOrder decodes and places the order and returns the JSON answer,

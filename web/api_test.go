@@ -5,14 +5,18 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapi"
 	"github.com/kassa-dev/kassa/mapisim"
+	"github.com/kassa-dev/kassa/web"
 )
 
 func TestAPIProducts(t *testing.T) {
@@ -356,5 +360,76 @@ func TestAPICreateOrderIdempotencyConcurrent(t *testing.T) {
 	}
 	if _, n, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{}); n != 1 {
 		t.Errorf("%d orders, want 1", n)
+	}
+}
+
+// restarted serves a second web server over st's store and engine, as the
+// shop after a restart would (its idempotency memory is empty), with the
+// clock now. It returns its base URL.
+func restarted(t *testing.T, st *stack, now func() time.Time) string {
+	t.Helper()
+	bank := mapi.New(mapi.Config{BaseURL: st.URL + "/sim", ClientID: mapisim.DefaultClientID,
+		ClientSecret: mapisim.DefaultClientSecret})
+	w, err := web.New(web.Config{Engine: st.Engine, Store: st.DB, Bank: bank, StoreID: mapisim.DefaultStoreID,
+		BaseURL: st.URL, AdminPassword: adminPassword, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestAPIIdempotencySurvivesRestart: the answer of a request with an
+// Idempotency-Key is kept in the store, so the same request sent to the
+// shop after a restart gets it again and places no second order; another
+// body with that key is still refused. Once the answer is older than a
+// day, the key may be used again.
+func TestAPIIdempotencySurvivesRestart(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	c := client(t)
+	body := mustJSON(t, orderJSON(personaAccepted))
+	key := map[string]string{"Idempotency-Key": "order-restart"}
+	resp1, a1 := postJSON(t, c, st.URL+"/api/orders", body, key)
+	if resp1.StatusCode != http.StatusCreated {
+		t.Fatalf("first request: %d %s", resp1.StatusCode, a1)
+	}
+
+	clock := time.Now()
+	url2 := restarted(t, st, func() time.Time { return clock })
+	resp2, a2 := postJSON(t, c, url2+"/api/orders", body, key)
+	if resp2.StatusCode != http.StatusCreated || resp2.Header.Get("Idempotent-Replayed") != "true" || a2 != a1 {
+		t.Fatalf("after the restart: %d replayed=%q %s; want 201, the first answer %s",
+			resp2.StatusCode, resp2.Header.Get("Idempotent-Replayed"), a2, a1)
+	}
+	other := orderJSON(personaAccepted)
+	other["lines"] = []any{map[string]any{"sku": "BOOK-001", "quantity": 1}}
+	if resp, a := postJSON(t, c, url2+"/api/orders", mustJSON(t, other), key); resp.StatusCode != http.StatusConflict {
+		t.Errorf("after the restart, same key, other body: %d %s, want 409", resp.StatusCode, a)
+	}
+	if _, n, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{}); n != 1 {
+		t.Fatalf("%d orders, want 1", n)
+	}
+
+	// Another order 23.5 hours later runs the hourly purge of old answers
+	// (the first one is not old yet), so that 40 minutes later, when it
+	// is, the purge is not due and begin itself must clear the old answer.
+	clock = clock.Add(23*time.Hour + 30*time.Minute)
+	if resp, a := postJSON(t, c, url2+"/api/orders", body, map[string]string{"Idempotency-Key": "filler"}); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("another key: %d %s", resp.StatusCode, a)
+	}
+	clock = clock.Add(40 * time.Minute)
+	resp3, a3 := postJSON(t, c, url2+"/api/orders", body, key)
+	if resp3.StatusCode != http.StatusCreated || resp3.Header.Get("Idempotent-Replayed") != "" || a3 == a1 {
+		t.Fatalf("a day later: %d replayed=%q %s; want a new order", resp3.StatusCode,
+			resp3.Header.Get("Idempotent-Replayed"), a3)
+	}
+	resp4, a4 := postJSON(t, c, url2+"/api/orders", body, key)
+	if resp4.Header.Get("Idempotent-Replayed") != "true" || a4 != a3 {
+		t.Fatalf("the key's new answer is not kept: %d %s, want %s", resp4.StatusCode, a4, a3)
+	}
+	if _, n, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{}); n != 3 {
+		t.Fatalf("%d orders, want 3 (the first, the other key's, the reused key's)", n)
 	}
 }

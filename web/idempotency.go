@@ -1,102 +1,169 @@
 package web
 
 import (
+	"context"
 	"crypto/sha256"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/kassa-dev/kassa"
 )
 
-// idempotency remembers the answers of mutating API calls by their
-// Idempotency-Key header: the same key with the same body gets the stored
-// answer again (no second order); the same key with another body is refused.
-// A second request with a key whose first request is still running waits
-// for it. Entries live for ttl; at most max are kept (oldest dropped).
-// Answers are kept in memory: a restart forgets them.
+// idempotency runs a mutating API request once per Idempotency-Key: the
+// same key with the same body gets the stored answer again (no second
+// order, no second refund), the same key with another body is refused.
+// Answers are kept in the store for ttl, so a client retrying after a
+// restart still gets the first answer; a second request with a key whose
+// first request is still running in this process waits for it.
+//
+// Not covered: a process that dies while it runs the request stores no
+// answer, so a retry runs it again. For after-sale actions the engine's
+// action log and deterministic transactionId still keep Resurs from
+// seeing one action twice.
 type idempotency struct {
-	mu      sync.Mutex
-	now     func() time.Time
-	ttl     time.Duration
-	max     int
-	entries map[string]*idemEntry
-	order   []string // keys, oldest first
+	store answerStore
+	now   func() time.Time
+	ttl   time.Duration
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	running   map[string]*idemRun // requests in flight in this process
+	lastPurge time.Time
 }
 
-type idemEntry struct {
+// answerStore is the part of kassa.Store idempotency uses.
+type answerStore interface {
+	Answer(ctx context.Context, key string) (kassa.Answer, bool, error)
+	PutAnswer(ctx context.Context, a kassa.Answer) (kassa.Answer, bool, error)
+	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
+}
+
+// idemRun is a request in flight; done is closed when it ended, with
+// answer set (nil when it ended without one: the waiters try again).
+type idemRun struct {
 	bodyHash [32]byte
-	done     chan struct{} // closed when the answer is stored
-	status   int
-	answer   []byte
-	at       time.Time
+	done     chan struct{}
+	answer   *kassa.Answer
 }
 
-func newIdempotency(now func() time.Time, ttl time.Duration, max int) *idempotency {
-	return &idempotency{now: now, ttl: ttl, max: max, entries: map[string]*idemEntry{}}
+func newIdempotency(st answerStore, now func() time.Time, ttl time.Duration, log *slog.Logger) *idempotency {
+	return &idempotency{store: st, now: now, ttl: ttl, log: log, running: map[string]*idemRun{}}
 }
 
 // begin claims key for body. It returns:
-//   - (nil, false) when the caller is first: it must call finish (or abandon);
-//   - (entry, false) with a finished entry to replay;
-//   - (nil, true) when the key was used with another body.
-func (c *idempotency) begin(key string, body []byte) (*idemEntry, bool) {
+//   - (nil, false, nil) when the caller is to run the request: it must
+//     call finish;
+//   - (answer, false, nil) with the stored answer to replay;
+//   - (nil, true, nil) when the key was used with another body;
+//   - an error when the stored answers cannot be read (nothing runs).
+func (c *idempotency) begin(ctx context.Context, key string, body []byte) (*kassa.Answer, bool, error) {
 	h := sha256.Sum256(body)
-	c.mu.Lock()
-	e, ok := c.entries[key]
-	if ok && c.now().Sub(e.at) > c.ttl {
-		delete(c.entries, key)
-		ok = false
-	}
-	if !ok {
-		c.entries[key] = &idemEntry{bodyHash: h, done: make(chan struct{}), at: c.now()}
-		c.order = append(c.order, key)
-		c.evict()
+	for {
+		c.mu.Lock()
+		run, waiting := c.running[key]
+		if !waiting {
+			run = &idemRun{bodyHash: h, done: make(chan struct{})}
+			c.running[key] = run
+		}
 		c.mu.Unlock()
-		return nil, false
+		if waiting {
+			if run.bodyHash != h {
+				return nil, true, nil
+			}
+			select {
+			case <-run.done:
+			case <-ctx.Done():
+				return nil, false, ctx.Err()
+			}
+			if run.answer == nil {
+				continue // it ended without an answer: try again
+			}
+			return c.replay(run.answer, h)
+		}
+		stored, ok, err := c.store.Answer(ctx, key)
+		if err == nil && ok && !c.fresh(stored) {
+			// An expired answer would keep this run's from being stored.
+			_, err = c.store.DeleteAnswers(ctx, c.now().Add(-c.ttl))
+			ok = false
+		}
+		switch {
+		case err != nil:
+			c.end(key, run, nil)
+			return nil, false, fmt.Errorf("idempotency: %w", err)
+		case ok:
+			c.end(key, run, &stored)
+			return c.replay(&stored, h)
+		}
+		return nil, false, nil
 	}
-	c.mu.Unlock()
-	if e.bodyHash != h {
-		return nil, true
-	}
-	<-e.done
-	if e.status == 0 { // the first request was abandoned; it may be retried
-		return c.begin(key, body)
-	}
-	return e, false
 }
 
-// finish stores the answer for key and wakes the waiters.
-func (c *idempotency) finish(key string, status int, answer []byte) {
+// replay returns a, or a conflict when it answered another body.
+func (c *idempotency) replay(a *kassa.Answer, bodyHash [32]byte) (*kassa.Answer, bool, error) {
+	if a.BodyHash != bodyHash {
+		return nil, true, nil
+	}
+	return a, false, nil
+}
+
+func (c *idempotency) fresh(a kassa.Answer) bool { return c.now().Sub(a.At) <= c.ttl }
+
+// finish stores the answer of the request begin let run, wakes the
+// waiters and returns the answer to send. Storing uses its own context:
+// a client that hung up must not keep the answer from its retry. When the
+// answer cannot be stored it is still sent (the request ran), and logged.
+func (c *idempotency) finish(key string, status int, body []byte) *kassa.Answer {
 	c.mu.Lock()
-	e := c.entries[key]
+	run := c.running[key]
 	c.mu.Unlock()
-	if e == nil {
+	a := &kassa.Answer{Key: key, Status: status, Body: body, At: c.now()}
+	if run != nil {
+		a.BodyHash = run.bodyHash
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.purge(ctx)
+	kept, stored, err := c.store.PutAnswer(ctx, *a)
+	switch {
+	case err != nil:
+		c.log.Error("store idempotent answer", "err", err)
+	case !stored && c.fresh(kept):
+		// Another shop process ran the same request first; its answer
+		// is the one retries get.
+		c.log.Warn("idempotent request ran twice", "key", key)
+	}
+	if run != nil {
+		c.end(key, run, a)
+	}
+	return a
+}
+
+// end removes run and wakes its waiters with answer.
+func (c *idempotency) end(key string, run *idemRun, answer *kassa.Answer) {
+	c.mu.Lock()
+	if c.running[key] == run {
+		delete(c.running, key)
+	}
+	c.mu.Unlock()
+	run.answer = answer
+	close(run.done)
+}
+
+// purge deletes the answers older than ttl, at most once per hour.
+func (c *idempotency) purge(ctx context.Context) {
+	c.mu.Lock()
+	now := c.now()
+	due := now.Sub(c.lastPurge) >= time.Hour
+	if due {
+		c.lastPurge = now
+	}
+	c.mu.Unlock()
+	if !due {
 		return
 	}
-	e.status, e.answer = status, answer
-	close(e.done)
-}
-
-// abandon forgets key (the request failed in a way worth retrying).
-func (c *idempotency) abandon(key string) {
-	c.mu.Lock()
-	e := c.entries[key]
-	delete(c.entries, key)
-	c.mu.Unlock()
-	if e != nil {
-		close(e.done)
-	}
-}
-
-// evict drops the oldest finished entries beyond max. Called with mu held.
-func (c *idempotency) evict() {
-	for len(c.order) > c.max {
-		k := c.order[0]
-		c.order = c.order[1:]
-		if e, ok := c.entries[k]; ok {
-			select {
-			case <-e.done:
-				delete(c.entries, k)
-			default: // still running: keep it
-			}
-		}
+	if _, err := c.store.DeleteAnswers(ctx, now.Add(-c.ttl)); err != nil {
+		c.log.Error("delete old idempotent answers", "err", err)
 	}
 }

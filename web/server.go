@@ -121,7 +121,7 @@ func New(cfg Config) (*Server, error) {
 	if s.pages, err = parsePages(); err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
-	s.idem = newIdempotency(s.now, 24*time.Hour, 10000)
+	s.idem = newIdempotency(cfg.Store, s.now, 24*time.Hour, s.log)
 	s.prices = newPriceCache(cfg.Bank, cfg.StoreID, s.now, 10*time.Minute)
 	s.logins = newLoginLimiter()
 	s.xorigin = http.NewCrossOriginProtection()
