@@ -137,14 +137,17 @@ type Store interface {
 	// PutSetting stores a setting.
 	PutSetting(ctx context.Context, key, value string) error
 
-	// Answer returns the stored answer of the API request keyed key, or
-	// false when there is none.
+	// Answer returns what is stored for the API request keyed key (an
+	// answer, or a claim: Status 0), or false when there is nothing.
 	Answer(ctx context.Context, key string) (Answer, bool, error)
-	// PutAnswer stores a. When an answer for a.Key is stored already, that
-	// one is kept and PutAnswer returns it with false (a second process
-	// that ran the same request lost the race); otherwise it returns a and
-	// true.
-	PutAnswer(ctx context.Context, a Answer) (Answer, bool, error)
+	// ClaimAnswer stores a claim (a.Status must be 0) for a request about
+	// to run, unless something is stored for a.Key already: then it
+	// returns that with false, and stores nothing.
+	ClaimAnswer(ctx context.Context, a Answer) (Answer, bool, error)
+	// PutAnswer stores the answer a of a request that ran (a.Status is an
+	// HTTP status) in place of its claim; an answer stored already for
+	// a.Key is kept.
+	PutAnswer(ctx context.Context, a Answer) error
 	// DeleteAnswers deletes the answers stored before t and returns how
 	// many.
 	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
@@ -155,11 +158,12 @@ type Store interface {
 
 // Answer is the answer of a mutating API request with an Idempotency-Key,
 // kept so that a retry of the request gets it again instead of running
-// the request twice.
+// the request twice. Status 0 is a claim: the request is running, or its
+// process died while it ran.
 type Answer struct {
 	Key      string   // "<method> <path>\n<Idempotency-Key>"
 	BodyHash [32]byte // SHA-256 of the request body
-	Status   int
+	Status   int      // the HTTP status; 0 for a claim
 	Body     []byte
 	At       time.Time // when it was stored (millisecond precision)
 }

@@ -132,7 +132,7 @@ func newPlan(seed int64, i int, plenty, scarce []kassa.Product) plan {
 type outcome struct {
 	plan      plan
 	orderID   int64
-	created   string // "created", or why not: "stock", "bank", "invalid", "http-<code>", "error"
+	created   string // "created", or why not: "stock", "interrupted", "bank", "invalid", "http-<code>", "error"
 	afterSale string // "", "captured", "refunded", "refused", "error"
 	err       error
 }
@@ -169,6 +169,11 @@ func (c *customer) run(ctx context.Context, p plan) outcome {
 	switch {
 	case status == http.StatusCreated:
 		out.created, out.orderID = "created", cr.ID
+	case cr.Code == kassa.ECONFLICT && bytes.Contains(resp, []byte("Idempotency-Key")):
+		// A retry after a crash that interrupted the first request: the
+		// shop does not run it again (its outcome is unknown).
+		out.created = "interrupted"
+		return out
 	case cr.Code == kassa.ECONFLICT:
 		out.created = "stock"
 		return out

@@ -11,42 +11,55 @@ import (
 )
 
 func testAnswers(t *testing.T, s kassa.Store) {
-	if _, ok, err := s.Answer(ctx, "POST /api/orders\nk1"); err != nil || ok {
+	const key = "POST /api/orders\nk1"
+	if _, ok, err := s.Answer(ctx, key); err != nil || ok {
 		t.Fatalf("Answer of an unknown key = %v, %v; want false, nil", ok, err)
 	}
-	first := kassa.Answer{Key: "POST /api/orders\nk1", BodyHash: sha256.Sum256([]byte(`{"a":1}`)),
-		Status: 201, Body: []byte(`{"id":7}`), At: at.Add(123456 * time.Microsecond)}
-	got, stored, err := s.PutAnswer(ctx, first)
+	claim := kassa.Answer{Key: key, BodyHash: sha256.Sum256([]byte(`{"a":1}`)), At: at.Add(123456 * time.Microsecond)}
+	got, claimed, err := s.ClaimAnswer(ctx, claim)
 	must(t, err)
-	want := first
-	want.At = first.At.Truncate(time.Millisecond)
-	if !stored || !cmp.Equal(got, want) {
-		t.Fatalf("PutAnswer = %+v, %v; want %+v, true", got, stored, want)
-	}
-	read, ok, err := s.Answer(ctx, first.Key)
-	must(t, err)
-	if !ok || !cmp.Equal(read, want) {
-		t.Fatalf("Answer = %+v, %v; want %+v", read, ok, want)
+	wantClaim := claim
+	wantClaim.At, wantClaim.Body = claim.At.Truncate(time.Millisecond), []byte{}
+	if !claimed || !cmp.Equal(got, wantClaim) {
+		t.Fatalf("ClaimAnswer = %+v, %v; want %+v, true", got, claimed, wantClaim)
 	}
 
-	// A second answer for the same key: the first one is kept and returned.
-	second := first
-	second.Status, second.Body, second.At = 500, []byte(`{"code":"internal"}`), at.Add(time.Minute)
-	got, stored, err = s.PutAnswer(ctx, second)
+	// A second claim finds the first and stores nothing.
+	second := claim
+	second.BodyHash, second.At = sha256.Sum256([]byte(`{"a":2}`)), at.Add(time.Minute)
+	got, claimed, err = s.ClaimAnswer(ctx, second)
 	must(t, err)
-	if stored || !cmp.Equal(got, want) {
-		t.Fatalf("second PutAnswer = %+v, %v; want the first %+v, false", got, stored, want)
+	if claimed || !cmp.Equal(got, wantClaim) {
+		t.Fatalf("second ClaimAnswer = %+v, %v; want the first claim %+v, false", got, claimed, wantClaim)
 	}
 
-	// Another key, an empty body; bad answers are refused.
+	// The answer replaces the claim; a later answer does not replace it.
+	answer := claim
+	answer.Status, answer.Body, answer.At = 201, []byte(`{"id":7}`), at.Add(2*time.Second)
+	must(t, s.PutAnswer(ctx, answer))
+	late := answer
+	late.Status, late.Body = 500, []byte(`{"code":"internal"}`)
+	must(t, s.PutAnswer(ctx, late))
+	read, ok, err := s.Answer(ctx, key)
+	must(t, err)
+	if !ok || !cmp.Equal(read, answer) {
+		t.Fatalf("Answer = %+v, %v; want %+v", read, ok, answer)
+	}
+	if got, claimed, _ := s.ClaimAnswer(ctx, claim); claimed || !cmp.Equal(got, answer) {
+		t.Fatalf("ClaimAnswer over an answer = %+v, %v; want the answer, false", got, claimed)
+	}
+
+	// An answer without a claim (the claim was deleted) is stored too.
 	other := kassa.Answer{Key: "POST /api/orders/7/refund\nk1", Status: 409, At: at.Add(2 * time.Hour)}
-	_, stored, err = s.PutAnswer(ctx, other)
-	must(t, err)
-	if read, _, _ := s.Answer(ctx, other.Key); !stored || read.Status != 409 || len(read.Body) != 0 {
-		t.Fatalf("answer with an empty body read back as %+v (stored %v)", read, stored)
+	must(t, s.PutAnswer(ctx, other))
+	if read, _, _ := s.Answer(ctx, other.Key); read.Status != 409 || len(read.Body) != 0 {
+		t.Fatalf("answer with an empty body read back as %+v", read)
 	}
 	for _, bad := range []kassa.Answer{{Status: 200, At: at}, {Key: "x", Status: 0, At: at}, {Key: "x", Status: 200}} {
-		_, _, err := s.PutAnswer(ctx, bad)
+		wantCode(t, s.PutAnswer(ctx, bad), kassa.EINVALID)
+	}
+	for _, bad := range []kassa.Answer{{At: at}, {Key: "x", Status: 200, At: at}, {Key: "x"}} {
+		_, _, err := s.ClaimAnswer(ctx, bad)
 		wantCode(t, err, kassa.EINVALID)
 	}
 	if _, ok, _ := s.Answer(ctx, "x"); ok {
@@ -59,7 +72,7 @@ func testAnswers(t *testing.T, s kassa.Store) {
 	if n != 1 {
 		t.Fatalf("DeleteAnswers removed %d answers, want 1", n)
 	}
-	if _, ok, _ := s.Answer(ctx, first.Key); ok {
+	if _, ok, _ := s.Answer(ctx, key); ok {
 		t.Fatal("the old answer is still there")
 	}
 	if _, ok, _ := s.Answer(ctx, other.Key); !ok {

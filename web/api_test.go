@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -431,5 +432,25 @@ func TestAPIIdempotencySurvivesRestart(t *testing.T) {
 	}
 	if _, n, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{}); n != 3 {
 		t.Fatalf("%d orders, want 3 (the first, the other key's, the reused key's)", n)
+	}
+}
+
+// TestAPIIdempotencyInterrupted: a key whose request claimed it but
+// stored no answer (its process died while it ran) is refused with 409,
+// and nothing runs again: the outcome of the first run is unknown.
+func TestAPIIdempotencyInterrupted(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	body := mustJSON(t, orderJSON(personaAccepted))
+	claim := kassa.Answer{Key: "POST /api/orders\ncrashed-1", BodyHash: sha256.Sum256([]byte(body)), At: time.Now()}
+	if _, claimed, err := st.DB.ClaimAnswer(context.Background(), claim); err != nil || !claimed {
+		t.Fatalf("claim: %v, %v", claimed, err)
+	}
+	resp, a := postJSON(t, client(t), st.URL+"/api/orders", body, map[string]string{"Idempotency-Key": "crashed-1"})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(a, "interrupted") {
+		t.Fatalf("retry of an interrupted request: %d %s; want 409 saying it was interrupted", resp.StatusCode, a)
+	}
+	if _, n, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{}); n != 0 {
+		t.Fatalf("%d orders, want 0", n)
 	}
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -14,14 +15,13 @@ import (
 // idempotency runs a mutating API request once per Idempotency-Key: the
 // same key with the same body gets the stored answer again (no second
 // order, no second refund), the same key with another body is refused.
-// Answers are kept in the store for ttl, so a client retrying after a
-// restart still gets the first answer; a second request with a key whose
-// first request is still running in this process waits for it.
-//
-// Not covered: a process that dies while it runs the request stores no
-// answer, so a retry runs it again. For after-sale actions the engine's
-// action log and deterministic transactionId still keep Resurs from
-// seeing one action twice.
+// Before the request runs, a claim for its key is stored; its answer then
+// replaces the claim. Answers are kept for ttl, so a retry after a
+// restart, or sent to another shop process on the same database, still
+// gets the first answer. A retry whose key is claimed but has no answer
+// is refused with 409: the first request is running elsewhere, or its
+// process died while it ran, and running it again could refund twice.
+// Within one process, a retry waits for the first request instead.
 type idempotency struct {
 	store answerStore
 	now   func() time.Time
@@ -35,8 +35,8 @@ type idempotency struct {
 
 // answerStore is the part of kassa.Store idempotency uses.
 type answerStore interface {
-	Answer(ctx context.Context, key string) (kassa.Answer, bool, error)
-	PutAnswer(ctx context.Context, a kassa.Answer) (kassa.Answer, bool, error)
+	ClaimAnswer(ctx context.Context, a kassa.Answer) (kassa.Answer, bool, error)
+	PutAnswer(ctx context.Context, a kassa.Answer) error
 	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -52,12 +52,18 @@ func newIdempotency(st answerStore, now func() time.Time, ttl time.Duration, log
 	return &idempotency{store: st, now: now, ttl: ttl, log: log, running: map[string]*idemRun{}}
 }
 
+// errInterrupted answers a retry whose key is claimed without an answer.
+func errInterrupted() error {
+	return kassa.Errorf(kassa.ECONFLICT, "A request with this Idempotency-Key is running, "+
+		"or was interrupted and its outcome is unknown. Look at the order before trying again with a new key.")
+}
+
 // begin claims key for body. It returns:
 //   - (nil, false, nil) when the caller is to run the request: it must
 //     call finish;
 //   - (answer, false, nil) with the stored answer to replay;
 //   - (nil, true, nil) when the key was used with another body;
-//   - an error when the stored answers cannot be read (nothing runs).
+//   - an error (errInterrupted, or the store's) when nothing may run.
 func (c *idempotency) begin(ctx context.Context, key string, body []byte) (*kassa.Answer, bool, error) {
 	h := sha256.Sum256(body)
 	for {
@@ -82,38 +88,56 @@ func (c *idempotency) begin(ctx context.Context, key string, body []byte) (*kass
 			}
 			return c.replay(run.answer, h)
 		}
-		stored, ok, err := c.store.Answer(ctx, key)
-		if err == nil && ok && !c.fresh(stored) {
-			// An expired answer would keep this run's from being stored.
-			_, err = c.store.DeleteAnswers(ctx, c.now().Add(-c.ttl))
-			ok = false
-		}
+		prev, err := c.claim(ctx, key, h)
 		switch {
 		case err != nil:
 			c.end(key, run, nil)
-			return nil, false, fmt.Errorf("idempotency: %w", err)
-		case ok:
-			c.end(key, run, &stored)
-			return c.replay(&stored, h)
+			return nil, false, err
+		case prev != nil:
+			c.end(key, run, prev)
+			return c.replay(prev, h)
 		}
 		return nil, false, nil
 	}
 }
 
-// replay returns a, or a conflict when it answered another body.
+// claim stores the claim for key, or returns the answer stored for it.
+// An expired answer or claim is deleted first.
+func (c *idempotency) claim(ctx context.Context, key string, bodyHash [32]byte) (*kassa.Answer, error) {
+	for range 2 {
+		prev, claimed, err := c.store.ClaimAnswer(ctx, kassa.Answer{Key: key, BodyHash: bodyHash, At: c.now()})
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("idempotency: %w", err)
+		case claimed:
+			return nil, nil
+		case c.now().Sub(prev.At) <= c.ttl:
+			return &prev, nil
+		}
+		if _, err := c.store.DeleteAnswers(ctx, c.now().Add(-c.ttl)); err != nil {
+			return nil, fmt.Errorf("idempotency: %w", err)
+		}
+	}
+	return nil, errors.New("idempotency: the expired answer was stored again")
+}
+
+// replay returns a, or a conflict when it answered another body, or
+// errInterrupted when it is a claim.
 func (c *idempotency) replay(a *kassa.Answer, bodyHash [32]byte) (*kassa.Answer, bool, error) {
-	if a.BodyHash != bodyHash {
+	switch {
+	case a.BodyHash != bodyHash:
 		return nil, true, nil
+	case a.Status == 0:
+		return nil, false, errInterrupted()
 	}
 	return a, false, nil
 }
 
-func (c *idempotency) fresh(a kassa.Answer) bool { return c.now().Sub(a.At) <= c.ttl }
-
-// finish stores the answer of the request begin let run, wakes the
-// waiters and returns the answer to send. Storing uses its own context:
-// a client that hung up must not keep the answer from its retry. When the
-// answer cannot be stored it is still sent (the request ran), and logged.
+// finish stores the answer of the request begin let run in place of its
+// claim, wakes the waiters and returns the answer to send. Storing uses
+// its own context: a client that hung up must not keep the answer from
+// its retry. When the answer cannot be stored it is still sent (the
+// request ran), and logged; retries then get errInterrupted.
 func (c *idempotency) finish(key string, status int, body []byte) *kassa.Answer {
 	c.mu.Lock()
 	run := c.running[key]
@@ -124,16 +148,10 @@ func (c *idempotency) finish(key string, status int, body []byte) *kassa.Answer 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c.purge(ctx)
-	kept, stored, err := c.store.PutAnswer(ctx, *a)
-	switch {
-	case err != nil:
+	if err := c.store.PutAnswer(ctx, *a); err != nil {
 		c.log.Error("store idempotent answer", "err", err)
-	case !stored && c.fresh(kept):
-		// Another shop process ran the same request first; its answer
-		// is the one retries get.
-		c.log.Warn("idempotent request ran twice", "key", key)
 	}
+	c.purge(ctx)
 	if run != nil {
 		c.end(key, run, a)
 	}

@@ -116,7 +116,7 @@ func WriteQueries(d *Dialect) []string {
 	q := newQueries(d)
 	return []string{
 		q.orderByID, q.orderByPaymentID, orderRefSQL, productSQL,
-		putSettingSQL, putProductSQL, insertEventSQL, insertAnswerSQL, answerSQL,
+		putSettingSQL, putProductSQL, insertEventSQL, claimAnswerSQL, putAnswerSQL, answerSQL,
 		d.InsertCallbackSQL, updateCallbackSQL,
 		insertActionSQL, updateActionSQL, q.storedReleased, deleteLinesSQL, setTotalsSQL,
 		reserveSQL, stockSQL, d.InsertOrderSQL, casOrderSQL, versionSQL, d.MarkReleasedSQL,

@@ -10,12 +10,16 @@ import (
 )
 
 const (
-	insertAnswerSQL = `INSERT INTO idempotency_answers (key, body_hash, status, body, at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`
+	claimAnswerSQL = `INSERT INTO idempotency_answers (key, body_hash, status, body, at)
+		VALUES (?, ?, 0, ?, ?) ON CONFLICT (key) DO NOTHING`
+	putAnswerSQL = `INSERT INTO idempotency_answers (key, body_hash, status, body, at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE
+		SET status = excluded.status, body = excluded.body, at = excluded.at
+		WHERE idempotency_answers.status = 0`
 	answerSQL = `SELECT body_hash, status, body, at FROM idempotency_answers WHERE key = ?`
 )
 
-// Answer returns the stored answer of the API request keyed key.
+// Answer returns what is stored for the API request keyed key.
 func (s *Store) Answer(ctx context.Context, key string) (_ kassa.Answer, _ bool, err error) {
 	defer s.wrap(&err, "Answer")
 	a, err := scanAnswer(s.b.Reader().QueryRowContext(ctx, answerSQL, key), key)
@@ -25,30 +29,24 @@ func (s *Store) Answer(ctx context.Context, key string) (_ kassa.Answer, _ bool,
 	return a, err == nil, err
 }
 
-// PutAnswer stores a unless an answer for a.Key is stored already, which
-// it then returns with false.
-func (s *Store) PutAnswer(ctx context.Context, a kassa.Answer) (_ kassa.Answer, stored bool, err error) {
-	defer s.wrap(&err, "PutAnswer")
-	switch {
-	case a.Key == "":
-		return a, false, kassa.Errorf(kassa.EINVALID, "The answer has no key.")
-	case a.Status < 100 || a.Status > 599:
-		return a, false, kassa.Errorf(kassa.EINVALID, "The answer's status %d is not an HTTP status.", a.Status)
-	case a.At.IsZero():
-		return a, false, kassa.Errorf(kassa.EINVALID, "The answer has no time.")
+// ClaimAnswer stores the claim a unless something is stored for a.Key,
+// which it then returns with false.
+func (s *Store) ClaimAnswer(ctx context.Context, a kassa.Answer) (_ kassa.Answer, claimed bool, err error) {
+	defer s.wrap(&err, "ClaimAnswer")
+	if a.Status != 0 {
+		return a, false, kassa.Errorf(kassa.EINVALID, "A claim has status 0, not %d.", a.Status)
 	}
-	a.At = a.At.UTC().Truncate(time.Millisecond)
-	if a.Body == nil {
-		a.Body = []byte{}
+	if a, err = checkAnswer(a); err != nil {
+		return a, false, err
 	}
 	kept := a
 	err = s.b.Transact(ctx, func(tx *Runner) error {
-		res, err := tx.ExecContext(ctx, insertAnswerSQL, a.Key, a.BodyHash[:], a.Status, a.Body, a.At.UnixMilli())
+		res, err := tx.ExecContext(ctx, claimAnswerSQL, a.Key, a.BodyHash[:], a.Body, a.At.UnixMilli())
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			stored = err == nil
+			claimed = err == nil
 			return err
 		}
 		kept, err = scanAnswer(tx.QueryRowContext(ctx, answerSQL, a.Key), a.Key)
@@ -57,10 +55,38 @@ func (s *Store) PutAnswer(ctx context.Context, a kassa.Answer) (_ kassa.Answer, 
 	if err != nil {
 		return a, false, err
 	}
-	return kept, stored, nil
+	return kept, claimed, nil
 }
 
-// DeleteAnswers deletes the answers stored before t.
+// PutAnswer stores the answer a in place of its claim.
+func (s *Store) PutAnswer(ctx context.Context, a kassa.Answer) (err error) {
+	defer s.wrap(&err, "PutAnswer")
+	if a.Status < 100 || a.Status > 599 {
+		return kassa.Errorf(kassa.EINVALID, "The answer's status %d is not an HTTP status.", a.Status)
+	}
+	if a, err = checkAnswer(a); err != nil {
+		return err
+	}
+	_, err = s.b.Writer().ExecContext(ctx, putAnswerSQL, a.Key, a.BodyHash[:], a.Status, a.Body, a.At.UnixMilli())
+	return err
+}
+
+// checkAnswer validates what both writes need and normalises a.
+func checkAnswer(a kassa.Answer) (kassa.Answer, error) {
+	switch {
+	case a.Key == "":
+		return a, kassa.Errorf(kassa.EINVALID, "The answer has no key.")
+	case a.At.IsZero():
+		return a, kassa.Errorf(kassa.EINVALID, "The answer has no time.")
+	}
+	a.At = a.At.UTC().Truncate(time.Millisecond)
+	if a.Body == nil {
+		a.Body = []byte{}
+	}
+	return a, nil
+}
+
+// DeleteAnswers deletes the answers and claims stored before t.
 func (s *Store) DeleteAnswers(ctx context.Context, before time.Time) (_ int64, err error) {
 	defer s.wrap(&err, "DeleteAnswers")
 	res, err := s.b.Writer().ExecContext(ctx, `DELETE FROM idempotency_answers WHERE at < ?`, before.UnixMilli())
@@ -82,5 +108,8 @@ func scanAnswer(row *sql.Row, key string) (kassa.Answer, error) {
 	}
 	copy(a.BodyHash[:], hash)
 	a.At = time.UnixMilli(at).UTC()
+	if a.Body == nil { // SQLite reads an empty BLOB as nil
+		a.Body = []byte{}
+	}
 	return a, nil
 }

@@ -2,6 +2,9 @@
 -- that a client retrying after a restart gets the first answer again.
 -- key is "<method> <path>\n<Idempotency-Key>"; at is INTEGER unix
 -- milliseconds, UTC, when the answer was stored (old ones are deleted).
+-- A row with status 0 is a claim, stored before the request runs: a retry
+-- that finds one is refused, since the request is running, or its process
+-- died while it ran and its outcome is unknown.
 
 CREATE TABLE idempotency_answers (
 	key       TEXT    PRIMARY KEY,
