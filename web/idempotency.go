@@ -5,12 +5,49 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
 )
+
+// idempotent runs a mutating API call once per Idempotency-Key (scoped to
+// method and path): the same key and body replay the stored answer, the
+// same key with another body is a conflict.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, run func(body []byte) (int, []byte)) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err // too large → 413
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 255 {
+		return invalid("Idempotency-Key", "At most 255 characters.")
+	}
+	if key == "" {
+		status, answer := run(body)
+		writeRaw(w, status, answer)
+		return nil
+	}
+	key = r.Method + " " + r.URL.Path + "\n" + key
+	prev, conflict, err := s.idem.begin(r.Context(), key, body)
+	switch {
+	case err != nil:
+		return err
+	case conflict:
+		return kassa.Errorf(kassa.ECONFLICT, "This Idempotency-Key was already used with another request body.")
+	case prev != nil:
+		w.Header().Set("Idempotent-Replayed", "true")
+		writeRaw(w, prev.Status, prev.Body)
+		return nil
+	}
+	status, answer := run(body)
+	a := s.idem.finish(key, status, answer)
+	writeRaw(w, a.Status, a.Body)
+	return nil
+}
 
 // idempotency runs a mutating API request once per Idempotency-Key: the
 // same key with the same body gets the stored answer again (no second
