@@ -142,8 +142,11 @@ type Store interface {
 	Answer(ctx context.Context, key string) (Answer, bool, error)
 	// ClaimAnswer stores a claim (a.Status must be 0) for a request about
 	// to run, unless something is stored for a.Key already: then it
-	// returns that with false, and stores nothing.
-	ClaimAnswer(ctx context.Context, a Answer) (Answer, bool, error)
+	// returns that with false, and stores nothing. The exception is a claim
+	// for the same body stored before takeOver (its process died while the
+	// request ran, and the caller may run it again): it is replaced by a.
+	// A zero takeOver replaces nothing.
+	ClaimAnswer(ctx context.Context, a Answer, takeOver time.Time) (Answer, bool, error)
 	// PutAnswer stores the answer a of a request that ran (a.Status is an
 	// HTTP status) in place of its claim; an answer stored already for
 	// a.Key is kept.

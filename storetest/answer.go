@@ -16,7 +16,7 @@ func testAnswers(t *testing.T, s kassa.Store) {
 		t.Fatalf("Answer of an unknown key = %v, %v; want false, nil", ok, err)
 	}
 	claim := kassa.Answer{Key: key, BodyHash: sha256.Sum256([]byte(`{"a":1}`)), At: at.Add(123456 * time.Microsecond)}
-	got, claimed, err := s.ClaimAnswer(ctx, claim)
+	got, claimed, err := s.ClaimAnswer(ctx, claim, time.Time{})
 	must(t, err)
 	wantClaim := claim
 	wantClaim.At, wantClaim.Body = claim.At.Truncate(time.Millisecond), []byte{}
@@ -27,10 +27,29 @@ func testAnswers(t *testing.T, s kassa.Store) {
 	// A second claim finds the first and stores nothing.
 	second := claim
 	second.BodyHash, second.At = sha256.Sum256([]byte(`{"a":2}`)), at.Add(time.Minute)
-	got, claimed, err = s.ClaimAnswer(ctx, second)
+	got, claimed, err = s.ClaimAnswer(ctx, second, time.Time{})
 	must(t, err)
 	if claimed || !cmp.Equal(got, wantClaim) {
 		t.Fatalf("second ClaimAnswer = %+v, %v; want the first claim %+v, false", got, claimed, wantClaim)
+	}
+
+	// A claim is taken over only when it is older than takeOver and for
+	// the same body.
+	if _, claimed, _ := s.ClaimAnswer(ctx, second, wantClaim.At); claimed {
+		t.Fatal("a claim for another body was taken over")
+	}
+	retry := claim
+	retry.At = at.Add(90 * time.Second)
+	if _, claimed, _ := s.ClaimAnswer(ctx, retry, wantClaim.At); claimed {
+		t.Fatal("a claim stored at takeOver, not before, was taken over")
+	}
+	got, claimed, err = s.ClaimAnswer(ctx, retry, wantClaim.At.Add(time.Millisecond))
+	must(t, err)
+	if !claimed || !got.At.Equal(retry.At) {
+		t.Fatalf("taking over an old claim = %+v, %v; want the new claim, true", got, claimed)
+	}
+	if read, _, _ := s.Answer(ctx, key); !read.At.Equal(retry.At) || read.Status != 0 {
+		t.Fatalf("after the take-over the key holds %+v, want the new claim", read)
 	}
 
 	// The answer replaces the claim; a later answer does not replace it.
@@ -45,8 +64,8 @@ func testAnswers(t *testing.T, s kassa.Store) {
 	if !ok || !cmp.Equal(read, answer) {
 		t.Fatalf("Answer = %+v, %v; want %+v", read, ok, answer)
 	}
-	if got, claimed, _ := s.ClaimAnswer(ctx, claim); claimed || !cmp.Equal(got, answer) {
-		t.Fatalf("ClaimAnswer over an answer = %+v, %v; want the answer, false", got, claimed)
+	if got, claimed, _ := s.ClaimAnswer(ctx, claim, at.Add(time.Hour)); claimed || !cmp.Equal(got, answer) {
+		t.Fatalf("ClaimAnswer over an answer = %+v, %v; want the answer, false (answers are never taken over)", got, claimed)
 	}
 
 	// An answer without a claim (the claim was deleted) is stored too.
@@ -59,7 +78,7 @@ func testAnswers(t *testing.T, s kassa.Store) {
 		wantCode(t, s.PutAnswer(ctx, bad), kassa.EINVALID)
 	}
 	for _, bad := range []kassa.Answer{{At: at}, {Key: "x", Status: 200, At: at}, {Key: "x"}} {
-		_, _, err := s.ClaimAnswer(ctx, bad)
+		_, _, err := s.ClaimAnswer(ctx, bad, time.Time{})
 		wantCode(t, err, kassa.EINVALID)
 	}
 	if _, ok, _ := s.Answer(ctx, "x"); ok {

@@ -104,7 +104,7 @@ func (s *Server) apiAdminAction(kind kassa.ActionKind) handlerFunc {
 			return err
 		}
 		do, _ := s.actionFor(string(kind))
-		return s.idempotent(w, r, func(body []byte) (int, []byte) {
+		return s.idempotent(w, r, false, func(body []byte) (int, []byte) {
 			var in apiActionRequest
 			if err := decodeStrict(body, &in); err != nil {
 				return s.actionAnswer(r.Context(), id, nil, err)
@@ -128,7 +128,7 @@ func (s *Server) apiAdminModify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.idempotent(w, r, func(body []byte) (int, []byte) {
+	return s.idempotent(w, r, false, func(body []byte) (int, []byte) {
 		var in struct {
 			Lines []kassa.LineRequest `json:"lines"`
 		}

@@ -106,7 +106,7 @@ type apiCreated struct {
 // apiCreateOrder places an order. With an Idempotency-Key header, the same
 // key and body get the first answer again; another body gets 409.
 func (s *Server) apiCreateOrder(w http.ResponseWriter, r *http.Request) error {
-	return s.idempotent(w, r, func(body []byte) (int, []byte) { return s.createOrder(r, body) })
+	return s.idempotent(w, r, true, func(body []byte) (int, []byte) { return s.createOrder(r, body) })
 }
 
 // createOrder decodes and places the order and returns the JSON answer,

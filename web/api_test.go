@@ -437,20 +437,55 @@ func TestAPIIdempotencySurvivesRestart(t *testing.T) {
 
 // TestAPIIdempotencyInterrupted: a key whose request claimed it but
 // stored no answer (its process died while it ran) is refused with 409,
-// and nothing runs again: the outcome of the first run is unknown.
+// and nothing runs again, as long as the claim could belong to a request
+// still running. Placing an order then runs again once the claim is stale;
+// a capture never does (a second run could capture or refund twice).
 func TestAPIIdempotencyInterrupted(t *testing.T) {
 	t.Parallel()
 	st := newStack(t)
+	c := client(t)
+	ctx := context.Background()
+	clock := time.Now()
+	url2 := restarted(t, st, func() time.Time { return clock })
+	claim := func(key, body string) {
+		t.Helper()
+		a := kassa.Answer{Key: key, BodyHash: sha256.Sum256([]byte(body)), At: clock}
+		if _, claimed, err := st.DB.ClaimAnswer(ctx, a, time.Time{}); err != nil || !claimed {
+			t.Fatalf("claim %q: %v, %v", key, claimed, err)
+		}
+	}
+	orders := func() int {
+		_, n, err := st.DB.Orders(ctx, kassa.OrderFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
 	body := mustJSON(t, orderJSON(personaAccepted))
-	claim := kassa.Answer{Key: "POST /api/orders\ncrashed-1", BodyHash: sha256.Sum256([]byte(body)), At: time.Now()}
-	if _, claimed, err := st.DB.ClaimAnswer(context.Background(), claim); err != nil || !claimed {
-		t.Fatalf("claim: %v, %v", claimed, err)
+	claim("POST /api/orders\ncrashed-1", body)
+	key := map[string]string{"Idempotency-Key": "crashed-1"}
+	resp, a := postJSON(t, c, url2+"/api/orders", body, key)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(a, "interrupted") || orders() != 0 {
+		t.Fatalf("retry of an interrupted order: %d %s, %d orders; want 409 saying it was interrupted, no order",
+			resp.StatusCode, a, orders())
 	}
-	resp, a := postJSON(t, client(t), st.URL+"/api/orders", body, map[string]string{"Idempotency-Key": "crashed-1"})
-	if resp.StatusCode != http.StatusConflict || !strings.Contains(a, "interrupted") {
-		t.Fatalf("retry of an interrupted request: %d %s; want 409 saying it was interrupted", resp.StatusCode, a)
+	clock = clock.Add(6 * time.Minute)
+	resp, a = postJSON(t, c, url2+"/api/orders", body, key)
+	if resp.StatusCode != http.StatusCreated || orders() != 1 {
+		t.Fatalf("retry once the claim is stale: %d %s, %d orders; want 201 and one order", resp.StatusCode, a, orders())
 	}
-	if _, n, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{}); n != 0 {
-		t.Fatalf("%d orders, want 0", n)
+	if again, b := postJSON(t, c, url2+"/api/orders", body, key); again.Header.Get("Idempotent-Replayed") != "true" || b != a {
+		t.Fatalf("the rerun's answer is not kept: %d %s", again.StatusCode, b)
+	}
+
+	path := "/api/admin/orders/4711/capture"
+	claim("POST "+path+"\ncap-crashed", "{}")
+	clock = clock.Add(time.Hour)
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.SetBasicAuth("admin", adminPassword)
+	hdr := map[string]string{"Idempotency-Key": "cap-crashed", "Authorization": req.Header.Get("Authorization")}
+	if resp, a := postJSON(t, c, url2+path, "{}", hdr); resp.StatusCode != http.StatusConflict || !strings.Contains(a, "interrupted") {
+		t.Fatalf("retry of an interrupted capture an hour later: %d %s; want 409 saying it was interrupted", resp.StatusCode, a)
 	}
 }

@@ -16,8 +16,9 @@ import (
 
 // idempotent runs a mutating API call once per Idempotency-Key (scoped to
 // method and path): the same key and body replay the stored answer, the
-// same key with another body is a conflict.
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, run func(body []byte) (int, []byte)) error {
+// same key with another body is a conflict. rerun says whether a call
+// whose process died while it ran may run again (see idempotency).
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, run func(body []byte) (int, []byte)) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err // too large → 413
@@ -32,7 +33,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, run func(bod
 		return nil
 	}
 	key = r.Method + " " + r.URL.Path + "\n" + key
-	prev, conflict, err := s.idem.begin(r.Context(), key, body)
+	prev, conflict, err := s.idem.begin(r.Context(), key, body, rerun)
 	switch {
 	case err != nil:
 		return err
@@ -55,10 +56,14 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, run func(bod
 // Before the request runs, a claim for its key is stored; its answer then
 // replaces the claim. Answers are kept for ttl, so a retry after a
 // restart, or sent to another shop process on the same database, still
-// gets the first answer. A retry whose key is claimed but has no answer
-// is refused with 409: the first request is running elsewhere, or its
-// process died while it ran, and running it again could refund twice.
-// Within one process, a retry waits for the first request instead.
+// gets the first answer. Within one process, a retry waits for the first
+// request. A retry whose key is claimed but has no answer is refused with
+// 409: the first request is running in another process, or its process
+// died while it ran. For a capture, refund or cancel that stays so (a
+// second run could refund twice; the outcome is for an operator to look
+// at). Placing an order may run again once the claim is staleClaim old:
+// a request that old is not running any more, and the order it may have
+// made never reached its customer, so it expires unpaid.
 type idempotency struct {
 	store answerStore
 	now   func() time.Time
@@ -70,9 +75,15 @@ type idempotency struct {
 	lastPurge time.Time
 }
 
+// staleClaim is the age after which a claim without an answer is taken to
+// belong to a request whose process died: placing an order makes one
+// MAPI call, bounded at 30 s with its retries (mapi.Config.Timeout), and
+// a few store writes.
+const staleClaim = 5 * time.Minute
+
 // answerStore is the part of kassa.Store idempotency uses.
 type answerStore interface {
-	ClaimAnswer(ctx context.Context, a kassa.Answer) (kassa.Answer, bool, error)
+	ClaimAnswer(ctx context.Context, a kassa.Answer, takeOver time.Time) (kassa.Answer, bool, error)
 	PutAnswer(ctx context.Context, a kassa.Answer) error
 	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
 }
@@ -95,13 +106,14 @@ func errInterrupted() error {
 		"or was interrupted and its outcome is unknown. Look at the order before trying again with a new key.")
 }
 
-// begin claims key for body. It returns:
+// begin claims key for body (taking over a stale claim when rerun). It
+// returns:
 //   - (nil, false, nil) when the caller is to run the request: it must
 //     call finish;
 //   - (answer, false, nil) with the stored answer to replay;
 //   - (nil, true, nil) when the key was used with another body;
 //   - an error (errInterrupted, or the store's) when nothing may run.
-func (c *idempotency) begin(ctx context.Context, key string, body []byte) (*kassa.Answer, bool, error) {
+func (c *idempotency) begin(ctx context.Context, key string, body []byte, rerun bool) (*kassa.Answer, bool, error) {
 	h := sha256.Sum256(body)
 	for {
 		c.mu.Lock()
@@ -125,7 +137,7 @@ func (c *idempotency) begin(ctx context.Context, key string, body []byte) (*kass
 			}
 			return c.replay(run.answer, h)
 		}
-		prev, err := c.claim(ctx, key, h)
+		prev, err := c.claim(ctx, key, h, rerun)
 		switch {
 		case err != nil:
 			c.end(key, run, nil)
@@ -140,9 +152,13 @@ func (c *idempotency) begin(ctx context.Context, key string, body []byte) (*kass
 
 // claim stores the claim for key, or returns the answer stored for it.
 // An expired answer or claim is deleted first.
-func (c *idempotency) claim(ctx context.Context, key string, bodyHash [32]byte) (*kassa.Answer, error) {
+func (c *idempotency) claim(ctx context.Context, key string, bodyHash [32]byte, rerun bool) (*kassa.Answer, error) {
+	var takeOver time.Time
+	if rerun {
+		takeOver = c.now().Add(-staleClaim)
+	}
 	for range 2 {
-		prev, claimed, err := c.store.ClaimAnswer(ctx, kassa.Answer{Key: key, BodyHash: bodyHash, At: c.now()})
+		prev, claimed, err := c.store.ClaimAnswer(ctx, kassa.Answer{Key: key, BodyHash: bodyHash, At: c.now()}, takeOver)
 		switch {
 		case err != nil:
 			return nil, fmt.Errorf("idempotency: %w", err)

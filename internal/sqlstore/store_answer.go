@@ -11,7 +11,9 @@ import (
 
 const (
 	claimAnswerSQL = `INSERT INTO idempotency_answers (key, body_hash, status, body, at)
-		VALUES (?, ?, 0, ?, ?) ON CONFLICT (key) DO NOTHING`
+		VALUES (?, ?, 0, ?, ?) ON CONFLICT (key) DO UPDATE SET at = excluded.at
+		WHERE idempotency_answers.status = 0 AND idempotency_answers.body_hash = excluded.body_hash
+		AND idempotency_answers.at < ?`
 	putAnswerSQL = `INSERT INTO idempotency_answers (key, body_hash, status, body, at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE
 		SET status = excluded.status, body = excluded.body, at = excluded.at
@@ -30,8 +32,9 @@ func (s *Store) Answer(ctx context.Context, key string) (_ kassa.Answer, _ bool,
 }
 
 // ClaimAnswer stores the claim a unless something is stored for a.Key,
-// which it then returns with false.
-func (s *Store) ClaimAnswer(ctx context.Context, a kassa.Answer) (_ kassa.Answer, claimed bool, err error) {
+// which it then returns with false; a claim for the same body stored
+// before takeOver is replaced.
+func (s *Store) ClaimAnswer(ctx context.Context, a kassa.Answer, takeOver time.Time) (_ kassa.Answer, claimed bool, err error) {
 	defer s.wrap(&err, "ClaimAnswer")
 	if a.Status != 0 {
 		return a, false, kassa.Errorf(kassa.EINVALID, "A claim has status 0, not %d.", a.Status)
@@ -41,7 +44,11 @@ func (s *Store) ClaimAnswer(ctx context.Context, a kassa.Answer) (_ kassa.Answer
 	}
 	kept := a
 	err = s.b.Transact(ctx, func(tx *Runner) error {
-		res, err := tx.ExecContext(ctx, claimAnswerSQL, a.Key, a.BodyHash[:], a.Body, a.At.UnixMilli())
+		older := int64(0) // no stored time is older: nothing is taken over
+		if !takeOver.IsZero() {
+			older = takeOver.UnixMilli()
+		}
+		res, err := tx.ExecContext(ctx, claimAnswerSQL, a.Key, a.BodyHash[:], a.Body, a.At.UnixMilli(), older)
 		if err != nil {
 			return err
 		}
