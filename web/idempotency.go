@@ -44,8 +44,15 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, 
 		writeRaw(w, prev.Status, prev.Body)
 		return nil
 	}
+	finished := false
+	defer func() {
+		if !finished { // run panicked: wake the waiters; the claim stays
+			s.idem.abandon(key)
+		}
+	}()
 	status, answer := run(body)
 	a := s.idem.finish(key, status, answer)
+	finished = true
 	writeRaw(w, a.Status, a.Body)
 	return nil
 }
@@ -209,6 +216,17 @@ func (c *idempotency) finish(key string, status int, body []byte) *kassa.Answer 
 		c.end(key, run, a)
 	}
 	return a
+}
+
+// abandon ends the run of key without an answer (it panicked). Its claim
+// stays in the store: what it did before is unknown.
+func (c *idempotency) abandon(key string) {
+	c.mu.Lock()
+	run := c.running[key]
+	c.mu.Unlock()
+	if run != nil {
+		c.end(key, run, nil)
+	}
 }
 
 // end removes run and wakes its waiters with answer.
