@@ -73,8 +73,7 @@ var dialect = &sqlstore.Dialect{
 	InsertCallbackSQL: `
 		INSERT INTO callbacks (` + sqlstore.CallbackInsertColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (dedup_key) WHERE dedup_key <> '' AND original DO NOTHING
-		RETURNING id`,
+		ON CONFLICT (dedup_key) WHERE dedup_key <> '' AND original DO NOTHING`,
 	// The single-order reads return the order and its lines in one
 	// statement, the lines as the JSON array that
 	// sqlstore.ScanOrderWithLines decodes (see there, also for why not a

@@ -55,6 +55,8 @@ var dialect = &sqlstore.Dialect{
 	// write transaction.
 	ForUpdate: "",
 	StrPos:    "instr",
+	// modernc.org/sqlite reports sqlite3_last_insert_rowid.
+	LastInsertID: true,
 	// The id is the next integer, so the human number ("K001042") is set
 	// in the same statement; the single writer makes that race-free.
 	InsertOrderSQL: `
@@ -71,8 +73,7 @@ var dialect = &sqlstore.Dialect{
 	InsertCallbackSQL: `
 		INSERT INTO callbacks (` + sqlstore.CallbackInsertColumns + `)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (dedup_key) WHERE dedup_key <> '' AND original = 1 DO NOTHING
-		RETURNING id`,
+		ON CONFLICT (dedup_key) WHERE dedup_key <> '' AND original = 1 DO NOTHING`,
 	// The single-order reads return the order and its lines in one
 	// statement, the lines as the JSON array that
 	// sqlstore.ScanOrderWithLines decodes (see there, also for why not a

@@ -49,6 +49,13 @@ type Dialect struct {
 	// StrPos names the function that returns the 1-based position of its
 	// second argument in its first, 0 if absent (instr, strpos).
 	StrPos string
+	// LastInsertID says the driver reports the id of an inserted row
+	// (sql.Result.LastInsertId). The inserts that need their row's id
+	// then run as plain statements; otherwise they end in RETURNING id,
+	// read as a row. modernc.org/sqlite reads RETURNING as a result set:
+	// an event insert costs 2.3 times a plain one (9.4–10.9 against
+	// 4.3–5.1 µs, 31 against 11 allocations).
+	LastInsertID bool
 
 	// InsertOrderSQL inserts an order at version 1 with stock not
 	// released, numbering it from its id, and returns id and number. Its
@@ -62,7 +69,8 @@ type Dialect struct {
 	// ReleaseSQL gives back the stock of the lines of order ?.
 	ReleaseSQL string
 	// InsertCallbackSQL inserts a callback (CallbackInsertColumns) unless
-	// it is an original whose dedup key has an original, and returns id.
+	// it is an original whose dedup key has an original. It has no
+	// RETURNING clause: insertID adds what the dialect needs.
 	InsertCallbackSQL string
 	// LinesJSON selects the lines of the order orders.id as a JSON array
 	// of LineColumns arrays in idx order, "[]" when there are none (see
@@ -98,15 +106,49 @@ type queries struct {
 	storedReleased   string
 	orderByID        string
 	orderByPaymentID string
+	// The inserts whose id insertID reads.
+	insertEvent, insertCallback, insertAction string
 }
 
 func newQueries(d *Dialect) *queries {
 	withLines := `SELECT ` + orderColumns + `, ` + d.LinesJSON + ` FROM orders WHERE `
+	returning := ` RETURNING id`
+	if d.LastInsertID {
+		returning = ""
+	}
 	return &queries{
 		storedReleased:   `SELECT stock_released FROM orders WHERE id = ?` + d.ForUpdate,
 		orderByID:        withLines + `id = ?`,
 		orderByPaymentID: withLines + `payment_id = ? AND payment_id <> ''`,
+		insertEvent:      insertEventSQL + returning,
+		insertCallback:   d.InsertCallbackSQL + returning,
+		insertAction:     insertActionSQL + returning,
 	}
+}
+
+// insertID runs query, one of the queries.insert* statements, in tx and
+// returns the id of the row it inserted, or false when it inserted none
+// (ON CONFLICT … DO NOTHING).
+func (s *Store) insertID(ctx context.Context, tx *Runner, query string, args ...any) (int64, bool, error) {
+	if !s.d.LastInsertID {
+		var id int64
+		err := tx.QueryRowContext(ctx, query, args...).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, false, nil
+		}
+		return id, err == nil, err
+	}
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, false, err
+	}
+	// Rows affected first: SQLite's last insert id stays that of an
+	// earlier insert when this one did nothing.
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return 0, false, err
+	}
+	id, err := res.LastInsertId()
+	return id, err == nil, err
 }
 
 // WriteQueries returns the static statements of d that run on a write
@@ -116,9 +158,9 @@ func WriteQueries(d *Dialect) []string {
 	q := newQueries(d)
 	return []string{
 		q.orderByID, q.orderByPaymentID, orderRefSQL, productSQL,
-		putSettingSQL, putProductSQL, insertEventSQL, claimAnswerSQL, putAnswerSQL, answerSQL,
-		d.InsertCallbackSQL, updateCallbackSQL,
-		insertActionSQL, updateActionSQL, q.storedReleased, deleteLinesSQL, setTotalsSQL,
+		putSettingSQL, putProductSQL, q.insertEvent, claimAnswerSQL, putAnswerSQL, answerSQL,
+		q.insertCallback, updateCallbackSQL,
+		q.insertAction, updateActionSQL, q.storedReleased, deleteLinesSQL, setTotalsSQL,
 		reserveSQL, stockSQL, d.InsertOrderSQL, casOrderSQL, versionSQL, d.MarkReleasedSQL,
 		insertLineSQL, d.ReleaseSQL,
 	}

@@ -13,7 +13,7 @@ const (
 	insertActionSQL = `
 		INSERT INTO actions (order_id, kind, transaction_id, lines, amount, state, error_code,
 			error_message, error_trace_id, attempts, mapi_action_id, source, creator, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateActionSQL = `
 		UPDATE actions SET state = ?, error_code = ?, error_message = ?, error_trace_id = ?, attempts = ?,
 			mapi_action_id = ?, lines = ?, amount = ?, updated_at = ?
@@ -37,12 +37,10 @@ func (s *Store) CreateAction(ctx context.Context, a *kassa.Action, then kassa.Tx
 		return err
 	}
 	now := s.now()
-	var id int64
 	err = s.b.Transact(ctx, func(tx *Runner) error {
-		err := tx.QueryRowContext(ctx, insertActionSQL,
+		id, _, err := s.insertID(ctx, tx, s.q.insertAction,
 			a.OrderID, a.Kind, a.TransactionID, lines, a.Amount, a.State, a.Error.Code, a.Error.Message,
-			a.Error.TraceID, a.Attempts, a.MAPIActionID, a.Source, a.Creator, now.UnixMilli(), now.UnixMilli(),
-		).Scan(&id)
+			a.Error.TraceID, a.Attempts, a.MAPIActionID, a.Source, a.Creator, now.UnixMilli(), now.UnixMilli())
 		if err != nil {
 			return fmt.Errorf("insert action: %w", err)
 		}

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -56,14 +55,9 @@ func (s *Store) RecordCallback(ctx context.Context, cb *kassa.Callback, then kas
 // original exists.
 func (s *Store) insertCallback(ctx context.Context, tx *Runner, cb *kassa.Callback, state kassa.CallbackState,
 	original bool, next, now time.Time) (int64, error) {
-	var id int64
-	err := tx.QueryRowContext(ctx, s.d.InsertCallbackSQL,
+	id, _, err := s.insertID(ctx, tx, s.q.insertCallback,
 		cb.Kind, NullID(cb.OrderID), cb.PaymentID, cb.DedupKey, original, body(cb.Body), state,
-		cb.Attempts, cb.Error, now.UnixMilli(), Millis(cb.ProcessedAt), Millis(next),
-	).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+		cb.Attempts, cb.Error, now.UnixMilli(), Millis(cb.ProcessedAt), Millis(next))
 	if err != nil {
 		return 0, fmt.Errorf("insert callback: %w", err)
 	}

@@ -10,7 +10,7 @@ import (
 
 const insertEventSQL = `
 		INSERT INTO events (order_id, at, source, from_status, to_status, applied, payment_status, note)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
 // AddEvent records an event that changes nothing, and runs then in the
 // same transaction.
@@ -18,7 +18,7 @@ func (s *Store) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc)
 	defer s.wrap(&err, "AddEvent(order %d)", ev.OrderID)
 	now := s.now()
 	return s.b.Transact(ctx, func(tx *Runner) error {
-		if err := insertEvent(ctx, tx, &ev, now); err != nil {
+		if err := s.insertEvent(ctx, tx, &ev, now); err != nil {
 			return err
 		}
 		return runHook(ctx, tx, then)
@@ -26,17 +26,17 @@ func (s *Store) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc)
 }
 
 // insertEvent inserts ev, stamped now when it has no time, and fills its ID.
-func insertEvent(ctx context.Context, tx *Runner, ev *kassa.Event, now time.Time) error {
+func (s *Store) insertEvent(ctx context.Context, tx *Runner, ev *kassa.Event, now time.Time) error {
 	if ev.At.IsZero() {
 		ev.At = now
 	}
 	ev.At = ev.At.UTC().Truncate(time.Millisecond)
-	err := tx.QueryRowContext(ctx, insertEventSQL,
-		ev.OrderID, ev.At.UnixMilli(), ev.Source, ev.From, ev.To, ev.Applied, ev.PaymentStatus, ev.Note,
-	).Scan(&ev.ID)
+	id, _, err := s.insertID(ctx, tx, s.q.insertEvent,
+		ev.OrderID, ev.At.UnixMilli(), ev.Source, ev.From, ev.To, ev.Applied, ev.PaymentStatus, ev.Note)
 	if err != nil {
 		return fmt.Errorf("insert event: %w", err)
 	}
+	ev.ID = id
 	return nil
 }
 

@@ -66,7 +66,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 			return fmt.Errorf("insert lines: %w", err)
 		}
 		ev.OrderID = id
-		if err := insertEvent(ctx, tx, &ev, now); err != nil {
+		if err := s.insertEvent(ctx, tx, &ev, now); err != nil {
 			return err
 		}
 		if s.d.ReserveLast {
@@ -312,7 +312,7 @@ func (s *Store) changeOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event
 		}
 		if ev != nil {
 			ev.OrderID = o.ID
-			if err := insertEvent(ctx, tx, ev, now); err != nil {
+			if err := s.insertEvent(ctx, tx, ev, now); err != nil {
 				return err
 			}
 		}
