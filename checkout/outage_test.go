@@ -144,6 +144,9 @@ func TestBankDownDuringSync(t *testing.T) {
 	f := faults("GET /v2/payments/{id}", mapisim.EndpointFault{Error5xx: 1})
 	f.Callbacks.Drop = 1
 	e.sim.SetFaults(f)
+	if _, err := e.eng.Return(e.ctx, o.ID, o.Key+"x"); !isCode(err, kassa.EUNAUTHORIZED) {
+		t.Fatalf("Return with a wrong key while Resurs is down = %v, want EUNAUTHORIZED", err)
+	}
 	got, err := e.eng.Return(e.ctx, o.ID, o.Key)
 	if err != nil || got.Status != kassa.StatusPending {
 		t.Fatalf("Return while Resurs is down = %v, %v; want pending, no error", got.Status, err)

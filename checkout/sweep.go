@@ -82,12 +82,13 @@ func (e *Engine) stopSweeper() {
 }
 
 // landing implements Return and Fail: sync, checking the key on the order
-// the sync reads, and when Resurs cannot be reached show the order as it
-// is (a sync is scheduled).
+// the sync reads, and when Resurs cannot be reached show the order as the
+// sync read it (a retry is scheduled). That order passed the key check: a
+// failed read comes after it.
 func (e *Engine) landing(ctx context.Context, id int64, key string, src kassa.Source) (*kassa.Order, error) {
 	o, err := e.syncOrder(ctx, id, syncOpts{src: src, check: func(o *kassa.Order) error { return checkKey(o, key) }})
-	if kassa.ErrorCode(err) == kassa.EUNAVAILABLE {
-		return e.store.Order(ctx, id)
+	if kassa.ErrorCode(err) == kassa.EUNAVAILABLE && o != nil {
+		return o, nil
 	}
 	return o, err
 }
