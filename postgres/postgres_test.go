@@ -116,18 +116,7 @@ func TestMigrationQueuesReceivedCallbacks(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db = open(t, u)
-	received := time.UnixMilli(1773480000000).UTC()
-	for id, want := range map[int64]time.Time{1: received, 2: {}, 3: {}} {
-		cb, err := db.Callback(ctx, id)
-		if err != nil || !cb.NextAttemptAt.Equal(want) {
-			t.Fatalf("callback %d after the migration: %+v, %v; want NextAttemptAt %v", id, cb, err, want)
-		}
-	}
-	cbs, err := db.ClaimCallbacks(ctx, received, received.Add(time.Minute), 10)
-	if err != nil || len(cbs) != 1 || cbs[0].ID != 1 {
-		t.Fatalf("claim after the migration: %v, %v; want callback 1", cbs, err)
-	}
+	storetest.CheckQueueMigration(t, open(t, u))
 }
 
 // Errors of the shared methods name the store in their Op.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/sqlite"
@@ -96,16 +95,5 @@ func TestMigrationQueuesReceivedCallbacks(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db = mustOpen(t, path)
-	received := time.UnixMilli(1773480000000).UTC()
-	for id, want := range map[int64]time.Time{1: received, 2: {}, 3: {}} {
-		cb, err := db.Callback(ctx, id)
-		if err != nil || !cb.NextAttemptAt.Equal(want) {
-			t.Fatalf("callback %d after the migration: %+v, %v; want NextAttemptAt %v", id, cb, err, want)
-		}
-	}
-	cbs, err := db.ClaimCallbacks(ctx, received, received.Add(time.Minute), 10)
-	if err != nil || len(cbs) != 1 || cbs[0].ID != 1 {
-		t.Fatalf("claim after the migration: %v, %v; want callback 1", cbs, err)
-	}
+	storetest.CheckQueueMigration(t, mustOpen(t, path))
 }

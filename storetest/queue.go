@@ -321,3 +321,26 @@ func testClaimCallbacksConcurrent(t *testing.T, s kassa.Store) {
 		t.Fatalf("%d entries left to claim, want none", len(got))
 	}
 }
+
+// CheckQueueMigration checks a store just migrated with 0003 from a
+// database that held, the old way, the callbacks 1 (received at
+// QueueMigrationReceived), 2 (a duplicate) and 3 (processed): 0003 makes
+// the received one due at once, when it was received, and only it.
+func CheckQueueMigration(t *testing.T, s kassa.Store) {
+	t.Helper()
+	received := time.UnixMilli(QueueMigrationReceived).UTC()
+	for id, want := range map[int64]time.Time{1: received, 2: {}, 3: {}} {
+		cb, err := s.Callback(ctx, id)
+		if err != nil || !cb.NextAttemptAt.Equal(want) {
+			t.Fatalf("callback %d after the migration: %+v, %v; want NextAttemptAt %v", id, cb, err, want)
+		}
+	}
+	cbs, err := s.ClaimCallbacks(ctx, received, received.Add(time.Minute), 10)
+	if err != nil || len(cbs) != 1 || cbs[0].ID != 1 {
+		t.Fatalf("claim after the migration: %v, %v; want callback 1", cbs, err)
+	}
+}
+
+// QueueMigrationReceived is when callback 1 of CheckQueueMigration was
+// received, in unix milliseconds.
+const QueueMigrationReceived = 1773480000000
