@@ -200,21 +200,16 @@ func (c *idempotency) replay(a *kassa.Answer, bodyHash [32]byte) (*kassa.Answer,
 // request ran), and logged; retries then get errInterrupted.
 func (c *idempotency) finish(key string, status int, body []byte) *kassa.Answer {
 	c.mu.Lock()
-	run := c.running[key]
+	run := c.running[key] // begin registered it
 	c.mu.Unlock()
-	a := &kassa.Answer{Key: key, Status: status, Body: body, At: c.now()}
-	if run != nil {
-		a.BodyHash = run.bodyHash
-	}
+	a := &kassa.Answer{Key: key, BodyHash: run.bodyHash, Status: status, Body: body, At: c.now()}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := c.store.PutAnswer(ctx, *a); err != nil {
 		c.log.Error("store idempotent answer", "err", err)
 	}
 	c.purge(ctx)
-	if run != nil {
-		c.end(key, run, a)
-	}
+	c.end(key, run, a)
 	return a
 }
 
