@@ -15,6 +15,7 @@ const MaxCallbackBody = 64 << 10
 // receiveCallback implements ReceiveCallback.
 func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, token string, body []byte) error {
 	const op = "checkout.ReceiveCallback"
+	since := e.locks.tick()
 	o, err := e.tokenOrder(ctx, token)
 	if err != nil {
 		e.metrics.callback(kind, "error")
@@ -50,7 +51,7 @@ func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, t
 		e.metrics.callback(kind, "duplicate")
 	default:
 		e.metrics.callback(kind, "accepted")
-		e.dispatch(cb)
+		e.dispatch(cb, since)
 	}
 	return nil
 }
@@ -134,10 +135,10 @@ func (e *Engine) quarantine(ctx context.Context, cb *kassa.Callback, why string,
 
 // processCallback syncs the callback's order from a payment read; settle
 // stores the entry as processed inside the sync's write.
-func (e *Engine) processCallback(ctx context.Context, cb *kassa.Callback, settle *inboxWrite) error {
+func (e *Engine) processCallback(ctx context.Context, cb *kassa.Callback, settle *inboxWrite, since uint64) error {
 	note := e.callbackNote(ctx, cb)
 	_, err := e.syncOrder(ctx, cb.OrderID, syncOpts{src: kassa.SourceCallback, note: note,
-		candidate: cb.PaymentID, settle: settle})
+		candidate: cb.PaymentID, settle: settle, since: since})
 	return err
 }
 

@@ -72,6 +72,7 @@ type envOptions struct {
 	postgres    bool                   // PostgreSQL at dsn (see pgSchema) instead of SQLite
 	noStart     bool                   // migrate only; jobs stay queued
 	bankTimeout time.Duration          // mapi client timeout; default 2s
+	bankVia     http.RoundTripper      // transport of the engine's mapi client; default http.DefaultTransport
 	config      func(*checkout.Config) // adjust the engine config
 }
 
@@ -93,8 +94,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 	if timeout == 0 {
 		timeout = 2 * time.Second
 	}
+	var hc *http.Client
+	if o.bankVia != nil {
+		hc = &http.Client{Transport: o.bankVia}
+	}
 	e.bank = mapi.New(mapi.Config{BaseURL: e.simSrv.URL, ClientID: mapisim.DefaultClientID,
-		ClientSecret: mapisim.DefaultClientSecret, Timeout: timeout, MaxRetries: -1})
+		ClientSecret: mapisim.DefaultClientSecret, Timeout: timeout, MaxRetries: -1, HTTPClient: hc})
 	e.openStore()
 	e.seed()
 	e.startEngine()

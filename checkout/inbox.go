@@ -36,13 +36,22 @@ const (
 
 // inbox runs the callback workers and the claim loop.
 type inbox struct {
-	queue chan *kassa.Callback
+	queue chan entry
 
 	mu      sync.Mutex
 	running bool
 	cancel  context.CancelFunc // of the workers' context
 	stop    chan struct{}      // closed to end the claim loop and let the workers drain
 	wg      sync.WaitGroup
+}
+
+// entry is an inbox entry handed to the workers. since is when this
+// process received the callback (stripes.tick), so that a payment read that
+// began later answers it; 0 for entries claimed from the store, whose
+// arrival this process did not see.
+type entry struct {
+	cb    *kassa.Callback
+	since uint64
 }
 
 // accepting reports whether this process's workers take new entries.
@@ -62,7 +71,7 @@ func (e *Engine) startInbox() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ib.queue = make(chan *kassa.Callback, callbackQueue)
+	ib.queue = make(chan entry, callbackQueue)
 	ib.stop, ib.cancel, ib.running = make(chan struct{}), cancel, true
 	for range e.cfg.Workers {
 		ib.wg.Go(func() { e.callbackWorker(ctx, ib.queue) })
@@ -102,7 +111,7 @@ func (e *Engine) stopInbox(ctx context.Context) error {
 // dispatch hands a stored entry to this process's workers; it never
 // blocks. When the queue is full or the engine is not running, the entry
 // stays received and is claimed once its NextAttemptAt has passed.
-func (e *Engine) dispatch(cb *kassa.Callback) {
+func (e *Engine) dispatch(cb *kassa.Callback, since uint64) {
 	ib := &e.inbox
 	ib.mu.Lock()
 	defer ib.mu.Unlock()
@@ -110,7 +119,7 @@ func (e *Engine) dispatch(cb *kassa.Callback) {
 		return
 	}
 	select {
-	case ib.queue <- cb:
+	case ib.queue <- entry{cb, since}:
 	default:
 		e.log.Warn("callback queue full; the entry waits for its lease to end", "callback", cb.ID, "order", cb.OrderID)
 	}
@@ -127,9 +136,9 @@ func (e *Engine) leaseFor(now time.Time) time.Time {
 }
 
 // callbackWorker processes entries from queue until it is closed and empty.
-func (e *Engine) callbackWorker(ctx context.Context, queue <-chan *kassa.Callback) {
-	for cb := range queue {
-		e.processEntry(ctx, cb)
+func (e *Engine) callbackWorker(ctx context.Context, queue <-chan entry) {
+	for en := range queue {
+		e.processEntry(ctx, en.cb, en.since)
 	}
 }
 
@@ -164,7 +173,7 @@ func (e *Engine) claimDue(ctx context.Context) (int, error) {
 			return queued, fmt.Errorf("checkout: claim callbacks: %w", err)
 		}
 		for _, cb := range cbs {
-			e.dispatch(cb)
+			e.dispatch(cb, 0)
 		}
 		queued += len(cbs)
 		if len(cbs) < room {
@@ -184,7 +193,7 @@ func (e *Engine) RetryCallbacks(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("checkout.RetryCallbacks: %w", err)
 	}
 	for _, cb := range cbs {
-		e.processEntry(ctx, cb)
+		e.processEntry(ctx, cb, 0)
 	}
 	return len(cbs), nil
 }
@@ -194,13 +203,13 @@ func (e *Engine) RetryCallbacks(ctx context.Context) (int, error) {
 // as the order write or event. A failed attempt is stored with its error
 // and the time of the next one; after CallbackAttempts the entry is failed
 // (the sweeper still reads the order, and the admin can process it again).
-func (e *Engine) processEntry(ctx context.Context, cb *kassa.Callback) {
+func (e *Engine) processEntry(ctx context.Context, cb *kassa.Callback, since uint64) {
 	if cb.State != kassa.CallbackReceived {
 		return
 	}
 	attempts := cb.Attempts + 1
 	settle := &inboxWrite{store: e.store, cb: cb, attempts: attempts, at: e.now()}
-	err := e.processCallback(ctx, cb, settle)
+	err := e.processCallback(ctx, cb, settle, since)
 	if err == nil && settle.done {
 		e.settled(cb)
 		return
@@ -302,6 +311,6 @@ func (e *Engine) reprocessCallback(ctx context.Context, id int64) error {
 	if err := e.store.UpdateCallback(ctx, cb, nil); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	e.dispatch(cb)
+	e.dispatch(cb, 0) // the operator asks for a read of its own
 	return nil
 }

@@ -27,6 +27,7 @@ type Metrics struct {
 	orders        *orderCollector
 	actions       *prometheus.CounterVec // after-sale calls by kind and outcome
 	paidClosed    prometheus.Counter     // accepted payments read on cancelled or failed orders
+	sharedReads   *prometheus.CounterVec // syncs answered by another sync's newer read, by source
 }
 
 // NewMetrics creates the metrics and registers them with reg (nil: not
@@ -55,12 +56,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			[]string{"kind", "outcome"}),
 		paidClosed: prometheus.NewCounter(prometheus.CounterOpts{Name: "kassa_paid_but_closed_total",
 			Help: "Payment reads that found an accepted payment holding money on a cancelled or failed order (refund the payment or revive the order)."}),
+		sharedReads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kassa_payment_reads_shared_total",
+			Help: "Syncs (by source) whose trigger was answered by another sync's payment read that began after it arrived, instead of a read of their own."},
+			[]string{"source"}),
 		orders: &orderCollector{desc: prometheus.NewDesc("kassa_orders",
 			"Orders by status, counted at scrape time.", []string{"status"}, nil)},
 	}
 	if reg != nil {
 		reg.MustRegister(m.callbacks, m.transitions, m.mapiCalls, m.mapiLatency,
-			m.syncLatency, m.callbackDelay, m.breaker, m.orders, m.actions, m.paidClosed)
+			m.syncLatency, m.callbackDelay, m.breaker, m.orders, m.actions, m.paidClosed, m.sharedReads)
 	}
 	return m
 }
@@ -91,6 +95,12 @@ func (m *Metrics) callback(kind kassa.CallbackKind, result string) {
 func (m *Metrics) transition(src kassa.Source, result string) {
 	if m != nil {
 		m.transitions.WithLabelValues(string(src), result).Inc()
+	}
+}
+
+func (m *Metrics) readShared(src kassa.Source) {
+	if m != nil {
+		m.sharedReads.WithLabelValues(string(src)).Inc()
 	}
 }
 

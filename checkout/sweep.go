@@ -86,7 +86,8 @@ func (e *Engine) stopSweeper() {
 // sync read it (a retry is scheduled). That order passed the key check: a
 // failed read comes after it.
 func (e *Engine) landing(ctx context.Context, id int64, key string, src kassa.Source) (*kassa.Order, error) {
-	o, err := e.syncOrder(ctx, id, syncOpts{src: src, check: func(o *kassa.Order) error { return checkKey(o, key) }})
+	o, err := e.syncOrder(ctx, id, syncOpts{src: src, since: e.locks.tick(),
+		check: func(o *kassa.Order) error { return checkKey(o, key) }})
 	if kassa.ErrorCode(err) == kassa.EUNAVAILABLE && o != nil {
 		return o, nil
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
@@ -29,18 +28,6 @@ var zeroTime time.Time
 // store or order reference).
 var errForeignPayment = errors.New("payment does not belong to this order")
 
-// stripes are per-order mutexes: one sync per order at a time in this
-// process (the store's version check covers other processes).
-type stripes struct {
-	mu [256]sync.Mutex
-}
-
-func (s *stripes) lock(id int64) (unlock func()) {
-	m := &s.mu[uint64(id)%uint64(len(s.mu))]
-	m.Lock()
-	return m.Unlock
-}
-
 // syncOpts are the details of one sync.
 type syncOpts struct {
 	src       kassa.Source
@@ -52,6 +39,9 @@ type syncOpts struct {
 	// check, when set, vets the order read under the lock before anything
 	// else (e.g. the customer's key); its error ends the sync.
 	check func(*kassa.Order) error
+	// since is when the trigger arrived (stripes.tick): a read of the
+	// payment that began later answers it (see stripes). 0 always reads.
+	since uint64
 }
 
 // sync implements Sync.
@@ -64,8 +54,9 @@ func (e *Engine) sync(ctx context.Context, id int64, src kassa.Source, note stri
 func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.Order, error) {
 	start := time.Now()
 	defer func() { e.metrics.synced(time.Since(start)) }()
-	unlock := e.locks.lock(id)
-	defer unlock()
+	st := e.locks.of(id)
+	st.Lock()
+	defer st.Unlock()
 	o, err := e.store.Order(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("checkout.Sync: %w", err)
@@ -78,6 +69,11 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if o.PaymentID == "" && so.candidate == "" && !o.Status.Open() {
 		return o, nil // its create failed for certain: there is nothing to read
 	}
+	if snap, ok := st.since(id, o.PaymentID, so.since); ok {
+		e.metrics.readShared(so.src)
+		return e.apply(ctx, id, o, o.PaymentID, snap, so.src, joinNote(so.note, sharedReadNote), so.settle)
+	}
+	began := e.locks.tick()
 	p, err := e.readPayment(ctx, o, so.candidate)
 	switch {
 	case errors.Is(err, errForeignPayment):
@@ -92,8 +88,13 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if err != nil {
 		return e.readFailed(ctx, o, so, err)
 	}
+	st.remember(paymentRead{order: id, payment: p.ID, snap: snap, began: began})
 	return e.apply(ctx, id, o, p.ID, snap, so.src, so.note, so.settle)
 }
+
+// sharedReadNote marks an event decided on another sync's payment read,
+// which began after this sync's trigger arrived.
+const sharedReadNote = "payment as read by a sync that began after this arrived"
 
 // expiredSnapshot treats a payment still waiting for the customer on an
 // order past its expiry as rejected by timeout, noting so.

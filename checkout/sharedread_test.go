@@ -1,0 +1,245 @@
+package checkout_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/mapi"
+	"github.com/kassa-dev/kassa/mapisim"
+)
+
+// readGate is the engine's transport to the simulator: it counts the
+// payment reads (GET /v2/payments/{id}) of each payment and holds the reads
+// of one payment until released.
+type readGate struct {
+	next    http.RoundTripper
+	mu      sync.Mutex
+	reads   map[string]int
+	hold    string        // payment whose reads wait for release
+	held    chan struct{} // receives once per held read, when it waits
+	release chan struct{} // closed to let held reads through
+}
+
+var paymentRead = regexp.MustCompile(`/v2/payments/([^/]+)$`)
+
+func newReadGate() *readGate {
+	return &readGate{next: http.DefaultTransport, reads: map[string]int{},
+		held: make(chan struct{}, 8), release: make(chan struct{})}
+}
+
+func (g *readGate) RoundTrip(r *http.Request) (*http.Response, error) {
+	if m := paymentRead.FindStringSubmatch(r.URL.Path); r.Method == http.MethodGet && m != nil && m[1] != "search" {
+		g.mu.Lock()
+		g.reads[m[1]]++
+		hold := m[1] == g.hold
+		g.mu.Unlock()
+		if hold {
+			g.held <- struct{}{}
+			<-g.release
+		}
+	}
+	return g.next.RoundTrip(r)
+}
+
+// holdReads makes the reads of payment wait until the returned release is
+// called.
+func (g *readGate) holdReads(payment string) (release func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.hold, g.release = payment, make(chan struct{})
+	return sync.OnceFunc(func() { close(g.release) })
+}
+
+func (g *readGate) count(payment string) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.reads[payment]
+}
+
+// waitHeld waits until a held read is waiting.
+func (g *readGate) waitHeld(t *testing.T) {
+	t.Helper()
+	select {
+	case <-g.held:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no read reached the gate")
+	}
+}
+
+// sharedReadEnv is a shop with one callback worker whose bank client goes
+// through a readGate, and whose simulator sends no callbacks: the tests
+// deliver them by hand, in the order they need.
+func sharedReadEnv(t *testing.T) (*env, *readGate, chan *kassa.Callback) {
+	gate := newReadGate()
+	settled := make(chan *kassa.Callback, 16)
+	e := newEnv(t, envOptions{bankVia: gate, bankTimeout: 30 * time.Second, config: func(c *checkout.Config) {
+		c.Workers = 1
+		c.CallbackSettled = func(cb *kassa.Callback) { settled <- cb }
+	}})
+	e.sim.SetFaults(mapisim.Faults{Callbacks: mapisim.CallbackFaults{Drop: 1}})
+	return e, gate, settled
+}
+
+// signed places an order and approves its payment; the callback it causes
+// is dropped.
+func (e *env) signed() *kassa.Order {
+	e.t.Helper()
+	o, _ := e.place(govAccepted)
+	if _, err := e.sim.Sign(o.PaymentID, mapisim.Approve); err != nil {
+		e.t.Fatalf("Sign: %v", err)
+	}
+	return o
+}
+
+// callback delivers the AUTHORIZED callback of o to the engine, as the
+// callback endpoint does.
+func (e *env) callback(o *kassa.Order) {
+	e.t.Helper()
+	tok := fmt.Sprintf("%d.%s", o.ID, o.CallbackToken)
+	if err := e.eng.ReceiveCallback(e.ctx, kassa.CallbackAuthorization, tok, authBody(o.PaymentID, "AUTHORIZED")); err != nil {
+		e.t.Fatalf("ReceiveCallback: %v", err)
+	}
+}
+
+func waitSettled(t *testing.T, settled <-chan *kassa.Callback, orderID int64) *kassa.Callback {
+	t.Helper()
+	for {
+		select {
+		case cb := <-settled:
+			if cb.OrderID == orderID {
+				return cb
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("the callback of order %d did not settle", orderID)
+		}
+	}
+}
+
+// callbackEvent returns the note of o's one callback event.
+func (e *env) callbackEvent(id int64) kassa.Event {
+	e.t.Helper()
+	var found []kassa.Event
+	for _, ev := range e.events(id) {
+		if ev.Source == kassa.SourceCallback {
+			found = append(found, ev)
+		}
+	}
+	if len(found) != 1 {
+		e.t.Fatalf("order %d has %d callback events, want 1:\n%s", id, len(found), eventsText(e.events(id)))
+	}
+	return found[0]
+}
+
+// TestCallbackSharesNewerRead: a callback that arrived before the
+// customer's return began its payment read is answered by that read: one
+// read for both, and the callback is still stored, processed and recorded.
+func TestCallbackSharesNewerRead(t *testing.T) {
+	t.Parallel()
+	e, gate, settled := sharedReadEnv(t)
+	busy, o := e.signed(), e.signed()
+
+	// The only worker is held in a read of another order's payment, so
+	// o's callback waits in the queue after it arrived.
+	release := gate.holdReads(busy.PaymentID)
+	defer release()
+	e.callback(busy)
+	gate.waitHeld(t)
+	e.callback(o)
+
+	// The customer returns after the callback arrived: the return reads.
+	got, err := e.eng.Return(e.ctx, o.ID, o.Key)
+	if err != nil || got.Status != kassa.StatusProcessing {
+		t.Fatalf("Return = %v, %v; want processing", got, err)
+	}
+	release()
+	cb := waitSettled(t, settled, o.ID)
+	if cb.State != kassa.CallbackProcessed {
+		t.Errorf("callback state = %s, want processed", cb.State)
+	}
+	if n := gate.count(o.PaymentID); n != 1 {
+		t.Errorf("payment reads of o = %d, want 1 (the return's, shared with the callback)", n)
+	}
+	ev := e.callbackEvent(o.ID)
+	if ev.Applied || ev.PaymentStatus != string(mapi.StatusAccepted) || !strings.Contains(ev.Note, "read by a sync that began after") {
+		t.Errorf("callback event = %+v; want not applied, ACCEPTED, noting the shared read", ev)
+	}
+	if n := gate.count(busy.PaymentID); n != 1 {
+		t.Errorf("payment reads of the held order = %d, want 1", n)
+	}
+	e.wantStatus(o.ID, kassa.StatusProcessing)
+}
+
+// TestCallbackDuringReadReadsAgain: a callback that arrives while a read
+// is in flight may announce a change that read missed, so it gets a read
+// of its own; so does a customer who returns after a read began.
+func TestCallbackDuringReadReadsAgain(t *testing.T) {
+	t.Parallel()
+	e, gate, settled := sharedReadEnv(t)
+	o := e.signed()
+
+	release := gate.holdReads(o.PaymentID)
+	defer release()
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.eng.Return(context.Background(), o.ID, o.Key)
+		done <- err
+	}()
+	gate.waitHeld(t)
+	e.callback(o) // arrives while the return's read is in flight
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("Return: %v", err)
+	}
+	waitSettled(t, settled, o.ID)
+	if n := gate.count(o.PaymentID); n != 2 {
+		t.Errorf("payment reads = %d, want 2 (the return's and the callback's own)", n)
+	}
+	if ev := e.callbackEvent(o.ID); strings.Contains(ev.Note, "read by a sync") {
+		t.Errorf("callback event %q says it shared a read that began before it arrived", ev.Note)
+	}
+
+	// A second return, after both reads: it reads again too.
+	if _, err := e.eng.Return(e.ctx, o.ID, o.Key); err != nil {
+		t.Fatal(err)
+	}
+	if n := gate.count(o.PaymentID); n != 3 {
+		t.Errorf("payment reads after a later return = %d, want 3", n)
+	}
+}
+
+// TestAfterSaleForgetsRead: a capture changes the payment at Resurs, so a
+// callback that waited across it does not use the read from before.
+func TestAfterSaleForgetsRead(t *testing.T) {
+	t.Parallel()
+	e, gate, settled := sharedReadEnv(t)
+	busy, o := e.signed(), e.signed()
+
+	release := gate.holdReads(busy.PaymentID)
+	defer release()
+	e.callback(busy)
+	gate.waitHeld(t)
+	e.callback(o)
+	if _, err := e.eng.Return(e.ctx, o.ID, o.Key); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.eng.Capture(e.ctx, o.ID, checkout.ActionRequest{Source: kassa.SourceAdmin}); err != nil {
+		t.Fatalf("Capture: %v", err)
+	}
+	before := gate.count(o.PaymentID)
+	release()
+	waitSettled(t, settled, o.ID)
+	if n := gate.count(o.PaymentID) - before; n != 1 {
+		t.Errorf("payment reads by the callback after the capture = %d, want 1", n)
+	}
+	if ev := e.callbackEvent(o.ID); strings.Contains(ev.Note, "read by a sync") {
+		t.Errorf("callback event %q used the read from before the capture", ev.Note)
+	}
+}
