@@ -125,8 +125,11 @@ type Result struct {
 	// StoreCalls are the store calls of the shop phase (engine and web),
 	// with their count per journey and latency, waits for the writer included.
 	StoreCalls map[string]StoreCall `json:"store_calls"`
-	Config     RunConfig            `json:"config"`
-	Machine    Machine              `json:"machine"`
+	// BankCalls are the shop's MAPI calls per journey by route (the bare
+	// phase makes one create and two payment reads per journey).
+	BankCalls map[string]float64 `json:"bank_calls_per_journey"`
+	Config    RunConfig          `json:"config"`
+	Machine   Machine            `json:"machine"`
 }
 
 // StoreCall is how often a store method ran per journey, and how long it took.
@@ -246,6 +249,14 @@ func runRounds(ctx context.Context, cfg Config, s *shop, simURL, sink string, re
 		l := s.watch.calls[m].latency()
 		if l.Count > 0 && res.Shop.Journeys > 0 {
 			res.StoreCalls[m] = StoreCall{PerJourney: round2(float64(l.Count) / float64(res.Shop.Journeys)), Latency: l}
+		}
+	}
+	res.BankCalls = map[string]float64{}
+	s.watch.bankMu.Lock()
+	defer s.watch.bankMu.Unlock()
+	for route, n := range s.watch.bank {
+		if res.Shop.Journeys > 0 {
+			res.BankCalls[route] = round2(float64(n) / float64(res.Shop.Journeys))
 		}
 	}
 	return nil

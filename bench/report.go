@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"text/tabwriter"
 )
 
@@ -58,6 +60,15 @@ func (r *Result) WriteText(w io.Writer) error {
 		}
 	}
 	tw.Flush()
+	if len(r.BankCalls) > 0 {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "shop's MAPI calls\tper journey\t")
+		for _, route := range slices.Sorted(maps.Keys(r.BankCalls)) {
+			fmt.Fprintf(tw, "%s\t%.2f\t\n", route, r.BankCalls[route])
+		}
+		tw.Flush()
+	}
 	for _, p := range []struct {
 		name string
 		p    Phase

@@ -92,8 +92,12 @@ func (s *shop) build(ctx context.Context, cfg Config, simURL string, driver rive
 		}
 	}
 	metrics := checkout.NewMetrics(prometheus.NewRegistry())
+	observe := func(route string, status int, err error, d time.Duration) {
+		s.watch.bankCall(route)
+		metrics.ObserveMAPI(route, status, err, d)
+	}
 	bank := mapi.New(mapi.Config{BaseURL: simURL, ClientID: mapisim.DefaultClientID,
-		ClientSecret: mapisim.DefaultClientSecret, Observe: metrics.ObserveMAPI})
+		ClientSecret: mapisim.DefaultClientSecret, Observe: observe})
 	log := slog.New(slog.DiscardHandler)
 	store := s.watch.wrap(s.store)
 	eng, err := checkout.New(checkout.Config{Store: store, Bank: bank,

@@ -24,6 +24,9 @@ type watcher struct {
 
 	on    atomic.Bool
 	calls map[string]*recorder // store method → durations
+
+	bankMu sync.Mutex
+	bank   map[string]int64 // MAPI route → calls the shop made while measuring
 }
 
 // storeMethods are the store calls timed (the ones a journey makes).
@@ -31,7 +34,8 @@ var storeMethods = []string{"Product", "CreateOrder", "Order", "OrderRef", "Upda
 	"RecordCallback", "Callback", "UpdateCallback", "ClaimCallbacks"}
 
 func newWatcher() *watcher {
-	w := &watcher{done: map[int64]time.Time{}, waiting: map[int64]chan time.Time{}, calls: map[string]*recorder{}}
+	w := &watcher{done: map[int64]time.Time{}, waiting: map[int64]chan time.Time{}, calls: map[string]*recorder{},
+		bank: map[string]int64{}}
 	for _, m := range storeMethods {
 		w.calls[m] = &recorder{}
 	}
@@ -50,6 +54,16 @@ func (w *watcher) wrap(st kassa.Store) kassa.Store { return watchedStore{Store: 
 func (w *watcher) timed(method string, start time.Time) {
 	if w.on.Load() {
 		w.calls[method].add(time.Since(start))
+	}
+}
+
+// bankCall counts a MAPI call of the shop's client (its Observe hook)
+// while the bench measures.
+func (w *watcher) bankCall(route string) {
+	if w.on.Load() {
+		w.bankMu.Lock()
+		w.bank[route]++
+		w.bankMu.Unlock()
 	}
 }
 

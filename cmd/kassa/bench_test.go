@@ -35,6 +35,12 @@ func TestBenchJSON(t *testing.T) {
 			t.Errorf("field %q = %v, want a number", k, got[k])
 		}
 	}
+	// Every journey creates one payment; how often its reads are shared
+	// depends on timing and is not checked.
+	calls, _ := got["bank_calls_per_journey"].(map[string]any)
+	if n, _ := calls["POST /v2/payments"].(float64); n <= 0 {
+		t.Errorf("bank_calls_per_journey = %v, want payment creates counted", got["bank_calls_per_journey"])
+	}
 	if n, _ := got["shop_server_errors"].(float64); n != 0 {
 		t.Errorf("the shop answered %v requests with a 5xx status", n)
 	}
