@@ -45,6 +45,7 @@ type DB struct {
 	rd    *sqlstore.Runner // runs on rs
 	wr    *sqlstore.Runner // runs on ws, outside a transaction
 	group *committer
+	ckpt  *checkpointer // nil for :memory:
 }
 
 // dialect is how SQLite spells what the shared statements need.
@@ -100,6 +101,7 @@ var pragmas = []string{
 	"foreign_keys(1)",
 	"journal_mode(WAL)",
 	"synchronous(NORMAL)",
+	fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages), // see checkpoint.go
 }
 
 // Open opens (creating if needed) the database at dsn, a file path such as
@@ -156,6 +158,13 @@ func (db *DB) openFile(path string) error {
 		db.write.Close()
 		return err
 	}
+	ckpt, err := openPool(path, append(pragmas[:2:2], "synchronous(NORMAL)"), false, 1)
+	if err != nil {
+		db.read.Close()
+		db.write.Close()
+		return err
+	}
+	db.ckpt = newCheckpointer(ckpt)
 	return nil
 }
 
@@ -193,12 +202,15 @@ func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
 	}
+	var errs []error
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.close())
+	}
 	for _, s := range []*stmts{db.ws, db.rs} {
 		if s != nil {
 			s.close()
 		}
 	}
-	var errs []error
 	if db.read != nil && db.read != db.write {
 		errs = append(errs, db.read.Close())
 	}
