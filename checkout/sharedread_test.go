@@ -138,21 +138,28 @@ func (e *env) callbackEvent(id int64) kassa.Event {
 	return found[0]
 }
 
+// callbackQueued signs two orders and delivers both callbacks while the
+// only worker is held in a read of the first order's payment (busy), so
+// the second order's callback waits in the queue after it arrived.
+// release lets the held read through.
+func callbackQueued(t *testing.T, e *env, gate *readGate) (busy, o *kassa.Order, release func()) {
+	t.Helper()
+	busy, o = e.signed(), e.signed()
+	release = gate.holdReads(busy.PaymentID)
+	e.callback(busy)
+	gate.waitHeld(t)
+	e.callback(o)
+	return busy, o, release
+}
+
 // TestCallbackSharesNewerRead: a callback that arrived before the
 // customer's return began its payment read is answered by that read: one
 // read for both, and the callback is still stored, processed and recorded.
 func TestCallbackSharesNewerRead(t *testing.T) {
 	t.Parallel()
 	e, gate, settled := sharedReadEnv(t)
-	busy, o := e.signed(), e.signed()
-
-	// The only worker is held in a read of another order's payment, so
-	// o's callback waits in the queue after it arrived.
-	release := gate.holdReads(busy.PaymentID)
+	busy, o, release := callbackQueued(t, e, gate)
 	defer release()
-	e.callback(busy)
-	gate.waitHeld(t)
-	e.callback(o)
 
 	// The customer returns after the callback arrived: the return reads.
 	got, err := e.eng.Return(e.ctx, o.ID, o.Key)
@@ -220,13 +227,8 @@ func TestCallbackDuringReadReadsAgain(t *testing.T) {
 func TestAfterSaleForgetsRead(t *testing.T) {
 	t.Parallel()
 	e, gate, settled := sharedReadEnv(t)
-	busy, o := e.signed(), e.signed()
-
-	release := gate.holdReads(busy.PaymentID)
+	_, o, release := callbackQueued(t, e, gate)
 	defer release()
-	e.callback(busy)
-	gate.waitHeld(t)
-	e.callback(o)
 	if _, err := e.eng.Return(e.ctx, o.ID, o.Key); err != nil {
 		t.Fatal(err)
 	}
