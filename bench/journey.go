@@ -58,8 +58,10 @@ func drain(resp *http.Response) {
 }
 
 // bareJourney is the bank's part of a journey with no shop: create the
-// payment, sign it, and read it twice (the shop reads it once on the
-// customer's return and once for the callback). Its callbacks go to a
+// payment, sign it, and read it twice, as the issue defines the bank's
+// share (once for the customer's return and once for the callback; the
+// shop shares one read between the two when they arrive together, and
+// reports how many it made). Its callbacks go to a
 // receiver that only answers 204, so the simulator does the same work
 // in both phases.
 type bareJourney struct {

@@ -43,7 +43,8 @@ func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kas
 
 // Return handles the customer's success URL: it checks the order key
 // (EUNAUTHORIZED when wrong, ENOTFOUND when no such order), reads the
-// payment and applies the mapping. When Resurs cannot be reached it returns
+// payment (or uses a read of it that began after the customer arrived, see
+// stripes) and applies the mapping. When Resurs cannot be reached it returns
 // the order as it is and schedules a sync soon.
 func (e *Engine) Return(ctx context.Context, id int64, key string) (*kassa.Order, error) {
 	return e.landing(ctx, id, key, kassa.SourceReturn)

@@ -18,7 +18,10 @@ import (
 // nothing is trusted that the trigger said: the rule "read the payment at
 // Resurs after the trigger, before changing anything" still holds, with
 // one read for both. It happens when a callback and the customer's return
-// arrive together, as they usually do right after signing.
+// arrive together, as they usually do right after signing. A read is only
+// shared while the order is at the version its sync left it at: a capture,
+// cancel, refund or modification changes the order, whether this process
+// made it (lock also forgets the read) or another one sharing the store.
 type stripes struct {
 	clock atomic.Uint64 // orders triggers and reads; 0 means "no trigger time"
 	s     [256]stripe
@@ -42,6 +45,7 @@ type paymentRead struct {
 	payment string
 	snap    kassa.PaymentSnapshot
 	began   uint64 // stripes.tick when the request was about to be sent
+	version int64  // the order's version after the read was applied
 }
 
 // tick returns the next point of the triggers' and reads' order.
@@ -60,29 +64,37 @@ func (s *stripes) lock(id int64) (unlock func()) {
 	return st.Unlock
 }
 
-// since returns the snapshot of a read of payment that began after the
-// trigger at point at, if the stripe still remembers one. The caller holds
-// the stripe's mutex.
-func (st *stripe) since(order int64, payment string, at uint64) (kassa.PaymentSnapshot, bool) {
-	if at == 0 || payment == "" {
-		return kassa.PaymentSnapshot{}, false
+// since returns the remembered read of o's payment that began after the
+// trigger at point at, while o is still at the version that read left it
+// at. The caller holds the stripe's mutex.
+func (st *stripe) since(o *kassa.Order, at uint64) (paymentRead, bool) {
+	if at == 0 || o.PaymentID == "" {
+		return paymentRead{}, false
 	}
 	for _, r := range st.recent {
-		if r.order == order && r.payment == payment && r.began > at {
-			return r.snap, true
+		if r.order == o.ID && r.payment == o.PaymentID && r.began > at && r.version == o.Version {
+			return r, true
 		}
 	}
-	return kassa.PaymentSnapshot{}, false
+	return paymentRead{}, false
 }
 
-// remember keeps r, replacing an older read of its order or else the
-// oldest. The caller holds the stripe's mutex.
+// remember keeps r in place of an older read of its order, else in a free
+// slot, else in place of the oldest. The caller holds the stripe's mutex.
 func (st *stripe) remember(r paymentRead) {
+	free := -1
 	for i := range st.recent {
-		if st.recent[i].order == r.order {
+		switch {
+		case st.recent[i].order == r.order:
 			st.recent[i] = r
 			return
+		case st.recent[i].order == 0 && free < 0:
+			free = i
 		}
+	}
+	if free >= 0 {
+		st.recent[free] = r
+		return
 	}
 	st.recent[st.next] = r
 	st.next = (st.next + 1) % len(st.recent)

@@ -25,25 +25,27 @@ type readGate struct {
 	reads   map[string]int
 	hold    string        // payment whose reads wait for release
 	held    chan struct{} // receives once per held read, when it waits
-	release chan struct{} // closed to let held reads through
+	release chan struct{} // closed to let the held reads through
 }
 
 var paymentRead = regexp.MustCompile(`/v2/payments/([^/]+)$`)
 
 func newReadGate() *readGate {
-	return &readGate{next: http.DefaultTransport, reads: map[string]int{},
-		held: make(chan struct{}, 8), release: make(chan struct{})}
+	return &readGate{next: http.DefaultTransport, reads: map[string]int{}, held: make(chan struct{}, 8)}
 }
 
 func (g *readGate) RoundTrip(r *http.Request) (*http.Response, error) {
-	if m := paymentRead.FindStringSubmatch(r.URL.Path); r.Method == http.MethodGet && m != nil && m[1] != "search" {
+	if m := paymentRead.FindStringSubmatch(r.URL.Path); r.Method == http.MethodGet && m != nil {
 		g.mu.Lock()
 		g.reads[m[1]]++
-		hold := m[1] == g.hold
+		var release chan struct{}
+		if m[1] == g.hold {
+			release = g.release
+		}
 		g.mu.Unlock()
-		if hold {
+		if release != nil {
 			g.held <- struct{}{}
-			<-g.release
+			<-release
 		}
 	}
 	return g.next.RoundTrip(r)
@@ -54,8 +56,14 @@ func (g *readGate) RoundTrip(r *http.Request) (*http.Response, error) {
 func (g *readGate) holdReads(payment string) (release func()) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.hold, g.release = payment, make(chan struct{})
-	return sync.OnceFunc(func() { close(g.release) })
+	ch := make(chan struct{})
+	g.hold, g.release = payment, ch
+	return sync.OnceFunc(func() {
+		g.mu.Lock()
+		g.hold, g.release = "", nil
+		g.mu.Unlock()
+		close(ch)
+	})
 }
 
 func (g *readGate) count(payment string) int {
@@ -123,7 +131,7 @@ func waitSettled(t *testing.T, settled <-chan *kassa.Callback, orderID int64) *k
 	}
 }
 
-// callbackEvent returns the note of o's one callback event.
+// callbackEvent returns the one callback event of order id.
 func (e *env) callbackEvent(id int64) kassa.Event {
 	e.t.Helper()
 	var found []kassa.Event
@@ -186,7 +194,7 @@ func TestCallbackSharesNewerRead(t *testing.T) {
 
 // TestCallbackDuringReadReadsAgain: a callback that arrives while a read
 // is in flight may announce a change that read missed, so it gets a read
-// of its own; so does a customer who returns after a read began.
+// of its own; so does a customer who returns after the reads.
 func TestCallbackDuringReadReadsAgain(t *testing.T) {
 	t.Parallel()
 	e, gate, settled := sharedReadEnv(t)
@@ -243,5 +251,32 @@ func TestAfterSaleForgetsRead(t *testing.T) {
 	}
 	if ev := e.callbackEvent(o.ID); strings.Contains(ev.Note, "read by a sync") {
 		t.Errorf("callback event %q used the read from before the capture", ev.Note)
+	}
+}
+
+// TestOtherProcessChangeStopsSharing: another shop process on the same
+// store captures the payment between the return's read and the callback's
+// sync. Its write changes the order's version, so the callback reads the
+// payment again instead of applying the read from before the capture.
+func TestOtherProcessChangeStopsSharing(t *testing.T) {
+	t.Parallel()
+	e, gate, settled := sharedReadEnv(t)
+	_, o, release := callbackQueued(t, e, gate)
+	defer release()
+	if _, err := e.eng.Return(e.ctx, o.ID, o.Key); err != nil {
+		t.Fatal(err)
+	}
+	e.otherProcessCapturesOrder(o.ID)
+	release()
+	waitSettled(t, settled, o.ID)
+	if n := gate.count(o.PaymentID); n != 2 {
+		t.Errorf("payment reads = %d, want 2 (the return's and the callback's own)", n)
+	}
+	if ev := e.callbackEvent(o.ID); strings.Contains(ev.Note, "read by a sync") {
+		t.Errorf("callback event %q used the read from before the other process's capture", ev.Note)
+	}
+	got := e.wantStatus(o.ID, kassa.StatusCompleted)
+	if got.Authorized != 0 || got.Captured != got.Total {
+		t.Errorf("order amounts authorized %s captured %s, want 0 and %s", got.Authorized, got.Captured, got.Total)
 	}
 }

@@ -69,9 +69,9 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if o.PaymentID == "" && so.candidate == "" && !o.Status.Open() {
 		return o, nil // its create failed for certain: there is nothing to read
 	}
-	if snap, ok := st.since(id, o.PaymentID, so.since); ok {
+	if r, ok := st.since(o, so.since); ok {
 		e.metrics.readShared(so.src)
-		return e.apply(ctx, id, o, o.PaymentID, snap, so.src, joinNote(so.note, sharedReadNote), so.settle)
+		return e.applyRead(ctx, st, o, r, so, joinNote(so.note, sharedReadNote))
 	}
 	began := e.locks.tick()
 	p, err := e.readPayment(ctx, o, so.candidate)
@@ -88,8 +88,19 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if err != nil {
 		return e.readFailed(ctx, o, so, err)
 	}
-	st.remember(paymentRead{order: id, payment: p.ID, snap: snap, began: began})
-	return e.apply(ctx, id, o, p.ID, snap, so.src, so.note, so.settle)
+	return e.applyRead(ctx, st, o, paymentRead{order: o.ID, payment: p.ID, snap: snap, began: began}, so, so.note)
+}
+
+// applyRead applies read r to o and, when that succeeded, has o's stripe
+// remember r with the order's version after the write, so that a later
+// trigger may share it only while nothing has changed the order since.
+func (e *Engine) applyRead(ctx context.Context, st *stripe, o *kassa.Order, r paymentRead, so syncOpts, note string) (*kassa.Order, error) {
+	o, err := e.apply(ctx, o.ID, o, r.payment, r.snap, so.src, note, so.settle)
+	if err == nil {
+		r.version = o.Version
+		st.remember(r)
+	}
+	return o, err
 }
 
 // sharedReadNote marks an event decided on another sync's payment read,

@@ -89,7 +89,18 @@ func (e *env) otherProcessCaptures(breakReads bool) {
 	if err != nil || len(orders) != 1 {
 		e.t.Fatalf("Orders = %d, %v; want 1", len(orders), err)
 	}
-	o := orders[0]
+	e.otherProcessCapturesOrder(orders[0].ID)
+	if breakReads {
+		e.sim.SetFaults(faults("GET /v2/payments/{id}", mapisim.EndpointFault{Error5xx: 1}))
+	}
+}
+
+// otherProcessCapturesOrder captures order id's payment in full at the bank
+// and stores what that capture's answer says, as another shop process on
+// the same store would.
+func (e *env) otherProcessCapturesOrder(id int64) {
+	e.t.Helper()
+	o := e.order(id)
 	p, err := e.sim.Portal(o.PaymentID, mapi.LogCapture, nil)
 	if err != nil {
 		e.t.Fatalf("Portal capture: %v", err)
@@ -102,9 +113,6 @@ func (e *env) otherProcessCaptures(breakReads bool) {
 		Applied: d.Applied, PaymentStatus: snap.Status, Note: "the other process"}
 	if err := e.db.UpdateOrder(e.ctx, o, &ev, nil); err != nil {
 		e.t.Fatalf("the other process's write: %v", err)
-	}
-	if breakReads {
-		e.sim.SetFaults(faults("GET /v2/payments/{id}", mapisim.EndpointFault{Error5xx: 1}))
 	}
 }
 
