@@ -142,17 +142,17 @@ type Store interface {
 	Answer(ctx context.Context, key string) (Answer, bool, error)
 	// ClaimAnswer stores a claim (a.Status must be 0) for a request about
 	// to run, unless something is stored for a.Key already: then it
-	// returns that with false, and stores nothing. The exception is a claim
-	// for the same body stored before takeOver (its process died while the
-	// request ran, and the caller may run it again): it is replaced by a.
-	// A zero takeOver replaces nothing.
-	ClaimAnswer(ctx context.Context, a Answer, takeOver time.Time) (Answer, bool, error)
+	// returns that with false, and stores nothing. Two exceptions are
+	// replaced by a: a claim for the same body stored before takeOver (its
+	// process died while the request ran, and the caller may run it again),
+	// and an answer stored before expired. A zero time replaces nothing.
+	ClaimAnswer(ctx context.Context, a Answer, takeOver, expired time.Time) (Answer, bool, error)
 	// PutAnswer stores the answer a of a request that ran (a.Status is an
 	// HTTP status) in place of its claim; an answer stored already for
 	// a.Key is kept.
 	PutAnswer(ctx context.Context, a Answer) error
 	// DeleteAnswers deletes the answers stored before t and returns how
-	// many.
+	// many. Claims (Status 0) are kept.
 	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
 
 	// Close releases the store.

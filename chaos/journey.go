@@ -169,7 +169,7 @@ func (c *customer) run(ctx context.Context, p plan) outcome {
 	switch {
 	case status == http.StatusCreated:
 		out.created, out.orderID = "created", cr.ID
-	case cr.Code == kassa.ECONFLICT && bytes.Contains(resp, []byte("Idempotency-Key")):
+	case cr.Code == kassa.ECONFLICT && bytes.Contains(resp, []byte("was interrupted")):
 		// A retry after a crash that interrupted the first request: the
 		// shop does not run it again (its outcome is unknown).
 		out.created = "interrupted"

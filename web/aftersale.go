@@ -104,19 +104,19 @@ func (s *Server) apiAdminAction(kind kassa.ActionKind) handlerFunc {
 			return err
 		}
 		do, _ := s.actionFor(string(kind))
-		return s.idempotent(w, r, false, func(body []byte) (int, []byte) {
+		return s.idempotent(w, r, false, func(ctx context.Context, body []byte) (int, []byte) {
 			var in apiActionRequest
 			if err := decodeStrict(body, &in); err != nil {
-				return s.actionAnswer(r.Context(), id, nil, err)
+				return s.actionAnswer(ctx, id, nil, err)
 			}
 			req := checkout.ActionRequest{Lines: in.Lines, All: in.All, Source: kassa.SourceAPI, Creator: "api"}
 			if in.Amount != "" {
 				if req.Amount, err = kassa.ParseMoney(in.Amount); err != nil || req.Amount <= 0 || req.Amount > maxAmount {
-					return s.actionAnswer(r.Context(), id, nil, invalid("amount", "Give a positive amount with at most 2 decimals, e.g. 100.00."))
+					return s.actionAnswer(ctx, id, nil, invalid("amount", "Give a positive amount with at most 2 decimals, e.g. 100.00."))
 				}
 			}
-			_, a, err := do(r.Context(), id, req)
-			return s.actionAnswer(r.Context(), id, a, err)
+			_, a, err := do(ctx, id, req)
+			return s.actionAnswer(ctx, id, a, err)
 		})
 	}
 }
@@ -128,16 +128,16 @@ func (s *Server) apiAdminModify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.idempotent(w, r, false, func(body []byte) (int, []byte) {
+	return s.idempotent(w, r, false, func(ctx context.Context, body []byte) (int, []byte) {
 		var in struct {
 			Lines []kassa.LineRequest `json:"lines"`
 		}
 		if err := decodeStrict(body, &in); err != nil {
-			return s.actionAnswer(r.Context(), id, nil, err)
+			return s.actionAnswer(ctx, id, nil, err)
 		}
-		_, a, err := s.cfg.Engine.Modify(r.Context(), id, checkout.ModifyRequest{Lines: in.Lines,
+		_, a, err := s.cfg.Engine.Modify(ctx, id, checkout.ModifyRequest{Lines: in.Lines,
 			Source: kassa.SourceAPI, Creator: "api"})
-		return s.actionAnswer(r.Context(), id, a, err)
+		return s.actionAnswer(ctx, id, a, err)
 	})
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,18 +107,20 @@ type apiCreated struct {
 // apiCreateOrder places an order. With an Idempotency-Key header, the same
 // key and body get the first answer again; another body gets 409.
 func (s *Server) apiCreateOrder(w http.ResponseWriter, r *http.Request) error {
-	return s.idempotent(w, r, true, func(body []byte) (int, []byte) { return s.createOrder(r, body) })
+	return s.idempotent(w, r, true, func(ctx context.Context, body []byte) (int, []byte) {
+		return s.createOrder(ctx, r, body)
+	})
 }
 
 // createOrder decodes and places the order and returns the JSON answer,
 // success or error, so that it can be stored for idempotent replay.
-func (s *Server) createOrder(r *http.Request, body []byte) (int, []byte) {
+func (s *Server) createOrder(ctx context.Context, r *http.Request, body []byte) (int, []byte) {
 	req, err := decodeOrder(body)
 	if err == nil {
 		req.ClientIP, req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
 		var o *kassa.Order
 		var redirect string
-		if o, redirect, err = s.cfg.Engine.PlaceOrder(r.Context(), req, kassa.SourceAPI); err == nil {
+		if o, redirect, err = s.cfg.Engine.PlaceOrder(ctx, req, kassa.SourceAPI); err == nil {
 			return marshal(http.StatusCreated, apiCreated{ID: o.ID, Number: o.Number, Status: string(o.Status),
 				Key: o.Key, RedirectURL: s.absolute(redirect)})
 		}

@@ -450,7 +450,7 @@ func TestAPIIdempotencyInterrupted(t *testing.T) {
 	claim := func(key, body string) {
 		t.Helper()
 		a := kassa.Answer{Key: key, BodyHash: sha256.Sum256([]byte(body)), At: clock}
-		if _, claimed, err := st.DB.ClaimAnswer(ctx, a, time.Time{}); err != nil || !claimed {
+		if _, claimed, err := st.DB.ClaimAnswer(ctx, a, time.Time{}, time.Time{}); err != nil || !claimed {
 			t.Fatalf("claim %q: %v, %v", key, claimed, err)
 		}
 	}

@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +17,12 @@ import (
 // method and path): the same key and body replay the stored answer, the
 // same key with another body is a conflict. rerun says whether a call
 // whose process died while it ran may run again (see idempotency).
-func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, run func(body []byte) (int, []byte)) error {
+//
+// A keyed request runs to its end even when its client hangs up (its
+// context ignores the client, bounded by keyedRunTimeout): its answer is
+// stored for the retry, and an answer made of the client's cancellation
+// would be replayed for a day.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, run func(ctx context.Context, body []byte) (int, []byte)) error {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err // too large → 413
@@ -28,13 +32,15 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, 
 		return invalid("Idempotency-Key", "At most 255 characters.")
 	}
 	if key == "" {
-		status, answer := run(body)
+		status, answer := run(r.Context(), body)
 		writeRaw(w, status, answer)
 		return nil
 	}
 	key = r.Method + " " + r.URL.Path + "\n" + key
 	prev, conflict, err := s.idem.begin(r.Context(), key, body, rerun)
 	switch {
+	case err != nil && r.Context().Err() != nil:
+		return nil // the client went away while waiting: nobody to answer
 	case err != nil:
 		return err
 	case conflict:
@@ -50,7 +56,9 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, 
 			s.idem.abandon(key)
 		}
 	}()
-	status, answer := run(body)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), keyedRunTimeout)
+	defer cancel()
+	status, answer := run(ctx, body)
 	a := s.idem.finish(key, status, answer)
 	finished = true
 	writeRaw(w, a.Status, a.Body)
@@ -61,7 +69,8 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, 
 // same key with the same body gets the stored answer again (no second
 // order, no second refund), the same key with another body is refused.
 // Before the request runs, a claim for its key is stored; its answer then
-// replaces the claim. Answers are kept for ttl, so a retry after a
+// replaces the claim. Answers are kept for ttl (claims are never deleted:
+// see below), so a retry after a
 // restart, or sent to another shop process on the same database, still
 // gets the first answer. Within one process, a retry waits for the first
 // request. A retry whose key is claimed but has no answer is refused with
@@ -83,14 +92,18 @@ type idempotency struct {
 }
 
 // staleClaim is the age after which a claim without an answer is taken to
-// belong to a request whose process died: placing an order makes one
-// MAPI call, bounded at 30 s with its retries (mapi.Config.Timeout), and
-// a few store writes.
+// belong to a request whose process died: a keyed request runs at most
+// keyedRunTimeout (placing an order is bounded tighter still, by
+// checkout.Config.PlaceTimeout), and storing its answer 10 s more.
 const staleClaim = 5 * time.Minute
+
+// keyedRunTimeout bounds a keyed request, which does not end with its
+// client.
+const keyedRunTimeout = 2 * time.Minute
 
 // answerStore is the part of kassa.Store idempotency uses.
 type answerStore interface {
-	ClaimAnswer(ctx context.Context, a kassa.Answer, takeOver time.Time) (kassa.Answer, bool, error)
+	ClaimAnswer(ctx context.Context, a kassa.Answer, takeOver, expired time.Time) (kassa.Answer, bool, error)
 	PutAnswer(ctx context.Context, a kassa.Answer) error
 	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
 }
@@ -101,6 +114,7 @@ type idemRun struct {
 	bodyHash [32]byte
 	done     chan struct{}
 	answer   *kassa.Answer
+	waiters  int // requests waiting for it; guarded by idempotency.mu
 }
 
 func newIdempotency(st answerStore, now func() time.Time, ttl time.Duration, log *slog.Logger) *idempotency {
@@ -128,6 +142,8 @@ func (c *idempotency) begin(ctx context.Context, key string, body []byte, rerun 
 		if !waiting {
 			run = &idemRun{bodyHash: h, done: make(chan struct{})}
 			c.running[key] = run
+		} else {
+			run.waiters++
 		}
 		c.mu.Unlock()
 		if waiting {
@@ -157,28 +173,23 @@ func (c *idempotency) begin(ctx context.Context, key string, body []byte, rerun 
 	}
 }
 
-// claim stores the claim for key, or returns the answer stored for it.
-// An expired answer or claim is deleted first.
+// claim stores the claim for key, or returns what is stored for it. An
+// answer older than ttl is replaced by the claim (the store decides, so
+// that expiry has one clock and one precision).
 func (c *idempotency) claim(ctx context.Context, key string, bodyHash [32]byte, rerun bool) (*kassa.Answer, error) {
+	now := c.now()
 	var takeOver time.Time
 	if rerun {
-		takeOver = c.now().Add(-staleClaim)
+		takeOver = now.Add(-staleClaim)
 	}
-	for range 2 {
-		prev, claimed, err := c.store.ClaimAnswer(ctx, kassa.Answer{Key: key, BodyHash: bodyHash, At: c.now()}, takeOver)
-		switch {
-		case err != nil:
-			return nil, fmt.Errorf("idempotency: %w", err)
-		case claimed:
-			return nil, nil
-		case c.now().Sub(prev.At) <= c.ttl:
-			return &prev, nil
-		}
-		if _, err := c.store.DeleteAnswers(ctx, c.now().Add(-c.ttl)); err != nil {
-			return nil, fmt.Errorf("idempotency: %w", err)
-		}
+	prev, claimed, err := c.store.ClaimAnswer(ctx, kassa.Answer{Key: key, BodyHash: bodyHash, At: now}, takeOver, now.Add(-c.ttl))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("idempotency: %w", err)
+	case claimed:
+		return nil, nil
 	}
-	return nil, errors.New("idempotency: the expired answer was stored again")
+	return &prev, nil
 }
 
 // replay returns a, or a conflict when it answered another body, or
@@ -235,7 +246,9 @@ func (c *idempotency) end(key string, run *idemRun, answer *kassa.Answer) {
 	close(run.done)
 }
 
-// purge deletes the answers older than ttl, at most once per hour.
+// purge deletes the answers older than ttl, at most once per hour. Claims
+// without an answer stay: an after-sale request cut off by a crash must
+// never run again under its key, not even a day later.
 func (c *idempotency) purge(ctx context.Context) {
 	c.mu.Lock()
 	now := c.now()

@@ -38,6 +38,11 @@ func TestIdempotencyAbandonWakesWaiters(t *testing.T) {
 		}
 		second <- err
 	}()
+	waitFor(t, func() bool { // the second request waits for the first
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.running["POST /x\nk"].waiters == 1
+	})
 	c.abandon("POST /x\nk")
 	if err := <-second; kassa.ErrorCode(err) != kassa.ECONFLICT {
 		t.Fatalf("the second request got %v; want the interrupted conflict", err)
@@ -56,9 +61,48 @@ func TestIdempotencyAbandonWakesWaiters(t *testing.T) {
 				t.Error("the handler's panic did not reach the caller")
 			}
 		}()
-		s.idempotent(httptest.NewRecorder(), r, false, func([]byte) (int, []byte) { panic("boom") })
+		s.idempotent(httptest.NewRecorder(), r, false, func(context.Context, []byte) (int, []byte) { panic("boom") })
 	}()
 	if len(c.running) != 0 {
 		t.Fatalf("a panicking request left its run in memory (%d)", len(c.running))
+	}
+}
+
+// waitFor polls cond until it holds, failing after 30 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+	}
+}
+
+// TestIdempotencyOutlivesClient: a keyed request whose client hangs up
+// runs to its end with a context of its own, and its real answer is what
+// a retry gets, not one made of the cancellation.
+func TestIdempotencyOutlivesClient(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s := &Server{idem: newIdempotency(db, time.Now, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))}
+	ctx, hangUp := context.WithCancel(context.Background())
+	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/orders", strings.NewReader("{}"))
+	r.Header.Set("Idempotency-Key", "k")
+	err = s.idempotent(httptest.NewRecorder(), r, false, func(ctx context.Context, _ []byte) (int, []byte) {
+		hangUp()
+		if ctx.Err() != nil {
+			return http.StatusInternalServerError, []byte(`{"code":"internal"}`)
+		}
+		return http.StatusCreated, []byte(`{"id":1}`)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ok, err := db.Answer(context.Background(), "POST /api/orders\nk")
+	if err != nil || !ok || a.Status != http.StatusCreated {
+		t.Fatalf("stored answer = %+v, %v, %v; want the 201", a, ok, err)
 	}
 }

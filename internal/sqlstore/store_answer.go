@@ -11,9 +11,11 @@ import (
 
 const (
 	claimAnswerSQL = `INSERT INTO idempotency_answers (key, body_hash, status, body, at)
-		VALUES (?, ?, 0, ?, ?) ON CONFLICT (key) DO UPDATE SET at = excluded.at
-		WHERE idempotency_answers.status = 0 AND idempotency_answers.body_hash = excluded.body_hash
-		AND idempotency_answers.at < ?`
+		VALUES (?, ?, 0, ?, ?) ON CONFLICT (key) DO UPDATE
+		SET body_hash = excluded.body_hash, status = 0, body = excluded.body, at = excluded.at
+		WHERE (idempotency_answers.status = 0 AND idempotency_answers.body_hash = excluded.body_hash
+			AND idempotency_answers.at < ?)
+		OR (idempotency_answers.status <> 0 AND idempotency_answers.at < ?)`
 	putAnswerSQL = `INSERT INTO idempotency_answers (key, body_hash, status, body, at)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE
 		SET status = excluded.status, body = excluded.body, at = excluded.at
@@ -34,7 +36,7 @@ func (s *Store) Answer(ctx context.Context, key string) (_ kassa.Answer, _ bool,
 // ClaimAnswer stores the claim a unless something is stored for a.Key,
 // which it then returns with false; a claim for the same body stored
 // before takeOver is replaced.
-func (s *Store) ClaimAnswer(ctx context.Context, a kassa.Answer, takeOver time.Time) (_ kassa.Answer, claimed bool, err error) {
+func (s *Store) ClaimAnswer(ctx context.Context, a kassa.Answer, takeOver, expired time.Time) (_ kassa.Answer, claimed bool, err error) {
 	defer s.wrap(&err, "ClaimAnswer")
 	if a.Status != 0 {
 		return a, false, kassa.Errorf(kassa.EINVALID, "A claim has status 0, not %d.", a.Status)
@@ -44,11 +46,8 @@ func (s *Store) ClaimAnswer(ctx context.Context, a kassa.Answer, takeOver time.T
 	}
 	kept := a
 	err = s.b.Transact(ctx, func(tx *Runner) error {
-		older := int64(0) // no stored time is older: nothing is taken over
-		if !takeOver.IsZero() {
-			older = takeOver.UnixMilli()
-		}
-		res, err := tx.ExecContext(ctx, claimAnswerSQL, a.Key, a.BodyHash[:], a.Body, a.At.UnixMilli(), older)
+		res, err := tx.ExecContext(ctx, claimAnswerSQL, a.Key, a.BodyHash[:], a.Body, a.At.UnixMilli(),
+			cutoff(takeOver), cutoff(expired))
 		if err != nil {
 			return err
 		}
@@ -93,10 +92,10 @@ func checkAnswer(a kassa.Answer) (kassa.Answer, error) {
 	return a, nil
 }
 
-// DeleteAnswers deletes the answers and claims stored before t.
+// DeleteAnswers deletes the answers stored before t; claims stay.
 func (s *Store) DeleteAnswers(ctx context.Context, before time.Time) (_ int64, err error) {
 	defer s.wrap(&err, "DeleteAnswers")
-	res, err := s.b.Writer().ExecContext(ctx, `DELETE FROM idempotency_answers WHERE at < ?`, before.UnixMilli())
+	res, err := s.b.Writer().ExecContext(ctx, `DELETE FROM idempotency_answers WHERE at < ? AND status <> 0`, before.UnixMilli())
 	if err != nil {
 		return 0, err
 	}
@@ -119,4 +118,13 @@ func scanAnswer(row *sql.Row, key string) (kassa.Answer, error) {
 		a.Body = []byte{}
 	}
 	return a, nil
+}
+
+// cutoff is t in milliseconds for an "at < ?" test; the zero time is 0,
+// which no stored time is older than.
+func cutoff(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
