@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 )
@@ -58,4 +59,29 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// TestCheckpointerLoop: left to itself, the checkpointer copies what the
+// writer appended to the WAL into the database file.
+func TestCheckpointerLoop(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	before := fileSize(t, path)
+	for i := range 200 {
+		p := kassa.Product{SKU: fmt.Sprintf("SKU-%03d", i), Name: "Product", Price: 1000, VATRate: 2500, Stock: 5}
+		if err := db.PutProduct(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The writer alone would not checkpoint before writerCheckpointPages.
+	for deadline := time.Now().Add(30 * time.Second); fileSize(t, path) <= before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file still %d bytes after 30 s: no checkpoint ran", before)
+		}
+	}
 }

@@ -30,7 +30,7 @@ func TestBenchJSON(t *testing.T) {
 	}
 	for _, k := range []string{"bare_journeys_per_s", "shop_journeys_per_s", "ratio", "shop_p99_ms",
 		"callback_ack_p99_ms", "callback_applied_p50_ms", "callback_applied_p99_ms", "allocs_per_journey",
-		"peak_rss_bytes", "cpu_cost_ratio"} {
+		"peak_rss_bytes", "cpu_cost_ratio", "shop_server_errors"} {
 		if _, ok := got[k].(float64); !ok {
 			t.Errorf("field %q = %v, want a number", k, got[k])
 		}

@@ -19,13 +19,14 @@ func TestWriter(t *testing.T) {
 		{"nothing written", func(w http.ResponseWriter) {}, 0, 0},
 	} {
 		rec := httptest.NewRecorder()
+		rec.Code = 0 // so that the status the writer passed on shows
 		w := &Writer{ResponseWriter: rec}
 		tt.handle(w)
 		if w.Status != tt.status || w.Bytes != tt.bytes {
 			t.Errorf("%s: status %d, bytes %d; want %d, %d", tt.name, w.Status, w.Bytes, tt.status, tt.bytes)
 		}
-		if tt.status != 0 && rec.Code != tt.status {
-			t.Errorf("%s: the underlying writer got %d, want %d", tt.name, rec.Code, tt.status)
+		if rec.Code != tt.status || rec.Body.Len() != tt.bytes {
+			t.Errorf("%s: the underlying writer got %d and %d bytes, want %d and %d", tt.name, rec.Code, rec.Body.Len(), tt.status, tt.bytes)
 		}
 	}
 	var rw http.ResponseWriter = httptest.NewRecorder()
