@@ -41,7 +41,7 @@ type DB struct {
 }
 
 // dialect is how PostgreSQL spells what the shared statements need. Its
-// statements are written with ? placeholders too; binder numbers them.
+// statements are written with ? placeholders too; rebind numbers them.
 var dialect = &sqlstore.Dialect{
 	Name:      "postgres",
 	Translate: translate,

@@ -102,14 +102,14 @@ func TestMigrationQueuesReceivedCallbacks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(os.Getpid()), 3))
 	u := newSchema(t, base, rng)
 	db := open(t, u)
-	const downgrade = `
+	downgrade := fmt.Sprintf(`
 		DROP INDEX callbacks_due;
 		ALTER TABLE callbacks DROP COLUMN next_attempt_at;
 		DELETE FROM schema_migrations WHERE version = 3;
 		INSERT INTO callbacks (id, kind, payment_id, dedup_key, original, body, state, received_at, processed_at)
-		VALUES (1, 'authorization', 'p1', 'p1/A', true, '', 'received', 1773480000000, NULL),
+		VALUES (1, 'authorization', 'p1', 'p1/A', true, '', 'received', %d, NULL),
 			(2, 'authorization', 'p1', 'p1/A', false, '', 'duplicate', 1773480001000, NULL),
-			(3, 'management', 'p2', 'p2/B', true, '', 'processed', 1773480002000, 1773480003000)`
+			(3, 'management', 'p2', 'p2/B', true, '', 'processed', 1773480002000, 1773480003000)`, storetest.QueueMigrationReceived)
 	if _, err := db.WriteDB().ExecContext(ctx, downgrade); err != nil {
 		t.Fatal(err)
 	}

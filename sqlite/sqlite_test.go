@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -81,14 +82,14 @@ func TestMigrationQueuesReceivedCallbacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const downgrade = `
+	downgrade := fmt.Sprintf(`
 		DROP INDEX callbacks_due;
 		ALTER TABLE callbacks DROP COLUMN next_attempt_at;
 		DELETE FROM schema_migrations WHERE version = 3;
 		INSERT INTO callbacks (id, kind, payment_id, dedup_key, original, body, state, received_at, processed_at)
-		VALUES (1, 'authorization', 'p1', 'p1/A', 1, x'', 'received', 1773480000000, NULL),
+		VALUES (1, 'authorization', 'p1', 'p1/A', 1, x'', 'received', %d, NULL),
 			(2, 'authorization', 'p1', 'p1/A', 0, x'', 'duplicate', 1773480001000, NULL),
-			(3, 'management', 'p2', 'p2/B', 1, x'', 'processed', 1773480002000, 1773480003000)`
+			(3, 'management', 'p2', 'p2/B', 1, x'', 'processed', 1773480002000, 1773480003000)`, storetest.QueueMigrationReceived)
 	if _, err := db.WriteDB().ExecContext(ctx, downgrade); err != nil {
 		t.Fatal(err)
 	}

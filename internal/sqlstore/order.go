@@ -88,7 +88,7 @@ func ScanOrderWithLines(rows *sql.Rows) (*kassa.Order, error) {
 // QueryOrderWithLines runs query, which selects orderColumns and the lines
 // as JSON of at most one order, and returns the order or nil if there is
 // none.
-func QueryOrderWithLines(ctx context.Context, q Querier, query string, arg any) (*kassa.Order, error) {
+func QueryOrderWithLines(ctx context.Context, q *Runner, query string, arg any) (*kassa.Order, error) {
 	rows, err := q.QueryContext(ctx, query, arg)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func QueryOrderWithLines(ctx context.Context, q Querier, query string, arg any) 
 // LoadLines fills the lines of list (orders read by ScanOrder) from the
 // rows of query: order_id followed by LineColumns, ordered by order_id and
 // idx, of the orders in list. Every order gets a non-nil slice.
-func LoadLines(ctx context.Context, q Querier, list []*kassa.Order, query string, args ...any) error {
+func LoadLines(ctx context.Context, q *Runner, list []*kassa.Order, query string, args ...any) error {
 	byID := make(map[int64]*kassa.Order, len(list))
 	for _, o := range list {
 		byID[o.ID] = o

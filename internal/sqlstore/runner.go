@@ -5,11 +5,9 @@ import (
 	"database/sql"
 )
 
-// Runner runs the statements of a Store: in Tx when set, else on DB. It is
-// a concrete type rather than an interface so that the arguments of its
-// calls (all of them boxed into ...any) can stay on the caller's stack:
-// database/sql does not keep them, but a call through an interface would
-// make them escape.
+// Runner runs the statements of a Store: in Tx when set, else on DB, with
+// the statement prepared for the query when there is one, and with the
+// dialect's placeholders.
 type Runner struct {
 	Tx *sql.Tx
 	DB *sql.DB

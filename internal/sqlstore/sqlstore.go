@@ -21,14 +21,6 @@ import (
 	"github.com/kassa-dev/kassa"
 )
 
-// Querier is what a read or write needs: a *sql.DB, a *sql.Tx or a store's
-// statement-caching runner.
-type Querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // Migration is one numbered schema change.
 type Migration struct {
 	Version int
@@ -193,7 +185,7 @@ func ValidateReplace(o *kassa.Order) error {
 }
 
 // QueryActions reads the rows of actionColumns that query selects.
-func QueryActions(ctx context.Context, q Querier, query string, args ...any) ([]*kassa.Action, error) {
+func QueryActions(ctx context.Context, q *Runner, query string, args ...any) ([]*kassa.Action, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -225,7 +217,7 @@ const CallbackColumns = `id, kind, order_id, payment_id, dedup_key, body, state,
 	received_at, processed_at, next_attempt_at`
 
 // QueryCallbacks reads the rows of CallbackColumns that query selects.
-func QueryCallbacks(ctx context.Context, q Querier, query string, args ...any) ([]*kassa.Callback, error) {
+func QueryCallbacks(ctx context.Context, q *Runner, query string, args ...any) ([]*kassa.Callback, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

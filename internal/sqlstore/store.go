@@ -18,7 +18,7 @@ import (
 // ClaimCallbacks).
 //
 // Its statements are written with ? placeholders; a backend whose driver
-// wants another style (PostgreSQL's $n) rewrites them in its Querier.
+// wants another style (PostgreSQL's $n) rewrites them (Runner.Rebind).
 type Store struct {
 	// Now returns the current time; tests may replace it before use.
 	Now func() time.Time
@@ -127,28 +127,27 @@ func newQueries(d *Dialect) *queries {
 }
 
 // insertID runs query, one of the queries.insert* statements, in tx and
-// returns the id of the row it inserted, or false when it inserted none
+// returns the id of the row it inserted, or 0 when it inserted none
 // (ON CONFLICT … DO NOTHING).
-func (s *Store) insertID(ctx context.Context, tx *Runner, query string, args ...any) (int64, bool, error) {
+func (s *Store) insertID(ctx context.Context, tx *Runner, query string, args ...any) (int64, error) {
 	if !s.d.LastInsertID {
 		var id int64
 		err := tx.QueryRowContext(ctx, query, args...).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return 0, false, nil
+			return 0, nil
 		}
-		return id, err == nil, err
+		return id, err
 	}
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
-		return 0, false, err
+		return 0, err
 	}
 	// Rows affected first: SQLite's last insert id stays that of an
 	// earlier insert when this one did nothing.
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return 0, false, err
+		return 0, err
 	}
-	id, err := res.LastInsertId()
-	return id, err == nil, err
+	return res.LastInsertId()
 }
 
 // WriteQueries returns the static statements of d that run on a write

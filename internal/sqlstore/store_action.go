@@ -38,7 +38,7 @@ func (s *Store) CreateAction(ctx context.Context, a *kassa.Action, then kassa.Tx
 	}
 	now := s.now()
 	err = s.b.Transact(ctx, func(tx *Runner) error {
-		id, _, err := s.insertID(ctx, tx, s.q.insertAction,
+		id, err := s.insertID(ctx, tx, s.q.insertAction,
 			a.OrderID, a.Kind, a.TransactionID, lines, a.Amount, a.State, a.Error.Code, a.Error.Message,
 			a.Error.TraceID, a.Attempts, a.MAPIActionID, a.Source, a.Creator, now.UnixMilli(), now.UnixMilli())
 		if err != nil {

@@ -85,10 +85,7 @@ func checkAnswer(a kassa.Answer) (kassa.Answer, error) {
 	case a.At.IsZero():
 		return a, kassa.Errorf(kassa.EINVALID, "The answer has no time.")
 	}
-	a.At = a.At.UTC().Truncate(time.Millisecond)
-	if a.Body == nil {
-		a.Body = []byte{}
-	}
+	a.At, a.Body = a.At.UTC().Truncate(time.Millisecond), body(a.Body)
 	return a, nil
 }
 
@@ -113,10 +110,7 @@ func scanAnswer(row *sql.Row, key string) (kassa.Answer, error) {
 		return a, errors.New("stored body hash has the wrong length")
 	}
 	copy(a.BodyHash[:], hash)
-	a.At = time.UnixMilli(at).UTC()
-	if a.Body == nil { // SQLite reads an empty BLOB as nil
-		a.Body = []byte{}
-	}
+	a.At, a.Body = time.UnixMilli(at).UTC(), body(a.Body) // SQLite reads an empty BLOB as nil
 	return a, nil
 }
 

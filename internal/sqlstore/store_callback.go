@@ -55,7 +55,7 @@ func (s *Store) RecordCallback(ctx context.Context, cb *kassa.Callback, then kas
 // original exists.
 func (s *Store) insertCallback(ctx context.Context, tx *Runner, cb *kassa.Callback, state kassa.CallbackState,
 	original bool, next, now time.Time) (int64, error) {
-	id, _, err := s.insertID(ctx, tx, s.q.insertCallback,
+	id, err := s.insertID(ctx, tx, s.q.insertCallback,
 		cb.Kind, NullID(cb.OrderID), cb.PaymentID, cb.DedupKey, original, body(cb.Body), state,
 		cb.Attempts, cb.Error, now.UnixMilli(), Millis(cb.ProcessedAt), Millis(next))
 	if err != nil {

@@ -31,7 +31,7 @@ func (s *Store) insertEvent(ctx context.Context, tx *Runner, ev *kassa.Event, no
 		ev.At = now
 	}
 	ev.At = ev.At.UTC().Truncate(time.Millisecond)
-	id, _, err := s.insertID(ctx, tx, s.q.insertEvent,
+	id, err := s.insertID(ctx, tx, s.q.insertEvent,
 		ev.OrderID, ev.At.UnixMilli(), ev.Source, ev.From, ev.To, ev.Applied, ev.PaymentStatus, ev.Note)
 	if err != nil {
 		return fmt.Errorf("insert event: %w", err)

@@ -235,7 +235,7 @@ func (s *Store) DueOrders(ctx context.Context, now time.Time, limit int) (_ []*k
 }
 
 // queryOrders reads the orders query selects (orderColumns), then their lines.
-func (s *Store) queryOrders(ctx context.Context, q Querier, query string, args ...any) ([]*kassa.Order, error) {
+func (s *Store) queryOrders(ctx context.Context, q *Runner, query string, args ...any) ([]*kassa.Order, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -257,7 +257,7 @@ func (s *Store) queryOrders(ctx context.Context, q Querier, query string, args .
 }
 
 // loadLines fills the lines of list with one query.
-func (s *Store) loadLines(ctx context.Context, q Querier, list []*kassa.Order) error {
+func (s *Store) loadLines(ctx context.Context, q *Runner, list []*kassa.Order) error {
 	if len(list) == 0 {
 		return nil
 	}
