@@ -28,7 +28,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("load migrations: %w", err)
 	}
 	for _, m := range ms {
-		if err := db.transact(ctx, func(tx *sqlstore.Runner) error { return db.apply(ctx, tx.SQLTx(), m) }); err != nil {
+		if err := sqlstore.InTx(ctx, db.write, func(tx *sql.Tx) error { return db.apply(ctx, tx, m) }); err != nil {
 			return fmt.Errorf("sqlstore.Migration %s: %w", m.Name, err)
 		}
 	}

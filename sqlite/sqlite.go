@@ -258,21 +258,10 @@ func (b *backend) Bind(tx *sql.Tx) *sqlstore.Runner {
 // reader runs read statements on the read pool.
 func (db *DB) reader() *sqlstore.Runner { return db.rd }
 
-// transact runs fn in a write transaction and commits when fn succeeds:
-// batched with other callers' writes (group.go), or alone while the store
-// opens (migrations).
+// transact runs fn in a write transaction, batched with other callers'
+// writes (group.go), and returns once the batch committed.
 func (db *DB) transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
-	if db.group != nil {
-		return db.group.do(ctx, fn)
-	}
-	return db.transactAlone(ctx, fn)
-}
-
-// transactAlone runs fn in a write transaction of its own.
-func (db *DB) transactAlone(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
-	return sqlstore.InTx(ctx, db.write, func(tx *sql.Tx) error {
-		return fn(&sqlstore.Runner{Tx: tx, Prepared: db.ws.get})
-	})
+	return db.group.do(ctx, fn)
 }
 
 // wrap is sqlstore.Wrap with SQLite's translation.
