@@ -230,53 +230,46 @@ func TestCallbackDuringReadReadsAgain(t *testing.T) {
 	}
 }
 
-// TestAfterSaleForgetsRead: a capture changes the payment at Resurs, so a
-// callback that waited across it does not use the read from before.
-func TestAfterSaleForgetsRead(t *testing.T) {
+// TestChangeAfterReadStopsSharing: a capture between the return's read
+// and the queued callback's sync changes the payment at Resurs, so the
+// callback reads again instead of applying the read from before: whether
+// this process captured (lock forgets the read) or another shop process on
+// the same store did (the order's version moved).
+func TestChangeAfterReadStopsSharing(t *testing.T) {
 	t.Parallel()
-	e, gate, settled := sharedReadEnv(t)
-	_, o, release := callbackQueued(t, e, gate)
-	defer release()
-	if _, err := e.eng.Return(e.ctx, o.ID, o.Key); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.eng.Capture(e.ctx, o.ID, checkout.ActionRequest{Source: kassa.SourceAdmin}); err != nil {
-		t.Fatalf("Capture: %v", err)
-	}
-	before := gate.count(o.PaymentID)
-	release()
-	waitSettled(t, settled, o.ID)
-	if n := gate.count(o.PaymentID) - before; n != 1 {
-		t.Errorf("payment reads by the callback after the capture = %d, want 1", n)
-	}
-	if ev := e.callbackEvent(o.ID); strings.Contains(ev.Note, "read by a sync") {
-		t.Errorf("callback event %q used the read from before the capture", ev.Note)
-	}
-}
-
-// TestOtherProcessChangeStopsSharing: another shop process on the same
-// store captures the payment between the return's read and the callback's
-// sync. Its write changes the order's version, so the callback reads the
-// payment again instead of applying the read from before the capture.
-func TestOtherProcessChangeStopsSharing(t *testing.T) {
-	t.Parallel()
-	e, gate, settled := sharedReadEnv(t)
-	_, o, release := callbackQueued(t, e, gate)
-	defer release()
-	if _, err := e.eng.Return(e.ctx, o.ID, o.Key); err != nil {
-		t.Fatal(err)
-	}
-	e.otherProcessCapturesOrder(o.ID)
-	release()
-	waitSettled(t, settled, o.ID)
-	if n := gate.count(o.PaymentID); n != 2 {
-		t.Errorf("payment reads = %d, want 2 (the return's and the callback's own)", n)
-	}
-	if ev := e.callbackEvent(o.ID); strings.Contains(ev.Note, "read by a sync") {
-		t.Errorf("callback event %q used the read from before the other process's capture", ev.Note)
-	}
-	got := e.wantStatus(o.ID, kassa.StatusCompleted)
-	if got.Authorized != 0 || got.Captured != got.Total {
-		t.Errorf("order amounts authorized %s captured %s, want 0 and %s", got.Authorized, got.Captured, got.Total)
+	for _, tt := range []struct {
+		name    string
+		capture func(e *env, o *kassa.Order)
+	}{
+		{"this process", func(e *env, o *kassa.Order) {
+			if _, _, err := e.eng.Capture(e.ctx, o.ID, checkout.ActionRequest{Source: kassa.SourceAdmin}); err != nil {
+				e.t.Fatalf("Capture: %v", err)
+			}
+		}},
+		{"another process", func(e *env, o *kassa.Order) { e.otherProcessCapturesOrder(o.ID) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e, gate, settled := sharedReadEnv(t)
+			_, o, release := callbackQueued(t, e, gate)
+			defer release()
+			if _, err := e.eng.Return(e.ctx, o.ID, o.Key); err != nil {
+				t.Fatal(err)
+			}
+			tt.capture(e, o)
+			before := gate.count(o.PaymentID)
+			release()
+			waitSettled(t, settled, o.ID)
+			if n := gate.count(o.PaymentID) - before; n != 1 {
+				t.Errorf("payment reads by the callback after the capture = %d, want 1", n)
+			}
+			if ev := e.callbackEvent(o.ID); strings.Contains(ev.Note, "read by a sync") {
+				t.Errorf("callback event %q used the read from before the capture", ev.Note)
+			}
+			got := e.wantStatus(o.ID, kassa.StatusCompleted)
+			if got.Authorized != 0 || got.Captured != got.Total {
+				t.Errorf("order amounts authorized %s captured %s, want 0 and %s", got.Authorized, got.Captured, got.Total)
+			}
+		})
 	}
 }

@@ -16,12 +16,7 @@ import (
 // the database file while the store stays open.
 func TestCheckpointer(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kassa.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, path := openFile(t)
 	db.ckpt.halt() // this test checkpoints by hand
 	var pages int
 	if err := db.WriteDB().QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&pages); err != nil {
@@ -30,12 +25,7 @@ func TestCheckpointer(t *testing.T) {
 	if pages != writerCheckpointPages {
 		t.Errorf("writer's wal_autocheckpoint = %d, want %d", pages, writerCheckpointPages)
 	}
-	for i := range 200 {
-		p := kassa.Product{SKU: fmt.Sprintf("SKU-%03d", i), Name: "Product", Price: 1000, VATRate: 2500, Stock: 5}
-		if err := db.PutProduct(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putProducts(t, db, 200)
 	before := fileSize(t, path)
 	log, done, err := db.ckpt.once(ctx)
 	if err != nil {
@@ -52,6 +42,29 @@ func TestCheckpointer(t *testing.T) {
 	}
 }
 
+// openFile opens a store on a file, closed when t ends, and returns its path.
+func openFile(t *testing.T) (*DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, path
+}
+
+// putProducts writes n products, one write transaction each.
+func putProducts(t *testing.T, db *DB, n int) {
+	t.Helper()
+	for i := range n {
+		p := kassa.Product{SKU: fmt.Sprintf("SKU-%03d", i), Name: "Product", Price: 1000, VATRate: 2500, Stock: 5}
+		if err := db.PutProduct(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func fileSize(t *testing.T, path string) int64 {
 	t.Helper()
 	fi, err := os.Stat(path)
@@ -64,20 +77,9 @@ func fileSize(t *testing.T, path string) int64 {
 // TestCheckpointerLoop: left to itself, the checkpointer copies what the
 // writer appended to the WAL into the database file.
 func TestCheckpointerLoop(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kassa.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, path := openFile(t)
 	before := fileSize(t, path)
-	for i := range 200 {
-		p := kassa.Product{SKU: fmt.Sprintf("SKU-%03d", i), Name: "Product", Price: 1000, VATRate: 2500, Stock: 5}
-		if err := db.PutProduct(ctx, p); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putProducts(t, db, 200)
 	// The writer alone would not checkpoint before writerCheckpointPages.
 	for deadline := time.Now().Add(30 * time.Second); fileSize(t, path) <= before; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -16,11 +16,7 @@ import (
 // openFileDB opens a store on a file in a temporary directory.
 func openFileDB(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "kassa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, _ := openFile(t)
 	return db
 }
 
