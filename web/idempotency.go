@@ -216,12 +216,29 @@ func (c *idempotency) finish(key string, status int, body []byte) *kassa.Answer 
 	a := &kassa.Answer{Key: key, BodyHash: run.bodyHash, Status: status, Body: body, At: c.now()}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.store.PutAnswer(ctx, *a); err != nil {
-		c.log.Error("store idempotent answer", "err", err)
-	}
+	c.putAnswer(ctx, a)
 	c.purge(ctx)
 	c.end(key, run, a)
 	return a
+}
+
+// putAnswer stores a, trying three times: while only the claim is stored,
+// a retry of an order placement may run it again once the claim is stale,
+// although this run placed an order.
+func (c *idempotency) putAnswer(ctx context.Context, a *kassa.Answer) {
+	var err error
+	for i, wait := range []time.Duration{0, 100 * time.Millisecond, time.Second} {
+		if i > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+			}
+		}
+		if err = c.store.PutAnswer(ctx, *a); err == nil {
+			return
+		}
+	}
+	c.log.Error("store idempotent answer", "key", a.Key, "err", err)
 }
 
 // abandon ends the run of key without an answer (it panicked). Its claim

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -104,5 +105,40 @@ func TestIdempotencyOutlivesClient(t *testing.T) {
 	a, ok, err := db.Answer(context.Background(), "POST /api/orders\nk")
 	if err != nil || !ok || a.Status != http.StatusCreated {
 		t.Fatalf("stored answer = %+v, %v, %v; want the 201", a, ok, err)
+	}
+}
+
+// flakyAnswers fails the first fails PutAnswer calls.
+type flakyAnswers struct {
+	*sqlite.DB
+	fails int
+}
+
+func (f *flakyAnswers) PutAnswer(ctx context.Context, a kassa.Answer) error {
+	if f.fails > 0 {
+		f.fails--
+		return errors.New("disk full")
+	}
+	return f.DB.PutAnswer(ctx, a)
+}
+
+// TestIdempotencyRetriesStoringAnswer: an answer that fails to be stored
+// is tried again, since a claim left alone lets an order placement run a
+// second time once it is stale.
+func TestIdempotencyRetriesStoringAnswer(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st := &flakyAnswers{DB: db, fails: 2}
+	c := newIdempotency(st, time.Now, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if prev, conflict, err := c.begin(context.Background(), "POST /x\nk", []byte("b"), true); prev != nil || conflict || err != nil {
+		t.Fatalf("begin = %v, %v, %v; want to run", prev, conflict, err)
+	}
+	c.finish("POST /x\nk", http.StatusCreated, []byte(`{"id":1}`))
+	a, ok, err := db.Answer(context.Background(), "POST /x\nk")
+	if err != nil || !ok || a.Status != http.StatusCreated {
+		t.Fatalf("stored = %+v, %v, %v; want the 201 after two failed tries", a, ok, err)
 	}
 }
