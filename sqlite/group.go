@@ -49,14 +49,17 @@ type committer struct {
 	ops  chan *writeOp
 	prep func(ctx context.Context, query string) *sql.Stmt // stmts.get
 	r    sqlstore.Runner                                   // the current batch's, reused: only loop uses it
+	// begun, when set, runs first in every batch's transaction (the
+	// order cache's check for other connections' commits, ordercache.go).
+	begun func(ctx context.Context, tx *sql.Tx)
 
 	mu     sync.RWMutex // guards closed against sends on ops
 	closed bool
 	wg     sync.WaitGroup
 }
 
-func newCommitter(pool *sql.DB, st *stmts) *committer {
-	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch)}
+func newCommitter(pool *sql.DB, st *stmts, begun func(context.Context, *sql.Tx)) *committer {
+	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch), begun: begun}
 	c.wg.Go(c.loop)
 	return c
 }
@@ -146,6 +149,9 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 	c.r = sqlstore.Runner{Tx: tx, Ctx: ctx, Prepared: c.prep}
 	defer func() { c.r = sqlstore.Runner{} }()
 	r := &c.r
+	if c.begun != nil {
+		c.begun(ctx, tx)
+	}
 	if len(ops) == 1 {
 		if errs[0] = call(ops[0].fn, r); errs[0] != nil {
 			return errs, nil // rolled back by the deferred Rollback

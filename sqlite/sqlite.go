@@ -6,7 +6,9 @@
 // separate pool of read connections. The store's write transactions go
 // through a committer that runs those queued by concurrent callers in one
 // SQLite transaction, each in its own savepoint, and commits once (group
-// commit, group.go). ":memory:" uses one connection for
+// commit, group.go). Orders this process wrote or read last are answered
+// from memory (ordercache.go), checked against other connections' commits
+// at every group commit. ":memory:" uses one connection for
 // everything so that all callers see the same data. The schema is created
 // and upgraded by numbered, embedded, forward-only migrations that Open
 // applies.
@@ -46,6 +48,7 @@ type DB struct {
 	wr    *sqlstore.Runner // runs on ws, outside a transaction
 	group *committer
 	ckpt  *checkpointer // nil for :memory:
+	cache *orderCache   // ordercache.go
 }
 
 // dialect is how SQLite spells what the shared statements need.
@@ -135,7 +138,8 @@ func Open(ctx context.Context, dsn string) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
-	db.group = newCommitter(db.write, db.ws)
+	db.cache = newOrderCache()
+	db.group = newCommitter(db.write, db.ws, db.cache.check)
 	return db, nil
 }
 
@@ -241,7 +245,8 @@ func (b *backend) Reader() *sqlstore.Runner { return b.rd }
 // query cannot hold up the writes. (In a TxFunc hook, which holds the
 // write connection, calling a DB method waits for that connection; hooks
 // use the tx they get instead.) kassa bench: about 9 % less CPU per shop
-// journey (docs/performance.md).
+// journey (docs/performance.md). Since the order cache (ordercache.go)
+// most order reads do not reach the database at all.
 func (b *backend) Keyed() *sqlstore.Runner  { return b.wr }
 func (b *backend) Writer() *sqlstore.Runner { return b.wr }
 

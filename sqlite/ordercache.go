@@ -1,0 +1,250 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// The order cache. Every journey reads its order three times (the return
+// page, the callback's ack and the callback's sync), and each read waited
+// for the one write connection between group commits (see backend.Keyed),
+// which held up the commits in turn. The store keeps the orders it wrote
+// or read last in memory instead and answers Order and OrderRef from
+// there.
+//
+// What keeps an entry equal to its row:
+//
+//   - This process changes an order only through CreateOrder, UpdateOrder
+//     and ReplaceOrderLines (every statement that writes the orders table
+//     runs inside them), and each bumps the version. After a successful
+//     write the entry takes the written fields, but only if it held the
+//     version the write replaced; otherwise it is dropped. A failed write
+//     drops it too, so that a version conflict is resolved by a real read.
+//   - A read fills an entry only if no write or clear happened since the
+//     read began, and only with a newer version than the entry has, so a
+//     read that a write overtook cannot put back what the write replaced.
+//   - Another process may write the same file (kassa orders, a second
+//     kassa serve). Every group commit first reads the write connection's
+//     PRAGMA data_version, which changes exactly when another connection
+//     committed; then the whole cache is dropped. Entries are only served
+//     while the last such check is less than cacheFresh old, so another
+//     process's change is seen within cacheFresh even when this process
+//     writes nothing: an idle shop reads the database. The version check
+//     on every write catches what such a stale read would decide.
+//
+// Callers get copies: they change the orders they read.
+type orderCache struct {
+	mu      sync.Mutex
+	m       map[int64]*kassa.Order // entries are replaced, never changed
+	ring    [cachedOrders]int64    // ids in the order they entered, for eviction
+	next    int
+	gen     uint64           // bumped by every write and clear: a read begun before fills nothing
+	version int64            // data_version at the last check; 0 before the first
+	checked time.Time        // when the last check succeeded; zero: serve nothing
+	now     func() time.Time // the monotonic clock; tests replace it
+	clears  int              // how often another connection's commit was seen
+}
+
+const (
+	// cachedOrders bounds the cache: a few megabytes, and far more orders
+	// than are in flight at once.
+	cachedOrders = 4096
+	// cacheFresh is how long after the last data_version check entries
+	// are served.
+	cacheFresh = 100 * time.Millisecond
+)
+
+func newOrderCache() *orderCache {
+	return &orderCache{m: make(map[int64]*kassa.Order), now: time.Now}
+}
+
+// get returns a copy of order id, when cached and fresh.
+func (c *orderCache) get(id int64) (*kassa.Order, bool) {
+	c.mu.Lock()
+	o := c.m[id]
+	fresh := !c.checked.IsZero() && c.now().Sub(c.checked) < cacheFresh
+	c.mu.Unlock()
+	if o == nil || !fresh {
+		return nil, false
+	}
+	return cloneOrder(o), true
+}
+
+// generation is what fill needs to know whether a write or clear came
+// between the read and the fill.
+func (c *orderCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// fill keeps o, read from the database since generation gen, unless a
+// write or clear came since or the cache holds the same or a newer version.
+func (c *orderCache) fill(o *kassa.Order, gen uint64) {
+	x := cloneOrder(o)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if cur := c.m[x.ID]; cur != nil && cur.Version >= x.Version {
+		return
+	}
+	c.store(x)
+}
+
+// created keeps o, just inserted by CreateOrder, as a read would return it.
+func (c *orderCache) created(o *kassa.Order) {
+	x := cloneOrder(o)
+	x.ExpiresAt, x.NextSyncAt = storedTime(x.ExpiresAt), storedTime(x.NextSyncAt)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.store(x)
+}
+
+// wrote records a successful UpdateOrder (or, with lines, ReplaceOrderLines)
+// of o, which had version prev before it: the fields those write take from o
+// replace the entry's, if the entry is at prev; else it is dropped.
+func (c *orderCache) wrote(o *kassa.Order, prev int64, lines bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++ // a read begun before this write must not fill in what it replaced
+	cur := c.m[o.ID]
+	if cur == nil {
+		return
+	}
+	if cur.Version != prev {
+		delete(c.m, o.ID)
+		return
+	}
+	x := *cur
+	x.Status, x.PaymentID, x.PaymentStatus, x.StatusReason = o.Status, o.PaymentID, o.PaymentStatus, o.StatusReason
+	x.Authorized, x.Captured, x.Refunded, x.Canceled = o.Authorized, o.Captured, o.Refunded, o.Canceled
+	x.NextSyncAt, x.SyncAttempts = storedTime(o.NextSyncAt), o.SyncAttempts
+	x.Version, x.UpdatedAt, x.StockReleased = o.Version, o.UpdatedAt, o.StockReleased
+	if lines {
+		x.Lines = cloneLines(o.Lines)
+		x.Total, x.VATTotal = o.Total, o.VATTotal
+	}
+	c.m[o.ID] = &x
+}
+
+// drop forgets order id.
+func (c *orderCache) drop(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.m, id)
+}
+
+// store keeps x, evicting the oldest entry when full. The caller holds mu.
+func (c *orderCache) store(x *kassa.Order) {
+	if _, ok := c.m[x.ID]; !ok {
+		if old := c.ring[c.next]; old != 0 {
+			delete(c.m, old)
+		}
+		c.ring[c.next] = x.ID
+		c.next = (c.next + 1) % len(c.ring)
+	}
+	c.m[x.ID] = x
+}
+
+// check runs at the start of every group commit, holding the write lock:
+// when another connection committed since the last check (or there was
+// none yet), everything is dropped. A failed check serves nothing until
+// the next one succeeds.
+func (c *orderCache) check(ctx context.Context, tx *sql.Tx) {
+	var v int64
+	err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err != nil || v != c.version {
+		c.m = make(map[int64]*kassa.Order)
+		c.ring, c.next = [cachedOrders]int64{}, 0
+		c.gen++
+		c.clears++
+	}
+	c.version, c.checked = v, c.now()
+	if err != nil {
+		c.version, c.checked = 0, time.Time{}
+	}
+}
+
+// cloneOrder copies o; its lines are never nil, as read from the store.
+func cloneOrder(o *kassa.Order) *kassa.Order {
+	x := *o
+	x.Lines = cloneLines(o.Lines)
+	return &x
+}
+
+func cloneLines(lines []kassa.Line) []kassa.Line {
+	x := make([]kassa.Line, len(lines))
+	copy(x, lines)
+	return x
+}
+
+// storedTime is t as the store reads it back: UTC, whole milliseconds.
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
+}
+
+// Order returns an order with its lines; see the order cache above.
+func (db *DB) Order(ctx context.Context, id int64) (*kassa.Order, error) {
+	if o, ok := db.cache.get(id); ok {
+		return o, nil
+	}
+	gen := db.cache.generation()
+	o, err := db.Store.Order(ctx, id)
+	if err == nil {
+		db.cache.fill(o, gen)
+	}
+	return o, err
+}
+
+// OrderRef returns the callback token and payment id of order id, from the
+// order cache when it holds the order.
+func (db *DB) OrderRef(ctx context.Context, id int64) (kassa.OrderRef, error) {
+	if o, ok := db.cache.get(id); ok {
+		return kassa.OrderRef{ID: id, CallbackToken: o.CallbackToken, PaymentID: o.PaymentID}, nil
+	}
+	return db.Store.OrderRef(ctx, id)
+}
+
+// CreateOrder is sqlstore.Store.CreateOrder; the new order enters the cache.
+func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) error {
+	if err := db.Store.CreateOrder(ctx, o, ev, then); err != nil {
+		return err
+	}
+	db.cache.created(o)
+	return nil
+}
+
+// UpdateOrder is sqlstore.Store.UpdateOrder, keeping the cache in step.
+func (db *DB) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
+	prev := o.Version
+	if err := db.Store.UpdateOrder(ctx, o, ev, then); err != nil {
+		db.cache.drop(o.ID)
+		return err
+	}
+	db.cache.wrote(o, prev, false)
+	return nil
+}
+
+// ReplaceOrderLines is sqlstore.Store.ReplaceOrderLines, keeping the cache
+// in step.
+func (db *DB) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
+	prev := o.Version
+	if err := db.Store.ReplaceOrderLines(ctx, o, ev, then); err != nil {
+		db.cache.drop(o.ID)
+		return err
+	}
+	db.cache.wrote(o, prev, true)
+	return nil
+}

@@ -1,0 +1,261 @@
+package sqlite
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// cacheOrder returns a new order of two units of SKU A, with times that
+// are neither UTC nor whole milliseconds (the store keeps both as UTC
+// milliseconds).
+func cacheOrder(n int64) *kassa.Order {
+	zone := time.FixedZone("CET", 3600)
+	l := kassa.Line{Position: 1, Type: kassa.LineProduct, SKU: "A", Description: "A", Quantity: 2,
+		UnitPrice: 1000, VATRate: 2500, Total: 2000, VATAmount: 400}
+	return &kassa.Order{Key: "key", CallbackToken: "token", Status: kassa.StatusPending, Currency: "SEK",
+		Lines: []kassa.Line{l}, Total: 2000, VATTotal: 400, PaymentMethodID: "card",
+		Customer: kassa.Customer{Type: kassa.CustomerNatural, Email: "a@example.se", Phone: "+46701234567",
+			Address: kassa.Address{FirstName: "Åsa", LastName: "Öberg", CountryCode: "SE"}},
+		ExpiresAt:  time.Date(2026, 11, 27, 12, 0, 0, 123456789, zone).Add(time.Duration(n) * time.Second),
+		NextSyncAt: time.Date(2026, 11, 27, 12, 1, 0, 987654321, zone),
+	}
+}
+
+// cachedEqualsStored fails unless order id is in the cache and what the
+// cache answers equals what the database holds.
+func cachedEqualsStored(t *testing.T, db *DB, id int64) {
+	t.Helper()
+	cached, ok := db.cache.get(id)
+	if !ok {
+		t.Fatalf("order %d is not served from the cache", id)
+	}
+	stored, err := db.Store.Order(context.Background(), id) // the uncached read
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cached, stored) {
+		t.Fatalf("cache and database differ for order %d:\ncache    %+v\ndatabase %+v", id, cached, stored)
+	}
+	if got, err := db.Order(context.Background(), id); err != nil || !reflect.DeepEqual(got, stored) {
+		t.Fatalf("Order(%d) = %+v, %v; want %+v", id, got, err, stored)
+	}
+}
+
+// TestOrderCacheMatchesDatabase follows one order through every write that
+// keeps it in the cache, and after each compares the cached order with
+// the row.
+func TestOrderCacheMatchesDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := openFileDB(t)
+	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
+		t.Fatal(err)
+	}
+	o := cacheOrder(1)
+	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout, To: kassa.StatusPending}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cachedEqualsStored(t, db, o.ID)
+
+	o.PaymentID, o.PaymentStatus, o.NextSyncAt = "pay-1", "TASK_REDIRECTION_REQUIRED", time.Now().Add(time.Minute)
+	if err := db.UpdateOrder(ctx, o, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	cachedEqualsStored(t, db, o.ID)
+
+	o.Lines = append(o.Lines, kassa.Line{Position: 2, Type: kassa.LineShipping, Description: "Post", Quantity: 1,
+		UnitPrice: 4900, VATRate: 2500, Total: 4900, VATAmount: 980})
+	o.Total, o.VATTotal = 6900, 1380
+	if err := db.ReplaceOrderLines(ctx, o, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	cachedEqualsStored(t, db, o.ID)
+
+	o.Status, o.StatusReason, o.NextSyncAt = kassa.StatusCancelled, "The payment was cancelled.", time.Time{}
+	if err := db.UpdateOrder(ctx, o, nil, nil); err != nil { // releases the stock
+		t.Fatal(err)
+	}
+	cachedEqualsStored(t, db, o.ID)
+	if !o.StockReleased {
+		t.Fatal("cancelling did not release the stock; the test no longer covers StockReleased")
+	}
+
+	stale := *o
+	stale.Version--
+	stale.StatusReason = "stale"
+	if err := db.UpdateOrder(ctx, &stale, nil, nil); kassa.ErrorCode(err) != kassa.ECONFLICT {
+		t.Fatalf("update of a stale version: %v, want ECONFLICT", err)
+	}
+	if _, ok := db.cache.get(o.ID); ok {
+		t.Fatal("a failed write left the order in the cache; a version conflict must be resolved by a real read")
+	}
+	if _, err := db.Order(ctx, o.ID); err != nil { // fills it again
+		t.Fatal(err)
+	}
+	cachedEqualsStored(t, db, o.ID)
+	ref, err := db.OrderRef(ctx, o.ID)
+	if err != nil || ref != (kassa.OrderRef{ID: o.ID, CallbackToken: "token", PaymentID: "pay-1"}) {
+		t.Fatalf("OrderRef = %+v, %v", ref, err)
+	}
+}
+
+// TestOrderCacheReadOvertakenByWrite: a read that began before a write and
+// fills the cache after it must not put back the version the write replaced.
+func TestOrderCacheReadOvertakenByWrite(t *testing.T) {
+	ctx := context.Background()
+	db := openFileDB(t)
+	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
+		t.Fatal(err)
+	}
+	o := cacheOrder(1)
+	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
+		t.Fatal(err)
+	}
+	db.cache.drop(o.ID)
+	gen := db.cache.generation()
+	old, err := db.Store.Order(ctx, o.ID) // the read begins
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.PaymentID = "pay-1"
+	if err := db.UpdateOrder(ctx, o, nil, nil); err != nil { // a write overtakes it
+		t.Fatal(err)
+	}
+	db.cache.fill(old, gen) // and the read ends
+	if got, err := db.Order(ctx, o.ID); err != nil || got.Version != 2 || got.PaymentID != "pay-1" {
+		t.Fatalf("Order after the overtaken read = version %d, payment %q, %v; want version 2, pay-1", got.Version, got.PaymentID, err)
+	}
+}
+
+// TestOrderCacheSeesOtherProcess: a change that another connection commits
+// to the file (kassa orders while kassa serve runs) is seen at this
+// store's next group commit, or once the last check is cacheFresh old.
+func TestOrderCacheSeesOtherProcess(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "kassa.db")
+	open := func() *DB {
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	shop, other := open(), open()
+	if err := shop.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := cacheOrder(1), cacheOrder(2)
+	for _, o := range []*kassa.Order{a, b} {
+		if err := shop.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	shop.cache.mu.Lock()
+	shop.cache.now = func() time.Time { return now }
+	shop.cache.mu.Unlock()
+	if err := shop.AddEvent(ctx, kassa.Event{OrderID: b.ID, Source: kassa.SourceCheckout, Note: "checked"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	clears := shop.cache.clears
+
+	change := func(id int64, reason string) {
+		t.Helper()
+		o, err := other.Order(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.StatusReason = reason
+		if err := other.UpdateOrder(ctx, o, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reason := func(id int64) string {
+		t.Helper()
+		o, err := shop.Order(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.StatusReason
+	}
+
+	change(a.ID, "changed elsewhere")
+	if got := reason(a.ID); got != "" {
+		t.Fatalf("before any check the shop read %q; this test wants to see the cached order first", got)
+	}
+	if err := shop.AddEvent(ctx, kassa.Event{OrderID: b.ID, Source: kassa.SourceCheckout, Note: "next batch"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := reason(a.ID); got != "changed elsewhere" {
+		t.Fatalf("after the shop's next group commit it read %q, want the other connection's change", got)
+	}
+	if shop.cache.clears != clears+1 {
+		t.Fatalf("cache cleared %d times, want once", shop.cache.clears-clears)
+	}
+
+	if _, err := shop.Order(ctx, b.ID); err != nil { // cached; then the shop goes idle
+		t.Fatal(err)
+	}
+	change(b.ID, "changed while the shop is idle")
+	if got := reason(b.ID); got != "" {
+		t.Fatalf("within cacheFresh of the last check the shop read %q; this test wants the cached order first", got)
+	}
+	shop.cache.mu.Lock()
+	now = now.Add(cacheFresh)
+	shop.cache.mu.Unlock()
+	if got := reason(b.ID); got != "changed while the shop is idle" {
+		t.Fatalf("a cacheFresh after the last check the shop read %q, want the database's", got)
+	}
+}
+
+// TestOrderCacheBounded: the cache keeps at most cachedOrders orders.
+func TestOrderCacheBounded(t *testing.T) {
+	c := newOrderCache()
+	for id := int64(1); id <= cachedOrders+10; id++ {
+		c.created(&kassa.Order{ID: id, Version: 1})
+	}
+	if len(c.m) != cachedOrders {
+		t.Fatalf("%d orders cached, want %d", len(c.m), cachedOrders)
+	}
+	if _, ok := c.m[1]; ok {
+		t.Fatal("the oldest order was kept")
+	}
+	if _, ok := c.m[cachedOrders+10]; !ok {
+		t.Fatal("the newest order was evicted")
+	}
+}
+
+// TestOrderCacheSurvivesCheckpoint: the checkpointer's connection copies
+// the WAL into the file and restarts it, but commits nothing, so the
+// writer's data_version must not change and the cache must stay.
+func TestOrderCacheSurvivesCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	db := openFileDB(t)
+	db.ckpt.halt() // checkpoints by hand
+	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
+		t.Fatal(err)
+	}
+	o := cacheOrder(1)
+	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
+		t.Fatal(err)
+	}
+	clears := db.cache.clears
+	for i := range 3 {
+		if log, done, err := db.ckpt.once(ctx); err != nil || done != log {
+			t.Fatalf("checkpoint %d: %d of %d pages, %v; want the whole WAL copied", i, done, log, err)
+		}
+		o.SyncAttempts++
+		if err := db.UpdateOrder(ctx, o, nil, nil); err != nil { // restarts the WAL
+			t.Fatal(err)
+		}
+		cachedEqualsStored(t, db, o.ID)
+	}
+	if db.cache.clears != clears {
+		t.Fatalf("checkpoints cleared the cache %d times, want never", db.cache.clears-clears)
+	}
+}
