@@ -20,12 +20,17 @@ import (
 //
 //   - This process changes an order only through CreateOrder, UpdateOrder
 //     and ReplaceOrderLines (every statement that writes the orders table
-//     runs inside them), and each bumps the version. After a successful
-//     write the entry takes the written fields, but only if it held the
-//     version the write replaced; otherwise it is dropped. A failed write
-//     drops it too, so that a version conflict is resolved by a real read.
-//   - A read fills an entry only if no write or clear happened since the
-//     read began, and only with a newer version than the entry has, so a
+//     runs inside them), and each bumps the version. While an update is
+//     in flight, from before it is queued until after its commit, the
+//     order is not served from the cache: whoever learns of the commit
+//     from the database (its event, its settled callback) and then reads
+//     the order must not get the version before it. After a successful
+//     update the entry takes the written fields, but only if it held the
+//     version the update replaced; otherwise, and after a failed update
+//     (a version conflict is resolved by a real read), it is dropped.
+//   - A read of the database (or a CreateOrder) fills an entry only if no
+//     update of that order began or ended, and the cache was not
+//     cleared, since the read began, and only with a newer version: a
 //     read that a write overtook cannot put back what the write replaced.
 //   - Another process may write the same file (kassa orders, a second
 //     kassa serve). Every group commit first reads the write connection's
@@ -42,7 +47,12 @@ type orderCache struct {
 	m       map[int64]*kassa.Order // entries are replaced, never changed
 	ring    [cachedOrders]int64    // ids in the order they entered, for eviction
 	next    int
-	gen     uint64           // bumped by every write and clear: a read begun before fills nothing
+	busy    map[int64]int       // updates in flight per order
+	seq     uint64              // counts the changes logged in changes
+	changes [changeLog]struct { // the last changes: an update began or ended (id), or a clear (0)
+		seq uint64
+		id  int64
+	}
 	version int64            // data_version at the last check; 0 before the first
 	checked time.Time        // when the last check succeeded; zero: serve nothing
 	now     func() time.Time // the monotonic clock; tests replace it
@@ -56,39 +66,43 @@ const (
 	// cacheFresh is how long after the last data_version check entries
 	// are served.
 	cacheFresh = 100 * time.Millisecond
+	// changeLog is how many changes a fill can look back over; a read
+	// that more changes overtook fills nothing.
+	changeLog = 256
 )
 
 func newOrderCache() *orderCache {
-	return &orderCache{m: make(map[int64]*kassa.Order), now: time.Now}
+	return &orderCache{m: make(map[int64]*kassa.Order), busy: make(map[int64]int), now: time.Now}
 }
 
-// get returns a copy of order id, when cached and fresh.
+// get returns a copy of order id, when cached, fresh and not being updated.
 func (c *orderCache) get(id int64) (*kassa.Order, bool) {
 	c.mu.Lock()
 	o := c.m[id]
-	fresh := !c.checked.IsZero() && c.now().Sub(c.checked) < cacheFresh
+	ok := o != nil && c.busy[id] == 0 && !c.checked.IsZero() && c.now().Sub(c.checked) < cacheFresh
 	c.mu.Unlock()
-	if o == nil || !fresh {
+	if !ok {
 		return nil, false
 	}
 	return cloneOrder(o), true
 }
 
-// generation is what fill needs to know whether a write or clear came
-// between the read and the fill.
-func (c *orderCache) generation() uint64 {
+// mark returns the point a read begins at, for fill.
+func (c *orderCache) mark() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.gen
+	return c.seq
 }
 
-// fill keeps o, read from the database since generation gen, unless a
-// write or clear came since or the cache holds the same or a newer version.
-func (c *orderCache) fill(o *kassa.Order, gen uint64) {
+// fill keeps o, read from the database (or just created) since point
+// since, unless a change of its order or a clear came since, an update of
+// it is in flight, or the cache holds the same or a newer version.
+func (c *orderCache) fill(o *kassa.Order, since uint64) {
 	x := cloneOrder(o)
+	x.ExpiresAt, x.NextSyncAt = storedTime(x.ExpiresAt), storedTime(x.NextSyncAt)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if c.changedSince(x.ID, since) || c.busy[x.ID] > 0 {
 		return
 	}
 	if cur := c.m[x.ID]; cur != nil && cur.Version >= x.Version {
@@ -97,27 +111,52 @@ func (c *orderCache) fill(o *kassa.Order, gen uint64) {
 	c.store(x)
 }
 
-// created keeps o, just inserted by CreateOrder, as a read would return it.
-func (c *orderCache) created(o *kassa.Order) {
-	x := cloneOrder(o)
-	x.ExpiresAt, x.NextSyncAt = storedTime(x.ExpiresAt), storedTime(x.NextSyncAt)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.store(x)
+// changedSince reports whether order id changed, or the cache was
+// cleared, after point since, or whether that is too long ago to tell.
+// The caller holds mu.
+func (c *orderCache) changedSince(id int64, since uint64) bool {
+	if c.seq-since >= changeLog {
+		return true
+	}
+	for s := since + 1; s <= c.seq; s++ {
+		if ch := c.changes[s%changeLog]; ch.id == id || ch.id == 0 {
+			return true
+		}
+	}
+	return false
 }
 
-// wrote records a successful UpdateOrder (or, with lines, ReplaceOrderLines)
-// of o, which had version prev before it: the fields those write take from o
-// replace the entry's, if the entry is at prev; else it is dropped.
-func (c *orderCache) wrote(o *kassa.Order, prev int64, lines bool) {
+// logChange records that order id (0: every order) changed. The caller
+// holds mu.
+func (c *orderCache) logChange(id int64) {
+	c.seq++
+	c.changes[c.seq%changeLog].seq, c.changes[c.seq%changeLog].id = c.seq, id
+}
+
+// updating marks an update of order id as in flight; updated ends it.
+func (c *orderCache) updating(id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.gen++ // a read begun before this write must not fill in what it replaced
+	c.busy[id]++
+	c.logChange(id)
+}
+
+// updated ends an update of o that began at version prev. When it
+// succeeded (ok) and the entry is at prev, the fields the update wrote
+// (with lines: also the lines and totals) replace the entry's; otherwise
+// the entry is dropped.
+func (c *orderCache) updated(o *kassa.Order, prev int64, ok, lines bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.busy[o.ID]--; c.busy[o.ID] <= 0 {
+		delete(c.busy, o.ID)
+	}
+	c.logChange(o.ID)
 	cur := c.m[o.ID]
 	if cur == nil {
 		return
 	}
-	if cur.Version != prev {
+	if !ok || cur.Version != prev {
 		delete(c.m, o.ID)
 		return
 	}
@@ -131,14 +170,6 @@ func (c *orderCache) wrote(o *kassa.Order, prev int64, lines bool) {
 		x.Total, x.VATTotal = o.Total, o.VATTotal
 	}
 	c.m[o.ID] = &x
-}
-
-// drop forgets order id.
-func (c *orderCache) drop(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	delete(c.m, id)
 }
 
 // store keeps x, evicting the oldest entry when full. The caller holds mu.
@@ -165,7 +196,7 @@ func (c *orderCache) check(ctx context.Context, tx *sql.Tx) {
 	if err != nil || v != c.version {
 		c.m = make(map[int64]*kassa.Order)
 		c.ring, c.next = [cachedOrders]int64{}, 0
-		c.gen++
+		c.logChange(0)
 		c.clears++
 	}
 	c.version, c.checked = v, c.now()
@@ -200,10 +231,10 @@ func (db *DB) Order(ctx context.Context, id int64) (*kassa.Order, error) {
 	if o, ok := db.cache.get(id); ok {
 		return o, nil
 	}
-	gen := db.cache.generation()
+	since := db.cache.mark()
 	o, err := db.Store.Order(ctx, id)
 	if err == nil {
-		db.cache.fill(o, gen)
+		db.cache.fill(o, since)
 	}
 	return o, err
 }
@@ -219,32 +250,29 @@ func (db *DB) OrderRef(ctx context.Context, id int64) (kassa.OrderRef, error) {
 
 // CreateOrder is sqlstore.Store.CreateOrder; the new order enters the cache.
 func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) error {
+	since := db.cache.mark()
 	if err := db.Store.CreateOrder(ctx, o, ev, then); err != nil {
 		return err
 	}
-	db.cache.created(o)
+	db.cache.fill(o, since)
 	return nil
 }
 
 // UpdateOrder is sqlstore.Store.UpdateOrder, keeping the cache in step.
 func (db *DB) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
 	prev := o.Version
-	if err := db.Store.UpdateOrder(ctx, o, ev, then); err != nil {
-		db.cache.drop(o.ID)
-		return err
-	}
-	db.cache.wrote(o, prev, false)
-	return nil
+	db.cache.updating(o.ID)
+	err := db.Store.UpdateOrder(ctx, o, ev, then)
+	db.cache.updated(o, prev, err == nil, false)
+	return err
 }
 
 // ReplaceOrderLines is sqlstore.Store.ReplaceOrderLines, keeping the cache
 // in step.
 func (db *DB) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
 	prev := o.Version
-	if err := db.Store.ReplaceOrderLines(ctx, o, ev, then); err != nil {
-		db.cache.drop(o.ID)
-		return err
-	}
-	db.cache.wrote(o, prev, true)
-	return nil
+	db.cache.updating(o.ID)
+	err := db.Store.ReplaceOrderLines(ctx, o, ev, then)
+	db.cache.updated(o, prev, err == nil, true)
+	return err
 }

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -23,6 +25,27 @@ func cacheOrder(n int64) *kassa.Order {
 			Address: kassa.Address{FirstName: "Åsa", LastName: "Öberg", CountryCode: "SE"}},
 		ExpiresAt:  time.Date(2026, 11, 27, 12, 0, 0, 123456789, zone).Add(time.Duration(n) * time.Second),
 		NextSyncAt: time.Date(2026, 11, 27, 12, 1, 0, 987654321, zone),
+	}
+}
+
+// openCacheDB opens a file store with product A and one group commit
+// behind it: the first commit's data_version check clears the cache, so an
+// order created in it would not be cached.
+func openCacheDB(t *testing.T) *DB {
+	t.Helper()
+	db := openFileDB(t)
+	warmCache(t, db)
+	return db
+}
+
+func warmCache(t *testing.T, db *DB) {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.transact(ctx, putSetting("warm", "1")); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -51,10 +74,7 @@ func cachedEqualsStored(t *testing.T, db *DB, id int64) {
 // the row.
 func TestOrderCacheMatchesDatabase(t *testing.T) {
 	ctx := context.Background()
-	db := openFileDB(t)
-	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
-		t.Fatal(err)
-	}
+	db := openCacheDB(t)
 	o := cacheOrder(1)
 	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout, To: kassa.StatusPending}, nil); err != nil {
 		t.Fatal(err)
@@ -97,6 +117,20 @@ func TestOrderCacheMatchesDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	cachedEqualsStored(t, db, o.ID)
+	// A write whose outcome the cache cannot know, here one whose hook
+	// fails at the current version, drops the order too.
+	failing := *o
+	hookErr := errors.New("hook failed")
+	if err := db.UpdateOrder(ctx, &failing, nil, func(context.Context, *sql.Tx) error { return hookErr }); !errors.Is(err, hookErr) {
+		t.Fatalf("update with a failing hook: %v", err)
+	}
+	if _, ok := db.cache.get(o.ID); ok {
+		t.Fatal("a failed write left the order in the cache")
+	}
+	if _, err := db.Order(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	cachedEqualsStored(t, db, o.ID)
 	ref, err := db.OrderRef(ctx, o.ID)
 	if err != nil || ref != (kassa.OrderRef{ID: o.ID, CallbackToken: "token", PaymentID: "pay-1"}) {
 		t.Fatalf("OrderRef = %+v, %v", ref, err)
@@ -107,16 +141,13 @@ func TestOrderCacheMatchesDatabase(t *testing.T) {
 // fills the cache after it must not put back the version the write replaced.
 func TestOrderCacheReadOvertakenByWrite(t *testing.T) {
 	ctx := context.Background()
-	db := openFileDB(t)
-	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
-		t.Fatal(err)
-	}
+	db := openCacheDB(t)
 	o := cacheOrder(1)
 	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
 		t.Fatal(err)
 	}
-	db.cache.drop(o.ID)
-	gen := db.cache.generation()
+	db.cache.updated(&kassa.Order{ID: o.ID}, 0, false, false) // forget it
+	since := db.cache.mark()
 	old, err := db.Store.Order(ctx, o.ID) // the read begins
 	if err != nil {
 		t.Fatal(err)
@@ -125,10 +156,37 @@ func TestOrderCacheReadOvertakenByWrite(t *testing.T) {
 	if err := db.UpdateOrder(ctx, o, nil, nil); err != nil { // a write overtakes it
 		t.Fatal(err)
 	}
-	db.cache.fill(old, gen) // and the read ends
+	db.cache.fill(old, since) // and the read ends
 	if got, err := db.Order(ctx, o.ID); err != nil || got.Version != 2 || got.PaymentID != "pay-1" {
 		t.Fatalf("Order after the overtaken read = version %d, payment %q, %v; want version 2, pay-1", got.Version, got.PaymentID, err)
 	}
+}
+
+// TestOrderCacheNotServedDuringUpdate: from before an update is queued
+// until its caller has the result, the order comes from the database. A
+// reader that learned of the commit some other way (its event, a settled
+// callback) must not get the version before it from the cache.
+func TestOrderCacheNotServedDuringUpdate(t *testing.T) {
+	ctx := context.Background()
+	db := openCacheDB(t)
+	o := cacheOrder(1)
+	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cachedEqualsStored(t, db, o.ID)
+	db.cache.updating(o.ID) // what UpdateOrder does first
+	o.Status = kassa.StatusProcessing
+	if err := db.Store.UpdateOrder(ctx, o, nil, nil); err != nil { // committed; the caller has not returned
+		t.Fatal(err)
+	}
+	if got, err := db.Order(ctx, o.ID); err != nil || got.Status != kassa.StatusProcessing {
+		t.Fatalf("Order during the update = %+v, %v; want the committed status %s", got, err, kassa.StatusProcessing)
+	}
+	if _, ok := db.cache.get(o.ID); ok {
+		t.Fatal("a read during the update filled the cache")
+	}
+	db.cache.updated(o, 1, true, false) // what UpdateOrder does last
+	cachedEqualsStored(t, db, o.ID)
 }
 
 // TestOrderCacheSeesOtherProcess: a change that another connection commits
@@ -146,9 +204,7 @@ func TestOrderCacheSeesOtherProcess(t *testing.T) {
 		return db
 	}
 	shop, other := open(), open()
-	if err := shop.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
-		t.Fatal(err)
-	}
+	warmCache(t, shop)
 	a, b := cacheOrder(1), cacheOrder(2)
 	for _, o := range []*kassa.Order{a, b} {
 		if err := shop.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
@@ -217,7 +273,7 @@ func TestOrderCacheSeesOtherProcess(t *testing.T) {
 func TestOrderCacheBounded(t *testing.T) {
 	c := newOrderCache()
 	for id := int64(1); id <= cachedOrders+10; id++ {
-		c.created(&kassa.Order{ID: id, Version: 1})
+		c.fill(&kassa.Order{ID: id, Version: 1}, c.mark())
 	}
 	if len(c.m) != cachedOrders {
 		t.Fatalf("%d orders cached, want %d", len(c.m), cachedOrders)
@@ -235,11 +291,8 @@ func TestOrderCacheBounded(t *testing.T) {
 // writer's data_version must not change and the cache must stay.
 func TestOrderCacheSurvivesCheckpoint(t *testing.T) {
 	ctx := context.Background()
-	db := openFileDB(t)
+	db := openCacheDB(t)
 	db.ckpt.halt() // checkpoints by hand
-	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
-		t.Fatal(err)
-	}
 	o := cacheOrder(1)
 	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
 		t.Fatal(err)
