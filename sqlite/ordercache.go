@@ -260,19 +260,21 @@ func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, t
 
 // UpdateOrder is sqlstore.Store.UpdateOrder, keeping the cache in step.
 func (db *DB) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
-	prev := o.Version
-	db.cache.updating(o.ID)
-	err := db.Store.UpdateOrder(ctx, o, ev, then)
-	db.cache.updated(o, prev, err == nil, false)
-	return err
+	return db.update(o, false, func() error { return db.Store.UpdateOrder(ctx, o, ev, then) })
 }
 
 // ReplaceOrderLines is sqlstore.Store.ReplaceOrderLines, keeping the cache
 // in step.
 func (db *DB) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
+	return db.update(o, true, func() error { return db.Store.ReplaceOrderLines(ctx, o, ev, then) })
+}
+
+// update runs write, an update of o (with lines: of its lines too), with
+// the order marked as being updated in the cache.
+func (db *DB) update(o *kassa.Order, lines bool, write func() error) error {
 	prev := o.Version
 	db.cache.updating(o.ID)
-	err := db.Store.ReplaceOrderLines(ctx, o, ev, then)
-	db.cache.updated(o, prev, err == nil, true)
+	err := write()
+	db.cache.updated(o, prev, err == nil, lines)
 	return err
 }
