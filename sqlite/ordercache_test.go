@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -310,5 +314,40 @@ func TestOrderCacheSurvivesCheckpoint(t *testing.T) {
 	}
 	if db.cache.clears != clears {
 		t.Fatalf("checkpoints cleared the cache %d times, want never", db.cache.clears-clears)
+	}
+}
+
+// TestOnlyCachedMethodsWriteOrders is a tripwire for the order cache's
+// premise: every statement of this module that writes the orders table is
+// one of those that CreateOrder, UpdateOrder and ReplaceOrderLines run
+// (InsertOrderSQL, casOrderSQL, MarkReleasedSQL, setTotalsSQL). A new one
+// must keep the cache in step (ordercache.go) before it joins this list.
+func TestOnlyCachedMethodsWriteOrders(t *testing.T) {
+	writes := regexp.MustCompile(`(?i)\b(update|insert\s+into|delete\s+from)\s+orders\b`)
+	want := map[string]int{
+		"sqlite/sqlite.go":                  2, // InsertOrderSQL, MarkReleasedSQL
+		"postgres/postgres.go":              2, // the same for PostgreSQL, which has no cache
+		"internal/sqlstore/store_order.go":  1, // casOrderSQL
+		"internal/sqlstore/store_action.go": 1, // setTotalsSQL
+	}
+	got := map[string]int{}
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if n := len(writes.FindAll(src, -1)); n > 0 {
+			got[filepath.ToSlash(strings.TrimPrefix(path, "../"))] = n
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("statements writing the orders table, per file: %v; want %v", got, want)
 	}
 }
