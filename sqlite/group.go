@@ -50,6 +50,9 @@ type committer struct {
 	ops  chan *writeOp
 	prep func(ctx context.Context, query string) *sql.Stmt // stmts.get
 	r    sqlstore.Runner                                   // the current batch's, reused: only loop uses it
+	// bound holds the batch's statements bound to its transaction
+	// (Runner.Bound), emptied for every batch.
+	bound map[*sql.Stmt]*sql.Stmt
 	// begun, when set, runs first in every batch's transaction (the
 	// order cache's check for other connections' commits, ordercache.go).
 	begun func(ctx context.Context, tx *sql.Tx)
@@ -60,7 +63,8 @@ type committer struct {
 }
 
 func newCommitter(pool *sql.DB, st *stmts, begun func(context.Context, *sql.Tx)) *committer {
-	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch), begun: begun}
+	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch), begun: begun,
+		bound: make(map[*sql.Stmt]*sql.Stmt)}
 	c.wg.Go(c.loop)
 	return c
 }
@@ -170,7 +174,8 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 		return errs, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	c.r = sqlstore.Runner{Tx: tx, Ctx: ctx, Prepared: c.prep}
+	clear(c.bound)
+	c.r = sqlstore.Runner{Tx: tx, Ctx: ctx, Prepared: c.prep, Bound: c.bound}
 	defer func() { c.r = sqlstore.Runner{} }()
 	r := &c.r
 	if c.begun != nil {

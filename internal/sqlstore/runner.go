@@ -20,6 +20,11 @@ type Runner struct {
 	// Rebind, when set, rewrites a query's ? placeholders into the
 	// driver's.
 	Rebind func(query string) string
+	// Bound, when not nil, keeps the prepared statements bound to Tx, so
+	// that a statement run several times in one transaction (a group
+	// commit's batch) is bound once. Whoever sets it empties it for the
+	// next transaction.
+	Bound map[*sql.Stmt]*sql.Stmt
 }
 
 // SQLTx returns the transaction, which TxFunc hooks receive.
@@ -39,10 +44,18 @@ func (r *Runner) stmt(ctx context.Context, query string) *sql.Stmt {
 		return nil
 	}
 	st := r.Prepared(ctx, query)
-	if st != nil && r.Tx != nil {
-		st = r.Tx.StmtContext(ctx, st)
+	if st == nil || r.Tx == nil {
+		return st
 	}
-	return st
+	if r.Bound == nil {
+		return r.Tx.StmtContext(ctx, st)
+	}
+	b := r.Bound[st]
+	if b == nil {
+		b = r.Tx.StmtContext(ctx, st)
+		r.Bound[st] = b
+	}
+	return b
 }
 
 // text returns query as the driver wants it.
