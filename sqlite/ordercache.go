@@ -47,12 +47,9 @@ type orderCache struct {
 	m       map[int64]*kassa.Order // entries are replaced, never changed
 	ring    [cachedOrders]int64    // ids in the order they entered, for eviction
 	next    int
-	busy    map[int64]int       // updates in flight per order
-	seq     uint64              // counts the changes logged in changes
-	changes [changeLog]struct { // the last changes: an update began or ended (id), or a clear (0)
-		seq uint64
-		id  int64
-	}
+	busy    map[int64]int    // updates in flight per order
+	seq     uint64           // counts the changes logged in changes
+	changes [changeLog]int64 // the last changes, at seq % changeLog: the order an update of which began or ended, or 0 for a clear
 	version int64            // data_version at the last check; 0 before the first
 	checked time.Time        // when the last check succeeded; zero: serve nothing
 	now     func() time.Time // the monotonic clock; tests replace it
@@ -119,7 +116,7 @@ func (c *orderCache) changedSince(id int64, since uint64) bool {
 		return true
 	}
 	for s := since + 1; s <= c.seq; s++ {
-		if ch := c.changes[s%changeLog]; ch.id == id || ch.id == 0 {
+		if ch := c.changes[s%changeLog]; ch == id || ch == 0 {
 			return true
 		}
 	}
@@ -130,7 +127,7 @@ func (c *orderCache) changedSince(id int64, since uint64) bool {
 // holds mu.
 func (c *orderCache) logChange(id int64) {
 	c.seq++
-	c.changes[c.seq%changeLog].seq, c.changes[c.seq%changeLog].id = c.seq, id
+	c.changes[c.seq%changeLog] = id
 }
 
 // updating marks an update of order id as in flight; updated ends it.
