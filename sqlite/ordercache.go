@@ -74,14 +74,22 @@ func newOrderCache() *orderCache {
 
 // get returns a copy of order id, when cached, fresh and not being updated.
 func (c *orderCache) get(id int64) (*kassa.Order, bool) {
-	c.mu.Lock()
-	o := c.m[id]
-	ok := o != nil && c.busy[id] == 0 && !c.checked.IsZero() && c.now().Sub(c.checked) < cacheFresh
-	c.mu.Unlock()
-	if !ok {
+	o := c.entry(id)
+	if o == nil {
 		return nil, false
 	}
 	return cloneOrder(o), true
+}
+
+// entry returns the entry of order id, when cached, fresh and not being
+// updated, for reading only: entries are replaced, never changed.
+func (c *orderCache) entry(id int64) *kassa.Order {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.busy[id] > 0 || c.checked.IsZero() || c.now().Sub(c.checked) >= cacheFresh {
+		return nil
+	}
+	return c.m[id]
 }
 
 // mark returns the point a read begins at, for fill.
@@ -239,7 +247,7 @@ func (db *DB) Order(ctx context.Context, id int64) (*kassa.Order, error) {
 // OrderRef returns the callback token and payment id of order id, from the
 // order cache when it holds the order.
 func (db *DB) OrderRef(ctx context.Context, id int64) (kassa.OrderRef, error) {
-	if o, ok := db.cache.get(id); ok {
+	if o := db.cache.entry(id); o != nil {
 		return kassa.OrderRef{ID: id, CallbackToken: o.CallbackToken, PaymentID: o.PaymentID}, nil
 	}
 	return db.Store.OrderRef(ctx, id)

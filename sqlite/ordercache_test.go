@@ -53,6 +53,16 @@ func warmCache(t *testing.T, db *DB) {
 	}
 }
 
+// createOrder creates cacheOrder(n) in db.
+func createOrder(t *testing.T, db *DB, n int64) *kassa.Order {
+	t.Helper()
+	o := cacheOrder(n)
+	if err := db.CreateOrder(context.Background(), o, kassa.Event{Source: kassa.SourceCheckout, To: kassa.StatusPending}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
 // cachedEqualsStored fails unless order id is in the cache and what the
 // cache answers equals what the database holds.
 func cachedEqualsStored(t *testing.T, db *DB, id int64) {
@@ -79,10 +89,7 @@ func cachedEqualsStored(t *testing.T, db *DB, id int64) {
 func TestOrderCacheMatchesDatabase(t *testing.T) {
 	ctx := context.Background()
 	db := openCacheDB(t)
-	o := cacheOrder(1)
-	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout, To: kassa.StatusPending}, nil); err != nil {
-		t.Fatal(err)
-	}
+	o := createOrder(t, db, 1)
 	cachedEqualsStored(t, db, o.ID)
 
 	o.PaymentID, o.PaymentStatus, o.NextSyncAt = "pay-1", "TASK_REDIRECTION_REQUIRED", time.Now().Add(time.Minute)
@@ -146,11 +153,10 @@ func TestOrderCacheMatchesDatabase(t *testing.T) {
 func TestOrderCacheReadOvertakenByWrite(t *testing.T) {
 	ctx := context.Background()
 	db := openCacheDB(t)
-	o := cacheOrder(1)
-	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
-		t.Fatal(err)
-	}
-	db.cache.updated(&kassa.Order{ID: o.ID}, 0, false, false) // forget it
+	o := createOrder(t, db, 1)
+	db.cache.mu.Lock()
+	delete(db.cache.m, o.ID) // evicted, say
+	db.cache.mu.Unlock()
 	since := db.cache.mark()
 	old, err := db.Store.Order(ctx, o.ID) // the read begins
 	if err != nil {
@@ -173,10 +179,7 @@ func TestOrderCacheReadOvertakenByWrite(t *testing.T) {
 func TestOrderCacheNotServedDuringUpdate(t *testing.T) {
 	ctx := context.Background()
 	db := openCacheDB(t)
-	o := cacheOrder(1)
-	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
-		t.Fatal(err)
-	}
+	o := createOrder(t, db, 1)
 	cachedEqualsStored(t, db, o.ID)
 	db.cache.updating(o.ID) // what UpdateOrder does first
 	o.Status = kassa.StatusProcessing
@@ -209,12 +212,7 @@ func TestOrderCacheSeesOtherProcess(t *testing.T) {
 	}
 	shop, other := open(), open()
 	warmCache(t, shop)
-	a, b := cacheOrder(1), cacheOrder(2)
-	for _, o := range []*kassa.Order{a, b} {
-		if err := shop.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	a, b := createOrder(t, shop, 1), createOrder(t, shop, 2)
 	now := time.Now()
 	shop.cache.mu.Lock()
 	shop.cache.now = func() time.Time { return now }
@@ -297,10 +295,7 @@ func TestOrderCacheSurvivesCheckpoint(t *testing.T) {
 	ctx := context.Background()
 	db := openCacheDB(t)
 	db.ckpt.halt() // checkpoints by hand
-	o := cacheOrder(1)
-	if err := db.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil); err != nil {
-		t.Fatal(err)
-	}
+	o := createOrder(t, db, 1)
 	clears := db.cache.clears
 	for i := range 3 {
 		if log, done, err := db.ckpt.once(ctx); err != nil || done != log {

@@ -114,7 +114,7 @@ type idemRun struct {
 	bodyHash [32]byte
 	done     chan struct{}
 	answer   *kassa.Answer
-	waiters  int // requests waiting for it; guarded by idempotency.mu
+	waiters  int // requests that began waiting for it (tests watch it); guarded by idempotency.mu
 }
 
 func newIdempotency(st answerStore, now func() time.Time, ttl time.Duration, log *slog.Logger) *idempotency {
@@ -227,11 +227,13 @@ func (c *idempotency) finish(key string, status int, body []byte) *kassa.Answer 
 // although this run placed an order.
 func (c *idempotency) putAnswer(ctx context.Context, a *kassa.Answer) {
 	var err error
+tries:
 	for i, wait := range []time.Duration{0, 100 * time.Millisecond, time.Second} {
 		if i > 0 {
 			select {
 			case <-time.After(wait):
 			case <-ctx.Done():
+				break tries // out of time: err is the last try's
 			}
 		}
 		if err = c.store.PutAnswer(ctx, *a); err == nil {
