@@ -83,7 +83,11 @@ type Result struct {
 	Summary    string
 	Restarts   int
 	Orders     int // orders in the shop at the end
-	Dir        string
+	// Checkout counts the journeys by how their order placement ended:
+	// "created", or why not ("stock", "interrupted", "bank", "invalid",
+	// "http-<code>", "error").
+	Checkout map[string]int
+	Dir      string
 }
 
 // ErrViolations is returned (wrapped) by Run when an invariant is broken.
@@ -282,6 +286,10 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		vs = append(vs, sec.violations...)
 	}
 	res.Violations, res.Restarts, res.Orders = vs, int(r.restart.Load()), len(shop.Orders)
+	res.Checkout = make(map[string]int)
+	for _, o := range outs {
+		res.Checkout[o.created]++
+	}
 	res.Summary = r.summary(outs, shop, truth, vs, sec)
 	fmt.Fprint(r.out, res.Summary)
 	if len(vs) > 0 {

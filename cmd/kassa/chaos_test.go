@@ -62,8 +62,18 @@ func chaosCI(t *testing.T, store, dbURL string) {
 	if res.Restarts != 1 {
 		t.Errorf("restarts = %d, want 1", res.Restarts)
 	}
-	if res.Orders < 400 {
-		t.Errorf("only %d orders reached the shop, want most of the 500 journeys", res.Orders)
+	// Every journey's checkout must end in an order or in one of the
+	// refusals the run provokes: no stock left (how many depends on how
+	// long the held orders stay pending, so on the machine's speed), a
+	// retry after the crash cut the first request, or the bank's
+	// injected create faults. Anything else (a 5xx, a transport error, an
+	// invalid request) is the shop failing.
+	expected := res.Checkout["created"] + res.Checkout["stock"] + res.Checkout["interrupted"] + res.Checkout["bank"]
+	if other := cfg.Orders - expected; other > cfg.Orders/50 {
+		t.Errorf("%d of %d checkouts ended neither in an order nor in a provoked refusal: %v", other, cfg.Orders, res.Checkout)
+	}
+	if res.Checkout["created"] < cfg.Orders/2 {
+		t.Errorf("only %d of %d checkouts placed an order: %v", res.Checkout["created"], cfg.Orders, res.Checkout)
 	}
 }
 
