@@ -62,13 +62,14 @@ var dialect = &sqlstore.Dialect{
 	// modernc.org/sqlite reports sqlite3_last_insert_rowid.
 	LastInsertID: true,
 	// The id is the next integer, so the human number ("K001042") is set
-	// in the same statement; the single writer makes that race-free.
+	// in the same statement; the single writer makes that race-free. No
+	// RETURNING (see LastInsertID): the store formats the number again.
 	InsertOrderSQL: `
 		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
-		SELECT n, printf('K%06d', n), lower(printf('K%06d', n)) || ?, ?, ?, ?, ?, ?, ?,
+		SELECT n, printf('` + sqlstore.OrderNumberFormat + `', n),
+			lower(printf('` + sqlstore.OrderNumberFormat + `', n)) || ?, ?, ?, ?, ?, ?, ?,
 			?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?
-		FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM orders)
-		RETURNING id, number`,
+		FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM orders)`,
 	MarkReleasedSQL: `UPDATE orders SET stock_released = 1 WHERE id = ? AND stock_released = 0`,
 	ReleaseSQL: `
 		UPDATE products SET stock = stock + (

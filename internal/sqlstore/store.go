@@ -58,7 +58,8 @@ type Dialect struct {
 	LastInsertID bool
 
 	// InsertOrderSQL inserts an order at version 1 with stock not
-	// released, numbering it from its id, and returns id and number. Its
+	// released, numbering it from its id, and returns id and number (or,
+	// with LastInsertID, nothing, and numbers it with OrderNumberFormat). Its
 	// arguments: search suffix, key, callback token, status, currency,
 	// total, VAT total, customer JSON, payment method, payment id,
 	// payment status, status reason, authorized, captured, refunded,

@@ -116,21 +116,33 @@ func shortage(ctx context.Context, tx *Runner, n kassa.LineRequest) error {
 	return kassa.Errorf(kassa.ECONFLICT, "Only %d of %s left in stock, %d wanted.", stock, n.SKU, n.Quantity)
 }
 
+// OrderNumberFormat makes an order's human number from its id ("K001042").
+// SQLite's InsertOrderSQL numbers with it too (printf and fmt agree on %06d).
+const OrderNumberFormat = "K%06d"
+
 // insertOrder inserts o at version 1 and returns its id and number, which
-// Dialect.InsertOrderSQL sets in the same statement.
+// Dialect.InsertOrderSQL sets in the same statement. With LastInsertID the
+// statement returns nothing: the id is the driver's and the number is
+// OrderNumberFormat of it, as the statement stored it.
 func (s *Store) insertOrder(ctx context.Context, tx *Runner, o *kassa.Order, now time.Time) (int64, string, error) {
 	customer, err := json.Marshal(o.Customer)
 	if err != nil {
 		return 0, "", err
 	}
-	var id int64
-	var number string
-	err = tx.QueryRowContext(ctx, s.d.InsertOrderSQL,
-		SearchSuffix(o.Customer), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
+	args := []any{SearchSuffix(o.Customer), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
 		string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized,
 		o.Captured, o.Refunded, o.Canceled, now.UnixMilli(), now.UnixMilli(), Millis(o.ExpiresAt),
-		Millis(o.NextSyncAt), o.SyncAttempts,
-	).Scan(&id, &number)
+		Millis(o.NextSyncAt), o.SyncAttempts}
+	if s.d.LastInsertID {
+		id, err := s.insertID(ctx, tx, s.d.InsertOrderSQL, args...)
+		if err == nil && id == 0 {
+			err = errors.New("no row inserted")
+		}
+		return id, fmt.Sprintf(OrderNumberFormat, id), err
+	}
+	var id int64
+	var number string
+	err = tx.QueryRowContext(ctx, s.d.InsertOrderSQL, args...).Scan(&id, &number)
 	return id, number, err
 }
 
