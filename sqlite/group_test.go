@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
@@ -203,5 +205,69 @@ func TestGroupCommitClose(t *testing.T) {
 	}
 	if err := db.transact(context.Background(), putSetting("b", "2")); !errors.Is(err, errClosed) {
 		t.Errorf("write after Close = %v, want errClosed", err)
+	}
+}
+
+// txOf is a write that stores key and reports the transaction it ran in.
+func txOf(key string, into **sql.Tx) func(tx *sqlstore.Runner) error {
+	return func(tx *sqlstore.Runner) error {
+		*into = tx.Tx
+		return putSetting(key, "1")(tx)
+	}
+}
+
+// TestCommitWindow: after a batch of several writes, the committer waits
+// for more (here up to an hour, so only windowBatch writes can end the
+// wait): writes queued a millisecond apart, long after the committer took
+// the first (the pause only makes a committer without the window fail
+// reliably; with it, the writes share a batch however they arrive), share
+// one transaction. A lone write after a batch of one never waits.
+func TestCommitWindow(t *testing.T) {
+	db := openFileDB(t)
+	db.group.window.Store(int64(time.Hour))
+	ctx := context.Background()
+
+	// Quiet: each write is alone, and its batch was one write.
+	for i := range 3 {
+		done := make(chan error, 1)
+		go func() { done <- db.transact(ctx, putSetting(fmt.Sprintf("quiet%d", i), "1")) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(time.Minute): // a guard against hanging, not a timing
+			t.Fatalf("lone write %d on a quiet store waited in the commit window", i)
+		}
+	}
+
+	// Busy: two writes queued behind a held batch run together.
+	release := holdCommitter(t, db)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() {
+			if err := db.transact(ctx, putSetting(fmt.Sprintf("pair%d", i), "1")); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	waitQueued(db, 2)
+	release()
+	wg.Wait()
+
+	txs := make([]*sql.Tx, windowBatch)
+	for i := range txs {
+		wg.Go(func() {
+			if err := db.transact(ctx, txOf(fmt.Sprintf("w%02d", i), &txs[i])); err != nil {
+				t.Error(err)
+			}
+		})
+		time.Sleep(time.Millisecond)
+	}
+	wg.Wait()
+	for i, tx := range txs {
+		if tx != txs[0] {
+			t.Fatalf("write %d ran in another transaction than write 0: the committer did not wait for it", i)
+		}
 	}
 }
