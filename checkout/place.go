@@ -78,14 +78,16 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 	return lines, nil
 }
 
+// methodUsable reports whether payment method id may pay total for a
+// customer of type ct (without building the list paymentMethods returns).
 func (e *Engine) methodUsable(ctx context.Context, id string, total kassa.Money, ct kassa.CustomerType) (bool, error) {
-	ms, err := e.paymentMethods(ctx, total, ct)
+	all, err := e.allMethods(ctx)
 	if err != nil {
 		return false, err
 	}
-	for _, m := range ms {
-		if m.ID == id {
-			return true, nil
+	for i := range all {
+		if all[i].ID == id {
+			return usable(all[i], total, ct), nil
 		}
 	}
 	return false, nil

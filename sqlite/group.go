@@ -237,7 +237,7 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 		}
 	} else {
 		for i, op := range ops {
-			if errs[i], err = savepoint(ctx, tx, op.fn, r); err != nil {
+			if errs[i], err = savepoint(ctx, op.fn, r); err != nil {
 				return errs, err
 			}
 		}
@@ -248,19 +248,27 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 	return errs, nil
 }
 
-// savepoint runs fn inside a savepoint of tx and rolls it back to the
-// savepoint when fn fails: fnErr is fn's error. err reports a savepoint
-// statement that failed, which leaves the transaction unusable.
-func savepoint(ctx context.Context, tx *sql.Tx, fn func(*sqlstore.Runner) error, r *sqlstore.Runner) (fnErr, err error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+// The savepoint statements, prepared at Open and bound once per batch
+// like the writes' own.
+var (
+	savepointSQL   = write("SAVEPOINT w")
+	rollbackToSQL  = write("ROLLBACK TO w")
+	releaseSaveSQL = write("RELEASE w")
+)
+
+// savepoint runs fn inside a savepoint of r's transaction and rolls it
+// back to the savepoint when fn fails: fnErr is fn's error. err reports a
+// savepoint statement that failed, which leaves the transaction unusable.
+func savepoint(ctx context.Context, fn func(*sqlstore.Runner) error, r *sqlstore.Runner) (fnErr, err error) {
+	if _, err := r.ExecContext(ctx, savepointSQL); err != nil {
 		return nil, fmt.Errorf("savepoint: %w", err)
 	}
 	if fnErr = call(fn, r); fnErr != nil {
-		if _, err := tx.ExecContext(ctx, "ROLLBACK TO w"); err != nil {
+		if _, err := r.ExecContext(ctx, rollbackToSQL); err != nil {
 			return fnErr, fmt.Errorf("rollback to savepoint: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, "RELEASE w"); err != nil {
+	if _, err := r.ExecContext(ctx, releaseSaveSQL); err != nil {
 		return fnErr, fmt.Errorf("release savepoint: %w", err)
 	}
 	return fnErr, nil
