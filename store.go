@@ -39,6 +39,11 @@ type Store interface {
 	Products(ctx context.Context) ([]Product, error)
 	// Product returns one product; ENOTFOUND if unknown.
 	Product(ctx context.Context, sku string) (Product, error)
+	// ProductTerms returns what pricing needs of a product: everything
+	// but its stock (Stock is 0); ENOTFOUND if unknown. The terms change
+	// only through PutProduct, so a store may keep them in memory; one
+	// put by another process may then be seen up to 100 ms late.
+	ProductTerms(ctx context.Context, sku string) (Product, error)
 	// PutProduct inserts or replaces a product (catalog seeding, admin).
 	PutProduct(ctx context.Context, p Product) error
 

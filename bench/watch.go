@@ -30,7 +30,7 @@ type watcher struct {
 }
 
 // storeMethods are the store calls timed (the ones a journey makes).
-var storeMethods = []string{"Product", "CreateOrder", "Order", "OrderRef", "UpdateOrder", "AddEvent", "Events",
+var storeMethods = []string{"Product", "ProductTerms", "CreateOrder", "Order", "OrderRef", "UpdateOrder", "AddEvent", "Events",
 	"RecordCallback", "Callback", "UpdateCallback", "ClaimCallbacks"}
 
 func newWatcher() *watcher {
@@ -88,6 +88,11 @@ func (s watchedStore) ClaimCallbacks(ctx context.Context, now, lease time.Time, 
 func (s watchedStore) Product(ctx context.Context, sku string) (kassa.Product, error) {
 	defer s.w.timed("Product", time.Now())
 	return s.Store.Product(ctx, sku)
+}
+
+func (s watchedStore) ProductTerms(ctx context.Context, sku string) (kassa.Product, error) {
+	defer s.w.timed("ProductTerms", time.Now())
+	return s.Store.ProductTerms(ctx, sku)
 }
 
 func (s watchedStore) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) error {

@@ -24,7 +24,7 @@ func (e *Engine) quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.L
 	}
 	products := make([]kassa.Product, len(reqs))
 	for i, r := range reqs {
-		p, err := e.store.Product(ctx, r.SKU)
+		p, err := e.store.ProductTerms(ctx, r.SKU)
 		if kassa.ErrorCode(err) == kassa.ENOTFOUND {
 			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),
 				Message: "This product does not exist."})

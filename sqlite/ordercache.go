@@ -54,6 +54,9 @@ type orderCache struct {
 	checked time.Time        // when the last check succeeded; zero: serve nothing
 	now     func() time.Time // the monotonic clock; tests replace it
 	clears  int              // how often another connection's commit was seen
+	// cleared, when set, runs (under mu) whenever check drops the orders:
+	// the terms cache's clear.
+	cleared func()
 }
 
 const (
@@ -86,10 +89,22 @@ func (c *orderCache) get(id int64) (*kassa.Order, bool) {
 func (c *orderCache) entry(id int64) *kassa.Order {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.busy[id] > 0 || c.checked.IsZero() || c.now().Sub(c.checked) >= cacheFresh {
+	if c.busy[id] > 0 || !c.freshLocked() {
 		return nil
 	}
 	return c.m[id]
+}
+
+// fresh reports whether the last data_version check is recent enough to
+// serve from memory.
+func (c *orderCache) fresh() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.freshLocked()
+}
+
+func (c *orderCache) freshLocked() bool {
+	return !c.checked.IsZero() && c.now().Sub(c.checked) < cacheFresh
 }
 
 // mark returns the point a read begins at, for fill.
@@ -203,6 +218,9 @@ func (c *orderCache) check(ctx context.Context, tx *sql.Tx) {
 		c.ring, c.next = [cachedOrders]int64{}, 0
 		c.logChange(0)
 		c.clears++
+		if c.cleared != nil {
+			c.cleared()
+		}
 	}
 	c.version, c.checked = v, c.now()
 	if err != nil {

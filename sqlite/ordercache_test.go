@@ -318,13 +318,38 @@ func TestOrderCacheSurvivesCheckpoint(t *testing.T) {
 // (InsertOrderSQL, casOrderSQL, MarkReleasedSQL, setTotalsSQL). A new one
 // must keep the cache in step (ordercache.go) before it joins this list.
 func TestOnlyCachedMethodsWriteOrders(t *testing.T) {
-	writes := regexp.MustCompile(`(?i)\b(update|insert\s+into|delete\s+from)\s+orders\b`)
 	want := map[string]int{
 		"sqlite/sqlite.go":                  2, // InsertOrderSQL, MarkReleasedSQL
 		"postgres/postgres.go":              2, // the same for PostgreSQL, which has no cache
 		"internal/sqlstore/store_order.go":  1, // casOrderSQL
 		"internal/sqlstore/store_action.go": 1, // setTotalsSQL
 	}
+	if got := tableWrites(t, "orders"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("statements writing the orders table, per file: %v; want %v", got, want)
+	}
+}
+
+// TestOnlyPutProductWritesTerms is the terms cache's tripwire: the only
+// statement of this module that writes products other than their stock is
+// PutProduct's. A new one must keep the terms cache in step
+// (termscache.go) before it joins this list.
+func TestOnlyPutProductWritesTerms(t *testing.T) {
+	want := map[string]int{
+		"internal/sqlstore/store_product.go": 1, // putProductSQL
+		"internal/sqlstore/store_order.go":   1, // reserveSQL: stock only
+		"sqlite/sqlite.go":                   1, // ReleaseSQL: stock only
+		"postgres/postgres.go":               1, // the same for PostgreSQL, which has no cache
+	}
+	if got := tableWrites(t, "products"); !reflect.DeepEqual(got, want) {
+		t.Fatalf("statements writing the products table, per file: %v; want %v", got, want)
+	}
+}
+
+// tableWrites counts the statements writing table in each non-test Go
+// file of the module.
+func tableWrites(t *testing.T, table string) map[string]int {
+	t.Helper()
+	writes := regexp.MustCompile(`(?i)\b(update|insert\s+into|delete\s+from)\s+` + table + `\b`)
 	got := map[string]int{}
 	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
@@ -342,7 +367,5 @@ func TestOnlyCachedMethodsWriteOrders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("statements writing the orders table, per file: %v; want %v", got, want)
-	}
+	return got
 }

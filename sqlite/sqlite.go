@@ -49,6 +49,7 @@ type DB struct {
 	group *committer
 	ckpt  *checkpointer // nil for :memory:
 	cache *orderCache   // ordercache.go
+	terms *termsCache   // termscache.go
 }
 
 // dialect is how SQLite spells what the shared statements need.
@@ -139,7 +140,8 @@ func Open(ctx context.Context, dsn string) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
-	db.cache = newOrderCache()
+	db.cache, db.terms = newOrderCache(), newTermsCache()
+	db.cache.cleared = db.terms.clear
 	db.group = newCommitter(db.write, db.ws, db.cache.check)
 	return db, nil
 }

@@ -24,6 +24,8 @@ func testProducts(t *testing.T, s kassa.Store) {
 	if d := diff(b, got); d != "" {
 		t.Fatalf("Product (-want +got):\n%s", d)
 	}
+	wantTerms(t, s, b) // twice: a store that keeps terms answers the second from memory
+	wantTerms(t, s, b)
 	b.Name, b.Price, b.Stock, b.VATRate = "Renamed", 99, 1, 600
 	put(t, s, b)
 	got, err = s.Product(ctx, "B-2")
@@ -31,12 +33,28 @@ func testProducts(t *testing.T, s kassa.Store) {
 	if d := diff(b, got); d != "" {
 		t.Fatalf("Product after replace (-want +got):\n%s", d)
 	}
+	wantTerms(t, s, b)
 	_, err = s.Product(ctx, "NOPE")
+	wantCode(t, err, kassa.ENOTFOUND)
+	_, err = s.ProductTerms(ctx, "NOPE")
 	wantCode(t, err, kassa.ENOTFOUND)
 }
 
+// wantTerms fails unless ProductTerms answers p without its stock.
+func wantTerms(t *testing.T, s kassa.Store, p kassa.Product) {
+	t.Helper()
+	got, err := s.ProductTerms(ctx, p.SKU)
+	must(t, err)
+	p.Stock = 0
+	if d := diff(p, got); d != "" {
+		t.Fatalf("ProductTerms(%s) (-want +got):\n%s", p.SKU, d)
+	}
+}
+
 func testProductInvalid(t *testing.T, s kassa.Store) {
-	put(t, s, product("A-1", 5))
+	a := product("A-1", 5)
+	put(t, s, a)
+	wantTerms(t, s, a)
 	for name, p := range map[string]kassa.Product{
 		"no sku":         {Name: "x", Price: 1, Stock: 1},
 		"no name":        {SKU: "A-1", Price: 1, Stock: 1},
@@ -48,6 +66,7 @@ func testProductInvalid(t *testing.T, s kassa.Store) {
 		if got := stock(t, s, "A-1"); got != 5 {
 			t.Fatalf("%s: stock = %d after a refused put, want 5", name, got)
 		}
+		wantTerms(t, s, a)
 	}
 	ps, err := s.Products(ctx)
 	must(t, err)

@@ -49,6 +49,13 @@ func (s *Store) Product(ctx context.Context, sku string) (_ kassa.Product, err e
 	return p, err
 }
 
+// ProductTerms returns product sku without its stock. See kassa.Store.
+func (s *Store) ProductTerms(ctx context.Context, sku string) (kassa.Product, error) {
+	p, err := s.Product(ctx, sku)
+	p.Stock = 0
+	return p, err
+}
+
 // PutProduct inserts or replaces a product.
 func (s *Store) PutProduct(ctx context.Context, p kassa.Product) (err error) {
 	defer s.wrap(&err, "PutProduct(%q)", p.SKU)
