@@ -205,8 +205,19 @@ type callbacksPage struct {
 
 func (*callbacksPage) title() string { return "Callbacks" }
 
+// PageURL is the list URL for page n with the same filter.
 func (p *callbacksPage) PageURL(n int) string {
-	return "/admin/callbacks?state=" + urlQueryEscape(string(p.Filter.State)) + "&page=" + strconv.Itoa(n)
+	return filteredURL("/admin/callbacks", string(p.Filter.State), p.Filter.OrderID, n)
+}
+
+// filteredURL is the URL of page n of the admin list at path, filtered by
+// state and, unless it is 0, by order (the inbox and the actions list).
+func filteredURL(path, state string, orderID int64, n int) string {
+	u := path + "?state=" + urlQueryEscape(state)
+	if orderID != 0 {
+		u += "&order=" + strconv.FormatInt(orderID, 10)
+	}
+	return u + "&page=" + strconv.Itoa(n)
 }
 
 func (s *Server) handleAdminCallbacks(w http.ResponseWriter, r *http.Request) error {

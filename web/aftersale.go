@@ -451,15 +451,20 @@ type actionsPage struct {
 
 func (*actionsPage) title() string { return "After-sale actions" }
 
+// PageURL is the list URL for page n with the same filter.
 func (p *actionsPage) PageURL(n int) string {
-	return "/admin/actions?state=" + urlQueryEscape(string(p.Filter.State)) + "&page=" + strconv.Itoa(n)
+	return filteredURL("/admin/actions", string(p.Filter.State), p.Filter.OrderID, n)
 }
 
 // handleAdminActions lists actions, failed ones by default: the operator's
 // view of what needs a retry.
 func (s *Server) handleAdminActions(w http.ResponseWriter, r *http.Request) error {
-	if !r.URL.Query().Has("state") {
-		http.Redirect(w, r, "/admin/actions?state=failed", http.StatusSeeOther)
+	if q := r.URL.Query(); !q.Has("state") {
+		target := "/admin/actions?state=failed"
+		if order := q.Get("order"); order != "" {
+			target += "&order=" + urlQueryEscape(order)
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
 		return nil
 	}
 	f, err := actionFilter(r)

@@ -390,7 +390,14 @@ func TestAdminReprocessCallback(t *testing.T) {
 	if !strings.Contains(page, o.PaymentID) {
 		t.Error("inbox does not show the callback payload")
 	}
-	resp, _ := postForm(t, c, st.URL+"/admin/callbacks/"+itoa(cbs[0].ID)+"/process", url.Values{"csrf": {csrf}})
+	if !strings.Contains(page, `<input type="hidden" name="order" value="`+itoa(o.ID)+`">`) {
+		t.Error("the inbox's state filter form drops the order filter")
+	}
+	resp, _ := do(t, c, http.MethodGet, st.URL+"/admin/actions?order="+itoa(o.ID), nil, nil)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/admin/actions?state=failed&order="+itoa(o.ID) {
+		t.Errorf("actions list without a state: %d to %q, want 303 to the failed ones of the order", resp.StatusCode, loc)
+	}
+	resp, _ = postForm(t, c, st.URL+"/admin/callbacks/"+itoa(cbs[0].ID)+"/process", url.Values{"csrf": {csrf}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("process again: %d", resp.StatusCode)
 	}
