@@ -109,8 +109,12 @@ type Result struct {
 	// ratio to expect when the process is CPU-bound on an otherwise idle
 	// machine (an estimate; Ratio is what was measured).
 	CPUCostRatio float64 `json:"cpu_cost_ratio"`
-	PeakRSSBytes int64   `json:"peak_rss_bytes"` // shop phase
-	HeapSysBytes uint64  `json:"heap_sys_bytes"`
+	// RoundRatios is the ratio of each round alone (its shop slice's
+	// journeys/s over its bare slice's): their spread shows how far one
+	// run's Ratio can be trusted on a machine whose speed drifts.
+	RoundRatios  []float64 `json:"round_ratios"`
+	PeakRSSBytes int64     `json:"peak_rss_bytes"` // shop phase
+	HeapSysBytes uint64    `json:"heap_sys_bytes"`
 
 	Bare         Phase              `json:"bare"`
 	Shop         Phase              `json:"shop"`
@@ -226,8 +230,14 @@ func runRounds(ctx context.Context, cfg Config, s *shop, simURL, sink string, re
 		if ctx.Err() != nil {
 			break
 		}
+		b0 := bareAcc.rate()
 		runSlice(ctx, cfg, slice, bareW, bare.run, hooks{}, &bareAcc)
+		b := bareAcc.rate().since(b0)
+		s0 := shopAcc.rate()
 		runSlice(ctx, cfg, slice, shopW, shop.run, shopHooks, &shopAcc)
+		if s := shopAcc.rate().since(s0); b.perSecond() > 0 {
+			res.RoundRatios = append(res.RoundRatios, round3(s.perSecond()/b.perSecond()))
+		}
 	}
 	if profErr != nil {
 		return fmt.Errorf("bench: cpu profile: %w", profErr)
@@ -323,6 +333,31 @@ type acc struct {
 	waits    int64
 	waitTime time.Duration
 	peak     int64
+}
+
+// count is how many journeys a phase measured in how much time.
+type count struct {
+	journeys int
+	wall     time.Duration
+}
+
+// rate returns what a has measured so far.
+func (a *acc) rate() count {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return count{journeys: len(a.lat), wall: a.wall} // as phase counts them
+}
+
+// since is c minus the earlier c0.
+func (c count) since(c0 count) count {
+	return count{journeys: c.journeys - c0.journeys, wall: c.wall - c0.wall}
+}
+
+func (c count) perSecond() float64 {
+	if c.wall <= 0 {
+		return 0
+	}
+	return float64(c.journeys) / c.wall.Seconds()
 }
 
 func (a *acc) journey(d time.Duration, err error) {

@@ -145,3 +145,5 @@ func peakRSS() int64 {
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }

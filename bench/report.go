@@ -36,6 +36,10 @@ func (r *Result) WriteText(w io.Writer) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nratio shop/bare: %.2f measured; %.2f from CPU per journey (expected when CPU-bound on an idle machine)\n", r.Ratio, r.CPUCostRatio)
+	if len(r.RoundRatios) > 1 {
+		lo, hi := slices.Min(r.RoundRatios), slices.Max(r.RoundRatios)
+		fmt.Fprintf(w, "ratio of each round alone: %.2f–%.2f over %d rounds\n", lo, hi, len(r.RoundRatios))
+	}
 	fmt.Fprintf(w, "write pool: %.2f waits/journey, %.2f ms waited/journey\n\n", r.Shop.WriteWaitsPerJourney, r.Shop.WriteWaitMsPerJourney)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "shop side (handler time)\trequests\tp50 ms\tp95 ms\tp99 ms\tmax ms\t")

@@ -15,7 +15,7 @@ import (
 func TestBenchJSON(t *testing.T) {
 	t.Setenv("KASSA_BENCH_STORE", "")
 	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), []string{"bench", "--duration", "400ms", "--rounds", "1", "--warmup", "100ms",
+	err := run(context.Background(), []string{"bench", "--duration", "400ms", "--rounds", "2", "--warmup", "100ms",
 		"--concurrency", "2", "--json"}, &stdout, &stderr)
 	if err != nil {
 		t.Fatalf("kassa bench: %v\n%s", err, stderr.String())
@@ -34,6 +34,9 @@ func TestBenchJSON(t *testing.T) {
 		if _, ok := got[k].(float64); !ok {
 			t.Errorf("field %q = %v, want a number", k, got[k])
 		}
+	}
+	if rr, _ := got["round_ratios"].([]any); len(rr) != 2 {
+		t.Errorf("round_ratios = %v, want one ratio for each of the 2 rounds", got["round_ratios"])
 	}
 	// Every journey creates one payment; how often its reads are shared
 	// depends on timing and is not checked.
