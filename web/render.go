@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
@@ -85,13 +86,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.CartCount = 0
 	}
 	t := s.pages[page]
-	var buf bytes.Buffer
+	buf := pageBufs.Get().(*bytes.Buffer)
+	defer putPageBuf(buf)
 	if t == nil {
 		s.log.Error("render: no such page", "page", page)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		s.log.Error("render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -100,6 +102,21 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
+}
+
+// pageBufs holds the buffers pages are rendered into: a page is rendered
+// whole before its status is sent, and a new buffer grew (by doubling,
+// copying what it held) to every page's size again.
+var pageBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// putPageBuf returns buf to pageBufs unless a huge page made it too large
+// to keep.
+func putPageBuf(buf *bytes.Buffer) {
+	if buf.Cap() > 256<<10 {
+		return
+	}
+	buf.Reset()
+	pageBufs.Put(buf)
 }
 
 func (p *errorPage) title() string { return http.StatusText(p.Status) }
