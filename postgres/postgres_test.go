@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"os"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,5 +129,67 @@ func TestErrorOp(t *testing.T) {
 	var ke *kassa.Error
 	if !errors.As(err, &ke) || ke.Code != kassa.ENOTFOUND || ke.Op != "postgres.Order(999)" {
 		t.Errorf("Order(999) = %#v, want ENOTFOUND with Op postgres.Order(999)", err)
+	}
+}
+
+// TestOrderLanes: at most OrderLanes CreateOrders run at once (here each
+// is held inside its transaction by its hook); one that waits for a lane
+// and whose context ends gets the context's error and writes nothing.
+func TestOrderLanes(t *testing.T) {
+	base := baseURL(t)
+	ping(t, base)
+	db := openSchema(t, base, rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 5)))
+	ctx := context.Background()
+	// A product each: orders of one product would wait for its row lock.
+	for i := range postgres.OrderLanes + 1 {
+		p := kassa.Product{SKU: fmt.Sprint("A", i), Name: "A", Price: 1000, VATRate: 2500, Stock: 100}
+		if err := db.PutProduct(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := func(i int) *kassa.Order {
+		return &kassa.Order{Key: fmt.Sprint("key", i), CallbackToken: fmt.Sprint("tok", i), Currency: "SEK",
+			Lines: []kassa.Line{{Position: 1, Type: kassa.LineProduct, SKU: fmt.Sprint("A", i), Description: "A", Quantity: 1,
+				UnitPrice: 1000, VATRate: 2500, Total: 1000, VATAmount: 200}},
+			Total: 1000, VATTotal: 200, PaymentMethodID: "pm",
+			Customer: kassa.Customer{Type: kassa.CustomerNatural, Email: "a@example.se",
+				Address: kassa.Address{FirstName: "Åsa", LastName: "Öberg", CountryCode: "SE"}}}
+	}
+	release := make(chan struct{})
+	var releasing sync.Once
+	releaseAll := func() { releasing.Do(func() { close(release) }) }
+	t.Cleanup(releaseAll) // before the store closes: a failing test must not leave transactions held
+	var entered atomic.Int32
+	hold := func(context.Context, *sql.Tx) error {
+		entered.Add(1)
+		<-release
+		return nil
+	}
+	var wg sync.WaitGroup
+	for i := range postgres.OrderLanes {
+		wg.Go(func() {
+			if err := db.CreateOrder(ctx, order(i), kassa.Event{Source: kassa.SourceCheckout}, hold); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for start := time.Now(); entered.Load() < postgres.OrderLanes; time.Sleep(time.Millisecond) {
+		if time.Since(start) > time.Minute { // a guard against hanging, not a timing
+			t.Fatalf("%d of %d orders entered their transaction", entered.Load(), postgres.OrderLanes)
+		}
+	}
+	if n := db.LanesTaken(); n != postgres.OrderLanes {
+		t.Fatalf("%d lanes taken by %d orders in flight, want %d", n, postgres.OrderLanes, postgres.OrderLanes)
+	}
+	late, cancel := context.WithCancel(ctx)
+	cancel()
+	err := db.CreateOrder(late, order(postgres.OrderLanes), kassa.Event{Source: kassa.SourceCheckout}, hold)
+	releaseAll()
+	wg.Wait()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("an order waiting for a lane with its context ended: %v, want context.Canceled", err)
+	}
+	if _, n, err := db.Orders(ctx, kassa.OrderFilter{}); err != nil || n != postgres.OrderLanes {
+		t.Fatalf("%d orders stored (%v), want the %d that had lanes", n, err, postgres.OrderLanes)
 	}
 }
