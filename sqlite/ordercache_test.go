@@ -196,21 +196,28 @@ func TestOrderCacheNotServedDuringUpdate(t *testing.T) {
 	cachedEqualsStored(t, db, o.ID)
 }
 
-// TestOrderCacheSeesOtherProcess: a change that another connection commits
-// to the file (kassa orders while kassa serve runs) is seen at this
-// store's next group commit, or once the last check is cacheFresh old.
-func TestOrderCacheSeesOtherProcess(t *testing.T) {
-	ctx := context.Background()
+// openTwice opens two stores on one file, as two processes would: the
+// shop, and another (kassa orders while kassa serve runs).
+func openTwice(t *testing.T) (shop, other *DB) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "kassa.db")
 	open := func() *DB {
-		db, err := Open(ctx, path)
+		db, err := Open(context.Background(), path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
-	shop, other := open(), open()
+	return open(), open()
+}
+
+// TestOrderCacheSeesOtherProcess: a change that another connection commits
+// to the file (kassa orders while kassa serve runs) is seen at this
+// store's next group commit, or once the last check is cacheFresh old.
+func TestOrderCacheSeesOtherProcess(t *testing.T) {
+	ctx := context.Background()
+	shop, other := openTwice(t)
 	warmCache(t, shop)
 	a, b := createOrder(t, shop, 1), createOrder(t, shop, 2)
 	now := time.Now()

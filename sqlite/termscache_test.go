@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -94,16 +93,7 @@ func TestTermsCacheReadOvertakenByPut(t *testing.T) {
 // the shop's next group commit, or a cacheFresh after its last one.
 func TestTermsCacheSeesOtherProcess(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "kassa.db")
-	open := func() *DB {
-		db, err := Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	shop, other := open(), open()
+	shop, other := openTwice(t)
 	warmCache(t, shop)
 	now := time.Now()
 	shop.cache.mu.Lock()
