@@ -230,12 +230,12 @@ func runRounds(ctx context.Context, cfg Config, s *shop, simURL, sink string, re
 		if ctx.Err() != nil {
 			break
 		}
-		b0 := bareAcc.rate()
+		b0 := bareAcc.measured()
 		runSlice(ctx, cfg, slice, bareW, bare.run, hooks{}, &bareAcc)
-		b := bareAcc.rate().since(b0)
-		s0 := shopAcc.rate()
+		b := bareAcc.measured().since(b0)
+		s0 := shopAcc.measured()
 		runSlice(ctx, cfg, slice, shopW, shop.run, shopHooks, &shopAcc)
-		if s := shopAcc.rate().since(s0); b.perSecond() > 0 {
+		if s := shopAcc.measured().since(s0); b.perSecond() > 0 {
 			res.RoundRatios = append(res.RoundRatios, round3(s.perSecond()/b.perSecond()))
 		}
 	}
@@ -341,8 +341,8 @@ type count struct {
 	wall     time.Duration
 }
 
-// rate returns what a has measured so far.
-func (a *acc) rate() count {
+// measured returns what a has measured so far.
+func (a *acc) measured() count {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return count{journeys: len(a.lat), wall: a.wall} // as phase counts them

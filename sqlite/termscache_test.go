@@ -43,8 +43,14 @@ func TestTermsCacheServesAndPutDrops(t *testing.T) {
 		t.Fatalf("after PutProduct the price is %d, want 2000", got)
 	}
 	// A refused put drops the entry too; the next read fills it again.
+	if _, ok := db.terms.get("A"); !ok {
+		t.Fatal("the terms read after the put are not cached")
+	}
 	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "", Price: 3000}); kassa.ErrorCode(err) != kassa.EINVALID {
 		t.Fatalf("invalid put: %v, want EINVALID", err)
+	}
+	if _, ok := db.terms.get("A"); ok {
+		t.Fatal("a refused put left the entry cached")
 	}
 	if got := price(t, db, "A"); got != 2000 {
 		t.Fatalf("after a refused put the price is %d, want 2000", got)

@@ -86,13 +86,13 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.CartCount = 0
 	}
 	t := s.pages[page]
-	buf := pageBufs.Get().(*bytes.Buffer)
-	defer putPageBuf(buf)
 	if t == nil {
 		s.log.Error("render: no such page", "page", page)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	buf := pageBufs.Get().(*bytes.Buffer)
+	defer putPageBuf(buf)
 	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		s.log.Error("render", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)

@@ -132,7 +132,7 @@ func (s *Server) stockProblem(ctx context.Context, c cart) (string, error) {
 }
 
 func (s *Server) productName(ctx context.Context, sku string) string {
-	if p, err := s.cfg.Store.Product(ctx, sku); err == nil {
+	if p, err := s.cfg.Store.ProductTerms(ctx, sku); err == nil {
 		return p.Name
 	}
 	return sku

@@ -390,19 +390,30 @@ func TestAdminReprocessCallback(t *testing.T) {
 	if !strings.Contains(page, o.PaymentID) {
 		t.Error("inbox does not show the callback payload")
 	}
-	if !strings.Contains(page, `<input type="hidden" name="order" value="`+itoa(o.ID)+`">`) {
-		t.Error("the inbox's state filter form drops the order filter")
-	}
-	resp, _ := do(t, c, http.MethodGet, st.URL+"/admin/actions?order="+itoa(o.ID), nil, nil)
-	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/admin/actions?state=failed&order="+itoa(o.ID) {
-		t.Errorf("actions list without a state: %d to %q, want 303 to the failed ones of the order", resp.StatusCode, loc)
-	}
-	resp, _ = postForm(t, c, st.URL+"/admin/callbacks/"+itoa(cbs[0].ID)+"/process", url.Values{"csrf": {csrf}})
+	resp, _ := postForm(t, c, st.URL+"/admin/callbacks/"+itoa(cbs[0].ID)+"/process", url.Values{"csrf": {csrf}})
 	if resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("process again: %d", resp.StatusCode)
 	}
 	if resp, _ := postForm(t, c, st.URL+"/admin/callbacks/999999/process", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown callback: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestAdminListsKeepOrderFilter: the inbox's state filter form keeps the
+// order it is filtered by, and the actions list's default (failed ones)
+// keeps it too.
+func TestAdminListsKeepOrderFilter(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	c := client(t)
+	login(t, c, st.URL)
+	_, page := do(t, c, http.MethodGet, st.URL+"/admin/callbacks?order=5", nil, nil)
+	if !strings.Contains(page, `<input type="hidden" name="order" value="5">`) {
+		t.Error("the inbox's state filter form drops the order filter")
+	}
+	resp, _ := do(t, c, http.MethodGet, st.URL+"/admin/actions?order=5", nil, nil)
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/admin/actions?state=failed&order=5" {
+		t.Errorf("actions list without a state: %d to %q, want 303 to the failed ones of order 5", resp.StatusCode, loc)
 	}
 }
 
