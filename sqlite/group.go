@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"runtime"
@@ -55,6 +56,12 @@ type committer struct {
 	// bound holds the batch's statements bound to its transaction
 	// (Runner.Bound), emptied for every batch.
 	bound map[*sql.Stmt]*sql.Stmt
+	// raw is the current batch's driver connection and execFn its
+	// exec, the batch Runner's Exec (only loop uses them); args is
+	// exec's reused argument slice.
+	raw    *cachingConn
+	execFn func(ctx context.Context, query string, args []any) (sql.Result, error)
+	args   []driver.NamedValue
 	// begun, when set, runs first in every batch's transaction (the
 	// order cache's check for other connections' commits, ordercache.go).
 	begun func(ctx context.Context, tx *sql.Tx)
@@ -72,6 +79,7 @@ func newCommitter(pool *sql.DB, st *stmts, begun func(context.Context, *sql.Tx))
 	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch), begun: begun,
 		bound: make(map[*sql.Stmt]*sql.Stmt), timer: time.NewTimer(time.Hour)}
 	c.timer.Stop()
+	c.execFn = c.exec
 	c.window.Store(int64(commitWindow))
 	c.wg.Go(c.loop)
 	return c
@@ -219,14 +227,23 @@ func (c *committer) run(batch []*writeOp) {
 func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 	errs = make([]error, len(ops))
 	ctx := context.Background() // see the comment at the top of this file
-	tx, err := c.pool.BeginTx(ctx, nil)
+	conn, err := c.pool.Conn(ctx)
+	if err != nil {
+		return errs, fmt.Errorf("connection: %w", err)
+	}
+	defer conn.Close()
+	raw := driverConn(conn)
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return errs, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
 	clear(c.bound)
 	c.r = sqlstore.Runner{Tx: tx, Ctx: ctx, Prepared: c.prep, Bound: c.bound}
-	defer func() { c.r = sqlstore.Runner{} }()
+	if raw != nil {
+		c.raw, c.r.Exec = raw, c.execFn
+	}
+	defer func() { c.r, c.raw = sqlstore.Runner{}, nil }()
 	r := &c.r
 	if c.begun != nil {
 		c.begun(ctx, tx)
@@ -246,6 +263,39 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 		return errs, fmt.Errorf("commit: %w", err)
 	}
 	return errs, nil
+}
+
+// driverConn returns conn's driver connection when it is this package's
+// (every pool's is), else nil.
+func driverConn(conn *sql.Conn) *cachingConn {
+	var cc *cachingConn
+	_ = conn.Raw(func(dc any) error {
+		cc, _ = dc.(*cachingConn)
+		return nil
+	})
+	return cc
+}
+
+// exec runs a statement of the batch on its driver connection, as
+// database/sql would but without its per-statement argument slice, result
+// wrapper and transaction binding: the committer holds the connection for
+// the batch (it took it with Conn and runs the transaction on it), and
+// runs its writes one after the other, so nothing else uses it meanwhile.
+// Arguments are converted as database/sql converts them for a driver
+// without its own checker.
+func (c *committer) exec(ctx context.Context, query string, args []any) (sql.Result, error) {
+	nv := c.args[:0]
+	for i, a := range args {
+		v, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: argument %d of %q: %w", i+1, query, err)
+		}
+		nv = append(nv, driver.NamedValue{Ordinal: i + 1, Value: v})
+	}
+	res, err := c.raw.exec(ctx, query, nv)
+	clear(nv) // keep no argument alive until the next statement
+	c.args = nv[:0]
+	return res, err
 }
 
 // The savepoint statements, prepared at Open and bound once per batch

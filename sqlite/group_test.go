@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -269,5 +270,71 @@ func TestCommitWindow(t *testing.T) {
 		if tx != txs[0] {
 			t.Fatalf("write %d ran in another transaction than write 0: the committer did not wait for it", i)
 		}
+	}
+}
+
+// nullable is a driver.Valuer; a nil pointer to one is NULL, as
+// database/sql has it.
+type nullable struct{ v string }
+
+func (n nullable) Value() (driver.Value, error) { return n.v, nil }
+
+// TestCommitterExecsOnTheConnection: a batch's statements run on the
+// driver connection (Runner.Exec), with database/sql's argument
+// conversions, results and errors.
+func TestCommitterExecsOnTheConnection(t *testing.T) {
+	db := openFileDB(t)
+	ctx := context.Background()
+	type status string
+	const insert = `INSERT INTO probe (s, i, b, n, v, raw) VALUES (?, ?, ?, ?, ?, ?)`
+	var id, rows int64
+	err := db.transact(ctx, func(tx *sqlstore.Runner) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE probe (id INTEGER PRIMARY KEY, s, i, b, n, v, raw)`); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, insert, status("processing"), int(7), true, (*nullable)(nil), &nullable{"x"}, []byte{1, 2})
+		if err != nil {
+			return err
+		}
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		rows, err = res.RowsAffected()
+		return err
+	})
+	if err != nil || id != 1 || rows != 1 {
+		t.Fatalf("insert: id %d, %d rows, %v", id, rows, err)
+	}
+	var s, v string
+	var i, b int64
+	var n sql.NullString
+	var raw []byte
+	if err := db.read.QueryRowContext(ctx, `SELECT s, i, b, n, v, raw FROM probe`).Scan(&s, &i, &b, &n, &v, &raw); err != nil {
+		t.Fatal(err)
+	}
+	if s != "processing" || i != 7 || b != 1 || n.Valid || v != "x" || string(raw) != "\x01\x02" {
+		t.Errorf("stored %q %d %d %v %q %v", s, i, b, n, v, raw)
+	}
+
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if cc := driverConn(conn); cc == nil || cc.direct[insert] == nil {
+		t.Error("the insert did not run on the driver connection")
+	}
+	conn.Close()
+
+	err = db.transact(ctx, func(tx *sqlstore.Runner) error {
+		_, err := tx.ExecContext(ctx, insert, struct{}{}, 1, 1, 1, 1, 1)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "argument 1") {
+		t.Errorf("an argument no driver value converts from: %v", err)
+	}
+	var count int
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM probe`).Scan(&count); err != nil || count != 1 {
+		t.Errorf("%d rows after the refused insert, %v", count, err)
 	}
 }

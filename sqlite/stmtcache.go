@@ -56,6 +56,8 @@ type inner interface {
 type cachingConn struct {
 	c     inner
 	cache map[string]*cachedStmt
+	// direct holds the statements exec runs, by their text.
+	direct map[string]driver.Stmt
 }
 
 func newCachingConn(conn driver.Conn) (driver.Conn, error) {
@@ -119,12 +121,44 @@ func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
 	return c.PrepareContext(context.Background(), query)
 }
 
+// exec runs query with args on the connection itself, past database/sql:
+// the group commit's writes (group.go), whose committer holds this
+// connection for its batch. Each query is compiled once and kept, as
+// many as maxCachedStmts; a query beyond those is compiled for the call.
+func (c *cachingConn) exec(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	st := c.direct[query]
+	if st == nil {
+		s, err := c.c.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		if len(c.direct) >= maxCachedStmts {
+			defer s.Close()
+		} else {
+			if c.direct == nil {
+				c.direct = make(map[string]driver.Stmt)
+			}
+			c.direct[query] = s
+		}
+		st = s
+	}
+	x, ok := st.(driver.StmtExecContext)
+	if !ok {
+		return nil, errors.New("sqlite: driver statement lacks ExecContext")
+	}
+	return x.ExecContext(ctx, args)
+}
+
 // Close finalizes the cached statements, then closes the connection.
 func (c *cachingConn) Close() error {
 	var errs []error
 	for q, s := range c.cache {
 		errs = append(errs, s.Stmt.Close())
 		delete(c.cache, q)
+	}
+	for q, s := range c.direct {
+		errs = append(errs, s.Close())
+		delete(c.direct, q)
 	}
 	return errors.Join(append(errs, c.c.Close())...)
 }

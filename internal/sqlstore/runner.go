@@ -25,6 +25,10 @@ type Runner struct {
 	// commit's batch) is bound once. Whoever sets it empties it for the
 	// next transaction.
 	Bound map[*sql.Stmt]*sql.Stmt
+	// Exec, when set, runs every ExecContext instead of database/sql (on
+	// the connection of Tx: SQLite's committer runs its batch's writes on
+	// the driver connection directly).
+	Exec func(ctx context.Context, query string, args []any) (sql.Result, error)
 }
 
 // SQLTx returns the transaction, which TxFunc hooks receive.
@@ -68,6 +72,9 @@ func (r *Runner) text(query string) string {
 
 func (r *Runner) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = r.HookContext(ctx)
+	if r.Exec != nil {
+		return r.Exec(ctx, r.text(query), args)
+	}
 	if st := r.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
