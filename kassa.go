@@ -30,11 +30,15 @@ type Money int64
 
 // String formats m with two decimals, e.g. "1299.00" or "-20.05".
 func (m Money) String() string {
-	n, sign := uint64(m), "" // uint64 so that the most negative Money negates too
+	var buf [24]byte
+	b := buf[:0]
+	n := uint64(m) // uint64 so that the most negative Money negates too
 	if m < 0 {
-		n, sign = -n, "-"
+		n = -n
+		b = append(b, '-')
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+	b = strconv.AppendUint(b, n/100, 10)
+	return string(append(b, '.', byte('0'+n%100/10), byte('0'+n%10)))
 }
 
 // ParseMoney parses "12", "12.5" or "12.50" (at most two decimals).
