@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -140,20 +141,23 @@ var funcs = template.FuncMap{
 
 // formatMoney writes 129900 as "1 299,00 kr" (Swedish grouping, no-break spaces).
 func formatMoney(m kassa.Money) string {
-	s := m.String()
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "−", s[1:]
+	var buf [48]byte
+	b := buf[:0]
+	n := uint64(m) // as in Money.String
+	if m < 0 {
+		n = -n
+		b = append(b, "−"...)
 	}
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
+	var digits [20]byte
+	whole := strconv.AppendUint(digits[:0], n/100, 10)
 	for i, c := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteString("\u00a0")
+			b = append(b, "\u00a0"...)
 		}
-		b.WriteRune(c)
+		b = append(b, c)
 	}
-	return sign + b.String() + "," + frac + "\u00a0kr"
+	b = append(b, ',', byte('0'+n%100/10), byte('0'+n%10))
+	return string(append(b, "\u00a0kr"...))
 }
 
 // formatVAT writes a rate in hundredths of a percent: 2500 → "25 %", 1250 → "12.5 %".

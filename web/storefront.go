@@ -394,6 +394,19 @@ type outcomePage struct {
 	Paid  bool // processing or completed
 	Open  bool // awaiting Resurs' decision
 	Fail  bool // failed or cancelled: cart kept, pick another method
+	// What the thank-you page shows, put together here rather than in
+	// its template: html/template runs every action through an escaper
+	// called by reflection, and this page ends every checkout (kassa
+	// bench; BenchmarkThankYouPage).
+	ShipTo     string // "First Last, Street 1, 12345 Town"
+	Lines      []outcomeLine
+	VAT, Total string
+}
+
+// outcomeLine is an order line as the thank-you page lists it.
+type outcomeLine struct {
+	Text  string // "2 × Coffee"
+	Total string
 }
 
 func (p *outcomePage) title() string {
@@ -405,10 +418,21 @@ func (p *outcomePage) title() string {
 
 func newOutcome(o *kassa.Order) *outcomePage {
 	st := o.Status
-	return &outcomePage{Order: o,
+	p := &outcomePage{Order: o,
 		Paid: st == kassa.StatusProcessing || st == kassa.StatusCompleted,
 		Open: st.Open(),
 		Fail: st == kassa.StatusFailed || st == kassa.StatusCancelled || st == kassa.StatusRefunded}
+	if p.Fail {
+		return p
+	}
+	a := o.Customer.Address
+	p.ShipTo = a.FirstName + " " + a.LastName + ", " + a.AddressRow1 + ", " + a.PostalCode + " " + a.PostalArea
+	p.Lines = make([]outcomeLine, len(o.Lines))
+	for i, l := range o.Lines {
+		p.Lines[i] = outcomeLine{Text: strconv.FormatInt(l.Quantity, 10) + " × " + l.Description, Total: formatMoney(l.Total)}
+	}
+	p.VAT, p.Total = formatMoney(o.VATTotal), formatMoney(o.Total)
+	return p
 }
 
 // handleReturn is the success URL: the engine reads the payment from
@@ -442,7 +466,7 @@ func (s *Server) handleFail(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, o *kassa.Order) error {
 	p := newOutcome(o)
-	if p.Paid || p.Open {
+	if _, err := r.Cookie(cartCookie); err == nil && (p.Paid || p.Open) {
 		s.saveCart(w, cart{})
 	}
 	page := "thankyou"
