@@ -255,10 +255,10 @@ func runRounds(ctx context.Context, cfg Config, s *shop, simURL, sink string, re
 	res.ShopServerErrors = s.timing.failed.Load()
 	res.CallbackApplied = shop.applied.latency()
 	res.StoreCalls = map[string]StoreCall{}
-	for _, m := range storeMethods {
+	for m, name := range storeMethods {
 		l := s.watch.calls[m].latency()
 		if l.Count > 0 && res.Shop.Journeys > 0 {
-			res.StoreCalls[m] = StoreCall{PerJourney: round2(float64(l.Count) / float64(res.Shop.Journeys)), Latency: l}
+			res.StoreCalls[name] = StoreCall{PerJourney: round2(float64(l.Count) / float64(res.Shop.Journeys)), Latency: l}
 		}
 	}
 	res.BankCalls = map[string]float64{}

@@ -23,23 +23,39 @@ type watcher struct {
 	waiting map[int64]chan time.Time // waiting for the first processed callback
 
 	on    atomic.Bool
-	calls map[string]*recorder // store method → durations
+	calls [numStoreMethods]recorder // durations by store method
 
 	bankMu sync.Mutex
 	bank   map[string]int64 // MAPI route → calls the shop made while measuring
 }
 
-// storeMethods are the store calls timed (the ones a journey makes).
-var storeMethods = []string{"Product", "ProductTerms", "CreateOrder", "Order", "OrderRef", "UpdateOrder", "AddEvent", "Events",
-	"RecordCallback", "Callback", "UpdateCallback", "ClaimCallbacks"}
+// storeMethod is a store call the watcher times (the ones a journey
+// makes); a constant, so that a timed call cannot name one without a
+// recorder.
+type storeMethod int
+
+const (
+	mProduct storeMethod = iota
+	mProductTerms
+	mCreateOrder
+	mOrder
+	mOrderRef
+	mUpdateOrder
+	mAddEvent
+	mEvents
+	mRecordCallback
+	mCallback
+	mUpdateCallback
+	mClaimCallbacks
+	numStoreMethods
+)
+
+// storeMethods are the timed calls' names, in the report's order.
+var storeMethods = [numStoreMethods]string{"Product", "ProductTerms", "CreateOrder", "Order", "OrderRef", "UpdateOrder",
+	"AddEvent", "Events", "RecordCallback", "Callback", "UpdateCallback", "ClaimCallbacks"}
 
 func newWatcher() *watcher {
-	w := &watcher{done: map[int64]time.Time{}, waiting: map[int64]chan time.Time{}, calls: map[string]*recorder{},
-		bank: map[string]int64{}}
-	for _, m := range storeMethods {
-		w.calls[m] = &recorder{}
-	}
-	return w
+	return &watcher{done: map[int64]time.Time{}, waiting: map[int64]chan time.Time{}, bank: map[string]int64{}}
 }
 
 // watchedStore is the shop's store seen through the watcher.
@@ -51,7 +67,7 @@ type watchedStore struct {
 func (w *watcher) wrap(st kassa.Store) kassa.Store { return watchedStore{Store: st, w: w} }
 
 // timed records the duration of a store call that started at start.
-func (w *watcher) timed(method string, start time.Time) {
+func (w *watcher) timed(method storeMethod, start time.Time) {
 	if w.on.Load() {
 		w.calls[method].add(time.Since(start))
 	}
@@ -76,62 +92,62 @@ func (w *watcher) settled(cb *kassa.Callback) {
 }
 
 func (s watchedStore) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) error {
-	defer s.w.timed("UpdateCallback", time.Now())
+	defer s.w.timed(mUpdateCallback, time.Now())
 	return s.Store.UpdateCallback(ctx, cb, then)
 }
 
 func (s watchedStore) ClaimCallbacks(ctx context.Context, now, lease time.Time, limit int) ([]*kassa.Callback, error) {
-	defer s.w.timed("ClaimCallbacks", time.Now())
+	defer s.w.timed(mClaimCallbacks, time.Now())
 	return s.Store.ClaimCallbacks(ctx, now, lease, limit)
 }
 
 func (s watchedStore) Product(ctx context.Context, sku string) (kassa.Product, error) {
-	defer s.w.timed("Product", time.Now())
+	defer s.w.timed(mProduct, time.Now())
 	return s.Store.Product(ctx, sku)
 }
 
 func (s watchedStore) ProductTerms(ctx context.Context, sku string) (kassa.Product, error) {
-	defer s.w.timed("ProductTerms", time.Now())
+	defer s.w.timed(mProductTerms, time.Now())
 	return s.Store.ProductTerms(ctx, sku)
 }
 
 func (s watchedStore) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) error {
-	defer s.w.timed("CreateOrder", time.Now())
+	defer s.w.timed(mCreateOrder, time.Now())
 	return s.Store.CreateOrder(ctx, o, ev, then)
 }
 
 func (s watchedStore) Order(ctx context.Context, id int64) (*kassa.Order, error) {
-	defer s.w.timed("Order", time.Now())
+	defer s.w.timed(mOrder, time.Now())
 	return s.Store.Order(ctx, id)
 }
 
 func (s watchedStore) OrderRef(ctx context.Context, id int64) (kassa.OrderRef, error) {
-	defer s.w.timed("OrderRef", time.Now())
+	defer s.w.timed(mOrderRef, time.Now())
 	return s.Store.OrderRef(ctx, id)
 }
 
 func (s watchedStore) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
-	defer s.w.timed("UpdateOrder", time.Now())
+	defer s.w.timed(mUpdateOrder, time.Now())
 	return s.Store.UpdateOrder(ctx, o, ev, then)
 }
 
 func (s watchedStore) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc) error {
-	defer s.w.timed("AddEvent", time.Now())
+	defer s.w.timed(mAddEvent, time.Now())
 	return s.Store.AddEvent(ctx, ev, then)
 }
 
 func (s watchedStore) Events(ctx context.Context, orderID int64) ([]kassa.Event, error) {
-	defer s.w.timed("Events", time.Now())
+	defer s.w.timed(mEvents, time.Now())
 	return s.Store.Events(ctx, orderID)
 }
 
 func (s watchedStore) RecordCallback(ctx context.Context, cb *kassa.Callback, then kassa.TxFunc) (bool, error) {
-	defer s.w.timed("RecordCallback", time.Now())
+	defer s.w.timed(mRecordCallback, time.Now())
 	return s.Store.RecordCallback(ctx, cb, then)
 }
 
 func (s watchedStore) Callback(ctx context.Context, id int64) (*kassa.Callback, error) {
-	defer s.w.timed("Callback", time.Now())
+	defer s.w.timed(mCallback, time.Now())
 	return s.Store.Callback(ctx, id)
 }
 
