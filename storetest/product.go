@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/kassa-dev/kassa"
@@ -38,6 +40,9 @@ func testProducts(t *testing.T, s kassa.Store) {
 	wantCode(t, err, kassa.ENOTFOUND)
 	_, err = s.ProductTerms(ctx, "NOPE")
 	wantCode(t, err, kassa.ENOTFOUND)
+	if ke := (*kassa.Error)(nil); !errors.As(err, &ke) || !strings.Contains(ke.Op, "ProductTerms") {
+		t.Errorf("ProductTerms(NOPE) = %v; want its own operation named", err)
+	}
 }
 
 // wantTerms fails unless ProductTerms answers p without its stock.

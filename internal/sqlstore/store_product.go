@@ -40,19 +40,25 @@ const productSQL = `SELECT ` + productColumns + ` FROM products WHERE sku = ?`
 // Product returns one product; ENOTFOUND if unknown.
 func (s *Store) Product(ctx context.Context, sku string) (_ kassa.Product, err error) {
 	defer s.wrap(&err, "Product(%q)", sku)
+	return s.product(ctx, sku)
+}
+
+// ProductTerms returns product sku without its stock. See kassa.Store.
+func (s *Store) ProductTerms(ctx context.Context, sku string) (_ kassa.Product, err error) {
+	defer s.wrap(&err, "ProductTerms(%q)", sku)
+	p, err := s.product(ctx, sku)
+	p.Stock = 0
+	return p, err
+}
+
+// product reads product sku; ENOTFOUND if unknown.
+func (s *Store) product(ctx context.Context, sku string) (kassa.Product, error) {
 	var p kassa.Product
-	err = s.b.Keyed().QueryRowContext(ctx, productSQL, sku).
+	err := s.b.Keyed().QueryRowContext(ctx, productSQL, sku).
 		Scan(&p.SKU, &p.Name, &p.Description, &p.Price, &p.VATRate, &p.Stock)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, kassa.Errorf(kassa.ENOTFOUND, "Product %s does not exist.", sku)
 	}
-	return p, err
-}
-
-// ProductTerms returns product sku without its stock. See kassa.Store.
-func (s *Store) ProductTerms(ctx context.Context, sku string) (kassa.Product, error) {
-	p, err := s.Product(ctx, sku)
-	p.Stock = 0
 	return p, err
 }
 
