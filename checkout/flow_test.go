@@ -1,6 +1,8 @@
 package checkout_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,6 +164,11 @@ func TestDuplicateCallbacks(t *testing.T) {
 	states := map[kassa.CallbackState]int{}
 	for _, cb := range cbs {
 		states[cb.State]++
+		// Keyed by order first, so that the keys of one moment's orders
+		// sit together in the unique index (dedupKey).
+		if prefix := fmt.Sprintf("%d:a:%s:", o.ID, o.PaymentID); !strings.HasPrefix(cb.DedupKey, prefix) {
+			t.Errorf("dedup key %q, want it to start with %q", cb.DedupKey, prefix)
+		}
 	}
 	if states[kassa.CallbackProcessed] != 1 || states[kassa.CallbackDuplicate] != 1 || len(cbs) != 2 {
 		t.Errorf("callback states = %v, want one processed and one duplicate", states)
