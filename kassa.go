@@ -31,14 +31,18 @@ type Money int64
 // String formats m with two decimals, e.g. "1299.00" or "-20.05".
 func (m Money) String() string {
 	var buf [24]byte
-	b := buf[:0]
+	return string(m.Append(buf[:0]))
+}
+
+// Append appends m to b as String formats it.
+func (m Money) Append(b []byte) []byte {
 	n := uint64(m) // uint64 so that the most negative Money negates too
 	if m < 0 {
 		n = -n
 		b = append(b, '-')
 	}
 	b = strconv.AppendUint(b, n/100, 10)
-	return string(append(b, '.', byte('0'+n%100/10), byte('0'+n%10)))
+	return append(b, '.', byte('0'+n%100/10), byte('0'+n%10))
 }
 
 // ParseMoney parses "12", "12.5" or "12.50" (at most two decimals).

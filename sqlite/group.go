@@ -298,13 +298,23 @@ func (c *committer) exec(ctx context.Context, query string, args []any) (sql.Res
 	return res, err
 }
 
-// The savepoint statements, prepared at Open and bound once per batch
-// like the writes' own.
-var (
-	savepointSQL   = write("SAVEPOINT w")
-	rollbackToSQL  = write("ROLLBACK TO w")
-	releaseSaveSQL = write("RELEASE w")
+// The savepoint statements, run like the batch's own writes (exec).
+const (
+	savepointSQL   = "SAVEPOINT w"
+	rollbackToSQL  = "ROLLBACK TO w"
+	releaseSaveSQL = "RELEASE w"
 )
+
+// runner returns the current batch's Runner when tx is its transaction,
+// else nil: a TxFunc hook's statements (backend.Bind) then run like the
+// batch's own, on the driver connection. Hooks run in the batch, on the
+// committer's goroutine, the only one that may ask.
+func (c *committer) runner(tx *sql.Tx) *sqlstore.Runner {
+	if tx != nil && c.r.Tx == tx {
+		return &c.r
+	}
+	return nil
+}
 
 // savepoint runs fn inside a savepoint of r's transaction and rolls it
 // back to the savepoint when fn fails: fnErr is fn's error. err reports a

@@ -279,14 +279,15 @@ type nullable struct{ v string }
 
 func (n nullable) Value() (driver.Value, error) { return n.v, nil }
 
-// TestCommitterExecsOnTheConnection: a batch's statements run on the
-// driver connection (Runner.Exec), with database/sql's argument
-// conversions, results and errors.
+// TestCommitterExecsOnTheConnection: a batch's statements, and those of
+// a hook in it (Bind), run on the driver connection (Runner.Exec), with
+// database/sql's argument conversions, results and errors.
 func TestCommitterExecsOnTheConnection(t *testing.T) {
 	db := openFileDB(t)
 	ctx := context.Background()
 	type status string
 	const insert = `INSERT INTO probe (s, i, b, n, v, raw) VALUES (?, ?, ?, ?, ?, ?)`
+	const hooked = `INSERT INTO probe (s) VALUES ('from a hook')` // as a TxFunc hook runs it
 	var id, rows int64
 	err := db.transact(ctx, func(tx *sqlstore.Runner) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE probe (id INTEGER PRIMARY KEY, s, i, b, n, v, raw)`); err != nil {
@@ -299,7 +300,10 @@ func TestCommitterExecsOnTheConnection(t *testing.T) {
 		if id, err = res.LastInsertId(); err != nil {
 			return err
 		}
-		rows, err = res.RowsAffected()
+		if rows, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = (*backend)(db).Bind(tx.SQLTx()).ExecContext(ctx, hooked)
 		return err
 	})
 	if err != nil || id != 1 || rows != 1 {
@@ -309,7 +313,7 @@ func TestCommitterExecsOnTheConnection(t *testing.T) {
 	var i, b int64
 	var n sql.NullString
 	var raw []byte
-	if err := db.read.QueryRowContext(ctx, `SELECT s, i, b, n, v, raw FROM probe`).Scan(&s, &i, &b, &n, &v, &raw); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT s, i, b, n, v, raw FROM probe WHERE id = 1`).Scan(&s, &i, &b, &n, &v, &raw); err != nil {
 		t.Fatal(err)
 	}
 	if s != "processing" || i != 7 || b != 1 || n.Valid || v != "x" || string(raw) != "\x01\x02" {
@@ -321,8 +325,8 @@ func TestCommitterExecsOnTheConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if cc := driverConn(conn); cc == nil || cc.direct[insert] == nil {
-		t.Error("the insert did not run on the driver connection")
+	if cc := driverConn(conn); cc == nil || cc.direct[insert] == nil || cc.direct[hooked] == nil {
+		t.Error("the batch's insert or its hook's did not run on the driver connection")
 	}
 	conn.Close()
 
@@ -334,7 +338,7 @@ func TestCommitterExecsOnTheConnection(t *testing.T) {
 		t.Errorf("an argument no driver value converts from: %v", err)
 	}
 	var count int
-	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM probe`).Scan(&count); err != nil || count != 1 {
+	if err := db.read.QueryRowContext(ctx, `SELECT count(*) FROM probe`).Scan(&count); err != nil || count != 2 {
 		t.Errorf("%d rows after the refused insert, %v", count, err)
 	}
 }

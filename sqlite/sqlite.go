@@ -257,9 +257,13 @@ func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) err
 	return (*DB)(b).transact(ctx, fn)
 }
 
-// Bind runs statements in a hook's transaction with the statements
-// prepared on the write connection.
+// Bind runs statements in a hook's transaction: the group commit's batch
+// Runner when tx is the batch's (always, for the store's own writes),
+// else with the statements prepared on the write connection.
 func (b *backend) Bind(tx *sql.Tx) *sqlstore.Runner {
+	if r := b.group.runner(tx); r != nil {
+		return r
+	}
 	return &sqlstore.Runner{Tx: tx, Prepared: b.ws.get}
 }
 

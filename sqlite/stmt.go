@@ -14,7 +14,9 @@ import (
 
 // writeQueries lists the static write statements of this package (the
 // claim's); see write. Open prepares them with those of
-// sqlstore.WriteQueries.
+// sqlstore.WriteQueries. Inside the group commit's batches only the
+// queries among them use these; its execs run statements compiled on the
+// connection itself (committer.exec).
 var writeQueries []string
 
 // write registers a static write statement for preparation at Open.

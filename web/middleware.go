@@ -21,8 +21,9 @@ const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 
 // securityHeaders are set on every answer. Their value slices are shared
 // by all answers (saving an allocation per header and answer), which is
-// safe as long as handlers change headers with Set, Add and Del: Set
-// replaces the slice and Add appends to a full one, which copies it.
+// safe as long as handlers change headers with Set, Add and Del and each
+// slice is full (len == cap, as a one-element literal is): Set replaces
+// the slice and Add appends to a full one, which copies it.
 var securityHeaders = []struct {
 	key   string // canonical
 	value []string
@@ -37,7 +38,7 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		for _, sh := range securityHeaders {
-			h[sh.key] = sh.value[:1:1]
+			h[sh.key] = sh.value
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -10,6 +10,11 @@ import (
 // The security headers' values are shared between answers: a handler
 // that adds to one must not change what the next answer gets.
 func TestSecurityHeadersNotShared(t *testing.T) {
+	for _, sh := range securityHeaders {
+		if len(sh.value) != 1 || cap(sh.value) != 1 {
+			t.Fatalf("%s: value slice len %d cap %d; a shared slice with room would take another answer's Add", sh.key, len(sh.value), cap(sh.value))
+		}
+	}
 	first := true
 	h := withSecurityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if first {

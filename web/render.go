@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -141,22 +140,21 @@ var funcs = template.FuncMap{
 
 // formatMoney writes 129900 as "1 299,00 kr" (Swedish grouping, no-break spaces).
 func formatMoney(m kassa.Money) string {
+	var plain [24]byte
+	s := m.Append(plain[:0]) // "-1299.00"
 	var buf [48]byte
 	b := buf[:0]
-	n := uint64(m) // as in Money.String
-	if m < 0 {
-		n = -n
-		b = append(b, "−"...)
+	if s[0] == '-' {
+		b, s = append(b, "−"...), s[1:]
 	}
-	var digits [20]byte
-	whole := strconv.AppendUint(digits[:0], n/100, 10)
+	whole, frac := s[:len(s)-3], s[len(s)-2:]
 	for i, c := range whole {
 		if i > 0 && (len(whole)-i)%3 == 0 {
 			b = append(b, "\u00a0"...)
 		}
 		b = append(b, c)
 	}
-	b = append(b, ',', byte('0'+n%100/10), byte('0'+n%10))
+	b = append(append(b, ','), frac...)
 	return string(append(b, "\u00a0kr"...))
 }
 
