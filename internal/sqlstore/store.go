@@ -162,7 +162,7 @@ func WriteQueries(d *Dialect) []string {
 		q.insertCallback, updateCallbackSQL,
 		q.insertAction, updateActionSQL, q.storedReleased, deleteLinesSQL, setTotalsSQL,
 		reserveSQL, stockSQL, d.InsertOrderSQL, casOrderSQL, versionSQL, d.MarkReleasedSQL,
-		insertLineSQL, d.ReleaseSQL,
+		d.ReleaseSQL,
 	}
 }
 

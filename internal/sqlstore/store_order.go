@@ -20,7 +20,8 @@ const (
 			authorized = ?, captured = ?, refunded = ?, canceled = ?, next_sync_at = ?,
 			sync_attempts = ?, version = version + 1, updated_at = ?
 		WHERE id = ? AND version = ?`
-	versionSQL    = `SELECT version FROM orders WHERE id = ?`
+	versionSQL = `SELECT version FROM orders WHERE id = ?`
+	// insertLineSQL inserts one line; insertLinesSQL repeats its row.
 	insertLineSQL = `INSERT INTO order_lines (order_id, idx, position, type, sku, description,
 		quantity, unit_price, vat_rate, total, vat_amount) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 )
@@ -146,17 +147,39 @@ func (s *Store) insertOrder(ctx context.Context, tx *Runner, o *kassa.Order, now
 	return id, number, err
 }
 
-// insertLines inserts the lines of an order, one prepared statement each.
+// insertLines inserts the lines of an order, up to linesPerInsert in one
+// statement: a statement's fixed cost (SQLite's step and reset, a
+// PostgreSQL round trip) is paid once per chunk instead of once per line.
 func insertLines(ctx context.Context, tx *Runner, orderID int64, lines []kassa.Line) error {
-	for i, l := range lines {
-		_, err := tx.ExecContext(ctx, insertLineSQL, orderID, i, l.Position, l.Type, l.SKU, l.Description,
-			l.Quantity, l.UnitPrice, l.VATRate, l.Total, l.VATAmount)
-		if err != nil {
+	for start := 0; start < len(lines); start += linesPerInsert {
+		chunk := lines[start:min(start+linesPerInsert, len(lines))]
+		args := make([]any, 0, len(chunk)*lineInsertArgs)
+		for i, l := range chunk {
+			args = append(args, orderID, start+i, l.Position, l.Type, l.SKU, l.Description,
+				l.Quantity, l.UnitPrice, l.VATRate, l.Total, l.VATAmount)
+		}
+		if _, err := tx.ExecContext(ctx, insertLinesSQL[len(chunk)], args...); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// linesPerInsert bounds the rows of one insertLinesSQL statement;
+// lineInsertArgs is the arguments of one row.
+const (
+	linesPerInsert = 16
+	lineInsertArgs = 11
+)
+
+// insertLinesSQL[n] inserts n lines (n ≥ 1).
+var insertLinesSQL = func() (q [linesPerInsert + 1]string) {
+	row := "(?" + strings.Repeat(", ?", lineInsertArgs-1) + ")"
+	for n := 1; n <= linesPerInsert; n++ {
+		q[n] = insertLineSQL + strings.Repeat(", "+row, n-1)
+	}
+	return q
+}()
 
 // Order returns an order with its lines; ENOTFOUND if unknown.
 func (s *Store) Order(ctx context.Context, id int64) (_ *kassa.Order, err error) {
