@@ -92,6 +92,23 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
+// TestPagesHaveLength checks that rendered pages, longer than net/http
+// buffers before it chunks, are sent with their length and not chunked.
+func TestPagesHaveLength(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	for _, path := range []string{"/", "/admin/login", "/no-such-page"} {
+		resp, body := do(t, client(t), http.MethodGet, st.URL+path, nil, nil)
+		if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 {
+			t.Errorf("%s: Content-Length %d, Transfer-Encoding %v, body %d bytes",
+				path, resp.ContentLength, resp.TransferEncoding, len(body))
+		}
+		if path == "/" && len(body) <= 2048 {
+			t.Errorf("the catalog page is %d bytes: too short to tell", len(body))
+		}
+	}
+}
+
 func TestAdminPagesNeedLogin(t *testing.T) {
 	t.Parallel()
 	st := newStack(t)
