@@ -62,6 +62,9 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, 
 	a := s.idem.finish(key, status, answer)
 	finished = true
 	writeRaw(w, a.Status, a.Body)
+	// The hourly purge runs after the answer has left, not before it.
+	_ = http.NewResponseController(w).Flush()
+	s.idem.purge(ctx, a.At)
 	return nil
 }
 
@@ -205,7 +208,8 @@ func (c *idempotency) replay(a *kassa.Answer, bodyHash [32]byte) (*kassa.Answer,
 }
 
 // finish stores the answer of the request begin let run in place of its
-// claim, wakes the waiters and returns the answer to send. Storing uses
+// claim, wakes the waiters and returns the answer to send (the caller
+// then runs purge). Storing uses
 // its own context: a client that hung up must not keep the answer from
 // its retry. When the answer cannot be stored it is still sent (the
 // request ran), and logged; retries then get errInterrupted.
@@ -217,7 +221,6 @@ func (c *idempotency) finish(key string, status int, body []byte) *kassa.Answer 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c.putAnswer(ctx, a)
-	c.purge(ctx)
 	c.end(key, run, a)
 	return a
 }
@@ -265,12 +268,13 @@ func (c *idempotency) end(key string, run *idemRun, answer *kassa.Answer) {
 	close(run.done)
 }
 
-// purge deletes the answers older than ttl, at most once per hour. Claims
+// purge deletes the answers older than ttl at now, at most once per hour;
+// a keyed request runs it after its answer is sent, with the answer's
+// time. Claims
 // without an answer stay: an after-sale request cut off by a crash must
 // never run again under its key, not even a day later.
-func (c *idempotency) purge(ctx context.Context) {
+func (c *idempotency) purge(ctx context.Context, now time.Time) {
 	c.mu.Lock()
-	now := c.now()
 	due := now.Sub(c.lastPurge) >= time.Hour
 	if due {
 		c.lastPurge = now

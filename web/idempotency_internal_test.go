@@ -142,3 +142,56 @@ func TestIdempotencyRetriesStoringAnswer(t *testing.T) {
 		t.Fatalf("stored = %+v, %v, %v; want the 201 after two failed tries", a, ok, err)
 	}
 }
+
+// TestIdempotencyPurge: a keyed request, once its answer is sent, deletes
+// the answers older than the retention, at most once an hour, by the
+// answer's time; claims without an answer stay.
+func TestIdempotencyPurge(t *testing.T) {
+	db, err := sqlite.Open(context.Background(), ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
+	clock := t0
+	s := &Server{idem: newIdempotency(db, func() time.Time { return clock }, 24*time.Hour,
+		slog.New(slog.NewTextHandler(io.Discard, nil)))}
+	call := func(key string) {
+		t.Helper()
+		r := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader("{}"))
+		r.Header.Set("Idempotency-Key", key)
+		w := httptest.NewRecorder()
+		err := s.idempotent(w, r, false, func(context.Context, []byte) (int, []byte) { return 201, []byte(`{}`) })
+		if err != nil || w.Code != 201 {
+			t.Fatalf("%s: %v, status %d", key, err, w.Code)
+		}
+	}
+	stored := func(key string) bool {
+		t.Helper()
+		_, ok, err := db.Answer(ctx, "POST /x\n"+key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	call("old") // purges at t0: nothing to delete yet
+	if _, _, err := s.idem.begin(ctx, "POST /x\nclaim", []byte("{}"), false); err != nil {
+		t.Fatal(err) // a claim that never gets an answer
+	}
+	clock = t0.Add(23*time.Hour + 30*time.Minute)
+	call("young") // purges: "old" is not a day old yet
+	clock = t0.Add(24*time.Hour + 10*time.Minute)
+	call("early") // "old" is, but the last purge was 40 minutes ago
+	if !stored("old") {
+		t.Fatal("an answer younger than a day, or within the hour of the last purge, was purged")
+	}
+	clock = t0.Add(24*time.Hour + 31*time.Minute)
+	call("due")
+	if stored("old") {
+		t.Error("the answer older than a day was not purged")
+	}
+	if !stored("young") || !stored("early") || !stored("due") || !stored("claim") {
+		t.Error("a recent answer or a claim was purged")
+	}
+}
