@@ -1,6 +1,7 @@
 package mapisim_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -190,6 +191,48 @@ func TestFrozenWithoutHandleFrozenIsRejected(t *testing.T) {
 	}
 	if got := e.get(p.ID); got.Status != mapi.StatusRejected || got.RejectedReason.Category != mapi.RejectedPaymentFrozen {
 		t.Errorf("got %s %+v, want REJECTED PAYMENT_FROZEN", got.Status, got.RejectedReason)
+	}
+}
+
+// TestTTLExpiryWithoutReads: payments expire at the end of their own TTL
+// on the clock alone, also one created later with a shorter TTL (it
+// expires first), and each is called back once, without being read.
+func TestTTLExpiryWithoutReads(t *testing.T) {
+	e := newEnv(t, mapisim.Options{})
+	create := func(ttl int) string {
+		req := e.createReq("198305147715")
+		req["options"].(map[string]any)["timeToLiveInMinutes"] = ttl
+		return e.create(req).ID
+	}
+	expired := func() []string {
+		var ids []string
+		for _, g := range e.cb.received() {
+			var b struct{ PaymentID, Status string }
+			if err := json.Unmarshal([]byte(g.Body), &b); err != nil || b.Status != string(mapi.StatusRejected) {
+				t.Fatalf("callback %q (%v), want a rejection", g.Body, err)
+			}
+			ids = append(ids, b.PaymentID)
+		}
+		return ids
+	}
+	a := create(30)
+	e.advance(time.Minute)
+	b, c := create(10), create(30)
+	for _, step := range []struct {
+		by   time.Duration
+		want []string
+	}{
+		{10*time.Minute - time.Second, nil},
+		{time.Second, []string{b}},                  // 11 min: b's 10 minutes
+		{19*time.Minute - time.Second, []string{b}}, // just before a's 30
+		{time.Second, []string{b, a}},
+		{time.Minute, []string{b, a, c}},
+		{time.Hour, []string{b, a, c}},
+	} {
+		e.advance(step.by)
+		if diff := cmp.Diff(step.want, expired()); diff != "" {
+			t.Fatalf("after %v more, expired (-want +got):\n%s", step.by, diff)
+		}
 	}
 }
 

@@ -51,8 +51,9 @@ type Sim struct {
 	tokMu  sync.Mutex
 	tokens map[string]time.Time // token → expiry
 
-	shards [shardCount]shard
-	seq    atomic.Uint64 // creation order of payments
+	shards   [shardCount]shard
+	seq      atomic.Uint64 // creation order of payments
+	expiries expiries
 
 	tmu       sync.Mutex
 	timers    map[uint64]func() bool
