@@ -145,7 +145,8 @@ func TestIdempotencyRetriesStoringAnswer(t *testing.T) {
 
 // TestIdempotencyPurge: a keyed request, once its answer is sent, deletes
 // the answers older than the retention, at most once an hour, by the
-// answer's time; claims without an answer stay.
+// answer's time (the answer has left by then); claims without an answer
+// stay.
 func TestIdempotencyPurge(t *testing.T) {
 	db, err := sqlite.Open(context.Background(), ":memory:")
 	if err != nil {
@@ -155,13 +156,21 @@ func TestIdempotencyPurge(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)
 	clock := t0
-	s := &Server{idem: newIdempotency(db, func() time.Time { return clock }, 24*time.Hour,
+	var w *httptest.ResponseRecorder // the request running
+	purges := 0
+	st := purgeWatch{DB: db, purging: func() {
+		purges++
+		if !w.Flushed || w.Body.String() != `{}` {
+			t.Error("purging before the answer was sent")
+		}
+	}}
+	s := &Server{idem: newIdempotency(st, func() time.Time { return clock }, 24*time.Hour,
 		slog.New(slog.NewTextHandler(io.Discard, nil)))}
 	call := func(key string) {
 		t.Helper()
 		r := httptest.NewRequest(http.MethodPost, "/x", strings.NewReader("{}"))
 		r.Header.Set("Idempotency-Key", key)
-		w := httptest.NewRecorder()
+		w = httptest.NewRecorder()
 		err := s.idempotent(w, r, false, func(context.Context, []byte) (int, []byte) { return 201, []byte(`{}`) })
 		if err != nil || w.Code != 201 {
 			t.Fatalf("%s: %v, status %d", key, err, w.Code)
@@ -194,4 +203,18 @@ func TestIdempotencyPurge(t *testing.T) {
 	if !stored("young") || !stored("early") || !stored("due") || !stored("claim") {
 		t.Error("a recent answer or a claim was purged")
 	}
+	if purges != 3 {
+		t.Errorf("%d purges, want 3 (at t0, 23.5 h and 24.5 h)", purges)
+	}
+}
+
+// purgeWatch calls purging before it deletes answers.
+type purgeWatch struct {
+	*sqlite.DB
+	purging func()
+}
+
+func (p purgeWatch) DeleteAnswers(ctx context.Context, before time.Time) (int64, error) {
+	p.purging()
+	return p.DB.DeleteAnswers(ctx, before)
 }
