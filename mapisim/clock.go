@@ -57,7 +57,7 @@ type ManualClock struct {
 	mu     sync.Mutex
 	now    time.Time
 	seq    uint64
-	timers timerHeap
+	timers callHeap
 }
 
 // NewManualClock returns a ManualClock showing start.
@@ -78,7 +78,7 @@ func (c *ManualClock) AfterFunc(d time.Duration, f func()) func() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.seq++
-	t := &manualTimer{when: c.now.Add(d), seq: c.seq, f: f, index: -1}
+	t := &scheduled{when: c.now.Add(d), seq: c.seq, f: f, index: -1}
 	heap.Push(&c.timers, t)
 	return func() bool {
 		c.mu.Lock()
@@ -99,7 +99,7 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	target := c.now.Add(d)
 	for len(c.timers) > 0 && !c.timers[0].when.After(target) {
-		t := heap.Pop(&c.timers).(*manualTimer)
+		t := heap.Pop(&c.timers).(*scheduled)
 		if t.when.After(c.now) {
 			c.now = t.when
 		}
@@ -118,32 +118,35 @@ func (c *ManualClock) Pending() int {
 	return len(c.timers)
 }
 
-type manualTimer struct {
+// scheduled is a call due at a time: a ManualClock's callback, or a
+// payment's expiry (expiries). Equal times keep their scheduling order.
+type scheduled struct {
 	when  time.Time
 	seq   uint64
 	f     func()
-	index int
+	index int // in its callHeap; -1 when not in one
 }
 
-type timerHeap []*manualTimer
+// callHeap orders scheduled calls by time, then sequence (container/heap).
+type callHeap []*scheduled
 
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
+func (h callHeap) Len() int { return len(h) }
+func (h callHeap) Less(i, j int) bool {
 	if h[i].when.Equal(h[j].when) {
 		return h[i].seq < h[j].seq
 	}
 	return h[i].when.Before(h[j].when)
 }
-func (h timerHeap) Swap(i, j int) {
+func (h callHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].index, h[j].index = i, j
 }
-func (h *timerHeap) Push(x any) {
-	t := x.(*manualTimer)
+func (h *callHeap) Push(x any) {
+	t := x.(*scheduled)
 	t.index = len(*h)
 	*h = append(*h, t)
 }
-func (h *timerHeap) Pop() any {
+func (h *callHeap) Pop() any {
 	old := *h
 	t := old[len(old)-1]
 	old[len(old)-1] = nil

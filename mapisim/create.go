@@ -388,7 +388,7 @@ func (s *Sim) storePayment(in *createIn, st *store, m *method, o *optionsIn, lin
 	}
 	p.recompute()
 	s.insert(p)
-	s.expireAt(p, p.expiresAt)
+	s.expireLater(p)
 	return p
 }
 

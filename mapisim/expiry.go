@@ -15,26 +15,25 @@ import (
 // process that runs the simulator.
 type expiries struct {
 	mu    sync.Mutex
-	queue expiryHeap
+	seq   uint64
+	queue callHeap
 	armed time.Time // when the earliest pending timer fires; zero when none
 }
 
-type expiry struct {
-	at time.Time
-	p  *payment
-}
-
-// expireAt has s expire p at at (unless it is decided by then).
-func (s *Sim) expireAt(p *payment, at time.Time) {
+// expireLater has s expire p when its time to live ends (unless it is
+// decided by then).
+func (s *Sim) expireLater(p *payment) {
 	q := &s.expiries
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	heap.Push(&q.queue, expiry{at: at, p: p})
+	q.seq++
+	heap.Push(&q.queue, &scheduled{when: p.expiresAt, seq: q.seq, f: func() { s.expire(p) }})
 	s.armExpiries()
 }
 
-// expireDue expires the payments whose time has come and arms the timer
-// for the next one. The timer that fired was armed at armedAt.
+// expireDue expires the payments whose time has come, in the order they
+// were created when due together, and arms the timer for the next one. The
+// timer that fired was armed at armedAt.
 func (s *Sim) expireDue(armedAt time.Time) {
 	q := &s.expiries
 	q.mu.Lock()
@@ -42,14 +41,14 @@ func (s *Sim) expireDue(armedAt time.Time) {
 		q.armed = time.Time{}
 	}
 	now := s.clock.Now()
-	var due []*payment
-	for len(q.queue) > 0 && !q.queue[0].at.After(now) {
-		due = append(due, heap.Pop(&q.queue).(expiry).p)
+	var due []*scheduled
+	for len(q.queue) > 0 && !q.queue[0].when.After(now) {
+		due = append(due, heap.Pop(&q.queue).(*scheduled))
 	}
 	s.armExpiries()
 	q.mu.Unlock()
-	for _, p := range due {
-		s.expire(p)
+	for _, e := range due {
+		e.f()
 	}
 }
 
@@ -60,25 +59,10 @@ func (s *Sim) armExpiries() {
 	if len(q.queue) == 0 {
 		return
 	}
-	at := q.queue[0].at
+	at := q.queue[0].when
 	if !q.armed.IsZero() && !at.Before(q.armed) {
 		return // the pending timer comes first
 	}
 	q.armed = at
 	s.after(at.Sub(s.clock.Now()), func() { s.expireDue(at) })
-}
-
-// expiryHeap orders expiries by time (container/heap).
-type expiryHeap []expiry
-
-func (h expiryHeap) Len() int           { return len(h) }
-func (h expiryHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h expiryHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *expiryHeap) Push(x any)        { *h = append(*h, x.(expiry)) }
-func (h *expiryHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = expiry{}
-	*h = old[:len(old)-1]
-	return x
 }
