@@ -29,12 +29,6 @@ func (r *recorder) add(d time.Duration) {
 	r.mu.Unlock()
 }
 
-func (r *recorder) reset() {
-	r.mu.Lock()
-	r.d = r.d[:0]
-	r.mu.Unlock()
-}
-
 // latency summarises the samples recorded so far.
 func (r *recorder) latency() Latency {
 	r.mu.Lock()

@@ -247,12 +247,6 @@ func (t *timing) callbackAt(orderID int64) (time.Time, bool) {
 	return v.(time.Time), true
 }
 
-func (t *timing) reset() {
-	for _, r := range t.rec {
-		r.reset()
-	}
-}
-
 func classify(r *http.Request) string {
 	p := r.URL.Path
 	switch {

@@ -32,9 +32,6 @@ func (r *runner) summary(outs []outcome, shop ShopState, bank BankState, vs []Vi
 	}
 	fmt.Fprintf(&b, "\nrestarts (SIGKILL): %d   orders in the shop: %d   payments at the bank: %d\n",
 		r.restart.Load(), len(shop.Orders), len(bank.Payments))
-	for _, n := range r.notes {
-		fmt.Fprintf(&b, "note: %s\n", n)
-	}
 	violationReport(&b, vs, shop)
 	return b.String()
 }

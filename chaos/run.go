@@ -130,8 +130,6 @@ type runner struct {
 	scarce  []kassa.Product // customers compete for the last units
 	initial map[string]int64
 	restart atomic.Int32
-	started atomic.Int64
-	notes   []string
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -204,11 +202,6 @@ func (r *runner) setup(ctx context.Context) error {
 	r.cust = &customer{shop: r.shop.url, hc: &http.Client{Timeout: 60 * time.Second, Transport: tr},
 		sim: b.sim, admin: adminPassword}
 	return nil
-}
-
-func (r *runner) note(s string) {
-	r.notes = append(r.notes, s)
-	r.logf("note: %s", s)
 }
 
 // seedCatalog puts the chaos catalog in the store before the shop starts

@@ -168,7 +168,7 @@ func (cl *Client) retrying(ctx context.Context, c call, body []byte) (*result, e
 		if err == nil && res.err == nil && res.status < 300 {
 			return res, nil
 		}
-		status, cause, failure := classify(c.op, res, err)
+		status, failure, cause := classify(c.op, res, err)
 		// A failed token fetch sent nothing, so trying again is safe for any call.
 		safe := c.safe || res == nil
 		if ctx.Err() != nil || !shouldRetry(safe, attempt, cl.maxRetries, status, cause) {
@@ -184,20 +184,20 @@ func (cl *Client) retrying(ctx context.Context, c call, body []byte) (*result, e
 	}
 }
 
-// classify returns what shouldRetry needs and the error to report for a
-// failed attempt: res is nil when the token could not be had (err).
-func classify(op string, res *result, err error) (int, error, *Error) {
+// classify returns what shouldRetry needs (the status and the cause) and the
+// error to report for a failed attempt: res is nil when the token could not be had (err).
+func classify(op string, res *result, err error) (int, *Error, error) {
 	if res != nil {
-		return res.status, res.err, res.failure(op)
+		return res.status, res.failure(op), res.err
 	}
 	var te *Error
 	if !errors.As(err, &te) { // the caller's context ended while waiting
-		return 0, err, &Error{Op: op + ": token", Err: err}
+		return 0, &Error{Op: op + ": token", Err: err}, err
 	}
 	e := *te // shared by every waiter of the fetch: copy, do not mutate
 	e.Op = op + ": token"
 	e.ambiguous = false
-	return e.HTTPStatus, e.Err, &e
+	return e.HTTPStatus, &e, e.Err
 }
 
 // attempt makes one HTTP exchange with a bearer token. err is only set when

@@ -3,7 +3,6 @@ package mapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -136,13 +135,6 @@ func testClient(base string, mod func(*Config)) (*Client, *sleeps) {
 	var mu sync.Mutex
 	c.jitter = func(n int64) int64 { mu.Lock(); defer mu.Unlock(); return r.Int64N(n) }
 	return c, s
-}
-
-// writeJSON answers v with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }
 
 // answer answers a raw JSON text with status.

@@ -1,8 +1,6 @@
 package mapisim
 
 import (
-	"time"
-
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -194,6 +192,3 @@ func (s *Sim) expireIfDue(p *payment) {
 		s.expire(p)
 	}
 }
-
-// expiresIn is the time left to sign. Caller holds p.mu.
-func (p *payment) expiresIn(now time.Time) time.Duration { return p.expiresAt.Sub(now) }

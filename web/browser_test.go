@@ -138,15 +138,6 @@ func buy(t *testing.T, ctx context.Context, base, gid, decision string) {
 		chromedp.WaitVisible(chromedp.CSS(`section.outcome`)))
 }
 
-func value(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("value of %s: %v", sel, err)
-	}
-	return v
-}
-
 func TestBrowserBuyApproved(t *testing.T) {
 	t.Parallel()
 	ctx := browser(t, 1280, 900, 60*time.Second)
