@@ -105,6 +105,9 @@ func TestREADMEStatuses(t *testing.T) {
 	capture, cancel, modify := paidOrder(t, st), paidOrder(t, st), paidOrder(t, st)
 	admin := func(o *kassa.Order, verb string) string { return "/api/admin/orders/" + itoa(o.ID) + "/" + verb }
 
+	// The scenarios run in this order: some rely on an earlier one (the
+	// replay on the placement, the refund on the capture, the refused
+	// captures on the capture not having run yet).
 	scenarios := []struct {
 		readmeStatus
 		run func() int
