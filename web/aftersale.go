@@ -188,23 +188,22 @@ func (s *Server) actionAnswer(ctx context.Context, orderID int64, a *kassa.Actio
 	out := apiActionResult{Action: toAPIAction(a)}
 	status := http.StatusOK
 	if err != nil {
-		status = errorStatus(err)
-		out.Code, out.Message = kassa.ErrorCode(err), kassa.ErrorMessage(err)
-		var e *kassa.Error
-		if errors.As(err, &e) {
-			out.Errors = e.Fields
-		}
+		var e apiError
+		status, e = errorAnswer(err)
+		out.Code, out.Message, out.Errors = e.Code, e.Message, e.Errors
 		if status >= 500 && status != http.StatusServiceUnavailable {
 			s.log.Error("after-sale action", "order", orderID, "err", err)
 		}
 	}
-	if o, oerr := s.cfg.Store.Order(ctx, orderID); oerr == nil {
+	o, oerr := s.cfg.Store.Order(ctx, orderID)
+	switch {
+	case oerr == nil:
 		v := toAPIOrder(o, nil, false)
 		out.Order = &v
-	} else if err == nil {
-		return marshal(errorStatus(oerr), apiError{Code: kassa.ErrorCode(oerr), Message: kassa.ErrorMessage(oerr)})
+	case err == nil:
+		return encodeJSON(errorAnswer(oerr))
 	}
-	return marshal(status, out)
+	return encodeJSON(status, out)
 }
 
 // decodeStrict decodes one JSON object into v; an empty body is {}.
@@ -212,13 +211,7 @@ func decodeStrict(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON object")
-	}
-	if err != nil {
+	if err := decodeOne(body, v); err != nil {
 		return invalid("body", "The body must be one JSON object with known fields: "+err.Error())
 	}
 	return nil
@@ -275,16 +268,22 @@ func (s *Server) handleAdminAction(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	req, err := actionForm(r, o, kassa.ActionKind(r.PathValue("kind")))
-	if err == nil {
-		_, a, aerr := do(r.Context(), id, req)
-		err = aerr
-		if err == nil {
-			http.Redirect(w, r, fmt.Sprintf("/admin/orders/%d?done=%d", id, a.ID), http.StatusSeeOther)
-			return nil
-		}
+	a, err := actOnForm(r, o, kassa.ActionKind(r.PathValue("kind")), do)
+	if err != nil {
+		return s.renderOrderProblem(w, r, id, err)
 	}
-	return s.renderOrderProblem(w, r, id, err)
+	http.Redirect(w, r, fmt.Sprintf("/admin/orders/%d?done=%d", id, a.ID), http.StatusSeeOther)
+	return nil
+}
+
+// actOnForm reads the action form of kind for order o and runs it with do.
+func actOnForm(r *http.Request, o *kassa.Order, kind kassa.ActionKind, do actionFunc) (*kassa.Action, error) {
+	req, err := actionForm(r, o, kind)
+	if err != nil {
+		return nil, err
+	}
+	_, a, err := do(r.Context(), o.ID, req)
+	return a, err
 }
 
 // actionForm reads an action form into a request.
@@ -324,17 +323,23 @@ func (s *Server) handleAdminModify(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	lines, err := modifyForm(r, o)
-	if err == nil {
-		var a *kassa.Action
-		_, a, err = s.cfg.Engine.Modify(r.Context(), id, checkout.ModifyRequest{Lines: lines,
-			Source: kassa.SourceAdmin, Creator: "admin"})
-		if err == nil {
-			http.Redirect(w, r, fmt.Sprintf("/admin/orders/%d?done=%d", id, a.ID), http.StatusSeeOther)
-			return nil
-		}
+	a, err := s.modifyFromForm(r, o)
+	if err != nil {
+		return s.renderOrderProblem(w, r, id, err)
 	}
-	return s.renderOrderProblem(w, r, id, err)
+	http.Redirect(w, r, fmt.Sprintf("/admin/orders/%d?done=%d", id, a.ID), http.StatusSeeOther)
+	return nil
+}
+
+// modifyFromForm reads the "change lines" form for order o and runs it.
+func (s *Server) modifyFromForm(r *http.Request, o *kassa.Order) (*kassa.Action, error) {
+	lines, err := modifyForm(r, o)
+	if err != nil {
+		return nil, err
+	}
+	_, a, err := s.cfg.Engine.Modify(r.Context(), o.ID, checkout.ModifyRequest{Lines: lines,
+		Source: kassa.SourceAdmin, Creator: "admin"})
+	return a, err
 }
 
 func modifyForm(r *http.Request, o *kassa.Order) ([]kassa.LineRequest, error) {

@@ -115,38 +115,33 @@ func (s *Server) apiCreateOrder(w http.ResponseWriter, r *http.Request) error {
 // createOrder decodes and places the order and returns the JSON answer,
 // success or error, so that it can be stored for idempotent replay.
 func (s *Server) createOrder(ctx context.Context, r *http.Request, body []byte) (int, []byte) {
-	req, err := decodeOrder(body)
-	if err == nil {
-		req.ClientIP, req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
-		var o *kassa.Order
-		var redirect string
-		if o, redirect, err = s.cfg.Engine.PlaceOrder(ctx, req, kassa.SourceAPI); err == nil {
-			return marshal(http.StatusCreated, apiCreated{ID: o.ID, Number: o.Number, Status: string(o.Status),
-				Key: o.Key, RedirectURL: s.absolute(redirect)})
+	o, redirect, err := s.placeOrder(ctx, r, body)
+	if err != nil {
+		status, answer := errorAnswer(err)
+		if status >= 500 {
+			s.log.Error("place order", "err", err)
 		}
+		return encodeJSON(status, answer)
 	}
-	status := errorStatus(err)
-	if status >= 500 {
-		s.log.Error("place order", "err", err)
+	return encodeJSON(http.StatusCreated, apiCreated{ID: o.ID, Number: o.Number, Status: string(o.Status),
+		Key: o.Key, RedirectURL: s.absolute(redirect)})
+}
+
+// placeOrder decodes the order request in body and places it.
+func (s *Server) placeOrder(ctx context.Context, r *http.Request, body []byte) (*kassa.Order, string, error) {
+	req, err := decodeOrder(body)
+	if err != nil {
+		return nil, "", err
 	}
-	var fields []kassa.FieldError
-	var e *kassa.Error
-	if errors.As(err, &e) {
-		fields = e.Fields
-	}
-	return marshal(status, apiError{Code: kassa.ErrorCode(err), Message: kassa.ErrorMessage(err), Errors: fields})
+	req.ClientIP, req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
+	return s.cfg.Engine.PlaceOrder(ctx, req, kassa.SourceAPI)
 }
 
 // decodeOrder reads an order request strictly: unknown fields, wrong types
 // and trailing data are field errors.
 func decodeOrder(body []byte) (kassa.OrderRequest, error) {
 	var req kassa.OrderRequest
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&req)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data after the JSON object")
-	}
+	err := decodeOne(body, &req)
 	if err == nil {
 		return req, nil
 	}
@@ -164,6 +159,20 @@ func decodeOrder(body []byte) (kassa.OrderRequest, error) {
 	return req, invalid("body", "The body must be one JSON object: "+err.Error())
 }
 
+// decodeOne decodes body, one JSON value whose objects have only known
+// fields, into v.
+func decodeOne(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
 func jsonKind(k string) string {
 	switch k {
 	case "int64", "int", "float64":
@@ -174,21 +183,6 @@ func jsonKind(k string) string {
 		return "object"
 	}
 	return k
-}
-
-func marshal(status int, v any) (int, []byte) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return http.StatusInternalServerError, []byte(`{"code":"internal","message":"An internal error occurred."}`)
-	}
-	return status, append(b, '\n')
-}
-
-func writeRaw(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }
 
 // absolute makes a shop-relative redirect absolute; bank URLs pass as they are.

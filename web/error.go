@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -20,12 +21,27 @@ var statusOf = map[string]int{
 	kassa.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// statusError is an error answered with a status of its own instead of
+// its code's: the admin API's refusals of a request it will not read
+// (403 cross-origin, 415 not JSON).
+type statusError struct {
+	status int
+	err    *kassa.Error
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
+
 // errorStatus returns the HTTP status for err, taking the request size
-// limit into account.
+// limit and explicit statuses into account.
 func errorStatus(err error) int {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge
+	}
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.status
 	}
 	if st, ok := statusOf[kassa.ErrorCode(err)]; ok {
 		return st
@@ -40,28 +56,34 @@ type apiError struct {
 	Errors  []kassa.FieldError `json:"errors,omitempty"`
 }
 
+// errorAnswer returns the status and the JSON body that answer err: its
+// code, its message meant for the client and its field errors. Internal
+// causes are never in it.
+func errorAnswer(err error) (int, apiError) {
+	status := errorStatus(err)
+	if status == http.StatusRequestEntityTooLarge {
+		return status, apiError{Code: kassa.EINVALID, Message: "The request body is too large."}
+	}
+	body := apiError{Code: kassa.ErrorCode(err), Message: kassa.ErrorMessage(err)}
+	var e *kassa.Error
+	if errors.As(err, &e) {
+		body.Errors = e.Fields
+	}
+	return status, body
+}
+
 // error answers err once: JSON under /api/, an HTML page elsewhere.
 // Internal causes are logged, never shown.
 func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
-	status := errorStatus(err)
-	code := kassa.ErrorCode(err)
-	msg := kassa.ErrorMessage(err)
-	if status == http.StatusRequestEntityTooLarge {
-		code, msg = kassa.EINVALID, "The request body is too large."
-	}
+	status, body := errorAnswer(err)
 	if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		var fields []kassa.FieldError
-		var e *kassa.Error
-		if errors.As(err, &e) {
-			fields = e.Fields
-		}
-		writeJSON(w, status, apiError{Code: code, Message: msg, Errors: fields})
+		writeJSON(w, status, body)
 		return
 	}
-	s.render(w, r, status, "error", &errorPage{Status: status, Message: msg})
+	s.render(w, r, status, "error", &errorPage{Status: status, Message: body.Message})
 }
 
 type errorPage struct {
@@ -69,14 +91,29 @@ type errorPage struct {
 	Message string
 }
 
+// encodeJSON returns status and v encoded as an answer of the JSON API
+// (indented, ending in a newline). A value that cannot be encoded is
+// answered as an internal error.
+func encodeJSON(status int, v any) (int, []byte) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return encodeJSON(errorAnswer(fmt.Errorf("encode answer: %w", err)))
+	}
+	return status, append(b, '\n')
+}
+
 // writeJSON writes v as the JSON answer with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	status, body := encodeJSON(status, v)
+	writeRaw(w, status, body)
+}
+
+// writeRaw writes an encoded JSON answer (see encodeJSON).
+func writeRaw(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_, _ = w.Write(body)
 }
 
 // invalid returns an EINVALID error for one field.

@@ -117,7 +117,6 @@ type idemRun struct {
 	bodyHash [32]byte
 	done     chan struct{}
 	answer   *kassa.Answer
-	waiters  int // requests that began waiting for it (tests watch it); guarded by idempotency.mu
 }
 
 func newIdempotency(st answerStore, now func() time.Time, ttl time.Duration, log *slog.Logger) *idempotency {
@@ -145,8 +144,6 @@ func (c *idempotency) begin(ctx context.Context, key string, body []byte, rerun 
 		if !waiting {
 			run = &idemRun{bodyHash: h, done: make(chan struct{})}
 			c.running[key] = run
-		} else {
-			run.waiters++
 		}
 		c.mu.Unlock()
 		if waiting {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,18 +33,15 @@ func TestIdempotencyAbandonWakesWaiters(t *testing.T) {
 		t.Fatalf("first begin = %v, %v, %v; want to run", prev, conflict, err)
 	}
 	second := make(chan error, 1)
+	wctx := &waitWatch{Context: ctx, waiting: make(chan struct{})}
 	go func() {
-		prev, conflict, err := c.begin(ctx, "POST /x\nk", []byte("b"), false)
+		prev, conflict, err := c.begin(wctx, "POST /x\nk", []byte("b"), false)
 		if prev != nil || conflict {
 			err = nil
 		}
 		second <- err
 	}()
-	waitFor(t, func() bool { // the second request waits for the first
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		return c.running["POST /x\nk"].waiters == 1
-	})
+	<-wctx.waiting // the second request waits for the first
 	c.abandon("POST /x\nk")
 	if err := <-second; kassa.ErrorCode(err) != kassa.ECONFLICT {
 		t.Fatalf("the second request got %v; want the interrupted conflict", err)
@@ -69,14 +67,20 @@ func TestIdempotencyAbandonWakesWaiters(t *testing.T) {
 	}
 }
 
-// waitFor polls cond until it holds, failing after 30 s.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out")
-		}
-	}
+// waitWatch is a request's context that closes waiting when the request
+// first asks for Done. begin asks for it only once it waits for another
+// request with the same key (the first thing a request that runs does
+// with its context is the store's claim), so a test learns that a request
+// waits without a counter in the production struct.
+type waitWatch struct {
+	context.Context
+	once    sync.Once
+	waiting chan struct{}
+}
+
+func (c *waitWatch) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.waiting) })
+	return c.Context.Done()
 }
 
 // TestIdempotencyOutlivesClient: a keyed request whose client hangs up

@@ -182,8 +182,8 @@ func (s *Server) admin(fn handlerFunc) http.Handler {
 // refuses cross-site writes (see apiRefusal).
 func (s *Server) basic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if status, refusal := s.apiRefusal(r); refusal != nil {
-			writeJSON(w, status, refusal)
+		if err := s.apiRefusal(r); err != nil {
+			s.error(w, r, err)
 			return
 		}
 		user, pass, ok := r.BasicAuth()
@@ -201,20 +201,20 @@ func (s *Server) basic(next http.Handler) http.Handler {
 // is refused when Sec-Fetch-Site says it is cross-origin or its Origin is
 // not this host (http.CrossOriginProtection), and a body must be JSON,
 // which no cross-site form can send without a CORS preflight. It returns
-// nil for an acceptable request, else the status and body to answer.
-func (s *Server) apiRefusal(r *http.Request) (int, *apiError) {
+// nil for an acceptable request, else the refusal (403 or 415).
+func (s *Server) apiRefusal(r *http.Request) error {
 	if err := s.xorigin.Check(r); err != nil {
-		return http.StatusForbidden, &apiError{Code: kassa.EUNAUTHORIZED,
-			Message: "Cross-origin requests to the admin API are refused."}
+		return &statusError{status: http.StatusForbidden, err: kassa.Errorf(kassa.EUNAUTHORIZED,
+			"Cross-origin requests to the admin API are refused.")}
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead || r.ContentLength == 0 {
-		return 0, nil
+		return nil
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		return http.StatusUnsupportedMediaType, &apiError{Code: kassa.EINVALID,
-			Message: "The request body must be sent as application/json."}
+		return &statusError{status: http.StatusUnsupportedMediaType, err: kassa.Errorf(kassa.EINVALID,
+			"The request body must be sent as application/json.")}
 	}
-	return 0, nil
+	return nil
 }
 
 // checkPassword compares in constant time (over hashes, so length leaks nothing).
