@@ -47,7 +47,7 @@ func (s *Server) callback(kind kassa.CallbackKind) http.HandlerFunc {
 	}
 }
 
-// callbackStatus is the callback answer table (design.md §3).
+// callbackStatus is the callback answer table (docs/architecture.md §Callback answers).
 func callbackStatus(err error) int {
 	switch kassa.ErrorCode(err) {
 	case "":

@@ -27,7 +27,7 @@ import (
 
 const adminPassword = "test-admin-password"
 
-// Test personas (mapi-reference §12).
+// Test personas (docs/mapi.md §Test personas).
 const (
 	personaAccepted = "198305147715"
 	personaRejected = "197211072793"
