@@ -3,7 +3,7 @@
 // callbacks, the store contract and the one pure function that decides how
 // an order's status follows its payment.
 //
-// The order status graph (design.md §1) is monotonic:
+// The order status graph (docs/architecture.md §Order statuses) is monotonic:
 //
 //	pending ──► on-hold ──► processing ──► completed ──► refunded
 //	   │           │            │

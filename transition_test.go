@@ -8,8 +8,8 @@ import (
 	"github.com/kassa-dev/kassa"
 )
 
-// legal is the status graph of design.md §1 written out edge by edge,
-// independently of the package's own table.
+// legal is the status graph of docs/architecture.md §Order statuses written
+// out edge by edge, independently of the package's own table.
 var legal = map[[2]kassa.Status]bool{}
 
 func init() {
@@ -91,7 +91,7 @@ func snapshots() []kassa.PaymentSnapshot {
 	return ps
 }
 
-// wantTarget is the mapping of design.md §1 and mapi-reference.md §6.3,
+// wantTarget is the mapping of docs/architecture.md §Status mapping,
 // written independently of Target.
 func wantTarget(p kassa.PaymentSnapshot) (kassa.Status, bool) {
 	switch p.Status {
@@ -160,7 +160,8 @@ func TestTransitionEveryPair(t *testing.T) {
 	}
 }
 
-// TestMappingTable checks design.md §1 row by row, from a pending order.
+// TestMappingTable checks docs/architecture.md §Status mapping row by row,
+// from a pending order.
 func TestMappingTable(t *testing.T) {
 	auth := kassa.PaymentSnapshot{Total: 5000, Authorized: 5000}
 	with := func(status, cat string, task bool) kassa.PaymentSnapshot {

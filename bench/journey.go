@@ -18,7 +18,7 @@ import (
 )
 
 // governmentID is the simulator's persona whose payments are accepted
-// straight after signing (mapi-reference.md §12).
+// straight after signing (docs/mapi.md §Test personas).
 const governmentID = "198305147715"
 
 // newCustomer returns the HTTP client of the simulated customers: plenty

@@ -17,7 +17,7 @@ import (
 	"github.com/kassa-dev/kassa/mapisim"
 )
 
-// Persona is a test person of the simulator (reference §12).
+// Persona is a test person of the simulator (docs/mapi.md §Test personas).
 type Persona struct {
 	Name   string
 	GovID  string

@@ -9,7 +9,7 @@ import (
 )
 
 // Modify replaces the order's lines before anything is captured, within the
-// authorization (mapi-reference §7): Resurs gets a cancel of everything
+// authorization (docs/mapi.md §After-sale calls): Resurs gets a cancel of everything
 // outstanding (carrying the action's transactionId), then the new lines
 // (POST /v2/payments/{id}/order). The order's lines, totals and stock
 // reservation follow once Resurs accepted both. A resumed modify looks for

@@ -27,7 +27,7 @@ import (
 // t0 is the start of every test clock.
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-// Personas (mapi-reference §12).
+// Personas (docs/mapi.md §Test personas).
 const (
 	govAccepted         = "198305147715"
 	govRejected         = "197211072793"

@@ -43,7 +43,7 @@ func TestAcceptedFlow(t *testing.T) {
 	}
 }
 
-// TestPersonas runs every persona of mapi-reference §12 through the whole
+// TestPersonas runs every persona of docs/mapi.md §Test personas through the whole
 // flow: sign, callbacks, the customer's return, Resurs' later decision.
 func TestPersonas(t *testing.T) {
 	t.Parallel()

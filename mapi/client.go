@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-// Base URLs of Resurs' Merchant API (reference §2).
+// Base URLs of Resurs' Merchant API (docs/mapi.md §Environments).
 const (
 	TestURL       = "https://merchant-api.integration.resurs.com"
 	ProductionURL = "https://merchant-api.resurs.com"

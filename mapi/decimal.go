@@ -14,7 +14,7 @@ import (
 type Decimal int64
 
 // MaxDecimal is the largest magnitude MAPI accepts: 10 integer digits and 2
-// decimals (reference §5.3, "numeric value out of bounds (<10 digits>.<2 digits> expected)").
+// decimals (docs/mapi.md §Amounts, "numeric value out of bounds (<10 digits>.<2 digits> expected)").
 const MaxDecimal Decimal = 9_999_999_999_99
 
 // ErrDecimalPrecision is returned when a value has more than two decimals.

@@ -43,7 +43,7 @@
 // Resurs POSTs. A callback carries no signature: treat it as a hint and read
 // the payment with GetPayment before acting.
 //
-// The reference for every field is docs/mapi-reference.md in the project's
-// shared documents; the package mapisim is a simulator that answers the same
-// requests.
+// The MAPI facts this package relies on, and the points the public sources
+// leave open, are in docs/mapi.md in the repository; the package mapisim is
+// a simulator that answers the same requests.
 package mapi

@@ -127,8 +127,8 @@ func Ambiguous(err error) bool {
 	return errors.As(err, &e) && e.ambiguous
 }
 
-// errorBody is the union of both MAPI error shapes (reference §10) and the
-// OAuth error shape (§1).
+// errorBody is the union of both MAPI error shapes and the OAuth error
+// shape (docs/mapi.md §Errors).
 type errorBody struct {
 	TraceID          string                     `json:"traceId"`
 	Code             json.RawMessage            `json:"code"`

@@ -12,7 +12,7 @@ import (
 func paymentPath(id, suffix string) string { return "/v2/payments/" + seg(id) + suffix }
 
 // CreatePayment creates a payment (POST /v2/payments). The request is
-// validated first (reference §5); an invalid one is not sent and the error
+// validated first (docs/mapi.md §Creating a payment); an invalid one is not sent and the error
 // wraps ErrInvalidRequest. It is never retried: when Ambiguous(err), look
 // the payment up with SearchPayments by orderReference before trying again.
 func (cl *Client) CreatePayment(ctx context.Context, req *CreatePaymentRequest) (*Payment, error) {

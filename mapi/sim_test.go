@@ -317,7 +317,7 @@ func TestSimErrors(t *testing.T) {
 	}
 
 	req := e.createRequest(t, "order-1002", "198305147715")
-	req.Customer.Email = "asd@difjgod903845gn.asdasd" // refused by the API (reference §10)
+	req.Customer.Email = "asd@difjgod903845gn.asdasd" // refused by the API (docs/mapi.md §Test personas)
 	_, err = e.client.CreatePayment(ctx, req)
 	var me *mapi.Error
 	if !errors.As(err, &me) || me.HTTPStatus != 400 || me.TraceID == "" || mapi.Ambiguous(err) {

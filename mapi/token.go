@@ -99,7 +99,7 @@ func cacheFor(ttl time.Duration) time.Duration {
 	return ttl - expiryMargin
 }
 
-// tokenResponse is the answer of POST /oauth2/token (reference §1).
+// tokenResponse is the answer of POST /oauth2/token (docs/mapi.md §Authentication).
 type tokenResponse struct {
 	AccessToken string `json:"access_token"`
 	TokenType   string `json:"token_type"`

@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// The wire types of MAPI v2 (reference §3–§9). Enumerations are plain string
+// The wire types of MAPI v2 (docs/mapi.md). Enumerations are plain string
 // types: values not listed here are kept as they came, never an error.
 
-// PaymentStatus is Payment.Status (reference §6.1).
+// PaymentStatus is Payment.Status (docs/mapi.md §Payment status).
 type PaymentStatus string
 
 const (
@@ -22,7 +22,7 @@ const (
 	StatusRejected                PaymentStatus = "REJECTED"
 )
 
-// RejectedCategory is RejectedReason.Category (reference §6.2).
+// RejectedCategory is RejectedReason.Category (docs/mapi.md §Payment status).
 type RejectedCategory string
 
 const (
@@ -41,7 +41,7 @@ type RejectedReason struct {
 	Category RejectedCategory `json:"category"`
 }
 
-// ActionType is the type of a possible action (reference §6.3).
+// ActionType is the type of a possible action (docs/mapi.md §Order amounts).
 type ActionType string
 
 const (
@@ -79,7 +79,7 @@ type ActionLog struct {
 	Creator       *string       `json:"creator"`
 }
 
-// OrderLineType is OrderLine.Type (reference §5.2).
+// OrderLineType is OrderLine.Type (docs/mapi.md §Creating a payment).
 type OrderLineType string
 
 const (
@@ -106,7 +106,7 @@ type OrderLine struct {
 	Type                    OrderLineType `json:"type,omitempty"`
 }
 
-// Order is Payment.Order (reference §6.3).
+// Order is Payment.Order (docs/mapi.md §Order amounts).
 type Order struct {
 	OrderReference   string           `json:"orderReference,omitempty"`
 	TotalOrderAmount Decimal          `json:"totalOrderAmount"`
@@ -148,7 +148,8 @@ const (
 	CustomerLegal   CustomerType = "LEGAL"
 )
 
-// Address is a delivery address (reference §5.1) or a getAddress answer (§11.3).
+// Address is a delivery address (docs/mapi.md §Creating a payment) or a
+// getAddress answer (docs/mapi.md §Part payment and getAddress).
 type Address struct {
 	FullName    string `json:"fullName,omitempty"`
 	FirstName   string `json:"firstName,omitempty"`
@@ -167,7 +168,7 @@ type DeviceInfo struct {
 }
 
 // Customer is Payment.Customer. An empty GovernmentID is left out of the
-// JSON entirely, as MAPI requires (reference §5.1).
+// JSON entirely, as MAPI requires (docs/mapi.md §Creating a payment).
 type Customer struct {
 	CustomerType    CustomerType `json:"customerType"`
 	GovernmentID    string       `json:"governmentId,omitempty"`
@@ -185,7 +186,7 @@ type MetadataEntry struct {
 }
 
 // Metadata is Payment.Metadata. Custom is read from either a JSON array of
-// {key,value} or a JSON object (reference §6.4).
+// {key,value} or a JSON object (docs/mapi.md §Payments).
 type Metadata struct {
 	Creator string          `json:"creator,omitempty"`
 	Custom  []MetadataEntry `json:"custom,omitempty"`
@@ -253,7 +254,7 @@ type Callbacks struct {
 	CreditApplication *CallbackURL `json:"creditApplication,omitempty"`
 }
 
-// Options are the create-payment options (reference §5.1).
+// Options are the create-payment options (docs/mapi.md §Creating a payment).
 type Options struct {
 	InitiatedOnCustomersDevice *bool        `json:"initiatedOnCustomersDevice,omitempty"`
 	HandleManualInspection     *bool        `json:"handleManualInspection,omitempty"`
@@ -282,7 +283,7 @@ type CreatePaymentRequest struct {
 	Options         *Options           `json:"options,omitempty"`
 }
 
-// TaskRedirectionURLs is flat (reference §5.4).
+// TaskRedirectionURLs is flat (docs/mapi.md §Creating a payment).
 type TaskRedirectionURLs struct {
 	MerchantURL    string `json:"merchantUrl,omitempty"`
 	CustomerURL    string `json:"customerUrl,omitempty"`
@@ -296,7 +297,7 @@ type PaymentMethodRef struct {
 	Type string `json:"type,omitempty"`
 }
 
-// Payment is the full payment object (reference §5.4, §6).
+// Payment is the full payment object (docs/mapi.md §Payments).
 type Payment struct {
 	ID                  string               `json:"id"`
 	Created             Time                 `json:"created"`
@@ -312,7 +313,7 @@ type Payment struct {
 	TaskRedirectionURLs *TaskRedirectionURLs `json:"taskRedirectionUrls,omitempty"`
 }
 
-// TaskStatus is the answer of GET /v2/payments/{id}/tasks/status (reference §7).
+// TaskStatus is the answer of GET /v2/payments/{id}/tasks/status (docs/mapi.md §Task status).
 type TaskStatus struct {
 	Completed bool `json:"completed"`
 	Customer  *struct {
@@ -374,7 +375,7 @@ type AddOrderLinesRequest struct {
 	Creator    string      `json:"creator,omitempty"`
 }
 
-// Store is one entry of GET /v2/stores (reference §3).
+// Store is one entry of GET /v2/stores (docs/mapi.md §Stores and payment methods).
 type Store struct {
 	ID                 string `json:"id"`
 	NationalStoreID    int64  `json:"nationalStoreId"`
@@ -394,7 +395,7 @@ type Page struct {
 	TotalPages    int `json:"totalPages"`
 }
 
-// PaymentMethodType is PaymentMethod.Type (reference §4).
+// PaymentMethodType is PaymentMethod.Type (docs/mapi.md §Stores and payment methods).
 type PaymentMethodType string
 
 const (
@@ -447,7 +448,7 @@ type PaymentMethod struct {
 	PriceSignagePossible      bool              `json:"priceSignagePossible"`
 }
 
-// AnnuityFactor is one entry of GET .../annuity_factors (reference §11.1).
+// AnnuityFactor is one entry of GET .../annuity_factors (docs/mapi.md §Part payment and getAddress).
 // AnnuityFactor itself has more than two decimals (0.0915), so it is kept
 // as the JSON text and parsed by the caller's choice.
 type AnnuityFactor struct {
@@ -475,7 +476,7 @@ type Cost struct {
 	EffectiveInterest Decimal `json:"effectiveInterest"`
 }
 
-// PriceSignage is the answer of GET .../price_signage (reference §11.2).
+// PriceSignage is the answer of GET .../price_signage (docs/mapi.md §Part payment and getAddress).
 type PriceSignage struct {
 	SECCILinks        []LanguageLink `json:"secciLinks"`
 	GeneralTermsLinks []LanguageLink `json:"generalTermsLinks"`
@@ -490,7 +491,7 @@ type GetAddressRequest struct {
 	CustomerType CustomerType `json:"customerType"`
 }
 
-// CallbackTestStatus is the status of a callback test (reference §9.1).
+// CallbackTestStatus is the status of a callback test (docs/mapi.md §Callbacks).
 type CallbackTestStatus string
 
 const (
@@ -508,7 +509,7 @@ type CallbackTestResult struct {
 	Code   int                `json:"code"`
 }
 
-// AuthorizationStatus is the status in an authorization callback (reference §9.2).
+// AuthorizationStatus is the status in an authorization callback (docs/mapi.md §Callbacks).
 type AuthorizationStatus string
 
 const (

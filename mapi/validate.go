@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// Limits checked before a request is sent (reference §5).
+// Limits checked before a request is sent (docs/mapi.md §Creating a payment).
 const (
 	MaxOrderLines       = 1000
 	MaxTimeToLive       = 43200 // minutes (30 days)
@@ -20,7 +20,7 @@ const (
 	maxMetadataValueLen = 1000
 )
 
-// orderReferencePattern is ecom2's check on create (reference §5.1).
+// orderReferencePattern is ecom2's check on create (docs/mapi.md §Creating a payment).
 var orderReferencePattern = regexp.MustCompile(`^[\w\-_/]{1,32}$`)
 
 // checker collects field errors under JSON paths.
@@ -149,7 +149,7 @@ func (v *checker) options(o *Options) {
 
 func isTrue(b *bool) bool { return b != nil && *b }
 
-// validateCreate checks a create-payment request (reference §5).
+// validateCreate checks a create-payment request (docs/mapi.md §Creating a payment).
 func validateCreate(r *CreatePaymentRequest) error {
 	var v checker
 	if r == nil {

@@ -223,13 +223,13 @@ func TestPortal(t *testing.T) {
 	}
 }
 
-// assertErrorBody checks the §10 shape of an error answer.
+// assertErrorBody checks the shape of an error answer (docs/mapi.md §Errors).
 func assertErrorBody(t *testing.T, body []byte) {
 	t.Helper()
 	var eb struct {
 		Code, Message, Timestamp, TraceID string
 	}
 	if err := json.Unmarshal(body, &eb); err != nil || eb.Code == "" || eb.Message == "" || eb.TraceID == "" || eb.Timestamp == "" {
-		t.Errorf("not a §10 error body: %s (%v)", body, err)
+		t.Errorf("not a MAPI error body: %s (%v)", body, err)
 	}
 }

@@ -32,7 +32,8 @@ func (d Delivery) OK() bool { return d.Status >= 200 && d.Status < 300 }
 
 // retryBackoff is the wait before attempt n+2 after attempt n+1 failed:
 // ten attempts in all over about eight hours (the MAPI schedule is
-// UNCONFIRMED; this is shaped after the legacy one of reference §9.3).
+// UNCONFIRMED; this is shaped after Resurs' legacy callback schedule, see
+// docs/mapi.md §The simulator).
 var retryBackoff = []time.Duration{
 	time.Second, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute,
 	30 * time.Minute, time.Hour, 2 * time.Hour, 4 * time.Hour,
@@ -233,7 +234,7 @@ func (s *Sim) handleStream(w http.ResponseWriter, r *http.Request) error {
 }
 
 // handleCallbackTest POSTs a small JSON body to the given URL at once and
-// reports the outcome (reference §9.1; the test call's method and body are
+// reports the outcome (docs/mapi.md §Callbacks; the test call's method and body are
 // UNCONFIRMED).
 func (s *Sim) handleCallbackTest(w http.ResponseWriter, r *http.Request) error {
 	var req struct {

@@ -14,7 +14,7 @@ import (
 	"github.com/kassa-dev/kassa/mapi"
 )
 
-// outOfBounds is MAPI's message for a number with too many digits (§5.3).
+// outOfBounds is MAPI's message for a number with too many digits (docs/mapi.md §Amounts).
 const outOfBounds = "numeric value out of bounds (<10 digits>.<2 digits> expected)"
 
 // lineIn is an order line as sent, numbers kept raw so that each can be

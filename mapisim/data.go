@@ -178,8 +178,8 @@ type persona struct {
 	delay   time.Duration
 }
 
-// personas are the test persons of reference §12, keyed by government id.
-// Unknown ids are accepted.
+// personas are the test persons of docs/mapi.md §Test personas, keyed by
+// government id. Unknown ids are accepted.
 var personas = map[string]persona{
 	// Sweden
 	"198305147715": {outAccept, 0}, "198801082382": {outAccept, 0},
@@ -211,7 +211,7 @@ var personas = map[string]persona{
 	"011183-1432": {outFrozenThenAccept, 10 * time.Minute}, "240384-4340": {outFrozenThenReject, 10 * time.Minute},
 }
 
-// addressBook is the getAddress test data of reference §11.3.
+// addressBook is the getAddress test data of docs/mapi.md §Test personas.
 var addressBook = map[string]struct {
 	typ  mapi.CustomerType
 	addr mapi.Address
@@ -225,7 +225,7 @@ var addressBook = map[string]struct {
 }
 
 // refusedCustomerData are values the real API rejects although they pass
-// format checks (reference §10, "Real tests show ...").
+// format checks (docs/mapi.md §Test personas).
 var refusedCustomerData = map[string]string{
 	"customer.governmentId:198123112311":        "Invalid government id.",
 	"customer.mobilePhone:0809910000":           "Invalid mobile phone number.",

@@ -1,6 +1,6 @@
 // Package mapisim is an in-memory simulator of Resurs Bank's Merchant API
 // (MAPI v2): an http.Handler that answers the same paths with the same JSON,
-// status codes and error bodies as MAPI (docs/mapi-reference.md §1–§13).
+// status codes and error bodies as MAPI (docs/mapi.md).
 //
 // It is used three ways: in tests through httptest.NewServer(mapisim.New(...)),
 // embedded in "kassa serve" under a path prefix (http.StripPrefix), and alone
@@ -14,17 +14,20 @@
 //     card, card and (SE) Swish methods, price signage and annuity factors;
 //   - create, get and search payment with MAPI's validation; a signing page
 //     at /sign/{paymentId} (approve, reject, abort) and Sim.Sign for tests;
-//   - the test personas of §12: accepted, rejected, frozen, frozen then
-//     unfrozen or annulled, manual inspection then approved or denied, with
-//     their delays on Options.Clock; TTL expiry (REJECTED, TIMEOUT);
-//   - capture, cancel, refund and add order lines with the amounts, actionLog
-//     and possibleActions of §6.3/§13, also as Merchant Portal actions;
+//   - the test personas (docs/mapi.md §Test personas): accepted, rejected,
+//     frozen, frozen then unfrozen or annulled, manual inspection then
+//     approved or denied, with their delays on Options.Clock; TTL expiry
+//     (REJECTED, TIMEOUT);
+//   - capture, cancel, refund and add order lines with the amounts,
+//     actionLog and possibleActions of docs/mapi.md §Payments, also as
+//     Merchant Portal actions;
 //   - authorization and management callbacks delivered asynchronously with
 //     retries and a delivery log;
 //   - fault injection, deterministic for a given Seed.
 //
 // Simulator behaviour not confirmed for the real MAPI is marked UNCONFIRMED in
-// the comments; notably a capture, cancel or refund that reuses a
-// transactionId already used for the same action on the same payment is
-// refused with 409, which makes a client's retry after a lost answer safe.
+// the comments and listed in docs/mapi.md §The simulator; notably a capture,
+// cancel or refund that reuses a transactionId already used for the same
+// action on the same payment is refused with 409, which makes a client's
+// retry after a lost answer safe.
 package mapisim

@@ -17,7 +17,7 @@ var (
 	ErrBadDecision    = errors.New("mapisim: decision must be approve, reject or abort")
 )
 
-// apiError is an answer with a §10 error body (shape 1 plus parameters).
+// apiError is an answer with a MAPI error body (docs/mapi.md §Errors: shape 1 plus parameters).
 type apiError struct {
 	status  int
 	message string
@@ -54,7 +54,7 @@ type errorBody struct {
 	Parameters       map[string]string `json:"parameters,omitempty"`
 }
 
-// writeError writes err as a §10 body. Errors that are not *apiError are 500s.
+// writeError writes err as a MAPI error body. Errors that are not *apiError are 500s.
 func (s *Sim) writeError(w http.ResponseWriter, err error) {
 	var ae *apiError
 	if !errors.As(err, &ae) {
@@ -96,7 +96,7 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	_, _ = w.Write(b)
 }
 
-// oauthError writes the OAuth error body of reference §1.
+// oauthError writes the OAuth error body (docs/mapi.md §Authentication).
 func oauthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }

@@ -18,7 +18,7 @@ type EndpointFault struct {
 	// "POST /v2/payments", "GET /v2/payments/{id}",
 	// "POST /v2/payments/{id}/capture", or "*" for every route.
 	Route string
-	// Error5xx is the probability of answering 503 with a §10 body without
+	// Error5xx is the probability of answering 503 with a MAPI error body (docs/mapi.md §Errors) without
 	// executing the request.
 	Error5xx float64
 	// Timeout is the probability of never answering: the request is held

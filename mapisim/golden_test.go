@@ -67,7 +67,7 @@ func TestGoldenValidationError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The float a careless client sends (reference §5.3), as raw JSON text.
+	// The float a careless client sends (docs/mapi.md §Amounts), as raw JSON text.
 	body := strings.Replace(string(b), `"@AMOUNT@"`, "1310.259999999999990905", 1)
 	golden(t, "validation_error", e.must(http.StatusBadRequest, "POST", "/v2/payments", body, nil))
 }

@@ -46,7 +46,7 @@ func (p *payment) snapshot() mapi.Payment {
 // marshal returns the wire JSON of the payment. Caller holds p.mu.
 func (p *payment) marshal() ([]byte, error) { return json.Marshal(p.pay) }
 
-// recompute sets possibleActions from status and amounts (reference §6.3,
+// recompute sets possibleActions from status and amounts (docs/mapi.md §Payments,
 // inferred rules). Caller holds p.mu.
 func (p *payment) recompute() {
 	o := &p.pay.Order

@@ -12,7 +12,7 @@ import (
 	"strings"
 )
 
-// handler is an API handler; a returned error is written as a §10 body.
+// handler is an API handler; a returned error is written as a MAPI error body (docs/mapi.md §Errors).
 type handler func(w http.ResponseWriter, r *http.Request) error
 
 func (s *Sim) routes() *http.ServeMux {
@@ -177,7 +177,7 @@ func decodeBody(r *http.Request, v any, allowEmpty bool) error {
 	return nil
 }
 
-// jsonError turns a decoding error into a §10 body naming the field.
+// jsonError turns a decoding error into a MAPI error body naming the field.
 func jsonError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) && te.Field != "" {

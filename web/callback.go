@@ -47,7 +47,7 @@ func (s *Server) callback(kind kassa.CallbackKind) http.HandlerFunc {
 	}
 }
 
-// callbackStatus is the callback answer table (README.md, "JSON API").
+// callbackStatus is the callback answer table (docs/architecture.md §Callback answers).
 func callbackStatus(err error) int {
 	switch kassa.ErrorCode(err) {
 	case "":

@@ -27,7 +27,7 @@ import (
 
 const adminPassword = "test-admin-password"
 
-// Test personas (the simulator's, in mapisim/data.go).
+// Test personas (docs/mapi.md §Test personas).
 const (
 	personaAccepted = "198305147715"
 	personaRejected = "197211072793"
