@@ -27,7 +27,7 @@ func (e *Engine) Modify(ctx context.Context, orderID int64, req ModifyRequest) (
 	if err != nil {
 		return o, nil, err
 	}
-	lines, total, err := e.quote(ctx, req.Lines)
+	lines, total, err := e.Quote(ctx, req.Lines)
 	if err != nil {
 		return o, nil, err
 	}

@@ -13,8 +13,16 @@ import (
 // MaxCallbackBody is the largest callback body accepted (web enforces it too).
 const MaxCallbackBody = 64 << 10
 
-// receiveCallback implements ReceiveCallback.
-func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, token string, body []byte) error {
+// ReceiveCallback stores a callback from Resurs in the inbox and hands it
+// to the engine's callback workers; it never calls Resurs. token is
+// the t query parameter of the callback URL.
+//
+// Answers: nil once stored (also for duplicates and for bodies kept in
+// quarantine because they name another payment); EINVALID for a body that
+// cannot be parsed; EUNAUTHORIZED for a bad or missing token (both stored
+// quarantined); any other error means the callback could not be stored and
+// Resurs should retry.
+func (e *Engine) ReceiveCallback(ctx context.Context, kind kassa.CallbackKind, token string, body []byte) error {
 	const op = "checkout.ReceiveCallback"
 	since := e.locks.tick()
 	o, err := e.tokenOrder(ctx, token)

@@ -295,8 +295,10 @@ func (w *inboxWrite) then() kassa.TxFunc {
 	}
 }
 
-// reprocessCallback implements ReprocessCallback.
-func (e *Engine) reprocessCallback(ctx context.Context, id int64) error {
+// ReprocessCallback queues an inbox entry for processing again (the admin's
+// "process again"), whatever its state, except quarantined entries, which
+// belong to no order (EINVALID).
+func (e *Engine) ReprocessCallback(ctx context.Context, id int64) error {
 	const op = "checkout.ReprocessCallback"
 	cb, err := e.store.Callback(ctx, id)
 	if err != nil {

@@ -44,9 +44,12 @@ type syncOpts struct {
 	since uint64
 }
 
-// sync implements Sync.
-func (e *Engine) sync(ctx context.Context, id int64, src kassa.Source, note string) (*kassa.Order, error) {
-	return e.syncOrder(ctx, id, syncOpts{src: src, note: note})
+// Sync reads the order's payment at Resurs and applies the mapping, with an
+// event naming src. Orders without a payment id (an ambiguous create) are
+// resolved by searching the order reference. ENOTFOUND when no such order;
+// EUNAVAILABLE when Resurs cannot be reached (a sync is scheduled soon).
+func (e *Engine) Sync(ctx context.Context, id int64, src kassa.Source) (*kassa.Order, error) {
+	return e.syncOrder(ctx, id, syncOpts{src: src})
 }
 
 // syncOrder reads the order's payment and applies what it says, under the
