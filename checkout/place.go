@@ -202,7 +202,8 @@ func (e *Engine) adoptCreated(ctx, bctx context.Context, o *kassa.Order, p *mapi
 	if err != nil {
 		snap = snapshotOf(p) // tasks/status unreachable: decide without it; the sweeper re-reads
 	}
-	o, err = e.apply(ctx, o.ID, o, p.ID, snap, kassa.SourceCheckout, note, nil)
+	run := syncRun{e: e, order: o, payment: p.ID, snap: snap, src: kassa.SourceCheckout, note: note}
+	o, err = run.apply(ctx)
 	if err != nil {
 		return o, "", fmt.Errorf("checkout.PlaceOrder: store payment id: %w", err)
 	}
