@@ -30,8 +30,10 @@ var errForeignPayment = errors.New("payment does not belong to this order")
 
 // syncOpts are the details of one sync.
 type syncOpts struct {
-	src       kassa.Source
-	note      string // prefix of the event note, e.g. the callback that caused it
+	src kassa.Source
+	// callback is the callback this sync processes, named in its events;
+	// nil for none.
+	callback  *callbackNote
 	candidate string // payment id claimed by a callback for an order without one
 	// settle is the inbox entry this sync processes, stored as processed in
 	// the same transaction as the sync's order write or event; nil for none.
@@ -74,7 +76,8 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	}
 	if r, ok := st.since(o, so.since); ok {
 		e.metrics.readShared(so.src)
-		return e.decide(ctx, st, r, so.run(e, o, r, joinNote(so.note, sharedReadNote)))
+		note := joinNote(e.readNote(ctx, o.ID, so.callback, r.log), sharedReadNote)
+		return e.decide(ctx, st, r, so.run(e, o, r, note))
 	}
 	began := e.locks.tick()
 	p, err := e.readPayment(ctx, o, so.candidate)
@@ -91,8 +94,8 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if err != nil {
 		return e.readFailed(ctx, o, so, err)
 	}
-	r := paymentRead{order: o.ID, payment: p.ID, snap: snap, began: began}
-	return e.decide(ctx, st, r, so.run(e, o, r, so.note))
+	r := paymentRead{order: o.ID, payment: p.ID, snap: snap, log: p.Order.ActionLog, began: began}
+	return e.decide(ctx, st, r, so.run(e, o, r, e.readNote(ctx, o.ID, so.callback, r.log)))
 }
 
 // decide applies run, made from read r, and when that succeeded has the
@@ -106,6 +109,14 @@ func (e *Engine) decide(ctx context.Context, st *stripe, r paymentRead, run *syn
 		st.remember(r)
 	}
 	return o, err
+}
+
+// note is the note prefix of an event decided without a payment read.
+func (so syncOpts) note() string {
+	if so.callback == nil {
+		return ""
+	}
+	return so.callback.String()
 }
 
 // run is the decision of this sync on order o from payment read r, its
@@ -238,10 +249,10 @@ func (e *Engine) paymentMissing(ctx context.Context, o *kassa.Order, so syncOpts
 		return o, nil
 	case o.PaymentID == "" && so.candidate == "" && o.Status == kassa.StatusPending:
 		return e.force(ctx, o, kassa.StatusFailed, so, "We could not reach Resurs Bank, so no payment was made.",
-			joinNote(so.note, "no payment was created for this order (search by order reference found none)"))
+			joinNote(so.note(), "no payment was created for this order (search by order reference found none)"))
 	case e.expired(o):
 		return e.force(ctx, o, kassa.StatusCancelled, so, "The payment was not completed in time.",
-			joinNote(so.note, "payment expired (not found at Resurs)"))
+			joinNote(so.note(), "payment expired (not found at Resurs)"))
 	}
 	return e.readFailed(ctx, o, so, fmt.Errorf("payment %s not found at Resurs", o.PaymentID))
 }
@@ -280,7 +291,7 @@ func (e *Engine) readFailed(ctx context.Context, o *kassa.Order, so syncOpts, ca
 		var ev *kassa.Event
 		if so.src != kassa.SourceSweeper {
 			x := e.event(o, so.src, o.Status, false, o.PaymentStatus,
-				joinNote(so.note, "could not read the payment: "+mapiDetail(cause)+"; will retry"))
+				joinNote(so.note(), "could not read the payment: "+mapiDetail(cause)+"; will retry"))
 			ev = &x
 		}
 		if err := e.store.UpdateOrder(ctx, o, ev, nil); err != nil && kassa.ErrorCode(err) != kassa.ECONFLICT {
