@@ -251,8 +251,8 @@ func (e *Engine) settled(cb *kassa.Callback) {
 	if cb.State == kassa.CallbackProcessed {
 		e.metrics.callbackApplied(time.Since(cb.ReceivedAt))
 	}
-	if e.cfg.CallbackSettled != nil {
-		e.cfg.CallbackSettled(cb)
+	if e.onSettled != nil {
+		e.onSettled(cb)
 	}
 }
 
