@@ -102,7 +102,7 @@ func (s *shop) build(ctx context.Context, cfg Config, simURL string, driver rive
 	store := s.watch.wrap(s.store)
 	eng, err := checkout.New(checkout.Config{Store: store, Bank: bank,
 		StoreID: mapisim.DefaultStoreID, BaseURL: s.url, Driver: driver, Logger: log, Metrics: metrics,
-		Workers: cfg.Workers, FetchPoll: cfg.FetchPoll, CallbackSettled: s.watch.settled})
+		Workers: cfg.Workers, FetchPoll: cfg.FetchPoll}, checkout.WithSettled(s.watch.settled))
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 
 // watcher lets a journey wait, without polling, until the shop has
 // processed a callback of its order: the engine reports every inbox entry
-// it settled (Config.CallbackSettled). The watcher also wraps the shop's
+// it settled (checkout.WithSettled). The watcher also wraps the shop's
 // store to time the store calls of the hot path while the bench measures.
 type watcher struct {
 	mu      sync.Mutex
@@ -83,7 +83,7 @@ func (w *watcher) bankCall(route string) {
 	}
 }
 
-// settled is the engine's CallbackSettled: a processed entry wakes the
+// settled is the engine's WithSettled hook: a processed entry wakes the
 // journey of its order.
 func (w *watcher) settled(cb *kassa.Callback) {
 	if cb.State == kassa.CallbackProcessed {

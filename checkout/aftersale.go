@@ -282,7 +282,8 @@ func (e *Engine) succeeded(ctx context.Context, o *kassa.Order, a *kassa.Action,
 	}
 	// The order first: should the process die in between, the action is
 	// still pending and its job finds the transactionId and finishes it.
-	o, err := e.apply(ctx, o.ID, o, p.ID, snapshotOf(p), a.Source, note, nil)
+	run := syncRun{e: e, order: o, payment: p.ID, snap: snapshotOf(p), src: a.Source, note: note}
+	o, err := run.apply(ctx)
 	e.metrics.action(a.Kind, "succeeded")
 	a.State, a.Error = kassa.ActionSucceeded, kassa.ActionError{}
 	if uerr := e.store.UpdateAction(ctx, a); uerr != nil {

@@ -7,7 +7,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/kassa-dev/kassa"
-	"github.com/kassa-dev/kassa/mapi"
 )
 
 // ActionArgs is the River job that resumes one after-sale action: enqueued
@@ -50,40 +49,4 @@ func (w *actionWorker) Work(ctx context.Context, job *river.Job[ActionArgs]) err
 		return nil
 	}
 	return err
-}
-
-// callbackNote describes a callback for its sync event. A management
-// callback names who acted: the shop itself (its action recognised by the
-// transactionId in the actionLog entry) or whoever Resurs reports as
-// creator, e.g. "CAPTURE by merchant-portal (action 5f0c…)".
-func (e *Engine) callbackNote(ctx context.Context, cb *kassa.Callback) string {
-	prefix := fmt.Sprintf("callback #%d", cb.ID)
-	if cb.Kind != kassa.CallbackManagement {
-		return fmt.Sprintf("%s (%s)", prefix, claimed(cb))
-	}
-	c, err := mapi.ParseManagementCallback(cb.Body)
-	if err != nil {
-		return fmt.Sprintf("%s (%s)", prefix, claimed(cb))
-	}
-	l, err := read(ctx, e, func(ctx context.Context) (*mapi.ActionLog, error) {
-		return e.bank.GetAction(ctx, c.PaymentID, c.ActionID)
-	})
-	if err != nil {
-		return fmt.Sprintf("%s (management %s, action %s)", prefix, c.Action, c.ActionID)
-	}
-	return fmt.Sprintf("%s (%s)", prefix, e.actor(ctx, cb.OrderID, l))
-}
-
-// actor says who did an actionLog entry.
-func (e *Engine) actor(ctx context.Context, orderID int64, l *mapi.ActionLog) string {
-	if l.TransactionID != nil {
-		if a, err := e.store.ActionByTransactionID(ctx, *l.TransactionID); err == nil && a.OrderID == orderID {
-			return fmt.Sprintf("%s by kassa (%s %s, action %s)", l.Type, a.Kind, a.TransactionID, l.ActionID)
-		}
-	}
-	who := "an unknown creator"
-	if l.Creator != nil && *l.Creator != "" {
-		who = *l.Creator
-	}
-	return fmt.Sprintf("%s by %s (action %s)", l.Type, who, l.ActionID)
 }

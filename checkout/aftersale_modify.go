@@ -27,7 +27,7 @@ func (e *Engine) Modify(ctx context.Context, orderID int64, req ModifyRequest) (
 	if err != nil {
 		return o, nil, err
 	}
-	lines, total, err := e.quote(ctx, req.Lines)
+	lines, total, err := e.Quote(ctx, req.Lines)
 	if err != nil {
 		return o, nil, err
 	}
@@ -171,7 +171,8 @@ func (e *Engine) modifyFailed(ctx context.Context, o *kassa.Order, a *kassa.Acti
 	o, a, rerr := e.refusedByBank(ctx, o, a, err)
 	if p, gerr := call(e, func() (*mapi.Payment, error) { return e.bank.GetPayment(ctx, o.PaymentID) }); gerr == nil {
 		if at, _ := modifyProgress(p, a.TransactionID); at >= 0 {
-			if synced, serr := e.apply(ctx, o.ID, o, p.ID, snapshotOf(p), a.Source, "after the refused modify", nil); serr == nil {
+			run := syncRun{e: e, order: o, payment: p.ID, snap: snapshotOf(p), src: a.Source, note: "after the refused modify"}
+			if synced, serr := run.apply(ctx); serr == nil {
 				o = synced
 			}
 		}

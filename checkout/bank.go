@@ -142,7 +142,11 @@ func (e *Engine) allMethods(ctx context.Context) ([]mapi.PaymentMethod, error) {
 	return ms, nil
 }
 
-func (e *Engine) paymentMethods(ctx context.Context, amount kassa.Money, ct kassa.CustomerType) ([]mapi.PaymentMethod, error) {
+// PaymentMethods returns the store's payment methods usable for amount and
+// customer type ct (purchase limits and customer-type flags), in MAPI's
+// order. The method list is cached for Config.MethodsTTL. EUNAVAILABLE when
+// Resurs cannot be reached and nothing is cached.
+func (e *Engine) PaymentMethods(ctx context.Context, amount kassa.Money, ct kassa.CustomerType) ([]mapi.PaymentMethod, error) {
 	all, err := e.allMethods(ctx)
 	if err != nil {
 		return nil, err

@@ -13,8 +13,16 @@ import (
 // MaxCallbackBody is the largest callback body accepted (web enforces it too).
 const MaxCallbackBody = 64 << 10
 
-// receiveCallback implements ReceiveCallback.
-func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, token string, body []byte) error {
+// ReceiveCallback stores a callback from Resurs in the inbox and hands it
+// to the engine's callback workers; it never calls Resurs. token is
+// the t query parameter of the callback URL.
+//
+// Answers: nil once stored (also for duplicates and for bodies kept in
+// quarantine because they name another payment); EINVALID for a body that
+// cannot be parsed; EUNAUTHORIZED for a bad or missing token (both stored
+// quarantined); any other error means the callback could not be stored and
+// Resurs should retry.
+func (e *Engine) ReceiveCallback(ctx context.Context, kind kassa.CallbackKind, token string, body []byte) error {
 	const op = "checkout.ReceiveCallback"
 	since := e.locks.tick()
 	o, err := e.tokenOrder(ctx, token)
@@ -29,8 +37,8 @@ func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, t
 	if o != nil {
 		cb.OrderID = o.ID
 	}
-	paymentID, dedup, perr := parseCallback(kind, body)
-	cb.PaymentID = paymentID
+	claim, perr := parseCallback(kind, body)
+	cb.PaymentID = claim.paymentID
 	switch {
 	case o == nil:
 		why := unauthenticated(cb, body)
@@ -39,10 +47,10 @@ func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, t
 	case perr != nil:
 		return e.quarantine(ctx, cb, "malformed body: "+perr.Error(), &kassa.Error{Code: kassa.EINVALID, Op: op,
 			Message: "The callback body cannot be read.", Err: perr})
-	case o.PaymentID != "" && o.PaymentID != paymentID:
-		return e.quarantine(ctx, cb, "payment "+paymentID+" is not this order's payment", nil)
+	case o.PaymentID != "" && o.PaymentID != claim.paymentID:
+		return e.quarantine(ctx, cb, "payment "+claim.paymentID+" is not this order's payment", nil)
 	}
-	cb.DedupKey, cb.NextAttemptAt = dedupKey(o.ID, dedup), e.leaseFor(e.now())
+	cb.DedupKey, cb.NextAttemptAt = dedupKey(o.ID, claim.dedup), e.leaseFor(e.now())
 	dup, err := e.store.RecordCallback(ctx, cb, nil)
 	switch {
 	case err != nil:
@@ -52,7 +60,7 @@ func (e *Engine) receiveCallback(ctx context.Context, kind kassa.CallbackKind, t
 		e.metrics.callback(kind, "duplicate")
 	default:
 		e.metrics.callback(kind, "accepted")
-		e.dispatch(cb, since)
+		e.dispatch(entry{cb: cb, since: since, claim: &claim})
 	}
 	return nil
 }
@@ -109,27 +117,42 @@ func (e *Engine) tokenOrder(ctx context.Context, token string) (*kassa.OrderRef,
 	return &o, nil
 }
 
-// parseCallback returns the payment id and the dedup key of a callback body.
-func parseCallback(kind kassa.CallbackKind, body []byte) (paymentID, dedup string, err error) {
+// callbackClaim is what a callback body says, parsed once: at receipt, or
+// when an entry claimed from the store (stored by another process, or
+// before a crash) is picked up. Nothing in it is trusted: processing reads
+// the payment. It names the payment, keys the callback for deduplication
+// and describes it in the events.
+type callbackClaim struct {
+	paymentID string
+	dedup     string                   // the body's part of the dedup key
+	status    mapi.AuthorizationStatus // of an authorization callback
+	action    mapi.ManagementAction    // of a management callback
+	actionID  string                   // of a management callback
+}
+
+// parseCallback parses a callback body of kind.
+func parseCallback(kind kassa.CallbackKind, body []byte) (callbackClaim, error) {
 	if len(body) > MaxCallbackBody {
-		return "", "", fmt.Errorf("body larger than %d bytes", MaxCallbackBody)
+		return callbackClaim{}, fmt.Errorf("body larger than %d bytes", MaxCallbackBody)
 	}
 	switch kind {
 	case kassa.CallbackAuthorization:
 		c, err := mapi.ParseAuthorizationCallback(body)
 		if err != nil {
-			return "", "", err
+			return callbackClaim{}, err
 		}
 		created := c.Created.UTC().Format(time.RFC3339Nano)
-		return c.PaymentID, "a:" + c.PaymentID + ":" + string(c.Status) + ":" + created, nil
+		return callbackClaim{paymentID: c.PaymentID, status: c.Status,
+			dedup: "a:" + c.PaymentID + ":" + string(c.Status) + ":" + created}, nil
 	case kassa.CallbackManagement:
 		c, err := mapi.ParseManagementCallback(body)
 		if err != nil {
-			return "", "", err
+			return callbackClaim{}, err
 		}
-		return c.PaymentID, "m:" + c.PaymentID + ":" + c.ActionID, nil
+		return callbackClaim{paymentID: c.PaymentID, action: c.Action, actionID: c.ActionID,
+			dedup: "m:" + c.PaymentID + ":" + c.ActionID}, nil
 	}
-	return "", "", fmt.Errorf("unknown callback kind %q", kind)
+	return callbackClaim{}, fmt.Errorf("unknown callback kind %q", kind)
 }
 
 // quarantine stores cb as quarantined (no dedup key, so a forged body can
@@ -151,24 +174,76 @@ func (e *Engine) quarantine(ctx context.Context, cb *kassa.Callback, why string,
 
 // processCallback syncs the callback's order from a payment read; settle
 // stores the entry as processed inside the sync's write.
-func (e *Engine) processCallback(ctx context.Context, cb *kassa.Callback, settle *inboxWrite, since uint64) error {
-	note := e.callbackNote(ctx, cb)
-	_, err := e.syncOrder(ctx, cb.OrderID, syncOpts{src: kassa.SourceCallback, note: note,
-		candidate: cb.PaymentID, settle: settle, since: since})
+func (e *Engine) processCallback(ctx context.Context, en entry, settle *inboxWrite) error {
+	_, err := e.syncOrder(ctx, en.cb.OrderID, syncOpts{src: kassa.SourceCallback, callback: noteOf(en),
+		candidate: en.cb.PaymentID, settle: settle, since: en.since})
 	return err
 }
 
-// claimed describes what a callback body claims, for the event note.
-func claimed(cb *kassa.Callback) string {
-	switch cb.Kind {
-	case kassa.CallbackAuthorization:
-		if c, err := mapi.ParseAuthorizationCallback(cb.Body); err == nil {
-			return "claims " + string(c.Status)
-		}
-	case kassa.CallbackManagement:
-		if c, err := mapi.ParseManagementCallback(cb.Body); err == nil {
-			return "management " + string(c.Action)
+// callbackNote describes the callback a sync processes, for its events.
+type callbackNote struct {
+	id    int64
+	kind  kassa.CallbackKind
+	claim *callbackClaim // nil when the stored body cannot be parsed
+}
+
+// noteOf describes entry en's callback, parsing its stored body when it
+// was claimed from the store rather than received by this process.
+func noteOf(en entry) *callbackNote {
+	n := &callbackNote{id: en.cb.ID, kind: en.cb.Kind, claim: en.claim}
+	if n.claim == nil {
+		if c, err := parseCallback(en.cb.Kind, en.cb.Body); err == nil {
+			n.claim = &c
 		}
 	}
-	return string(cb.Kind)
+	return n
+}
+
+// String says what the callback claims, for an event decided without a
+// payment read that shows its action: "callback #7 (claims AUTHORIZED)",
+// "callback #8 (management CAPTURE, action 5f0c…)".
+func (n *callbackNote) String() string {
+	c := n.claim
+	switch {
+	case c == nil:
+		return fmt.Sprintf("callback #%d (%s)", n.id, n.kind)
+	case n.kind == kassa.CallbackManagement:
+		return fmt.Sprintf("callback #%d (management %s, action %s)", n.id, c.action, c.actionID)
+	}
+	return fmt.Sprintf("callback #%d (claims %s)", n.id, c.status)
+}
+
+// readNote is the note prefix of an event that callback n's sync of order
+// orderID decided on a payment read with actionLog log ("" for a sync of
+// no callback). A management callback names who did its action, as the
+// actionLog entry says: the shop itself (its action recognised by the
+// entry's transactionId) or whoever Resurs reports as creator, e.g.
+// "callback #8 (CAPTURE by merchant-portal (action 5f0c…))".
+func (e *Engine) readNote(ctx context.Context, orderID int64, n *callbackNote, log []mapi.ActionLog) string {
+	if n == nil {
+		return ""
+	}
+	if n.kind != kassa.CallbackManagement || n.claim == nil {
+		return n.String()
+	}
+	for i := range log {
+		if log[i].ActionID == n.claim.actionID {
+			return fmt.Sprintf("callback #%d (%s)", n.id, e.actor(ctx, orderID, &log[i]))
+		}
+	}
+	return n.String()
+}
+
+// actor says who did an actionLog entry.
+func (e *Engine) actor(ctx context.Context, orderID int64, l *mapi.ActionLog) string {
+	if l.TransactionID != nil {
+		if a, err := e.store.ActionByTransactionID(ctx, *l.TransactionID); err == nil && a.OrderID == orderID {
+			return fmt.Sprintf("%s by kassa (%s %s, action %s)", l.Type, a.Kind, a.TransactionID, l.ActionID)
+		}
+	}
+	who := "an unknown creator"
+	if l.Creator != nil && *l.Creator != "" {
+		who = *l.Creator
+	}
+	return fmt.Sprintf("%s by %s (action %s)", l.Type, who, l.ActionID)
 }

@@ -100,6 +100,40 @@ func TestManagementCallback(t *testing.T) {
 	}
 }
 
+// TestCallbackNoteFromPaymentRead: a management callback's event names
+// who acted from the sync's payment read, without asking Resurs about the
+// action, also for an entry claimed from the store (here: stored while the
+// engine was stopped), whose stored body is parsed when it is picked up.
+func TestCallbackNoteFromPaymentRead(t *testing.T) {
+	t.Parallel()
+	e := newAfterEnv(t, envOptions{})
+	o := e.paid(ln("TEE", 1))
+	e.settle()
+	if err := e.eng.Stop(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.sim.Portal(o.PaymentID, mapi.LogCapture, nil)
+	if err != nil {
+		t.Fatalf("Portal capture: %v", err)
+	}
+	e.sim.Flush()
+	if n, err := e.eng.RetryCallbacks(e.ctx); n != 1 || err != nil {
+		t.Fatalf("RetryCallbacks = %d, %v; want the portal capture's callback", n, err)
+	}
+	cbs, _, err := e.db.Callbacks(e.ctx, kassa.CallbackFilter{OrderID: o.ID, Limit: 1})
+	if err != nil || len(cbs) != 1 || cbs[0].State != kassa.CallbackProcessed {
+		t.Fatalf("last callback %+v, %v; want it processed", cbs, err)
+	}
+	id := p.Order.ActionLog[len(p.Order.ActionLog)-1].ActionID
+	want := fmt.Sprintf("callback #%d (CAPTURE by merchant-portal (action %s))", cbs[0].ID, id)
+	if !e.hasEvent(o.ID, want) {
+		t.Errorf("no event notes %q; events:\n%s", want, eventsText(e.events(o.ID)))
+	}
+	if n := e.proxy.count("GET " + id); n != 0 {
+		t.Errorf("%d reads of the action at Resurs; want none (the payment read has it)", n)
+	}
+}
+
 func TestReprocessCallback(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})

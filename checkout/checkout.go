@@ -94,11 +94,6 @@ type Config struct {
 
 	BreakerFailures uint32        // consecutive MAPI failures that open the breaker; default 5
 	BreakerOpen     time.Duration // how long it stays open before a trial call; default 30s
-
-	// CallbackSettled, when set, is called after an inbox entry reached its
-	// final state (processed, quarantined or failed) in this process. It
-	// must not block; the benchmark uses it to time callbacks.
-	CallbackSettled func(*kassa.Callback)
 }
 
 // Engine runs the checkout flow. Its methods are safe for concurrent use.
@@ -116,6 +111,8 @@ type Engine struct {
 	methods methodCache
 	inbox   inbox
 
+	onSettled func(*kassa.Callback) // see WithSettled; nil for none
+
 	mu      sync.Mutex // guards the sweeper fields
 	river   *river.Client[*sql.Tx]
 	stopSwp context.CancelFunc
@@ -130,9 +127,9 @@ const (
 	defaultSweepInterval = 5 * time.Second
 )
 
-// New checks cfg, fills in defaults and returns an Engine. Call Start to run
-// the callback workers and the sweeper.
-func New(cfg Config) (*Engine, error) {
+// New checks cfg, fills in defaults, applies opts and returns an Engine.
+// Call Start to run the callback workers and the sweeper.
+func New(cfg Config, opts ...Option) (*Engine, error) {
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -141,6 +138,9 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		cfg: cfg, store: cfg.Store, bank: cfg.Bank, log: cfg.Logger,
 		metrics: cfg.Metrics, now: cfg.Now, base: base,
+	}
+	for _, opt := range opts {
+		opt(e)
 	}
 	e.breaker = newBreaker(cfg, e)
 	e.metrics.watch(cfg.Store)

@@ -74,6 +74,7 @@ type envOptions struct {
 	bankTimeout time.Duration          // mapi client timeout; default 2s
 	bankVia     http.RoundTripper      // transport of the engine's mapi client; default http.DefaultTransport
 	config      func(*checkout.Config) // adjust the engine config
+	engineOpts  []checkout.Option      // options of checkout.New
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -160,7 +161,7 @@ func (e *env) startEngine() {
 	if e.opts.config != nil {
 		e.opts.config(&cfg)
 	}
-	eng, err := checkout.New(cfg)
+	eng, err := checkout.New(cfg, e.opts.engineOpts...)
 	if err != nil {
 		e.t.Fatalf("checkout.New: %v", err)
 	}

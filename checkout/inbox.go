@@ -52,6 +52,7 @@ type inbox struct {
 type entry struct {
 	cb    *kassa.Callback
 	since uint64
+	claim *callbackClaim // the body as parsed at receipt; nil when claimed from the store
 }
 
 // accepting reports whether this process's workers take new entries.
@@ -111,7 +112,7 @@ func (e *Engine) stopInbox(ctx context.Context) error {
 // dispatch hands a stored entry to this process's workers; it never
 // blocks. When the queue is full or the engine is not running, the entry
 // stays received and is claimed once its NextAttemptAt has passed.
-func (e *Engine) dispatch(cb *kassa.Callback, since uint64) {
+func (e *Engine) dispatch(en entry) {
 	ib := &e.inbox
 	ib.mu.Lock()
 	defer ib.mu.Unlock()
@@ -119,9 +120,9 @@ func (e *Engine) dispatch(cb *kassa.Callback, since uint64) {
 		return
 	}
 	select {
-	case ib.queue <- entry{cb, since}:
+	case ib.queue <- en:
 	default:
-		e.log.Warn("callback queue full; the entry waits for its lease to end", "callback", cb.ID, "order", cb.OrderID)
+		e.log.Warn("callback queue full; the entry waits for its lease to end", "callback", en.cb.ID, "order", en.cb.OrderID)
 	}
 }
 
@@ -138,7 +139,7 @@ func (e *Engine) leaseFor(now time.Time) time.Time {
 // callbackWorker processes entries from queue until it is closed and empty.
 func (e *Engine) callbackWorker(ctx context.Context, queue <-chan entry) {
 	for en := range queue {
-		e.processEntry(ctx, en.cb, en.since)
+		e.processEntry(ctx, en)
 	}
 }
 
@@ -173,7 +174,7 @@ func (e *Engine) claimDue(ctx context.Context) (int, error) {
 			return queued, fmt.Errorf("checkout: claim callbacks: %w", err)
 		}
 		for _, cb := range cbs {
-			e.dispatch(cb, 0)
+			e.dispatch(entry{cb: cb})
 		}
 		queued += len(cbs)
 		if len(cbs) < room {
@@ -193,7 +194,7 @@ func (e *Engine) RetryCallbacks(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("checkout.RetryCallbacks: %w", err)
 	}
 	for _, cb := range cbs {
-		e.processEntry(ctx, cb, 0)
+		e.processEntry(ctx, entry{cb: cb})
 	}
 	return len(cbs), nil
 }
@@ -203,13 +204,14 @@ func (e *Engine) RetryCallbacks(ctx context.Context) (int, error) {
 // as the order write or event. A failed attempt is stored with its error
 // and the time of the next one; after CallbackAttempts the entry is failed
 // (the sweeper still reads the order, and the admin can process it again).
-func (e *Engine) processEntry(ctx context.Context, cb *kassa.Callback, since uint64) {
+func (e *Engine) processEntry(ctx context.Context, en entry) {
+	cb := en.cb
 	if cb.State != kassa.CallbackReceived {
 		return
 	}
 	attempts := cb.Attempts + 1
 	settle := &inboxWrite{store: e.store, cb: cb, attempts: attempts, at: e.now()}
-	err := e.processCallback(ctx, cb, settle, since)
+	err := e.processCallback(ctx, en, settle)
 	if err == nil && settle.done {
 		e.settled(cb)
 		return
@@ -249,8 +251,8 @@ func (e *Engine) settled(cb *kassa.Callback) {
 	if cb.State == kassa.CallbackProcessed {
 		e.metrics.callbackApplied(time.Since(cb.ReceivedAt))
 	}
-	if e.cfg.CallbackSettled != nil {
-		e.cfg.CallbackSettled(cb)
+	if e.onSettled != nil {
+		e.onSettled(cb)
 	}
 }
 
@@ -295,8 +297,10 @@ func (w *inboxWrite) then() kassa.TxFunc {
 	}
 }
 
-// reprocessCallback implements ReprocessCallback.
-func (e *Engine) reprocessCallback(ctx context.Context, id int64) error {
+// ReprocessCallback queues an inbox entry for processing again (the admin's
+// "process again"), whatever its state, except quarantined entries, which
+// belong to no order (EINVALID).
+func (e *Engine) ReprocessCallback(ctx context.Context, id int64) error {
 	const op = "checkout.ReprocessCallback"
 	cb, err := e.store.Callback(ctx, id)
 	if err != nil {
@@ -311,6 +315,6 @@ func (e *Engine) reprocessCallback(ctx context.Context, id int64) error {
 	if err := e.store.UpdateCallback(ctx, cb, nil); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	e.dispatch(cb, 0) // the operator asks for a read of its own
+	e.dispatch(entry{cb: cb}) // the operator asks for a read of its own
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mapi"
 )
 
 // stripes are per-order mutexes: one sync or after-sale action per order
@@ -44,8 +45,9 @@ type paymentRead struct {
 	order   int64
 	payment string
 	snap    kassa.PaymentSnapshot
-	began   uint64 // stripes.tick when the request was about to be sent
-	version int64  // the order's version after the read was applied
+	log     []mapi.ActionLog // the payment's actionLog, for a callback's note (readNote)
+	began   uint64           // stripes.tick when the request was about to be sent
+	version int64            // the order's version after the read was applied
 }
 
 // tick returns the next point of the triggers' and reads' order.

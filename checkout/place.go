@@ -13,8 +13,22 @@ import (
 
 const maxUserAgent = 200
 
-// placeOrder implements PlaceOrder.
-func (e *Engine) placeOrder(ctx context.Context, req kassa.OrderRequest, src kassa.Source) (*kassa.Order, string, error) {
+// PlaceOrder validates req, reserves stock and creates the order in pending
+// (one store transaction), then creates its payment at Resurs and stores the
+// payment id before it returns. It returns the order and where to send the
+// customer: Resurs' signing page, or the order's return URL when the
+// payment is already decided.
+//
+// Errors: EINVALID with Fields for bad input (nothing created); ECONFLICT
+// when stock is short; EDECLINED when Resurs refused the payment (the order
+// is failed and restocked); EUNAVAILABLE when Resurs cannot be reached
+// (the order is failed and restocked, or — when it is unknown whether the
+// payment was created — left pending for the sweeper; when the circuit
+// breaker is open nothing is created at all). When an order was created it
+// is returned even with an error. Its MAPI work takes at most
+// Config.PlaceTimeout (the create CreateTimeout, the search SearchTimeout);
+// an error caused by those deadlines wraps ErrTimeout.
+func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kassa.Source) (*kassa.Order, string, error) {
 	const op = "checkout.PlaceOrder"
 	if e.breakerOpen() {
 		return nil, "", unavailable(op, errors.New("circuit breaker open"))
@@ -56,7 +70,7 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 	if req.PaymentMethodID == "" {
 		fields = append(fields, kassa.FieldError{Field: "paymentMethodId", Message: "Choose a payment method."})
 	}
-	lines, total, err := e.quote(ctx, req.Lines)
+	lines, total, err := e.Quote(ctx, req.Lines)
 	var ke *kassa.Error
 	switch {
 	case errors.As(err, &ke) && ke.Code == kassa.EINVALID:
@@ -79,7 +93,7 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 }
 
 // methodUsable reports whether payment method id may pay total for a
-// customer of type ct (without building the list paymentMethods returns).
+// customer of type ct (without building the list PaymentMethods returns).
 func (e *Engine) methodUsable(ctx context.Context, id string, total kassa.Money, ct kassa.CustomerType) (bool, error) {
 	all, err := e.allMethods(ctx)
 	if err != nil {
@@ -188,7 +202,8 @@ func (e *Engine) adoptCreated(ctx, bctx context.Context, o *kassa.Order, p *mapi
 	if err != nil {
 		snap = snapshotOf(p) // tasks/status unreachable: decide without it; the sweeper re-reads
 	}
-	o, err = e.apply(ctx, o.ID, o, p.ID, snap, kassa.SourceCheckout, note, nil)
+	run := syncRun{e: e, order: o, payment: p.ID, snap: snap, src: kassa.SourceCheckout, note: note}
+	o, err = run.apply(ctx)
 	if err != nil {
 		return o, "", fmt.Errorf("checkout.PlaceOrder: store payment id: %w", err)
 	}

@@ -13,11 +13,14 @@ const (
 	maxQuantity = 99
 )
 
-// quote validates the requested lines and builds the order lines: one
-// PHYSICAL_GOODS line per product, then a SHIPPING line (without a SKU, so
-// the store reserves no stock for it) unless shipping is free. Every amount includes VAT; each line's VAT is computed exactly from
-// its own total, and the total is the sum of the line totals.
-func (e *Engine) quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.Line, kassa.Money, error) {
+// Quote returns the order lines and the total a cart would get:
+// one PHYSICAL_GOODS line per product, then a SHIPPING line (without a SKU,
+// so the store reserves no stock for it) unless shipping is free. Every
+// amount includes VAT; each line's VAT is computed exactly from its own
+// total, and the total is the sum of the line totals. PlaceOrder builds its
+// lines with the same code. Errors: EINVALID with Fields for bad lines
+// (unknown SKU, quantity out of range).
+func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.Line, kassa.Money, error) {
 	fields := checkLineRequests(reqs)
 	if len(fields) > 0 {
 		return nil, 0, invalid("checkout.Quote", fields)

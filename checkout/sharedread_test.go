@@ -88,10 +88,9 @@ func (g *readGate) waitHeld(t *testing.T) {
 func sharedReadEnv(t *testing.T) (*env, *readGate, chan *kassa.Callback) {
 	gate := newReadGate()
 	settled := make(chan *kassa.Callback, 16)
-	e := newEnv(t, envOptions{bankVia: gate, bankTimeout: 30 * time.Second, config: func(c *checkout.Config) {
-		c.Workers = 1
-		c.CallbackSettled = func(cb *kassa.Callback) { settled <- cb }
-	}})
+	e := newEnv(t, envOptions{bankVia: gate, bankTimeout: 30 * time.Second,
+		config:     func(c *checkout.Config) { c.Workers = 1 },
+		engineOpts: []checkout.Option{checkout.WithSettled(func(cb *kassa.Callback) { settled <- cb })}})
 	e.sim.SetFaults(mapisim.Faults{Callbacks: mapisim.CallbackFaults{Drop: 1}})
 	return e, gate, settled
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/kassa-dev/kassa"
 )
 
-// sweepOnce implements SweepOnce.
-func (e *Engine) sweepOnce(ctx context.Context) (int, error) {
+// SweepOnce runs one sweeper pass: it syncs the orders due for a read, at
+// most Config.SweepConcurrency at a time, and returns how many it read.
+func (e *Engine) SweepOnce(ctx context.Context) (int, error) {
 	due, err := e.store.DueOrders(ctx, e.now(), e.cfg.SweepBatch)
 	if err != nil {
 		return 0, fmt.Errorf("checkout.SweepOnce: %w", err)
@@ -21,7 +22,7 @@ func (e *Engine) sweepOnce(ctx context.Context) (int, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if _, err := e.sync(ctx, o.ID, kassa.SourceSweeper, ""); err != nil {
+			if _, err := e.Sync(ctx, o.ID, kassa.SourceSweeper); err != nil {
 				e.log.Warn("sweeper sync", "order", o.ID, "err", err)
 			}
 		})
@@ -30,7 +31,7 @@ func (e *Engine) sweepOnce(ctx context.Context) (int, error) {
 	return len(due), nil
 }
 
-// startSweeper runs sweepOnce every SweepInterval until stopSweeper.
+// startSweeper runs SweepOnce every SweepInterval until stopSweeper.
 func (e *Engine) startSweeper() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -60,7 +61,7 @@ func (e *Engine) startSweeper() {
 func (e *Engine) sweepBacklog(ctx context.Context) {
 	const maxPassesPerTick = 10
 	for range maxPassesPerTick {
-		n, err := e.sweepOnce(ctx)
+		n, err := e.SweepOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			e.log.Error("sweeper", "err", err)
 		}
@@ -79,17 +80,4 @@ func (e *Engine) stopSweeper() {
 		cancel()
 		<-done
 	}
-}
-
-// landing implements Return and Fail: sync, checking the key on the order
-// the sync reads, and when Resurs cannot be reached show the order as the
-// sync read it (a retry is scheduled). That order passed the key check: a
-// failed read comes after it.
-func (e *Engine) landing(ctx context.Context, id int64, key string, src kassa.Source) (*kassa.Order, error) {
-	o, err := e.syncOrder(ctx, id, syncOpts{src: src, since: e.locks.tick(),
-		check: func(o *kassa.Order) error { return checkKey(o, key) }})
-	if kassa.ErrorCode(err) == kassa.EUNAVAILABLE && o != nil {
-		return o, nil
-	}
-	return o, err
 }

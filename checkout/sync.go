@@ -30,8 +30,10 @@ var errForeignPayment = errors.New("payment does not belong to this order")
 
 // syncOpts are the details of one sync.
 type syncOpts struct {
-	src       kassa.Source
-	note      string // prefix of the event note, e.g. the callback that caused it
+	src kassa.Source
+	// callback is the callback this sync processes, named in its events;
+	// nil for none.
+	callback  *callbackNote
 	candidate string // payment id claimed by a callback for an order without one
 	// settle is the inbox entry this sync processes, stored as processed in
 	// the same transaction as the sync's order write or event; nil for none.
@@ -44,9 +46,12 @@ type syncOpts struct {
 	since uint64
 }
 
-// sync implements Sync.
-func (e *Engine) sync(ctx context.Context, id int64, src kassa.Source, note string) (*kassa.Order, error) {
-	return e.syncOrder(ctx, id, syncOpts{src: src, note: note})
+// Sync reads the order's payment at Resurs and applies the mapping, with an
+// event naming src. Orders without a payment id (an ambiguous create) are
+// resolved by searching the order reference. ENOTFOUND when no such order;
+// EUNAVAILABLE when Resurs cannot be reached (a sync is scheduled soon).
+func (e *Engine) Sync(ctx context.Context, id int64, src kassa.Source) (*kassa.Order, error) {
+	return e.syncOrder(ctx, id, syncOpts{src: src})
 }
 
 // syncOrder reads the order's payment and applies what it says, under the
@@ -71,7 +76,8 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	}
 	if r, ok := st.since(o, so.since); ok {
 		e.metrics.readShared(so.src)
-		return e.applyRead(ctx, st, o, r, so, joinNote(so.note, sharedReadNote))
+		note := joinNote(e.readNote(ctx, o.ID, so.callback, r.log), sharedReadNote)
+		return e.decide(ctx, st, r, so.run(e, o, r, note))
 	}
 	began := e.locks.tick()
 	p, err := e.readPayment(ctx, o, so.candidate)
@@ -88,19 +94,35 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if err != nil {
 		return e.readFailed(ctx, o, so, err)
 	}
-	return e.applyRead(ctx, st, o, paymentRead{order: o.ID, payment: p.ID, snap: snap, began: began}, so, so.note)
+	r := paymentRead{order: o.ID, payment: p.ID, snap: snap, log: p.Order.ActionLog, began: began}
+	return e.decide(ctx, st, r, so.run(e, o, r, e.readNote(ctx, o.ID, so.callback, r.log)))
 }
 
-// applyRead applies read r to o and, when that succeeded, has o's stripe
-// remember r with the order's version after the write, so that a later
-// trigger may share it only while nothing has changed the order since.
-func (e *Engine) applyRead(ctx context.Context, st *stripe, o *kassa.Order, r paymentRead, so syncOpts, note string) (*kassa.Order, error) {
-	o, err := e.apply(ctx, o.ID, o, r.payment, r.snap, so.src, note, so.settle)
+// decide applies run, made from read r, and when that succeeded has the
+// order's stripe st remember r with the order's version after the write,
+// so that a later trigger may share it only while nothing has changed the
+// order since.
+func (e *Engine) decide(ctx context.Context, st *stripe, r paymentRead, run *syncRun) (*kassa.Order, error) {
+	o, err := run.apply(ctx)
 	if err == nil {
 		r.version = o.Version
 		st.remember(r)
 	}
 	return o, err
+}
+
+// note is the note prefix of an event decided without a payment read.
+func (so syncOpts) note() string {
+	if so.callback == nil {
+		return ""
+	}
+	return so.callback.String()
+}
+
+// run is the decision of this sync on order o from payment read r, its
+// events noted with note.
+func (so syncOpts) run(e *Engine, o *kassa.Order, r paymentRead, note string) *syncRun {
+	return &syncRun{e: e, order: o, payment: r.payment, snap: r.snap, src: so.src, note: note, settle: so.settle}
 }
 
 // sharedReadNote marks an event decided on another sync's payment read,
@@ -227,10 +249,10 @@ func (e *Engine) paymentMissing(ctx context.Context, o *kassa.Order, so syncOpts
 		return o, nil
 	case o.PaymentID == "" && so.candidate == "" && o.Status == kassa.StatusPending:
 		return e.force(ctx, o, kassa.StatusFailed, so, "We could not reach Resurs Bank, so no payment was made.",
-			joinNote(so.note, "no payment was created for this order (search by order reference found none)"))
+			joinNote(so.note(), "no payment was created for this order (search by order reference found none)"))
 	case e.expired(o):
 		return e.force(ctx, o, kassa.StatusCancelled, so, "The payment was not completed in time.",
-			joinNote(so.note, "payment expired (not found at Resurs)"))
+			joinNote(so.note(), "payment expired (not found at Resurs)"))
 	}
 	return e.readFailed(ctx, o, so, fmt.Errorf("payment %s not found at Resurs", o.PaymentID))
 }
@@ -269,7 +291,7 @@ func (e *Engine) readFailed(ctx context.Context, o *kassa.Order, so syncOpts, ca
 		var ev *kassa.Event
 		if so.src != kassa.SourceSweeper {
 			x := e.event(o, so.src, o.Status, false, o.PaymentStatus,
-				joinNote(so.note, "could not read the payment: "+mapiDetail(cause)+"; will retry"))
+				joinNote(so.note(), "could not read the payment: "+mapiDetail(cause)+"; will retry"))
 			ev = &x
 		}
 		if err := e.store.UpdateOrder(ctx, o, ev, nil); err != nil && kassa.ErrorCode(err) != kassa.ECONFLICT {
@@ -288,50 +310,69 @@ func backoff(n int) time.Duration {
 	return min(d, maxBackoff)
 }
 
-// apply writes what snap implies onto order id (o is its last read, may be
-// stale), adopting paymentID when the order has none, and settles the inbox
-// entry settle (nil for none) in the same write. On a version conflict
-// someone else (another process on the same database) wrote the order,
-// maybe from a newer read than snap: apply reloads the order and reads the
-// payment again before it decides again, at most maxCASTries times.
-func (e *Engine) apply(ctx context.Context, id int64, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string, settle *inboxWrite) (*kassa.Order, error) {
+// syncRun is one decision on an order from one payment read: what apply
+// and its tries share.
+type syncRun struct {
+	e *Engine
+	// order is the order as last read (it may be stale); apply reloads it
+	// after a version conflict.
+	order *kassa.Order
+	// payment is the id of the payment read, adopted when the order has none.
+	payment string
+	// snap is what the read said; apply reads the payment again after a
+	// version conflict.
+	snap kassa.PaymentSnapshot
+	src  kassa.Source
+	note string // prefix of the event note
+	// settle is the inbox entry stored as processed in the same write; nil
+	// for none.
+	settle *inboxWrite
+}
+
+// apply writes what the snapshot implies onto the order. On a version
+// conflict someone else (another process on the same database) wrote the
+// order, maybe from a newer read: apply reloads the order and reads the
+// payment again before it decides again, at most maxCASTries times. It
+// returns the order as last read or written.
+func (r *syncRun) apply(ctx context.Context) (*kassa.Order, error) {
 	var err error
 	for try := range maxCASTries {
 		if try > 0 {
-			if o, err = e.store.Order(ctx, id); err != nil {
+			if r.order, err = r.e.store.Order(ctx, r.order.ID); err != nil {
 				return nil, fmt.Errorf("checkout.Sync: reload: %w", err)
 			}
-			snap = e.reread(ctx, id, paymentID, snap)
+			r.reread(ctx)
 		}
-		if o.PaymentID != "" && o.PaymentID != paymentID {
-			return o, &kassa.Error{Code: kassa.EINVALID, Op: "checkout.Sync", Err: errForeignPayment,
+		if r.order.PaymentID != "" && r.order.PaymentID != r.payment {
+			return r.order, &kassa.Error{Code: kassa.EINVALID, Op: "checkout.Sync", Err: errForeignPayment,
 				Message: "The payment does not belong to this order."}
 		}
-		s, n := e.expiredSnapshot(o, snap, note)
-		err = e.applyOnce(ctx, o, paymentID, s, src, n, settle)
+		err = r.applyOnce(ctx)
 		if kassa.ErrorCode(err) != kassa.ECONFLICT {
 			break
 		}
 	}
 	if err != nil {
-		return o, fmt.Errorf("checkout.Sync: %w", err)
+		return r.order, fmt.Errorf("checkout.Sync: %w", err)
 	}
-	return o, nil
+	return r.order, nil
 }
 
-// reread reads payment paymentID again after a version conflict. When that
-// read fails it keeps snap: Transition is monotonic and mirror never lowers
-// the cumulative amounts, so a stale snapshot cannot undo a newer write.
-func (e *Engine) reread(ctx context.Context, id int64, paymentID string, snap kassa.PaymentSnapshot) kassa.PaymentSnapshot {
-	p, err := read(ctx, e, func(ctx context.Context) (*mapi.Payment, error) { return e.bank.GetPayment(ctx, paymentID) })
+// reread reads the payment again after a version conflict. When that read
+// fails it keeps the snapshot it has: Transition is monotonic and mirror
+// never lowers the cumulative amounts, so a stale snapshot cannot undo a
+// newer write.
+func (r *syncRun) reread(ctx context.Context) {
+	e := r.e
+	p, err := read(ctx, e, func(ctx context.Context) (*mapi.Payment, error) { return e.bank.GetPayment(ctx, r.payment) })
 	if err == nil {
 		var s kassa.PaymentSnapshot
 		if s, err = e.snapshot(ctx, p); err == nil {
-			return s
+			r.snap = s
+			return
 		}
 	}
-	e.log.Warn("payment re-read after a version conflict failed; deciding on the earlier read", "order", id, "err", err)
-	return snap
+	e.log.Warn("payment re-read after a version conflict failed; deciding on the earlier read", "order", r.order.ID, "err", err)
 }
 
 // applyOnce decides and writes once. A decision that changes nothing is
@@ -339,9 +380,11 @@ func (e *Engine) reread(ctx context.Context, id int64, paymentID string, snap ka
 // so that hourly reads of an on-hold order do not flood its timeline;
 // the sweeper still stores the next read time. A paid but closed order
 // is always recorded, and raised (see alertPaidButClosed).
-func (e *Engine) applyOnce(ctx context.Context, o *kassa.Order, paymentID string, snap kassa.PaymentSnapshot, src kassa.Source, note string, settle *inboxWrite) error {
+func (r *syncRun) applyOnce(ctx context.Context) error {
+	e, o := r.e, r.order
+	snap, note := e.expiredSnapshot(o, r.snap, r.note)
 	d := kassa.Transition(o.Status, snap)
-	changed := mirror(o, paymentID, snap)
+	changed := mirror(o, r.payment, snap)
 	if d.Applied {
 		o.Status, o.StatusReason = d.To, reasonFor(d.To, snap)
 	}
@@ -352,25 +395,25 @@ func (e *Engine) applyOnce(ctx context.Context, o *kassa.Order, paymentID string
 		note = fmt.Sprintf("ALERT: the payment is accepted at Resurs but the order is %s; refund the payment or revive the order: %s",
 			d.From, note)
 	}
-	ev := e.event(o, src, d.From, d.Applied, snap.Status, note)
-	e.metrics.transition(src, result(d, snap))
+	ev := e.event(o, r.src, d.From, d.Applied, snap.Status, note)
+	e.metrics.transition(r.src, result(d, snap))
 	var err error
 	switch {
 	case d.Applied || changed:
 		o.NextSyncAt, o.SyncAttempts = next, 0
-		err = e.store.UpdateOrder(ctx, o, &ev, settle.then())
-	case src == kassa.SourceSweeper:
+		err = e.store.UpdateOrder(ctx, o, &ev, r.settle.then())
+	case r.src == kassa.SourceSweeper:
 		o.NextSyncAt, o.SyncAttempts = next, 0
 		var quiet *kassa.Event
 		if alert {
 			quiet = &ev
 		}
-		err = e.store.UpdateOrder(ctx, o, quiet, settle.then())
+		err = e.store.UpdateOrder(ctx, o, quiet, r.settle.then())
 	default:
-		err = e.store.AddEvent(ctx, ev, settle.then())
+		err = e.store.AddEvent(ctx, ev, r.settle.then())
 	}
 	if err == nil && alert {
-		e.alertPaidButClosed(o, d.From, snap, src)
+		e.alertPaidButClosed(o, d.From, snap, r.src)
 	}
 	return err
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -165,47 +167,66 @@ func TestTolerantReading(t *testing.T) {
 }
 
 // TestTokenSingleFetch: 100 concurrent calls, all waiting for the first
-// token, cause exactly one token request.
+// token, cause exactly one token request. The fake runs in-process inside a
+// synctest bubble, so synctest.Wait proves every caller is blocked (waiting
+// for the one fetch) before the token is issued.
 func TestTokenSingleFetch(t *testing.T) {
-	const n = 100
-	joined, started := make(chan struct{}, n), make(chan struct{}, n)
-	release := make(chan struct{})
-	f := newFake(t, answer(200, paymentJSON))
-	f.tokenGate = func() { started <- struct{}{}; <-release }
-	c, _ := testClient(f.srv.URL, nil)
-	c.tokens.joined = func() { joined <- struct{}{} }
-
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for range n {
-		wg.Go(func() {
-			_, err := c.GetPayment(context.Background(), "p")
-			errs <- err
+	synctest.Test(t, func(t *testing.T) {
+		const n = 100
+		release := make(chan struct{})
+		f := &fakeMAPI{tokenTTL: 3600, api: answer(200, paymentJSON)}
+		f.tokenGate = func() { <-release }
+		c, _ := testClient("http://mapi.test", func(cfg *Config) {
+			cfg.HTTPClient = &http.Client{Transport: handlerTransport(f.serve)}
 		})
-	}
-	<-started
-	for range n - 1 { // every caller but the one that started the fetch
-		select {
-		case <-joined:
-		case <-started:
-			close(release)
-			t.Fatal("a second token request while one was in flight")
+
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for range n {
+			wg.Go(func() {
+				_, err := c.GetPayment(context.Background(), "p")
+				errs <- err
+			})
 		}
-	}
-	close(release)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
+		synctest.Wait()
+		f.mu.Lock()
+		fetches, calls := len(f.tokenReq), len(f.requests)
+		f.mu.Unlock()
+		if fetches != 1 || calls != 0 {
+			t.Errorf("with every caller waiting: %d token requests, %d API requests; want 1 and 0", fetches, calls)
 		}
+		close(release)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := f.tokens.Load(); got != 1 {
+			t.Errorf("token requests = %d, want 1", got)
+		}
+		if got := len(f.apiRequests()); got != n {
+			t.Errorf("API requests = %d, want %d", got, n)
+		}
+	})
+}
+
+// handlerTransport serves requests with a handler in the caller's
+// goroutine, without a network (so that a synctest bubble holds it all).
+type handlerTransport http.HandlerFunc
+
+// RoundTrip implements http.RoundTripper.
+func (h handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	in := r.Clone(r.Context())
+	if in.Body == nil {
+		in.Body = http.NoBody // as a server sees a request without a body
 	}
-	if got := f.tokens.Load(); got != 1 {
-		t.Errorf("token requests = %d, want 1", got)
-	}
-	if got := len(f.apiRequests()); got != n {
-		t.Errorf("API requests = %d, want %d", got, n)
-	}
+	w := httptest.NewRecorder()
+	h(w, in)
+	res := w.Result()
+	res.Request = r
+	return res, nil
 }
 
 // TestConcurrent401SingleRefresh: 100 calls refused with the same stale

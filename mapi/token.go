@@ -28,8 +28,6 @@ type tokenSource struct {
 	token    string
 	expires  time.Time  // when token stops being used
 	inflight *tokenCall // the fetch in progress, or nil
-
-	joined func() // test hook: called when a caller joins a fetch in progress
 }
 
 // tokenCall is one fetch shared by every caller that needed a token meanwhile.
@@ -53,8 +51,6 @@ func (ts *tokenSource) get(ctx context.Context) (string, error) {
 		ts.inflight = call
 		// The fetch outlives a caller that gives up: the others still wait for it.
 		go ts.fetchInto(context.WithoutCancel(ctx), call)
-	} else if ts.joined != nil {
-		ts.joined()
 	}
 	ts.mu.Unlock()
 	select {
