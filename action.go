@@ -99,6 +99,16 @@ type Action struct {
 	Creator       string      `json:"creator,omitempty"` // who asked (admin user name), sent to Resurs
 	CreatedAt     time.Time   `json:"createdAt"`
 	UpdatedAt     time.Time   `json:"updatedAt"`
+
+	// NextAttemptAt is when a pending action is due to be resumed unless
+	// it is settled before: the lease of the attempt in flight, or the
+	// retry after an attempt that got no answer. Zero when the action is
+	// settled or failed (an operator retries a failed one).
+	NextAttemptAt time.Time `json:"-"`
+	// Resumes counts the resumes that got no answer since the action was
+	// stored or an operator last retried it; the engine fails the action
+	// when it reaches its limit.
+	Resumes int `json:"-"`
 }
 
 // TransactionID returns the deterministic transactionId of the seq-th

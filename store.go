@@ -7,9 +7,9 @@ import (
 )
 
 // TxFunc runs inside a store transaction, after the store's own writes and
-// before the commit. The engine uses it to enqueue a durable job (River's
-// InsertTx) or to settle an inbox entry (CallbackWrite) in the same
-// transaction as the state change it belongs to.
+// before the commit. The engine uses it to settle an inbox entry
+// (CallbackWrite) in the same transaction as the state change it belongs
+// to.
 // A nil TxFunc does nothing. An error rolls the whole transaction back.
 type TxFunc func(ctx context.Context, tx *sql.Tx) error
 
@@ -120,14 +120,21 @@ type Store interface {
 	ReplaceOrderLines(ctx context.Context, o *Order, ev *Event, then TxFunc) error
 
 	// CreateAction stores a new after-sale action (ID, CreatedAt and
-	// UpdatedAt filled in; State defaults to pending) and runs then in the
-	// same transaction. ECONFLICT when its TransactionID exists already,
-	// ENOTFOUND when the order does not exist, EINVALID for an unknown
-	// kind or state or an empty TransactionID.
-	CreateAction(ctx context.Context, a *Action, then TxFunc) error
-	// UpdateAction writes State, Error, Attempts, MAPIActionID, Lines and
-	// Amount, and sets UpdatedAt. ENOTFOUND if unknown.
+	// UpdatedAt filled in; State defaults to pending; NextAttemptAt as
+	// given, zero for none). ECONFLICT when its TransactionID exists
+	// already, ENOTFOUND when the order does not exist, EINVALID for an
+	// unknown kind or state, an empty TransactionID or negative Resumes.
+	CreateAction(ctx context.Context, a *Action) error
+	// UpdateAction writes State, Error, Attempts, MAPIActionID, Lines,
+	// Amount, NextAttemptAt and Resumes, and sets UpdatedAt. ENOTFOUND if
+	// unknown.
 	UpdateAction(ctx context.Context, a *Action) error
+	// ClaimActions returns up to limit pending actions whose NextAttemptAt
+	// is set and not after now, earliest NextAttemptAt first, and in the
+	// same transaction sets their NextAttemptAt to lease (also on the
+	// returned actions), so that no other claim returns them before lease.
+	// EINVALID when limit < 1 or lease is not after now.
+	ClaimActions(ctx context.Context, now, lease time.Time, limit int) ([]*Action, error)
 	// Action returns one action; ENOTFOUND if unknown.
 	Action(ctx context.Context, id int64) (*Action, error)
 	// ActionByTransactionID returns the action carrying a transactionId;

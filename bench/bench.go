@@ -49,8 +49,7 @@ type Config struct {
 
 	// Engine tuning, for experiments; zero keeps the engine's defaults
 	// (what `kassa serve` runs with).
-	Workers   int           // the engine's callback workers
-	FetchPoll time.Duration // River fetch poll interval (after-sale jobs)
+	Workers int // the engine's callback workers
 }
 
 func (c *Config) defaults() {
@@ -150,8 +149,7 @@ type RunConfig struct {
 	Concurrency int    `json:"concurrency"`
 	Store       string `json:"store"`
 	Seed        int64  `json:"seed"`
-	Workers     int    `json:"workers,omitempty"`    // 0: engine default
-	FetchPoll   string `json:"fetch_poll,omitempty"` // "": engine default
+	Workers     int    `json:"workers,omitempty"` // 0: engine default
 }
 
 // Run measures both phases and returns the figures. The phases alternate
@@ -166,9 +164,6 @@ func Run(ctx context.Context, cfg Config) (_ *Result, err error) {
 	res := &Result{Machine: machine(), Endpoints: map[string]Latency{}, StoreCalls: map[string]StoreCall{},
 		Config: RunConfig{Duration: cfg.Duration.String(), Rounds: cfg.Rounds, Warmup: cfg.Warmup.String(),
 			Concurrency: cfg.Concurrency, Store: cfg.Store, Seed: cfg.Seed, Workers: cfg.Workers}}
-	if cfg.FetchPoll > 0 {
-		res.Config.FetchPoll = cfg.FetchPoll.String()
-	}
 	sim := mapisim.New(mapisim.Options{Seed: cfg.Seed})
 	defer sim.Close()
 	simURL, stopSim, err := serveLoopback(sim)

@@ -16,9 +16,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
@@ -45,7 +42,7 @@ type shop struct {
 	server  *http.Server
 	watch   *watcher
 	timing  *timing
-	writeDB *sql.DB        // the pool River and the store's writes share
+	writeDB *sql.DB        // the store's write pool, whose waits are reported
 	cleanup []func() error // in reverse order
 }
 
@@ -62,12 +59,11 @@ func openShop(ctx context.Context, cfg Config, simURL string) (s *shop, err erro
 		return s, fmt.Errorf("listen: %w", err)
 	}
 	s.url = "http://" + ln.Addr().String()
-	driver, err := s.openStore(ctx, cfg)
-	if err != nil {
+	if err := s.openStore(ctx, cfg); err != nil {
 		ln.Close()
 		return s, err
 	}
-	handler, err := s.build(ctx, cfg, simURL, driver)
+	handler, err := s.build(ctx, cfg, simURL)
 	if err != nil {
 		ln.Close()
 		return s, err
@@ -85,7 +81,7 @@ func openShop(ctx context.Context, cfg Config, simURL string) (s *shop, err erro
 }
 
 // build makes the engine and the web handler and starts the engine.
-func (s *shop) build(ctx context.Context, cfg Config, simURL string, driver riverdriver.Driver[*sql.Tx]) (http.Handler, error) {
+func (s *shop) build(ctx context.Context, cfg Config, simURL string) (http.Handler, error) {
 	for _, p := range catalog {
 		if err := s.store.PutProduct(ctx, p); err != nil {
 			return nil, fmt.Errorf("seed catalog: %w", err)
@@ -101,8 +97,8 @@ func (s *shop) build(ctx context.Context, cfg Config, simURL string, driver rive
 	log := slog.New(slog.DiscardHandler)
 	store := s.watch.wrap(s.store)
 	eng, err := checkout.New(checkout.Config{Store: store, Bank: bank,
-		StoreID: mapisim.DefaultStoreID, BaseURL: s.url, Driver: driver, Logger: log, Metrics: metrics,
-		Workers: cfg.Workers, FetchPoll: cfg.FetchPoll}, checkout.WithSettled(s.watch.settled))
+		StoreID: mapisim.DefaultStoreID, BaseURL: s.url, Logger: log, Metrics: metrics,
+		Workers: cfg.Workers}, checkout.WithSettled(s.watch.settled))
 	if err != nil {
 		return nil, err
 	}
@@ -123,49 +119,49 @@ func (s *shop) build(ctx context.Context, cfg Config, simURL string, driver rive
 	return w.Handler(), nil
 }
 
-// openStore opens the configured store and returns River's driver on it.
-func (s *shop) openStore(ctx context.Context, cfg Config) (riverdriver.Driver[*sql.Tx], error) {
+// openStore opens the configured store.
+func (s *shop) openStore(ctx context.Context, cfg Config) error {
 	switch cfg.Store {
 	case "sqlite":
 		return s.openSQLite(ctx, cfg.Dir)
 	case "postgres":
 		return s.openPostgres(ctx, cfg.DatabaseURL)
 	}
-	return nil, fmt.Errorf("unknown store %q (sqlite or postgres)", cfg.Store)
+	return fmt.Errorf("unknown store %q (sqlite or postgres)", cfg.Store)
 }
 
-func (s *shop) openSQLite(ctx context.Context, dir string) (riverdriver.Driver[*sql.Tx], error) {
+func (s *shop) openSQLite(ctx context.Context, dir string) error {
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "kassa-bench-")
 		if err != nil {
-			return nil, fmt.Errorf("temp dir: %w", err)
+			return fmt.Errorf("temp dir: %w", err)
 		}
 		s.cleanup = append(s.cleanup, func() error { return os.RemoveAll(tmp) })
 		dir = tmp
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "kassa.db"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.store, s.writeDB = db, db.WriteDB()
 	s.cleanup = append(s.cleanup, db.Close)
-	return riversqlite.New(db.WriteDB()), nil
+	return nil
 }
 
 // openPostgres creates a dedicated schema (dropped again by close) and
 // opens the store in it.
-func (s *shop) openPostgres(ctx context.Context, base string) (riverdriver.Driver[*sql.Tx], error) {
+func (s *shop) openPostgres(ctx context.Context, base string) error {
 	if base == "" {
-		return nil, errors.New("--database-url is required with --store postgres")
+		return errors.New("--database-url is required with --store postgres")
 	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return fmt.Errorf("postgres: %w", err)
 	}
 	schema := "kassa_bench_" + randomHex(8)
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		admin.Close()
-		return nil, fmt.Errorf("postgres: create schema: %w", err)
+		return fmt.Errorf("postgres: create schema: %w", err)
 	}
 	s.cleanup = append(s.cleanup, func() error {
 		defer admin.Close()
@@ -174,18 +170,18 @@ func (s *shop) openPostgres(ctx context.Context, base string) (riverdriver.Drive
 	})
 	u, err := url.Parse(base)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
+		return fmt.Errorf("postgres: %w", err)
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	db, err := postgres.Open(ctx, u.String())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.store, s.writeDB = db, db.WriteDB()
 	s.cleanup = append(s.cleanup, db.Close)
-	return riverdatabasesql.New(db.WriteDB()), nil
+	return nil
 }
 
 // close stops everything the shop started, newest first.

@@ -375,8 +375,9 @@ func (r *runner) crash(ctx context.Context, at int, delay time.Duration) {
 }
 
 // settle waits, bounded, until every order matches the bank (the sweeper
-// and the retries have caught up) and no inbox entry waits for its job
-// (jobs a SIGKILL left running are rescued by River).
+// and the retries have caught up) and no inbox entry waits for its
+// processing (entries a SIGKILL left leased are claimed when the lease
+// ends).
 func (r *runner) settle(ctx context.Context, st kassa.Store) {
 	deadline := time.Now().Add(r.cfg.Settle)
 	for time.Now().Before(deadline) && ctx.Err() == nil {

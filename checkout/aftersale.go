@@ -2,12 +2,9 @@ package checkout
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/riverqueue/river"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/mapi"
@@ -21,8 +18,9 @@ import (
 //     order (plan*): nothing is captured on hold, nothing beyond what is
 //     authorized, nothing refunded that was not captured;
 //  2. store the action with its deterministic transactionId
-//     ("K000042-capture-1") and, in the same transaction, a River job that
-//     resumes it later should this process die or Resurs not answer;
+//     ("K000042-capture-1"), due in the action queue (aftersale_job.go)
+//     once the call has certainly ended, so that it is resumed should this
+//     process die or Resurs not answer;
 //  3. call Resurs with that transactionId;
 //  4. on success mirror the payment onto the order (the same apply path
 //     as Sync); on a refusal leave the order as it was and record the MAPI
@@ -32,7 +30,7 @@ import (
 
 // Defaults of after-sale actions.
 const (
-	defaultActionDelay    = 2 * time.Minute // before the job resumes a still-pending action
+	defaultActionDelay    = 2 * time.Minute // before the queue resumes a still-pending action
 	defaultActionAttempts = 20              // ~1.5 h of retries with the capped backoff
 	defaultActionsCreator = "kassa"
 )
@@ -46,7 +44,8 @@ const (
 // left — recorded as an event); EDECLINED (Resurs refused: the order is
 // unchanged, the action and an event carry the MAPI code, message and
 // traceId); EUNAVAILABLE (no answer: the action stays pending and is
-// resumed by a job, which first looks for its transactionId at Resurs).
+// resumed by the action queue, which first looks for its transactionId at
+// Resurs).
 // The action is returned whenever one was stored.
 func (e *Engine) Capture(ctx context.Context, orderID int64, req ActionRequest) (*kassa.Order, *kassa.Action, error) {
 	return e.act(ctx, orderID, kassa.ActionCapture, req)
@@ -87,13 +86,21 @@ func (e *Engine) Actions(ctx context.Context, f kassa.ActionFilter) ([]*kassa.Ac
 // RetryAction resumes a pending or failed action now (the operator's
 // "retry"): it looks for the action's transactionId at Resurs and sends it
 // again only when Resurs has no trace of it. A succeeded or refused action
-// is returned as it is. Errors as Capture.
+// is returned as it is. Without an answer the action is pending again,
+// with a fresh count of automatic retries. Errors as Capture.
 func (e *Engine) RetryAction(ctx context.Context, actionID int64, src kassa.Source) (*kassa.Order, *kassa.Action, error) {
-	o, a, err := e.resume(ctx, actionID, src)
-	if kassa.ErrorCode(err) == kassa.EUNAVAILABLE && a != nil {
-		e.scheduleAction(ctx, a)
+	a, err := e.store.Action(ctx, actionID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkout.RetryAction: %w", err)
 	}
-	return o, a, err
+	unlock := e.locks.lock(a.OrderID)
+	defer unlock()
+	return e.resume(ctx, actionID, func(a *kassa.Action) {
+		if src != "" {
+			a.Source = src
+		}
+		a.Resumes, a.NextAttemptAt = 0, e.now().Add(e.cfg.ActionRetryDelay)
+	})
 }
 
 // act implements Capture, Cancel and Refund.
@@ -188,7 +195,8 @@ func (e *Engine) refusedPlan(ctx context.Context, o *kassa.Order, kind kassa.Act
 }
 
 // newAction stores a pending action with the next transactionId of its
-// kind and, in the same transaction, the job that resumes it.
+// kind, due in the action queue once the call about to be made has
+// certainly ended.
 func (e *Engine) newAction(ctx context.Context, o *kassa.Order, kind kassa.ActionKind, pl plan, src kassa.Source, creator string) (*kassa.Action, error) {
 	prev, _, err := e.store.Actions(ctx, kassa.ActionFilter{OrderID: o.ID, Limit: 1000})
 	if err != nil {
@@ -204,36 +212,12 @@ func (e *Engine) newAction(ctx context.Context, o *kassa.Order, kind kassa.Actio
 		creator = defaultActionsCreator
 	}
 	a := &kassa.Action{OrderID: o.ID, Kind: kind, TransactionID: kassa.TransactionID(o.Number, kind, seq),
-		Lines: pl.lines, Amount: pl.amount, State: kassa.ActionPending, Source: src, Creator: creator}
-	if err := e.store.CreateAction(ctx, a, e.enqueueAction(a)); err != nil {
+		Lines: pl.lines, Amount: pl.amount, State: kassa.ActionPending, Source: src, Creator: creator,
+		NextAttemptAt: e.now().Add(e.cfg.ActionRetryDelay)}
+	if err := e.store.CreateAction(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
-}
-
-// enqueueAction returns the TxFunc that inserts the action's resume job,
-// due after the call in flight has certainly ended.
-func (e *Engine) enqueueAction(a *kassa.Action) kassa.TxFunc {
-	return func(ctx context.Context, tx *sql.Tx) error {
-		if a.ID == 0 {
-			return errors.New("enqueue action job: the store did not fill in the action id")
-		}
-		_, err := e.river.InsertTx(ctx, tx, ActionArgs{ActionID: a.ID}, &river.InsertOpts{
-			ScheduledAt: time.Now().Add(e.actionDelay()), MaxAttempts: e.cfg.ActionAttempts})
-		if err != nil {
-			return fmt.Errorf("enqueue action job: %w", err)
-		}
-		return nil
-	}
-}
-
-// scheduleAction enqueues another resume job for a (outside a transaction).
-func (e *Engine) scheduleAction(ctx context.Context, a *kassa.Action) {
-	_, err := e.river.Insert(ctx, ActionArgs{ActionID: a.ID}, &river.InsertOpts{
-		ScheduledAt: time.Now().Add(e.actionDelay()), MaxAttempts: e.cfg.ActionAttempts})
-	if err != nil {
-		e.log.Error("schedule action retry", "action", a.ID, "err", err)
-	}
 }
 
 // execute sends a pending action to Resurs and records the outcome. The
@@ -285,7 +269,7 @@ func (e *Engine) succeeded(ctx context.Context, o *kassa.Order, a *kassa.Action,
 	run := syncRun{e: e, order: o, payment: p.ID, snap: snapshotOf(p), src: a.Source, note: note}
 	o, err := run.apply(ctx)
 	e.metrics.action(a.Kind, "succeeded")
-	a.State, a.Error = kassa.ActionSucceeded, kassa.ActionError{}
+	a.State, a.Error, a.NextAttemptAt = kassa.ActionSucceeded, kassa.ActionError{}, time.Time{}
 	if uerr := e.store.UpdateAction(ctx, a); uerr != nil {
 		err = errors.Join(err, fmt.Errorf("checkout.%s: %w", opName(a.Kind), uerr))
 	}
@@ -316,7 +300,7 @@ func (e *Engine) refusedByBank(ctx context.Context, o *kassa.Order, a *kassa.Act
 		return e.succeeded(ctx, o, a, p)
 	}
 	e.metrics.action(a.Kind, "refused")
-	a.State, a.Error = kassa.ActionRefused, actionError(cause)
+	a.State, a.Error, a.NextAttemptAt = kassa.ActionRefused, actionError(cause), time.Time{}
 	if err := e.store.UpdateAction(ctx, a); err != nil {
 		return o, a, errors.Join(cause, err)
 	}
@@ -331,7 +315,7 @@ func (e *Engine) refusedByBank(ctx context.Context, o *kassa.Order, a *kassa.Act
 
 // noAnswer handles a call whose outcome is unknown (timeout, 5xx, breaker
 // open): if the transactionId is in the actionLog it happened; otherwise
-// the action stays pending for its job.
+// the action stays pending, due in the action queue at its NextAttemptAt.
 func (e *Engine) noAnswer(ctx context.Context, o *kassa.Order, a *kassa.Action, cause error) (*kassa.Order, *kassa.Action, error) {
 	if p, ok := e.executedAt(ctx, o, a); ok {
 		return e.succeeded(ctx, o, a, p)
@@ -380,24 +364,18 @@ func actionError(err error) kassa.ActionError {
 
 // resume continues a pending or failed action: if Resurs executed it, it
 // is recorded as such; otherwise it is sent again with the same
-// transactionId.
-func (e *Engine) resume(ctx context.Context, actionID int64, src kassa.Source) (*kassa.Order, *kassa.Action, error) {
-	a, err := e.store.Action(ctx, actionID)
+// transactionId. The caller holds the order's lock; prepare adjusts the
+// action read fresh under it before anything is sent.
+func (e *Engine) resume(ctx context.Context, actionID int64, prepare func(*kassa.Action)) (*kassa.Order, *kassa.Action, error) {
+	a, err := e.store.Action(ctx, actionID) // may have moved before the lock was taken
 	if err != nil {
-		return nil, nil, fmt.Errorf("checkout.RetryAction: %w", err)
-	}
-	unlock := e.locks.lock(a.OrderID)
-	defer unlock()
-	if a, err = e.store.Action(ctx, actionID); err != nil { // may have moved while we waited
 		return nil, nil, fmt.Errorf("checkout.RetryAction: %w", err)
 	}
 	o, err := e.store.Order(ctx, a.OrderID)
 	if err != nil || a.State.Final() {
 		return o, a, err
 	}
-	if src != "" {
-		a.Source = src
-	}
+	prepare(a)
 	a.State = kassa.ActionPending
 	if a.Kind == kassa.ActionModify {
 		return e.executeModify(ctx, o, a)
@@ -410,9 +388,4 @@ func (e *Engine) resume(ctx context.Context, actionID int64, src kassa.Source) (
 		return e.succeeded(ctx, o, a, p)
 	}
 	return e.execute(ctx, o, a)
-}
-
-// actionDelay is how long an action's job waits before resuming it.
-func (e *Engine) actionDelay() time.Duration {
-	return e.cfg.ActionRetryDelay
 }

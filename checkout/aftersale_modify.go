@@ -3,6 +3,7 @@ package checkout
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/mapi"
@@ -192,7 +193,7 @@ func (e *Engine) modified(ctx context.Context, o *kassa.Order, a *kassa.Action, 
 		}
 	}
 	e.metrics.action(a.Kind, "succeeded")
-	a.State, a.Error = kassa.ActionSucceeded, kassa.ActionError{}
+	a.State, a.Error, a.NextAttemptAt = kassa.ActionSucceeded, kassa.ActionError{}, time.Time{}
 	defer func() {
 		if err := e.store.UpdateAction(ctx, a); err != nil {
 			e.log.Error("record finished modify", "action", a.ID, "err", err)

@@ -147,6 +147,23 @@ func newAfterEnv(t *testing.T, o envOptions) *afterEnv {
 	return &afterEnv{env: e, proxy: proxy}
 }
 
+// waitAction waits until action id is in state want. The action queue
+// resumes a pending action once its NextAttemptAt has passed on the
+// engine's clock, so the clock is moved on to that time while it waits.
+func (e *afterEnv) waitAction(id int64, want kassa.ActionState) {
+	e.t.Helper()
+	e.waitFor("action "+string(want), func() bool {
+		a, err := e.db.Action(e.ctx, id)
+		if err != nil {
+			return false
+		}
+		if now := e.clock.Now(); a.State == kassa.ActionPending && a.NextAttemptAt.After(now) {
+			e.clock.Advance(a.NextAttemptAt.Sub(now))
+		}
+		return a.State == want
+	})
+}
+
 // paid places an order for lines and has the customer sign it.
 func (e *afterEnv) paid(lines ...kassa.LineRequest) *kassa.Order {
 	e.t.Helper()
@@ -536,12 +553,9 @@ func TestCaptureLostAnswerOperatorRetry(t *testing.T) {
 	if d := cmp.Diff(before, e.order(o.ID)); d != "" {
 		t.Fatalf("an unconfirmed capture changed the order (-want +got):\n%s", d)
 	}
-	// The job retries while Resurs stays unreadable, then gives up: the
+	// The queue retries while Resurs stays unreadable, then gives up: the
 	// operator sees a failed action.
-	e.waitFor("the action failed", func() bool {
-		got, err := e.db.Action(e.ctx, a.ID)
-		return err == nil && got.State == kassa.ActionFailed
-	})
+	e.waitAction(a.ID, kassa.ActionFailed)
 	failed, n, err := e.eng.Actions(e.ctx, kassa.ActionFilter{State: kassa.ActionFailed})
 	if err != nil || n != 1 || failed[0].ID != a.ID || failed[0].Error.Code != "503" {
 		t.Fatalf("failed actions = %d (%v) %+v; want the capture with the 503", n, err, failed)
@@ -582,10 +596,7 @@ func TestCaptureLostAnswerAcrossRestart(t *testing.T) {
 	e.proxy.up()
 	e.openStore()
 	e.startEngine()
-	e.waitFor("the capture resumed", func() bool {
-		got, err := e.db.Action(e.ctx, a.ID)
-		return err == nil && got.State == kassa.ActionSucceeded
-	})
+	e.waitAction(a.ID, kassa.ActionSucceeded) // the capture resumed
 	e.wantAmounts(o.ID, amounts{kassa.StatusCompleted, 0, teePrice + defaultShippingPaid, 0, 0})
 	if n, calls := len(e.logged(o, mapi.LogCapture)), e.proxy.count("POST capture"); n != 1 || calls != 1 {
 		t.Fatalf("%d CAPTURE entries, %d capture calls; want 1 and 1", n, calls)

@@ -23,15 +23,16 @@
 //
 // After the sale (aftersale*.go), Capture, Cancel, Refund and Modify check
 // the request against a fresh payment read, store the action with a
-// deterministic transactionId and its resume job before calling Resurs, and
-// mirror the answer through the same apply path as Sync. A lost answer is
+// deterministic transactionId before calling Resurs, and mirror the answer
+// through the same apply path as Sync. A stored action is itself an entry
+// of the engine's work queue (queue.go), as an inbox entry is: one left
+// pending is resumed once its NextAttemptAt has passed. A lost answer is
 // resolved by finding the transactionId in the payment's actionLog, so a
 // capture or refund never happens twice, even across a restart.
 package checkout
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,15 +41,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
-// Config configures an Engine. Store, Bank, StoreID, BaseURL and Driver are
+// Config configures an Engine. Store, Bank, StoreID and BaseURL are
 // required; everything else has a default.
 type Config struct {
 	Store   kassa.Store
@@ -56,11 +55,6 @@ type Config struct {
 	StoreID string // MAPI store id
 	BaseURL string // public base URL of the shop, e.g. http://localhost:8080 (no trailing slash)
 	Hold    time.Duration
-	// Driver is River's driver on the store's write pool:
-	// riversqlite.New(db.WriteDB()) for SQLite, riverdatabasesql.New(db.WriteDB())
-	// for PostgreSQL. Jobs are inserted in store transactions of that pool;
-	// Start runs River's migrations for it.
-	Driver  riverdriver.Driver[*sql.Tx]
 	Now     func() time.Time // default time.Now
 	Logger  *slog.Logger     // default: discard
 	Metrics *Metrics         // optional
@@ -76,12 +70,12 @@ type Config struct {
 	SweepConcurrency int           // parallel syncs per pass; default 4
 	ExpiryGrace      time.Duration // after ExpiresAt before an undecided payment cancels the order; default 5m
 	OnHoldMaxAge     time.Duration // on-hold orders are read hourly up to this age; default 30 days
-	Workers          int           // callback workers (I/O-bound MAPI reads), and River workers for after-sale jobs; default 16
+	Workers          int           // callback workers (I/O-bound MAPI reads), and as many after-sale action workers; default 16
 	CallbackAttempts int           // attempts per inbox entry (backoff 1 s doubling to 5 min) before it is failed; default 12
 	CallbackPoll     time.Duration // how often due inbox entries (retries, ended leases) are claimed; default 1s
-	FetchPoll        time.Duration // River fetch poll interval (after-sale jobs, all scheduled ahead); default 500ms
-	ActionRetryDelay time.Duration // before a job resumes an after-sale action still pending; default 2m
-	ActionAttempts   int           // River attempts per after-sale job before the action is failed; default 20
+	ActionPoll       time.Duration // how often due after-sale actions (retries, ended leases) are claimed; default 1s
+	ActionRetryDelay time.Duration // before the queue resumes an after-sale action still pending (the lease of a call in flight); default 2m
+	ActionAttempts   int           // resumes without an answer (backoff 1 s doubling to 5 min) before an action is failed; default 20
 	MethodsTTL       time.Duration // payment-method cache lifetime; default 1m
 
 	// MAPI deadlines, shorter than the MAPI client's own timeout (30 s) so
@@ -109,12 +103,12 @@ type Engine struct {
 	breaker *gobreaker.CircuitBreaker[any]
 	locks   stripes
 	methods methodCache
-	inbox   inbox
+	inbox   *queue[entry]         // callback inbox entries
+	actions *queue[*kassa.Action] // after-sale actions left pending
 
 	onSettled func(*kassa.Callback) // see WithSettled; nil for none
 
 	mu      sync.Mutex // guards the sweeper fields
-	river   *river.Client[*sql.Tx]
 	stopSwp context.CancelFunc
 	swpDone chan struct{}
 }
@@ -145,11 +139,7 @@ func New(cfg Config, opts ...Option) (*Engine, error) {
 	e.breaker = newBreaker(cfg, e)
 	e.metrics.watch(cfg.Store)
 	e.methods.ttl = cfg.MethodsTTL
-	rc, err := e.newRiver()
-	if err != nil {
-		return nil, err
-	}
-	e.river = rc
+	e.inbox, e.actions = e.newInbox(), e.newActionQueue()
 	return e, nil
 }
 
@@ -157,7 +147,7 @@ func (c *Config) check() error {
 	var missing []string
 	for name, ok := range map[string]bool{
 		"Store": c.Store != nil, "Bank": c.Bank != nil, "StoreID": c.StoreID != "",
-		"BaseURL": c.BaseURL != "", "Driver": c.Driver != nil,
+		"BaseURL": c.BaseURL != "",
 	} {
 		if !ok {
 			missing = append(missing, name)
@@ -194,7 +184,7 @@ func (c *Config) defaults() {
 	setDefault(&c.Workers, 16)
 	setDefault(&c.CallbackAttempts, 12)
 	setDefault(&c.CallbackPoll, time.Second)
-	setDefault(&c.FetchPoll, 500*time.Millisecond)
+	setDefault(&c.ActionPoll, time.Second)
 	setDefault(&c.ActionRetryDelay, defaultActionDelay)
 	setDefault(&c.ActionAttempts, defaultActionAttempts)
 	setDefault(&c.MethodsTTL, time.Minute)
@@ -214,34 +204,23 @@ func setDefault[T comparable](p *T, def T) {
 	}
 }
 
-// Start runs River's migrations, starts the callback workers, River's
-// after-sale workers and the sweeper loop. It returns once they run; Stop
-// ends them.
-func (e *Engine) Start(ctx context.Context) error {
-	if err := e.migrate(ctx); err != nil {
-		return fmt.Errorf("checkout.Start: %w", err)
-	}
-	if err := e.river.Start(ctx); err != nil {
-		return fmt.Errorf("checkout.Start: river: %w", err)
-	}
-	e.startInbox()
+// Start starts the callback workers, the after-sale action workers and the
+// sweeper loop. It returns once they run; Stop ends them. ctx is not kept:
+// the work runs until Stop.
+func (e *Engine) Start(context.Context) error {
+	e.inbox.start()
+	e.actions.start()
 	e.startSweeper()
 	return nil
 }
 
-// Stop stops the sweeper and the workers gracefully: callbacks queued in
-// this process and running jobs finish, scheduled jobs stay in the
-// database for the next Start. When ctx ends first, running work is
-// cancelled (inbox entries are claimed again when their lease ends, River
-// retries its jobs).
+// Stop stops the sweeper and the workers gracefully: callbacks and actions
+// queued in this process finish, entries due later stay in the database
+// for the next Start. When ctx ends first, running work is cancelled (its
+// entries are claimed again when their lease ends).
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopSweeper()
-	ierr := e.stopInbox(ctx)
-	err := e.river.Stop(ctx)
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		err = e.river.StopAndCancel(context.WithoutCancel(ctx))
-	}
-	if err = errors.Join(ierr, err); err != nil {
+	if err := errors.Join(e.inbox.shutdown(ctx), e.actions.shutdown(ctx)); err != nil {
 		return fmt.Errorf("checkout.Stop: %w", err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package checkout_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io"
 	"net/http"
@@ -11,10 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
@@ -60,17 +55,16 @@ type env struct {
 	opts   envOptions
 }
 
-// testDB is a store of either kind, with the pool River's jobs live in.
+// testDB is a store of either kind.
 type testDB interface {
 	kassa.Store
-	WriteDB() *sql.DB
 	Close() error
 }
 
 type envOptions struct {
 	dsn         string                 // SQLite file; "" = :memory:; with postgres, the URL of a schema
 	postgres    bool                   // PostgreSQL at dsn (see pgSchema) instead of SQLite
-	noStart     bool                   // migrate only; jobs stay queued
+	noStart     bool                   // no workers run; stored entries stay queued
 	bankTimeout time.Duration          // mapi client timeout; default 2s
 	bankVia     http.RoundTripper      // transport of the engine's mapi client; default http.DefaultTransport
 	config      func(*checkout.Config) // adjust the engine config
@@ -127,14 +121,6 @@ func (e *env) openStore() {
 	e.t.Cleanup(func() { db.Close() })
 }
 
-// driver is River's driver for the store's kind.
-func (e *env) driver() riverdriver.Driver[*sql.Tx] {
-	if e.opts.postgres {
-		return riverdatabasesql.New(e.db.WriteDB())
-	}
-	return riversqlite.New(e.db.WriteDB())
-}
-
 func (e *env) seed() {
 	for _, p := range []kassa.Product{
 		{SKU: "TEE", Name: "T-shirt", Price: teePrice, VATRate: 2500, Stock: initialTeeStock},
@@ -147,13 +133,13 @@ func (e *env) seed() {
 	}
 }
 
-// startEngine makes a new engine on the current store and starts it (or
-// only migrates River's tables when noStart).
+// startEngine makes a new engine on the current store and starts it
+// (unless noStart).
 func (e *env) startEngine() {
 	cfg := checkout.Config{
 		Store: e.db, Bank: e.bank, StoreID: mapisim.DefaultStoreID, BaseURL: e.shop.URL,
-		Driver: e.driver(), Now: e.clock.Now, SweepConcurrency: 8,
-		FetchPoll: 20 * time.Millisecond, CallbackPoll: 20 * time.Millisecond,
+		Now: e.clock.Now, SweepConcurrency: 8,
+		ActionPoll: 20 * time.Millisecond, CallbackPoll: 20 * time.Millisecond,
 		// Tests sweep with SweepOnce; a background pass on a real ticker
 		// would race them. A test of the loop sets its own interval.
 		SweepInterval: time.Hour,
@@ -165,13 +151,10 @@ func (e *env) startEngine() {
 	if err != nil {
 		e.t.Fatalf("checkout.New: %v", err)
 	}
-	if e.opts.noStart {
-		err = eng.Migrate(e.ctx)
-	} else {
-		err = eng.Start(e.ctx)
-	}
-	if err != nil {
-		e.t.Fatalf("start engine: %v", err)
+	if !e.opts.noStart {
+		if err := eng.Start(e.ctx); err != nil {
+			e.t.Fatalf("start engine: %v", err)
+		}
 	}
 	e.eng = eng
 	e.cur.Store(eng)

@@ -5,45 +5,22 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
 )
 
-// The callback inbox is the engine's work queue for callbacks. An entry is
-// stored in state received with NextAttemptAt set to a lease; the process
-// that stored it hands it straight to its workers through an in-memory
-// queue. Whoever finds an entry still received after its NextAttemptAt
-// (a crash, a full queue, a failed attempt waiting for its retry) claims it
-// with Store.ClaimCallbacks, which moves the lease forward in the same
-// transaction, so two processes do not pick up the same entry. Processing is
-// idempotent anyway: it re-reads the payment and applies it with a
+// The callback inbox is the engine's work queue for callbacks (queue.go):
+// an entry is stored in state received with NextAttemptAt set to a lease
+// and handed to the callback workers; whoever finds it still received
+// after its NextAttemptAt claims it with Store.ClaimCallbacks. Processing
+// is idempotent: it re-reads the payment and applies it with a
 // compare-and-set, so an entry processed twice only adds an event.
-const (
-	// callbackLease is how long an entry belongs to the process that stored
-	// or claimed it. It covers the wait in the queue and one attempt
-	// (at most three payment reads of ReadTimeout each).
-	callbackLease = time.Minute
-	// callbackQueue bounds the in-memory queue; an entry that does not fit
-	// is claimed when its lease ends.
-	callbackQueue = 4096
-	// claimBatch is the most entries one claim takes.
-	claimBatch = 100
-	// maxCallbackBackoff is the longest wait between two attempts.
-	maxCallbackBackoff = 5 * time.Minute
-)
 
-// inbox runs the callback workers and the claim loop.
-type inbox struct {
-	queue chan entry
-
-	mu      sync.Mutex
-	running bool
-	cancel  context.CancelFunc // of the workers' context
-	stop    chan struct{}      // closed to end the claim loop and let the workers drain
-	wg      sync.WaitGroup
-}
+// callbackLease is how long an entry belongs to the process that stored or
+// claimed it. It covers the wait in the queue and one attempt (at most
+// three payment reads of ReadTimeout each).
+const callbackLease = time.Minute
 
 // entry is an inbox entry handed to the workers. since is when this
 // process received the callback (stripes.tick), so that a payment read that
@@ -55,75 +32,34 @@ type entry struct {
 	claim *callbackClaim // the body as parsed at receipt; nil when claimed from the store
 }
 
-// accepting reports whether this process's workers take new entries.
-func (ib *inbox) accepting() bool {
-	ib.mu.Lock()
-	defer ib.mu.Unlock()
-	return ib.running
-}
-
-// startInbox starts the workers and the claim loop. Entries already due
-// (e.g. stored while no engine ran) are claimed at once.
-func (e *Engine) startInbox() {
-	ib := &e.inbox
-	ib.mu.Lock()
-	defer ib.mu.Unlock()
-	if ib.running {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ib.queue = make(chan entry, callbackQueue)
-	ib.stop, ib.cancel, ib.running = make(chan struct{}), cancel, true
-	for range e.cfg.Workers {
-		ib.wg.Go(func() { e.callbackWorker(ctx, ib.queue) })
-	}
-	ib.wg.Go(func() { e.claimLoop(ctx, ib.stop) })
-}
-
-// stopInbox stops taking entries, lets the workers finish what is queued
-// until ctx ends, then cancels them. Entries left received are claimed by
-// the next process once their lease ends.
-func (e *Engine) stopInbox(ctx context.Context) error {
-	ib := &e.inbox
-	ib.mu.Lock()
-	if !ib.running {
-		ib.mu.Unlock()
-		return nil
-	}
-	ib.running = false
-	close(ib.stop)
-	close(ib.queue) // no sender remains: dispatch checks running under mu
-	cancel := ib.cancel
-	ib.mu.Unlock()
-
-	done := make(chan struct{})
-	go func() { ib.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		cancel()
-		return nil
-	case <-ctx.Done():
-		cancel()
-		<-done
-		return ctx.Err()
+// newInbox returns the queue of e's callback workers.
+func (e *Engine) newInbox() *queue[entry] {
+	return &queue[entry]{
+		name: "callback", workers: e.cfg.Workers, poll: e.cfg.CallbackPoll, log: e.log,
+		claim: e.claimCallbacks,
+		work:  e.processEntry,
+		attrs: func(en entry) []any { return []any{"callback", en.cb.ID, "order", en.cb.OrderID} },
 	}
 }
 
-// dispatch hands a stored entry to this process's workers; it never
-// blocks. When the queue is full or the engine is not running, the entry
-// stays received and is claimed once its NextAttemptAt has passed.
+// claimCallbacks claims up to limit due inbox entries for the workers.
+func (e *Engine) claimCallbacks(ctx context.Context, limit int) ([]entry, error) {
+	now := e.now()
+	cbs, err := e.store.ClaimCallbacks(ctx, now, now.Add(callbackLease), limit)
+	if err != nil {
+		return nil, err
+	}
+	ens := make([]entry, len(cbs))
+	for i, cb := range cbs {
+		ens[i] = entry{cb: cb}
+	}
+	return ens, nil
+}
+
+// dispatch hands a stored entry to this process's callback workers; it
+// never blocks (see queue.dispatch).
 func (e *Engine) dispatch(en entry) {
-	ib := &e.inbox
-	ib.mu.Lock()
-	defer ib.mu.Unlock()
-	if !ib.running {
-		return
-	}
-	select {
-	case ib.queue <- en:
-	default:
-		e.log.Warn("callback queue full; the entry waits for its lease to end", "callback", en.cb.ID, "order", en.cb.OrderID)
-	}
+	e.inbox.dispatch(en)
 }
 
 // leaseFor is the NextAttemptAt to store with a new or re-queued entry: a
@@ -134,53 +70,6 @@ func (e *Engine) leaseFor(now time.Time) time.Time {
 		return now.Add(callbackLease)
 	}
 	return now
-}
-
-// callbackWorker processes entries from queue until it is closed and empty.
-func (e *Engine) callbackWorker(ctx context.Context, queue <-chan entry) {
-	for en := range queue {
-		e.processEntry(ctx, en)
-	}
-}
-
-// claimLoop claims due entries every CallbackPoll, and once at start.
-func (e *Engine) claimLoop(ctx context.Context, stop <-chan struct{}) {
-	t := time.NewTicker(e.cfg.CallbackPoll)
-	defer t.Stop()
-	for {
-		if _, err := e.claimDue(ctx); err != nil && ctx.Err() == nil {
-			e.log.Error("claim callbacks", "err", err)
-		}
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// claimDue claims the entries that are due and queues them, while there is
-// room in the queue; it returns how many it queued.
-func (e *Engine) claimDue(ctx context.Context) (int, error) {
-	queued := 0
-	for {
-		room := min(claimBatch, cap(e.inbox.queue)-len(e.inbox.queue))
-		if room <= 0 || !e.inbox.accepting() {
-			return queued, nil
-		}
-		now := e.now()
-		cbs, err := e.store.ClaimCallbacks(ctx, now, now.Add(callbackLease), room)
-		if err != nil {
-			return queued, fmt.Errorf("checkout: claim callbacks: %w", err)
-		}
-		for _, cb := range cbs {
-			e.dispatch(entry{cb: cb})
-		}
-		queued += len(cbs)
-		if len(cbs) < room {
-			return queued, nil
-		}
-	}
 }
 
 // RetryCallbacks processes, in the caller's goroutine, the inbox entries
@@ -231,7 +120,7 @@ func (e *Engine) processEntry(ctx context.Context, en entry) {
 		cb.State, cb.Error = kassa.CallbackFailed, err.Error()
 	default:
 		cb.State, cb.Error = kassa.CallbackReceived, err.Error()
-		cb.NextAttemptAt = e.now().Add(callbackBackoff(attempts))
+		cb.NextAttemptAt = e.now().Add(queueBackoff(attempts))
 	}
 	if uerr := e.store.UpdateCallback(context.WithoutCancel(ctx), cb, nil); uerr != nil {
 		e.log.Error("store callback state", "callback", cb.ID, "order", cb.OrderID, "err", uerr, "cause", err)
@@ -254,16 +143,6 @@ func (e *Engine) settled(cb *kassa.Callback) {
 	if e.onSettled != nil {
 		e.onSettled(cb)
 	}
-}
-
-// callbackBackoff is the wait after failed attempt n: 1 s, 2 s, 4 s … at
-// most maxCallbackBackoff.
-func callbackBackoff(n int) time.Duration {
-	d := time.Second
-	for i := 1; i < n && d < maxCallbackBackoff; i++ {
-		d *= 2
-	}
-	return min(d, maxCallbackBackoff)
 }
 
 // inboxWrite settles an inbox entry inside the sync's own write. Its then

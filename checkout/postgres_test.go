@@ -49,9 +49,9 @@ func pgSchema(t *testing.T, rng *rand.Rand) string {
 	return u.String()
 }
 
-// TestEngineOnPostgres runs the main engine flow on the PostgreSQL store
-// with River's database/sql driver: a happy path, a rejected payment, and
-// callbacks whose jobs survive a restart.
+// TestEngineOnPostgres runs the main engine flow on the PostgreSQL store:
+// a happy path, a rejected payment, and callbacks stored while no worker
+// ran that are processed after a restart.
 func TestEngineOnPostgres(t *testing.T) {
 	// Schema names only need to differ between concurrent runs.
 	rng := rand.New(rand.NewPCG(uint64(os.Getpid()), uint64(os.Getppid())))

@@ -141,8 +141,8 @@ func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, t
 	return db.Store.CreateOrder(ctx, o, ev, then)
 }
 
-// WriteDB returns the connection pool; River uses it for its own tables
-// and TxFunc hooks receive a *sql.Tx of it.
+// WriteDB returns the connection pool; TxFunc hooks receive a *sql.Tx of
+// it.
 func (db *DB) WriteDB() *sql.DB { return db.db }
 
 // Close closes the pool.

@@ -197,11 +197,10 @@ func openPool(path string, pragmas []string, writer bool, n int) (*sql.DB, error
 	return pool, nil
 }
 
-// WriteDB returns the single-connection write pool. River's riversqlite
-// driver uses it for its own tables, and TxFunc hooks receive a *sql.Tx of
-// it. Because it has one connection, code holding one of its transactions
-// must not call DB methods (they would wait for that same connection); a
-// hook settles an inbox entry with CallbackWrite instead.
+// WriteDB returns the single-connection write pool. TxFunc hooks receive a
+// *sql.Tx of it. Because it has one connection, code holding one of its
+// transactions must not call DB methods (they would wait for that same
+// connection); a hook settles an inbox entry with CallbackWrite instead.
 func (db *DB) WriteDB() *sql.DB { return db.write }
 
 // Close finishes the queued writes and closes both pools.

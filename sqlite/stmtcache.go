@@ -9,11 +9,10 @@ import (
 )
 
 // The driver compiles SQL text into a statement for every call that is not
-// made through a prepared *sql.Stmt. River's riversqlite driver sends all
-// its queries that way (job insert, fetch, completion), and compiling them
-// cost about a fifth of the CPU of a checkout under load (kassa bench,
-// docs/performance.md). cachingConn keeps the compiled statements of each
-// connection, keyed by their text, and hands them out again.
+// made through a prepared *sql.Stmt: the statements the group commit runs
+// on the driver connection (group.go) and any other ad-hoc statement.
+// cachingConn keeps the compiled statements of each connection, keyed by
+// their text, and hands them out again.
 //
 // It deliberately implements neither driver.ExecerContext nor
 // driver.QueryerContext, so database/sql prepares (a cache hit), runs and

@@ -1,11 +1,9 @@
 package storetest
 
 import (
-	"context"
-	"database/sql"
-	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 )
@@ -19,7 +17,7 @@ func action(o *kassa.Order, kind kassa.ActionKind, seq int) *kassa.Action {
 // mustAction stores a and fails t on error.
 func mustAction(t *testing.T, s kassa.Store, a *kassa.Action) *kassa.Action {
 	t.Helper()
-	must(t, s.CreateAction(ctx, a, nil))
+	must(t, s.CreateAction(ctx, a))
 	return a
 }
 
@@ -27,16 +25,12 @@ func testCreateAction(t *testing.T, s kassa.Store) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2), shipping))
 	a := action(o, kassa.ActionCapture, 1)
+	a.NextAttemptAt = at.Add(2 * time.Minute)
 	want := *a
-	var seen int64
-	hook := func(ctx context.Context, tx *sql.Tx) error {
-		seen = a.ID
-		return nil
-	}
-	must(t, s.CreateAction(ctx, a, hook))
-	if a.ID == 0 || seen != a.ID || a.State != kassa.ActionPending || !within(a.CreatedAt) || !a.UpdatedAt.Equal(a.CreatedAt) {
-		t.Fatalf("created action: id %d (hook saw %d), state %q, created %v, updated %v; want an id the hook sees, pending, now",
-			a.ID, seen, a.State, a.CreatedAt, a.UpdatedAt)
+	must(t, s.CreateAction(ctx, a))
+	if a.ID == 0 || a.State != kassa.ActionPending || !within(a.CreatedAt) || !a.UpdatedAt.Equal(a.CreatedAt) {
+		t.Fatalf("created action: id %d, state %q, created %v, updated %v; want an id, pending, now",
+			a.ID, a.State, a.CreatedAt, a.UpdatedAt)
 	}
 	want.ID, want.State, want.CreatedAt, want.UpdatedAt = a.ID, kassa.ActionPending, a.CreatedAt, a.UpdatedAt
 	if d := diff(&want, a); d != "" {
@@ -58,30 +52,25 @@ func testCreateActionRefused(t *testing.T, s kassa.Store) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2)))
 	mustAction(t, s, action(o, kassa.ActionCapture, 1))
-	ran := false
-	hook := func(ctx context.Context, tx *sql.Tx) error { ran = true; return nil }
 	dup := action(o, kassa.ActionCapture, 1)
-	wantCode(t, s.CreateAction(ctx, dup, hook), kassa.ECONFLICT)
-	if ran || dup.ID != 0 {
-		t.Fatalf("duplicate transactionId: hook ran %v, id %d; want neither", ran, dup.ID)
+	wantCode(t, s.CreateAction(ctx, dup), kassa.ECONFLICT)
+	if dup.ID != 0 {
+		t.Fatalf("duplicate transactionId: id %d; want none", dup.ID)
 	}
 	ghost := action(o, kassa.ActionRefund, 1)
 	ghost.OrderID = o.ID + 100
-	wantCode(t, s.CreateAction(ctx, ghost, nil), kassa.ENOTFOUND)
+	wantCode(t, s.CreateAction(ctx, ghost), kassa.ENOTFOUND)
 	for name, mutate := range map[string]func(*kassa.Action){
 		"kind":           func(a *kassa.Action) { a.Kind = "void" },
 		"state":          func(a *kassa.Action) { a.State = "done" },
 		"transaction id": func(a *kassa.Action) { a.TransactionID = " " },
+		"resumes":        func(a *kassa.Action) { a.Resumes = -1 },
 	} {
 		a := action(o, kassa.ActionCancel, 7)
 		mutate(a)
-		if err := s.CreateAction(ctx, a, nil); kassa.ErrorCode(err) != kassa.EINVALID {
+		if err := s.CreateAction(ctx, a); kassa.ErrorCode(err) != kassa.EINVALID {
 			t.Fatalf("%s: error %v, want code %s", name, err, kassa.EINVALID)
 		}
-	}
-	fail := func(ctx context.Context, tx *sql.Tx) error { return errHook }
-	if err := s.CreateAction(ctx, action(o, kassa.ActionCancel, 1), fail); !errors.Is(err, errHook) {
-		t.Fatalf("CreateAction error = %v, want the hook's error", err)
 	}
 	if _, n, err := s.Actions(ctx, kassa.ActionFilter{}); err != nil || n != 1 {
 		t.Fatalf("after refused creates: %d actions, %v; want only the first", n, err)
@@ -93,15 +82,18 @@ func testUpdateAction(t *testing.T, s kassa.Store) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2)))
 	a := mustAction(t, s, action(o, kassa.ActionRefund, 1))
-	a.State, a.Attempts, a.MAPIActionID = kassa.ActionRefused, 2, "act-1"
+	a.Attempts, a.Resumes, a.NextAttemptAt = 1, 3, at.Add(8*time.Second)
+	a.Error = kassa.ActionError{Code: "503", Message: "Service unavailable"}
+	must(t, s.UpdateAction(ctx, a))
+	wantAction(t, s, "UpdateAction sets a retry time", a)
+	a.State, a.Attempts, a.MAPIActionID, a.NextAttemptAt = kassa.ActionRefused, 2, "act-1", time.Time{}
 	a.Error = kassa.ActionError{Code: "400", Message: "Cannot refund 200.00", TraceID: "trace-1"}
 	a.Lines, a.Amount = a.Lines[:0], 10000
 	must(t, s.UpdateAction(ctx, a))
-	got, err := s.Action(ctx, a.ID)
-	must(t, err)
-	if d := diff(a, got); d != "" {
-		t.Fatalf("UpdateAction round trip (-want +got):\n%s", d)
-	}
+	got := wantAction(t, s, "UpdateAction clears NextAttemptAt", a)
+	bad := *got
+	bad.Resumes = -1
+	wantCode(t, s.UpdateAction(ctx, &bad), kassa.EINVALID)
 	a.State = "weird"
 	wantCode(t, s.UpdateAction(ctx, a), kassa.EINVALID)
 	ghost := *got
@@ -200,7 +192,7 @@ func testCreateActionConcurrent(t *testing.T, s kassa.Store) {
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
-		wg.Go(func() { errs[i] = s.CreateAction(ctx, action(o, kassa.ActionCapture, 1), nil) })
+		wg.Go(func() { errs[i] = s.CreateAction(ctx, action(o, kassa.ActionCapture, 1)) })
 	}
 	wg.Wait()
 	ok := 0
@@ -216,4 +208,180 @@ func testCreateActionConcurrent(t *testing.T, s kassa.Store) {
 	if _, total, err := s.Actions(ctx, kassa.ActionFilter{OrderID: o.ID}); err != nil || ok != 1 || total != 1 {
 		t.Fatalf("%d creates succeeded, %d stored (%v); want exactly one of each", ok, total, err)
 	}
+}
+
+// wantAction fails t unless a is stored as it is, and returns what is.
+func wantAction(t *testing.T, s kassa.Store, why string, a *kassa.Action) *kassa.Action {
+	t.Helper()
+	got, err := s.Action(ctx, a.ID)
+	must(t, err)
+	if d := diff(a, got); d != "" {
+		t.Fatalf("%s: action %d (-want +got):\n%s", why, a.ID, d)
+	}
+	return got
+}
+
+// claimActions claims and fails t on error.
+func claimActions(t *testing.T, s kassa.Store, now, lease time.Time, limit int) []*kassa.Action {
+	t.Helper()
+	as, err := s.ClaimActions(ctx, now, lease, limit)
+	must(t, err)
+	return as
+}
+
+// wantActionsClaimed fails t unless got is want, in that order, leased
+// until lease, and stored so. It sets the NextAttemptAt of want to lease.
+func wantActionsClaimed(t *testing.T, s kassa.Store, got []*kassa.Action, lease time.Time, want ...*kassa.Action) {
+	t.Helper()
+	for _, a := range want {
+		a.NextAttemptAt = lease
+	}
+	if d := diff(want, got); d != "" {
+		t.Fatalf("ClaimActions (-want +got):\n%s", d)
+	}
+	for _, a := range want {
+		wantAction(t, s, "a claimed action", a)
+	}
+}
+
+func testClaimActions(t *testing.T, s kassa.Store) {
+	put(t, s, product("A", 50))
+	o := create(t, s, order(1, line(1, "A", 1)))
+	now, lease := at, at.Add(time.Minute)
+	seq := 0
+	pending := func(next time.Time) *kassa.Action {
+		seq++
+		a := action(o, kassa.ActionRefund, seq)
+		a.NextAttemptAt = next
+		return mustAction(t, s, a)
+	}
+	early := pending(now.Add(-time.Hour))
+	exact := pending(now)
+	late := pending(now.Add(-time.Minute))
+	tie := pending(now.Add(-time.Minute)) // as late, stored after it
+	notYet := pending(now.Add(time.Millisecond))
+	never := pending(time.Time{})
+	var settled []*kassa.Action
+	for _, state := range []kassa.ActionState{kassa.ActionSucceeded, kassa.ActionRefused, kassa.ActionFailed} {
+		a := pending(now.Add(-time.Hour))
+		a.State = state // keeps its time, but is no longer pending
+		must(t, s.UpdateAction(ctx, a))
+		settled = append(settled, a)
+	}
+	stored := func() []*kassa.Action {
+		var as []*kassa.Action
+		for _, a := range append(settled, never) {
+			got, err := s.Action(ctx, a.ID)
+			must(t, err)
+			as = append(as, got)
+		}
+		return as
+	}
+	before := stored()
+
+	wantActionsClaimed(t, s, claimActions(t, s, now, lease, 2), lease, early, late)
+	wantActionsClaimed(t, s, claimActions(t, s, now, lease, 10), lease, tie, exact)
+	if got := claimActions(t, s, now, lease, 10); len(got) != 0 {
+		t.Fatalf("a second claim at the same time returned %d actions, want none", len(got))
+	}
+	wantAction(t, s, "an action not due", notYet)
+
+	// Once the lease has passed the actions are due again, after the one
+	// that was due before the lease.
+	lease2 := lease.Add(time.Minute)
+	wantActionsClaimed(t, s, claimActions(t, s, lease, lease2, 10), lease2, notYet, early, exact, late, tie)
+	if d := diff(before, stored()); d != "" {
+		t.Fatalf("claims changed actions that are not due (-want +got):\n%s", d)
+	}
+
+	for _, limit := range []int{0, -1} {
+		_, err := s.ClaimActions(ctx, lease2, lease2.Add(time.Minute), limit)
+		wantCode(t, err, kassa.EINVALID)
+	}
+	_, err := s.ClaimActions(ctx, lease2, lease2, 1)
+	wantCode(t, err, kassa.EINVALID)
+	for _, a := range []*kassa.Action{early, exact, late, tie, notYet} {
+		wantAction(t, s, "a refused claim wrote", a)
+	}
+}
+
+func testClaimActionsConcurrent(t *testing.T, s kassa.Store) {
+	const actions, claimers, limit = 40, 8, 3
+	put(t, s, product("A", 50))
+	o := create(t, s, order(1, line(1, "A", 1)))
+	now, lease := at, at.Add(time.Minute)
+	for i := range actions {
+		a := action(o, kassa.ActionRefund, i+1)
+		a.NextAttemptAt = now.Add(-time.Duration(i%7) * time.Second)
+		mustAction(t, s, a)
+	}
+	var mu sync.Mutex
+	seen := map[int64]int{}
+	var wg sync.WaitGroup
+	for range claimers {
+		wg.Go(func() {
+			for range actions + 1 { // until a claim finds nothing
+				as, err := s.ClaimActions(ctx, now, lease, limit)
+				if err != nil || len(as) > limit {
+					t.Errorf("claim: %d actions, error %v; want at most %d, no error", len(as), err, limit)
+					return
+				}
+				if len(as) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, a := range as {
+					seen[a.ID]++
+				}
+				mu.Unlock()
+			}
+			t.Errorf("%d claims found due actions, more than there are; the lease is not kept", actions+1)
+		})
+	}
+	wg.Wait()
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("action %d claimed %d times", id, n)
+		}
+	}
+	if len(seen) != actions {
+		t.Fatalf("%d distinct actions claimed, want all %d", len(seen), actions)
+	}
+	if got := claimActions(t, s, now, lease, actions); len(got) != 0 {
+		t.Fatalf("%d actions left to claim, want none", len(got))
+	}
+}
+
+// ActionQueueDowngrade takes a database back to before migration 0005, in
+// either dialect: the actions lose their queue columns.
+const ActionQueueDowngrade = `
+	DROP INDEX actions_due;
+	ALTER TABLE actions DROP COLUMN next_attempt_at;
+	ALTER TABLE actions DROP COLUMN resumes;
+	DELETE FROM schema_migrations WHERE version = 5`
+
+// SeedActionQueueMigration stores a pending and a succeeded action for
+// CheckActionQueueMigration, before the store's database is taken back
+// with ActionQueueDowngrade.
+func SeedActionQueueMigration(t *testing.T, s kassa.Store) (pending, succeeded *kassa.Action) {
+	t.Helper()
+	put(t, s, product("A", 5))
+	o := create(t, s, order(1, line(1, "A", 1)))
+	pending = mustAction(t, s, action(o, kassa.ActionCapture, 1))
+	succeeded = action(o, kassa.ActionCancel, 1)
+	succeeded.State = kassa.ActionSucceeded
+	return pending, mustAction(t, s, succeeded)
+}
+
+// CheckActionQueueMigration checks a store just migrated with 0005 from a
+// database that held, the old way, the actions SeedActionQueueMigration
+// stored: 0005 makes the pending one due at once, when it was last
+// updated, and only it.
+func CheckActionQueueMigration(t *testing.T, s kassa.Store, pending, succeeded *kassa.Action) {
+	t.Helper()
+	pending.NextAttemptAt = pending.UpdatedAt
+	wantAction(t, s, "the pending action after the migration", pending)
+	wantAction(t, s, "the succeeded action after the migration", succeeded)
+	lease := pending.UpdatedAt.Add(time.Minute)
+	wantActionsClaimed(t, s, claimActions(t, s, pending.UpdatedAt, lease, 10), lease, pending)
 }

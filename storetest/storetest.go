@@ -71,6 +71,8 @@ func Run(t *testing.T, open Opener) {
 		{"CreateActionConcurrent", testCreateActionConcurrent},
 		{"UpdateAction", testUpdateAction},
 		{"ActionsList", testActionsList},
+		{"ClaimActions", testClaimActions},
+		{"ClaimActionsConcurrent", testClaimActionsConcurrent},
 		{"ReplaceOrderLines", testReplaceOrderLines},
 	}
 	for _, tt := range tests {

@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river/riverdriver/riversqlite"
-
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
 	"github.com/kassa-dev/kassa/mapi"
@@ -34,7 +32,7 @@ const (
 )
 
 // stack is the real shop on a loopback listener: SQLite in a temp file,
-// the checkout engine with River, the simulator mounted at /sim.
+// the checkout engine, the simulator mounted at /sim.
 type stack struct {
 	URL    string
 	DB     *sqlite.DB
@@ -61,7 +59,7 @@ func newStack(t testing.TB) *stack {
 	bank := mapi.New(mapi.Config{BaseURL: base + "/sim", ClientID: mapisim.DefaultClientID,
 		ClientSecret: mapisim.DefaultClientSecret})
 	eng, err := checkout.New(checkout.Config{Store: db, Bank: bank, StoreID: mapisim.DefaultStoreID, BaseURL: base,
-		Driver: riversqlite.New(db.WriteDB()), Logger: log})
+		Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +165,7 @@ func mustJSON(t testing.TB, v any) string {
 }
 
 // waitStatus polls the order until it has status want (callbacks are
-// processed asynchronously by River), bounded by a deadline.
+// processed asynchronously by the engine's workers), bounded by a deadline.
 func waitStatus(t *testing.T, db *sqlite.DB, id int64, want kassa.Status) *kassa.Order {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)

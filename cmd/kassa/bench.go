@@ -33,7 +33,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.StringVar(&cfg.Dir, "data", "", "SQLite directory (default: a temporary one, removed afterwards)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the simulator")
 	fs.IntVar(&cfg.Workers, "workers", 0, "override the engine's callback workers (default: the engine's default)")
-	fs.DurationVar(&cfg.FetchPoll, "fetch-poll", 0, "override the engine's job fetch poll interval (default: the engine's default)")
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of the table")
 	fs.StringVar(&cpuPath, "cpuprofile", "", "write a CPU profile of the shop phase to this file")
 	fs.StringVar(&memPath, "memprofile", "", "write an allocation profile to this file after the shop phase")

@@ -66,17 +66,17 @@ func orders(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return cli.run(ctx, fs.Arg(0), fs.Args()[1:])
 }
 
-// ordersCLI is an engine on the shop's store that runs no workers: jobs it
-// enqueues (an action to resume) are run by the serving shop.
+// ordersCLI is an engine on the shop's store that runs no workers: an
+// action it leaves pending is resumed by the serving shop's action queue.
 type ordersCLI struct {
-	db     shopDB
+	db     kassa.Store
 	engine *checkout.Engine
 	out    io.Writer
 	errw   io.Writer
 }
 
 func openOrdersCLI(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writer) (*ordersCLI, error) {
-	db, driver, err := openDatabase(ctx, cfg)
+	db, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("orders: %w", err)
 	}
@@ -87,10 +87,7 @@ func openOrdersCLI(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writ
 	}
 	log := newLogger(stderr, cfg.LogLevel)
 	eng, err := checkout.New(checkout.Config{Store: db, Bank: mapi.New(b.cfg), StoreID: b.store, BaseURL: cfg.BaseURL,
-		Hold: cfg.Hold, Driver: driver, Logger: log.With("component", "orders")})
-	if err == nil {
-		err = eng.Migrate(ctx)
-	}
+		Hold: cfg.Hold, Logger: log.With("component", "orders")})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("orders: %w", err)

@@ -104,7 +104,7 @@ func (c *serveConfig) define(fs *flag.FlagSet) error {
 
 // shop is everything serve wires together; close releases it in order.
 type shop struct {
-	db     shopDB
+	db     kassa.Store
 	sim    *mapisim.Sim
 	engine *checkout.Engine
 	server *http.Server
@@ -152,7 +152,7 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 			_ = s.close(log)
 		}
 	}()
-	db, driver, err := openDatabase(ctx, cfg)
+	db, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -173,7 +173,7 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	bankCfg.Observe = metrics.ObserveMAPI
 	bank := mapi.New(bankCfg)
 	s.engine, err = checkout.New(checkout.Config{Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
-		Hold: cfg.Hold, Driver: driver, Logger: log, Metrics: metrics})
+		Hold: cfg.Hold, Logger: log, Metrics: metrics})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -272,7 +272,7 @@ func simHandler(sim *mapisim.Sim) http.Handler {
 }
 
 // close shuts the shop down: HTTP first (in-flight requests finish), then
-// the engine (running jobs finish), the simulator and the database.
+// the engine (queued work finishes), the simulator and the database.
 func (s *shop) close(log *slog.Logger) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -130,10 +130,33 @@ func ValidateAction(a *kassa.Action) error {
 	if strings.TrimSpace(a.TransactionID) == "" {
 		fields = append(fields, kassa.FieldError{Field: "transactionId", Message: "is required"})
 	}
-	if fields != nil {
-		return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.", Fields: fields}
+	return invalidAction(append(fields, queueFields(a)...))
+}
+
+// ValidateActionUpdate checks the fields UpdateAction writes that the
+// store relies on.
+func ValidateActionUpdate(a *kassa.Action) error {
+	var fields []kassa.FieldError
+	if !a.State.Valid() {
+		fields = append(fields, kassa.FieldError{Field: "state", Message: fmt.Sprintf("unknown state %q", a.State)})
+	}
+	return invalidAction(append(fields, queueFields(a)...))
+}
+
+// queueFields names the bad queue fields of a.
+func queueFields(a *kassa.Action) []kassa.FieldError {
+	if a.Resumes < 0 {
+		return []kassa.FieldError{{Field: "resumes", Message: "must not be negative"}}
 	}
 	return nil
+}
+
+// invalidAction is EINVALID naming fields, or nil for none.
+func invalidAction(fields []kassa.FieldError) error {
+	if fields == nil {
+		return nil
+	}
+	return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.", Fields: fields}
 }
 
 // ValidateNewOrder checks what the store relies on; the engine validates
@@ -184,7 +207,7 @@ func ValidateReplace(o *kassa.Order) error {
 	return nil
 }
 
-// QueryActions reads the rows of actionColumns that query selects.
+// QueryActions reads the rows of ActionColumns that query selects.
 func QueryActions(ctx context.Context, q *Runner, query string, args ...any) ([]*kassa.Action, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -196,9 +219,10 @@ func QueryActions(ctx context.Context, q *Runner, query string, args ...any) ([]
 		var a kassa.Action
 		var lines []byte
 		var created, updated int64
+		var next sql.NullInt64
 		err := rows.Scan(&a.ID, &a.OrderID, &a.Kind, &a.TransactionID, &lines, &a.Amount, &a.State,
 			&a.Error.Code, &a.Error.Message, &a.Error.TraceID, &a.Attempts, &a.MAPIActionID, &a.Source,
-			&a.Creator, &created, &updated)
+			&a.Creator, &created, &updated, &next, &a.Resumes)
 		if err != nil {
 			return nil, err
 		}
@@ -206,6 +230,7 @@ func QueryActions(ctx context.Context, q *Runner, query string, args ...any) ([]
 			return nil, fmt.Errorf("action %d: lines: %w", a.ID, err)
 		}
 		a.CreatedAt, a.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+		a.NextAttemptAt = FromMillis(next)
 		list = append(list, &a)
 	}
 	return list, rows.Err()

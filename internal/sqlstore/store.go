@@ -15,7 +15,7 @@ import (
 // alike, on a Backend that owns the connections and transactions and with
 // a Dialect for what their SQL spells differently. The store packages
 // embed it in their DB and add what is their own (Open, Close, WriteDB,
-// ClaimCallbacks).
+// ClaimCallbacks, ClaimActions).
 //
 // Its statements are written with ? placeholders; a backend whose driver
 // wants another style (PostgreSQL's $n) rewrites them (Runner.Rebind).

@@ -12,22 +12,25 @@ import (
 const (
 	insertActionSQL = `
 		INSERT INTO actions (order_id, kind, transaction_id, lines, amount, state, error_code,
-			error_message, error_trace_id, attempts, mapi_action_id, source, creator, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+			error_message, error_trace_id, attempts, mapi_action_id, source, creator, created_at, updated_at,
+			next_attempt_at, resumes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateActionSQL = `
 		UPDATE actions SET state = ?, error_code = ?, error_message = ?, error_trace_id = ?, attempts = ?,
-			mapi_action_id = ?, lines = ?, amount = ?, updated_at = ?
+			mapi_action_id = ?, lines = ?, amount = ?, updated_at = ?, next_attempt_at = ?, resumes = ?
 		WHERE id = ?`
 	deleteLinesSQL = `DELETE FROM order_lines WHERE order_id = ?`
 	setTotalsSQL   = `UPDATE orders SET total = ?, vat_total = ? WHERE id = ?`
 )
 
-const actionColumns = `id, order_id, kind, transaction_id, lines, amount, state, error_code,
-	error_message, error_trace_id, attempts, mapi_action_id, source, creator, created_at, updated_at`
+// ActionColumns are the columns of the actions table that QueryActions
+// scans, in its order.
+const ActionColumns = `id, order_id, kind, transaction_id, lines, amount, state, error_code,
+	error_message, error_trace_id, attempts, mapi_action_id, source, creator, created_at, updated_at,
+	next_attempt_at, resumes`
 
-// CreateAction stores a new action and runs then in the same transaction.
-// See kassa.Store.
-func (s *Store) CreateAction(ctx context.Context, a *kassa.Action, then kassa.TxFunc) (err error) {
+// CreateAction stores a new action. See kassa.Store.
+func (s *Store) CreateAction(ctx context.Context, a *kassa.Action) (err error) {
 	defer s.wrap(&err, "CreateAction(%q)", a.TransactionID)
 	if err := ValidateAction(a); err != nil {
 		return err
@@ -37,30 +40,29 @@ func (s *Store) CreateAction(ctx context.Context, a *kassa.Action, then kassa.Tx
 		return err
 	}
 	now := s.now()
+	var id int64
 	err = s.b.Transact(ctx, func(tx *Runner) error {
-		id, err := s.insertID(ctx, tx, s.q.insertAction,
+		id, err = s.insertID(ctx, tx, s.q.insertAction,
 			a.OrderID, a.Kind, a.TransactionID, lines, a.Amount, a.State, a.Error.Code, a.Error.Message,
-			a.Error.TraceID, a.Attempts, a.MAPIActionID, a.Source, a.Creator, now.UnixMilli(), now.UnixMilli())
+			a.Error.TraceID, a.Attempts, a.MAPIActionID, a.Source, a.Creator, now.UnixMilli(), now.UnixMilli(),
+			Millis(a.NextAttemptAt), a.Resumes)
 		if err != nil {
 			return fmt.Errorf("insert action: %w", err)
 		}
-		a.ID = id // the hook needs it (a job carries the action id)
-		return runHook(ctx, tx, then)
+		return nil
 	})
 	if err != nil {
-		a.ID = 0
 		return err
 	}
-	a.CreatedAt, a.UpdatedAt = now, now
+	a.ID, a.CreatedAt, a.UpdatedAt = id, now, now
 	return nil
 }
 
 // UpdateAction writes an action's mutable fields. See kassa.Store.
 func (s *Store) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
 	defer s.wrap(&err, "UpdateAction(%d)", a.ID)
-	if !a.State.Valid() {
-		return &kassa.Error{Code: kassa.EINVALID, Message: "The action is invalid.",
-			Fields: []kassa.FieldError{{Field: "state", Message: fmt.Sprintf("unknown state %q", a.State)}}}
+	if err := ValidateActionUpdate(a); err != nil {
+		return err
 	}
 	lines, err := MarshalLines(a.Lines)
 	if err != nil {
@@ -69,7 +71,7 @@ func (s *Store) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
 	now := s.now()
 	res, err := s.b.Writer().ExecContext(ctx, updateActionSQL,
 		a.State, a.Error.Code, a.Error.Message, a.Error.TraceID, a.Attempts, a.MAPIActionID, lines, a.Amount,
-		now.UnixMilli(), a.ID)
+		now.UnixMilli(), Millis(a.NextAttemptAt), a.Resumes, a.ID)
 	if err != nil {
 		return err
 	}
@@ -86,14 +88,14 @@ func (s *Store) UpdateAction(ctx context.Context, a *kassa.Action) (err error) {
 // Action returns one action; ENOTFOUND if unknown.
 func (s *Store) Action(ctx context.Context, id int64) (_ *kassa.Action, err error) {
 	defer s.wrap(&err, "Action(%d)", id)
-	return s.oneAction(ctx, `SELECT `+actionColumns+` FROM actions WHERE id = ?`, id,
+	return s.oneAction(ctx, `SELECT `+ActionColumns+` FROM actions WHERE id = ?`, id,
 		fmt.Sprintf("Action %d does not exist.", id))
 }
 
 // ActionByTransactionID returns the action carrying transactionID.
 func (s *Store) ActionByTransactionID(ctx context.Context, transactionID string) (_ *kassa.Action, err error) {
 	defer s.wrap(&err, "ActionByTransactionID(%q)", transactionID)
-	return s.oneAction(ctx, `SELECT `+actionColumns+` FROM actions WHERE transaction_id = ?`, transactionID,
+	return s.oneAction(ctx, `SELECT `+ActionColumns+` FROM actions WHERE transaction_id = ?`, transactionID,
 		fmt.Sprintf("No action has transactionId %s.", transactionID))
 }
 
@@ -127,7 +129,7 @@ func (s *Store) Actions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.A
 		return nil, 0, err
 	}
 	args = append(args, pageSize(f.Limit), max(f.Offset, 0))
-	list, err := QueryActions(ctx, s.b.Reader(), `SELECT `+actionColumns+` FROM actions`+where+order+
+	list, err := QueryActions(ctx, s.b.Reader(), `SELECT `+ActionColumns+` FROM actions`+where+order+
 		` LIMIT ? OFFSET ?`, args...)
 	return list, total, err
 }
