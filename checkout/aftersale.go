@@ -214,11 +214,17 @@ func (e *Engine) newAction(ctx context.Context, o *kassa.Order, kind kassa.Actio
 // enqueueAction returns the TxFunc that inserts the action's resume job,
 // due after the call in flight has certainly ended.
 func (e *Engine) enqueueAction(a *kassa.Action) kassa.TxFunc {
-	return func(ctx context.Context, tx *sql.Tx) error {
+	return func(ctx context.Context, tx kassa.Tx) error {
 		if a.ID == 0 {
 			return errors.New("enqueue action job: the store did not fill in the action id")
 		}
-		_, err := e.river.InsertTx(ctx, tx, ActionArgs{ActionID: a.ID}, &river.InsertOpts{
+		// The SQL stores' Tx holds the database transaction River's
+		// InsertTx needs (removed with River).
+		sqlTx, ok := tx.(interface{ SQLTx() *sql.Tx })
+		if !ok {
+			return errors.New("enqueue action job: the store's transaction is not a database transaction")
+		}
+		_, err := e.river.InsertTx(ctx, sqlTx.SQLTx(), ActionArgs{ActionID: a.ID}, &river.InsertOpts{
 			ScheduledAt: time.Now().Add(e.actionDelay()), MaxAttempts: e.cfg.ActionAttempts})
 		if err != nil {
 			return fmt.Errorf("enqueue action job: %w", err)

@@ -1,6 +1,7 @@
 // Package postgres implements kassa.Store on PostgreSQL through pgx's
-// database/sql driver (github.com/jackc/pgx/v5/stdlib), so that TxFunc
-// hooks receive a *sql.Tx here as with package sqlite.
+// database/sql driver (github.com/jackc/pgx/v5/stdlib), so that a TxFunc's
+// Tx holds a *sql.Tx here as with package sqlite (for River's InsertTx,
+// removed with River).
 //
 // Several processes may share one database: stock is reserved by
 // conditional updates taken in SKU order, orders change by compare-and-set
@@ -142,7 +143,7 @@ func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, t
 }
 
 // WriteDB returns the connection pool; River uses it for its own tables
-// and TxFunc hooks receive a *sql.Tx of it.
+// and a TxFunc's Tx holds a transaction of it.
 func (db *DB) WriteDB() *sql.DB { return db.db }
 
 // Close closes the pool.
@@ -161,10 +162,8 @@ func (b *backend) Keyed() *sqlstore.Runner  { return b.pq }
 func (b *backend) Writer() *sqlstore.Runner { return b.pq }
 
 func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
-	return (*DB)(b).transact(ctx, func(tx *sql.Tx) error { return fn(b.Bind(tx)) })
+	return (*DB)(b).transact(ctx, func(tx *sql.Tx) error { return fn(&sqlstore.Runner{Tx: tx, Rebind: rebind}) })
 }
-
-func (b *backend) Bind(tx *sql.Tx) *sqlstore.Runner { return &sqlstore.Runner{Tx: tx, Rebind: rebind} }
 
 // writer runs statements on the pool.
 func (db *DB) writer() *sqlstore.Runner { return db.pq }

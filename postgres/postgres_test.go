@@ -160,7 +160,7 @@ func TestOrderLanes(t *testing.T) {
 	releaseAll := func() { releasing.Do(func() { close(release) }) }
 	t.Cleanup(releaseAll) // before the store closes: a failing test must not leave transactions held
 	var entered atomic.Int32
-	hold := func(context.Context, *sql.Tx) error {
+	hold := func(context.Context, kassa.Tx) error {
 		entered.Add(1)
 		<-release
 		return nil

@@ -305,17 +305,6 @@ const (
 	releaseSaveSQL = "RELEASE w"
 )
 
-// runner returns the current batch's Runner when tx is its transaction,
-// else nil: a TxFunc hook's statements (backend.Bind) then run like the
-// batch's own, on the driver connection. Hooks run in the batch, on the
-// committer's goroutine, the only one that may ask.
-func (c *committer) runner(tx *sql.Tx) *sqlstore.Runner {
-	if tx != nil && c.r.Tx == tx {
-		return &c.r
-	}
-	return nil
-}
-
 // savepoint runs fn inside a savepoint of r's transaction and rolls it
 // back to the savepoint when fn fails: fnErr is fn's error. err reports a
 // savepoint statement that failed, which leaves the transaction unusable.

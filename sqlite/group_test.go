@@ -287,7 +287,7 @@ func TestCommitterExecsOnTheConnection(t *testing.T) {
 	ctx := context.Background()
 	type status string
 	const insert = `INSERT INTO probe (s, i, b, n, v, raw) VALUES (?, ?, ?, ?, ?, ?)`
-	const hooked = `INSERT INTO probe (s) VALUES ('from a hook')` // as a TxFunc hook runs it
+	const hooked = `INSERT INTO probe (s) VALUES ('from a hook')` // as a TxFunc's Tx runs it
 	var id, rows int64
 	err := db.transact(ctx, func(tx *sqlstore.Runner) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE probe (id INTEGER PRIMARY KEY, s, i, b, n, v, raw)`); err != nil {
@@ -303,7 +303,7 @@ func TestCommitterExecsOnTheConnection(t *testing.T) {
 		if rows, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		_, err = (*backend)(db).Bind(tx.SQLTx()).ExecContext(ctx, hooked)
+		_, err = tx.ExecContext(ctx, hooked) // a hook's Tx runs on the batch's Runner
 		return err
 	})
 	if err != nil || id != 1 || rows != 1 {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io/fs"
 	"os"
@@ -132,7 +131,7 @@ func TestOrderCacheMatchesDatabase(t *testing.T) {
 	// fails at the current version, drops the order too.
 	failing := *o
 	hookErr := errors.New("hook failed")
-	if err := db.UpdateOrder(ctx, &failing, nil, func(context.Context, *sql.Tx) error { return hookErr }); !errors.Is(err, hookErr) {
+	if err := db.UpdateOrder(ctx, &failing, nil, func(context.Context, kassa.Tx) error { return hookErr }); !errors.Is(err, hookErr) {
 		t.Fatalf("update with a failing hook: %v", err)
 	}
 	if _, ok := db.cache.get(o.ID); ok {

@@ -198,10 +198,11 @@ func openPool(path string, pragmas []string, writer bool, n int) (*sql.DB, error
 }
 
 // WriteDB returns the single-connection write pool. River's riversqlite
-// driver uses it for its own tables, and TxFunc hooks receive a *sql.Tx of
-// it. Because it has one connection, code holding one of its transactions
-// must not call DB methods (they would wait for that same connection); a
-// hook settles an inbox entry with CallbackWrite instead.
+// driver uses it for its own tables, and a TxFunc's Tx holds a transaction
+// of it (sqlstore.Tx.SQLTx, removed with River). Because it has one
+// connection, code holding one of its transactions must not call DB
+// methods (they would wait for that same connection); a hook settles an
+// inbox entry with its Tx instead.
 func (db *DB) WriteDB() *sql.DB { return db.write }
 
 // Close finishes the queued writes and closes both pools.
@@ -247,7 +248,7 @@ func (b *backend) Reader() *sqlstore.Runner { return b.rd }
 // batches; listings and reports stay on the read pool, where a long
 // query cannot hold up the writes. (In a TxFunc hook, which holds the
 // write connection, calling a DB method waits for that connection; hooks
-// use the tx they get instead.) kassa bench: about 9 % less CPU per shop
+// use the Tx they get instead.) kassa bench: about 9 % less CPU per shop
 // journey (docs/performance.md). Since the order cache (ordercache.go)
 // most order reads do not reach the database at all.
 func (b *backend) Keyed() *sqlstore.Runner  { return b.wr }
@@ -255,16 +256,6 @@ func (b *backend) Writer() *sqlstore.Runner { return b.wr }
 
 func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
 	return (*DB)(b).transact(ctx, fn)
-}
-
-// Bind runs statements in a hook's transaction: the group commit's batch
-// Runner when tx is the batch's (always, for the store's own writes),
-// else with the statements prepared on the write connection.
-func (b *backend) Bind(tx *sql.Tx) *sqlstore.Runner {
-	if r := b.group.runner(tx); r != nil {
-		return r
-	}
-	return &sqlstore.Runner{Tx: tx, Prepared: b.ws.get}
 }
 
 // reader runs read statements on the read pool.

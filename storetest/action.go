@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -29,7 +28,7 @@ func testCreateAction(t *testing.T, s kassa.Store) {
 	a := action(o, kassa.ActionCapture, 1)
 	want := *a
 	var seen int64
-	hook := func(ctx context.Context, tx *sql.Tx) error {
+	hook := func(ctx context.Context, tx kassa.Tx) error {
 		seen = a.ID
 		return nil
 	}
@@ -59,7 +58,7 @@ func testCreateActionRefused(t *testing.T, s kassa.Store) {
 	o := create(t, s, order(1, line(1, "A", 2)))
 	mustAction(t, s, action(o, kassa.ActionCapture, 1))
 	ran := false
-	hook := func(ctx context.Context, tx *sql.Tx) error { ran = true; return nil }
+	hook := func(ctx context.Context, tx kassa.Tx) error { ran = true; return nil }
 	dup := action(o, kassa.ActionCapture, 1)
 	wantCode(t, s.CreateAction(ctx, dup, hook), kassa.ECONFLICT)
 	if ran || dup.ID != 0 {
@@ -79,7 +78,7 @@ func testCreateActionRefused(t *testing.T, s kassa.Store) {
 			t.Fatalf("%s: error %v, want code %s", name, err, kassa.EINVALID)
 		}
 	}
-	fail := func(ctx context.Context, tx *sql.Tx) error { return errHook }
+	fail := func(ctx context.Context, tx kassa.Tx) error { return errHook }
 	if err := s.CreateAction(ctx, action(o, kassa.ActionCancel, 1), fail); !errors.Is(err, errHook) {
 		t.Fatalf("CreateAction error = %v, want the hook's error", err)
 	}

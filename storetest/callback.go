@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -23,7 +22,7 @@ func testCallbacks(t *testing.T, s kassa.Store) {
 	first := callback("p1", "p1/AUTHORIZED")
 	first.OrderID = o.ID
 	ran := 0
-	hook := func(ctx context.Context, tx *sql.Tx) error { ran++; return nil }
+	hook := func(ctx context.Context, tx kassa.Tx) error { ran++; return nil }
 	dup, err := s.RecordCallback(ctx, first, hook)
 	must(t, err)
 	if dup || first.ID == 0 || first.State != kassa.CallbackReceived || !within(first.ReceivedAt) || ran != 1 {
@@ -67,7 +66,7 @@ func testCallbacks(t *testing.T, s kassa.Store) {
 	}
 	failed := requeued
 	failed.State = kassa.CallbackFailed
-	fail := func(ctx context.Context, tx *sql.Tx) error { return errHook }
+	fail := func(ctx context.Context, tx kassa.Tx) error { return errHook }
 	if err := s.UpdateCallback(ctx, &failed, fail); !errors.Is(err, errHook) {
 		t.Fatalf("UpdateCallback error = %v, want the hook's error", err)
 	}
@@ -132,7 +131,7 @@ func testCallbackConcurrent(t *testing.T, s kassa.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dup, err := s.RecordCallback(ctx, callback("p", "p/ACCEPTED"), func(ctx context.Context, tx *sql.Tx) error {
+			dup, err := s.RecordCallback(ctx, callback("p", "p/ACCEPTED"), func(ctx context.Context, tx kassa.Tx) error {
 				mu.Lock()
 				hooks++
 				mu.Unlock()

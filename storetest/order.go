@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"slices"
 	"strings"
@@ -48,7 +47,7 @@ func testCreateOrderShortStock(t *testing.T, s kassa.Store) {
 	put(t, s, product("A", 5), product("B", 1))
 	ran := false
 	o := order(1, line(1, "A", 2), line(2, "B", 1), line(3, "B", 1))
-	err := s.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, func(ctx context.Context, tx kassa.Tx) error {
 		ran = true
 		return nil
 	})
@@ -61,7 +60,7 @@ func testCreateOrderUnknownSKU(t *testing.T, s kassa.Store) {
 	put(t, s, product("A", 5))
 	ran := false
 	o := order(1, line(1, "A", 2), line(2, "ZZZ", 1))
-	err := s.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, func(ctx context.Context, tx kassa.Tx) error {
 		ran = true
 		return nil
 	})
@@ -170,7 +169,7 @@ func testUpdateOrder(t *testing.T, s kassa.Store) {
 	ran := false
 	ev := &kassa.Event{Source: kassa.SourceReturn, From: kassa.StatusPending, To: kassa.StatusProcessing,
 		Applied: true, PaymentStatus: kassa.PaymentAccepted, Note: "accepted"}
-	must(t, s.UpdateOrder(ctx, o, ev, func(ctx context.Context, tx *sql.Tx) error { ran = true; return nil }))
+	must(t, s.UpdateOrder(ctx, o, ev, func(ctx context.Context, tx kassa.Tx) error { ran = true; return nil }))
 	if !ran || o.Version != 2 || !within(o.UpdatedAt) {
 		t.Fatalf("after update: hook ran %v, version %d, updated %v; want true, 2, now", ran, o.Version, o.UpdatedAt)
 	}
@@ -201,7 +200,7 @@ func testUpdateOrderStale(t *testing.T, s kassa.Store) {
 	must(t, s.UpdateOrder(ctx, o, nil, nil))
 	stale.Status = kassa.StatusCancelled
 	ran := false
-	err := s.UpdateOrder(ctx, &stale, &kassa.Event{Note: "stale"}, func(ctx context.Context, tx *sql.Tx) error { ran = true; return nil })
+	err := s.UpdateOrder(ctx, &stale, &kassa.Event{Note: "stale"}, func(ctx context.Context, tx kassa.Tx) error { ran = true; return nil })
 	wantCode(t, err, kassa.ECONFLICT)
 	if ran || stale.Version != 1 || stale.StockReleased {
 		t.Fatalf("stale update: hook ran %v, version %d, released %v; want false, 1, false", ran, stale.Version, stale.StockReleased)
@@ -344,7 +343,7 @@ func ids(os []*kassa.Order) []int64 {
 func testTxFuncRollback(t *testing.T, s kassa.Store) {
 	put(t, s, product("A", 5))
 	o := order(1, line(1, "A", 2))
-	fail := func(ctx context.Context, tx *sql.Tx) error { return errHook }
+	fail := func(ctx context.Context, tx kassa.Tx) error { return errHook }
 	err := s.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, fail)
 	if !errors.Is(err, errHook) {
 		t.Fatalf("CreateOrder error = %v, want the hook's error", err)
@@ -384,19 +383,18 @@ func testTxFuncRollback(t *testing.T, s kassa.Store) {
 }
 
 func testTxFuncSeesWrites(t *testing.T, s kassa.Store) {
-	var inTx, cbs int
-	err := s.CreateOrder(ctx, order(1, shipping), kassa.Event{}, func(ctx context.Context, tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `SELECT count(*) FROM orders`).Scan(&inTx)
+	// The hook settles the entry its RecordCallback just inserted: it
+	// finds the row only inside the store's transaction.
+	cb := &kassa.Callback{Kind: kassa.CallbackManagement, DedupKey: "a", Body: []byte("{}")}
+	var settled kassa.Callback
+	_, err := s.RecordCallback(ctx, cb, func(ctx context.Context, tx kassa.Tx) error {
+		settled = *cb
+		settled.State, settled.ProcessedAt = kassa.CallbackProcessed, at
+		return tx.UpdateCallback(ctx, &settled)
 	})
 	must(t, err)
-	_, err = s.RecordCallback(ctx, &kassa.Callback{Kind: kassa.CallbackManagement, DedupKey: "a"},
-		func(ctx context.Context, tx *sql.Tx) error {
-			return tx.QueryRowContext(ctx, `SELECT count(*) FROM callbacks`).Scan(&cbs)
-		})
-	must(t, err)
-	if inTx != 1 || cbs != 1 {
-		t.Fatalf("inside the TxFuncs: %d orders, %d callbacks; want 1 and 1 (the hooks run in the store's transaction)", inTx, cbs)
-	}
+	settled.ReceivedAt = cb.ReceivedAt
+	wantStored(t, s, "an entry settled in its RecordCallback's TxFunc", &settled)
 }
 
 // awkwardLines returns n lines whose descriptions and SKUs need escaping

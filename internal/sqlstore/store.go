@@ -92,9 +92,6 @@ type Backend interface {
 	// Transact runs fn in a write transaction and commits when it
 	// succeeds; tx.Tx is the transaction.
 	Transact(ctx context.Context, fn func(tx *Runner) error) error
-	// Bind runs statements in tx, a transaction of the backend's that a
-	// hook received.
-	Bind(tx *sql.Tx) *Runner
 }
 
 // NewStore returns a Store of dialect d on b, with Now set to time.Now.
@@ -219,15 +216,35 @@ func InTx(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) error) error {
 }
 
 // runHook runs then inside tx; a nil hook does nothing.
-func runHook(ctx context.Context, tx *Runner, then kassa.TxFunc) error {
+func (s *Store) runHook(ctx context.Context, tx *Runner, then kassa.TxFunc) error {
 	if then == nil {
 		return nil
 	}
-	if err := then(tx.HookContext(ctx), tx.SQLTx()); err != nil {
+	if err := then(tx.HookContext(ctx), &Tx{s: s, r: tx}); err != nil {
 		return fmt.Errorf("hook: %w", err)
 	}
 	return nil
 }
+
+// Tx is the kassa.Tx a TxFunc receives: the writes that may join the
+// transaction tx runs in (for SQLite's group commit, the caller's
+// savepoint of the batch). It is valid only while the TxFunc runs.
+type Tx struct {
+	s *Store
+	r *Runner
+}
+
+var _ kassa.Tx = (*Tx)(nil)
+
+// UpdateCallback is Store.UpdateCallback inside the transaction.
+func (t *Tx) UpdateCallback(ctx context.Context, cb *kassa.Callback) (err error) {
+	defer t.s.wrap(&err, "Tx.UpdateCallback(%d)", cb.ID)
+	return updateCallback(ctx, t.r, cb)
+}
+
+// SQLTx returns the database transaction, for River's InsertTx, which
+// enqueues a job in it. Removed with River.
+func (t *Tx) SQLTx() *sql.Tx { return t.r.Tx }
 
 // pageSize returns the page size of a filter: 50 when unset, at most 1000.
 func pageSize(n int) int {

@@ -45,7 +45,7 @@ func (s *Store) CreateAction(ctx context.Context, a *kassa.Action, then kassa.Tx
 			return fmt.Errorf("insert action: %w", err)
 		}
 		a.ID = id // the hook needs it (a job carries the action id)
-		return runHook(ctx, tx, then)
+		return s.runHook(ctx, tx, then)
 	})
 	if err != nil {
 		a.ID = 0
