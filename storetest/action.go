@@ -16,13 +16,13 @@ func action(o *kassa.Order, kind kassa.ActionKind, seq int) *kassa.Action {
 }
 
 // mustAction stores a and fails t on error.
-func mustAction(t *testing.T, s kassa.Store, a *kassa.Action) *kassa.Action {
+func mustAction(t *testing.T, s kassa.Actions, a *kassa.Action) *kassa.Action {
 	t.Helper()
 	must(t, s.CreateAction(ctx, a, nil))
 	return a
 }
 
-func testCreateAction(t *testing.T, s kassa.Store) {
+func testCreateAction(t *testing.T, s Actions) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2), shipping))
 	a := action(o, kassa.ActionCapture, 1)
@@ -53,7 +53,7 @@ func testCreateAction(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testCreateActionRefused(t *testing.T, s kassa.Store) {
+func testCreateActionRefused(t *testing.T, s Actions) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2)))
 	mustAction(t, s, action(o, kassa.ActionCapture, 1))
@@ -88,7 +88,7 @@ func testCreateActionRefused(t *testing.T, s kassa.Store) {
 	wantCode(t, func() error { _, err := s.ActionByTransactionID(ctx, "nope"); return err }(), kassa.ENOTFOUND)
 }
 
-func testUpdateAction(t *testing.T, s kassa.Store) {
+func testUpdateAction(t *testing.T, s Actions) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2)))
 	a := mustAction(t, s, action(o, kassa.ActionRefund, 1))
@@ -109,7 +109,7 @@ func testUpdateAction(t *testing.T, s kassa.Store) {
 	wantCode(t, func() error { _, err := s.Action(ctx, ghost.ID); return err }(), kassa.ENOTFOUND)
 }
 
-func testActionsList(t *testing.T, s kassa.Store) {
+func testActionsList(t *testing.T, s Actions) {
 	put(t, s, product("A", 50))
 	o1 := create(t, s, order(1, line(1, "A", 1)))
 	o2 := create(t, s, order(2, line(1, "A", 1)))
@@ -143,7 +143,7 @@ func testActionsList(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testReplaceOrderLines(t *testing.T, s kassa.Store) {
+func testReplaceOrderLines(t *testing.T, s Orders) {
 	put(t, s, product("A", 5), product("B", 5))
 	o := create(t, s, order(1, line(1, "A", 2), line(2, "B", 1), shipping))
 	upd := *o
@@ -192,7 +192,7 @@ func testReplaceOrderLines(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testCreateActionConcurrent(t *testing.T, s kassa.Store) {
+func testCreateActionConcurrent(t *testing.T, s Actions) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 1)))
 	const n = 8

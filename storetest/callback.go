@@ -17,7 +17,7 @@ func callback(p, k string) *kassa.Callback {
 		Body: []byte(fmt.Sprintf(`{"paymentId":%q,"status":"AUTHORIZED"}`, p))}
 }
 
-func testCallbacks(t *testing.T, s kassa.Store) {
+func testCallbacks(t *testing.T, s Inbox) {
 	o := create(t, s, order(1, shipping))
 	first := callback("p1", "p1/AUTHORIZED")
 	first.OrderID = o.ID
@@ -86,7 +86,7 @@ func testCallbacks(t *testing.T, s kassa.Store) {
 	wantCode(t, s.UpdateCallback(ctx, &kassa.Callback{ID: 4711, State: kassa.CallbackFailed}, nil), kassa.ENOTFOUND)
 }
 
-func testCallbacksList(t *testing.T, s kassa.Store) {
+func testCallbacksList(t *testing.T, s Inbox) {
 	o := create(t, s, order(1, shipping))
 	var all []*kassa.Callback // newest first
 	for i := range 5 {
@@ -122,7 +122,7 @@ func testCallbacksList(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testCallbackConcurrent(t *testing.T, s kassa.Store) {
+func testCallbackConcurrent(t *testing.T, s Inbox) {
 	const n = 20
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -161,7 +161,7 @@ func testCallbackConcurrent(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testConcurrentCreate(t *testing.T, s kassa.Store) {
+func testConcurrentCreate(t *testing.T, s Orders) {
 	const stockA, stockB, buyers = 10, 7, 30
 	put(t, s, product("A", stockA), product("B", stockB))
 	var wg sync.WaitGroup

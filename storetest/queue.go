@@ -16,7 +16,7 @@ import (
 
 // inbox records an entry of order orderID (0 for none) in state, due at
 // next (zero: never), and fails t on error or when it is a duplicate.
-func inbox(t *testing.T, s kassa.Store, orderID int64, key string, state kassa.CallbackState, next time.Time) *kassa.Callback {
+func inbox(t *testing.T, s kassa.Inbox, orderID int64, key string, state kassa.CallbackState, next time.Time) *kassa.Callback {
 	t.Helper()
 	cb := callback("p-"+key, key)
 	cb.OrderID, cb.State, cb.NextAttemptAt = orderID, state, next
@@ -29,7 +29,7 @@ func inbox(t *testing.T, s kassa.Store, orderID int64, key string, state kassa.C
 }
 
 // getCallback reads inbox entry id and fails t on error.
-func getCallback(t *testing.T, s kassa.Store, id int64) *kassa.Callback {
+func getCallback(t *testing.T, s kassa.Inbox, id int64) *kassa.Callback {
 	t.Helper()
 	cb, err := s.Callback(ctx, id)
 	must(t, err)
@@ -50,7 +50,7 @@ func settleIn(cb *kassa.Callback) kassa.TxFunc {
 }
 
 // wantStored fails t unless every entry in want is stored as it is.
-func wantStored(t *testing.T, s kassa.Store, why string, want ...*kassa.Callback) {
+func wantStored(t *testing.T, s kassa.Inbox, why string, want ...*kassa.Callback) {
 	t.Helper()
 	for _, cb := range want {
 		if d := diff(cb, getCallback(t, s, cb.ID)); d != "" {
@@ -60,7 +60,7 @@ func wantStored(t *testing.T, s kassa.Store, why string, want ...*kassa.Callback
 }
 
 // wantEvents fails t unless order id has n events.
-func wantEvents(t *testing.T, s kassa.Store, id int64, n int, why string) {
+func wantEvents(t *testing.T, s kassa.Orders, id int64, n int, why string) {
 	t.Helper()
 	evs, err := s.Events(ctx, id)
 	must(t, err)
@@ -72,7 +72,7 @@ func wantEvents(t *testing.T, s kassa.Store, id int64, n int, why string) {
 // unknownCallback is an update of an entry that does not exist.
 var unknownCallback = &kassa.Callback{ID: 4711, State: kassa.CallbackProcessed}
 
-func testCallbackNextAttempt(t *testing.T, s kassa.Store) {
+func testCallbackNextAttempt(t *testing.T, s Inbox) {
 	o := create(t, s, order(1, shipping))
 	due := at.Add(30 * time.Second)
 	first := inbox(t, s, o.ID, "p1/AUTHORIZED", kassa.CallbackReceived, due)
@@ -113,7 +113,7 @@ func testCallbackNextAttempt(t *testing.T, s kassa.Store) {
 	wantStored(t, s, "a refused UpdateCallback wrote", first)
 }
 
-func testTxUpdateCallbackUpdateOrder(t *testing.T, s kassa.Store) {
+func testTxUpdateCallbackUpdateOrder(t *testing.T, s Inbox) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 1)))
 	stale := *o
@@ -153,7 +153,7 @@ func testTxUpdateCallbackUpdateOrder(t *testing.T, s kassa.Store) {
 	wantEvents(t, s, o.ID, 2, "after the refused updates")
 }
 
-func testTxUpdateCallbackAddEvent(t *testing.T, s kassa.Store) {
+func testTxUpdateCallbackAddEvent(t *testing.T, s Inbox) {
 	o := create(t, s, order(1, shipping))
 	cb := inbox(t, s, o.ID, "p1/FROZEN", kassa.CallbackReceived, at)
 	done := settle(cb)
@@ -175,7 +175,7 @@ func testTxUpdateCallbackAddEvent(t *testing.T, s kassa.Store) {
 	wantStored(t, s, "an invalid Tx.UpdateCallback wrote", done)
 }
 
-func testTxUpdateCallbackCreateOrder(t *testing.T, s kassa.Store) {
+func testTxUpdateCallbackCreateOrder(t *testing.T, s Inbox) {
 	put(t, s, product("A", 5))
 	cb := inbox(t, s, 0, "early", kassa.CallbackQuarantined, time.Time{})
 	done := settle(cb)
@@ -190,7 +190,7 @@ func testTxUpdateCallbackCreateOrder(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testAddEventTxFunc(t *testing.T, s kassa.Store) {
+func testAddEventTxFunc(t *testing.T, s Orders) {
 	o := create(t, s, order(1, shipping))
 	ran := false
 	ev := kassa.Event{OrderID: o.ID, At: at, Source: kassa.SourceAdmin, Note: "kept"}
@@ -214,7 +214,7 @@ func testAddEventTxFunc(t *testing.T, s kassa.Store) {
 }
 
 // claim claims and fails t on error.
-func claim(t *testing.T, s kassa.Store, now, lease time.Time, limit int) []*kassa.Callback {
+func claim(t *testing.T, s kassa.Inbox, now, lease time.Time, limit int) []*kassa.Callback {
 	t.Helper()
 	cbs, err := s.ClaimCallbacks(ctx, now, lease, limit)
 	must(t, err)
@@ -223,7 +223,7 @@ func claim(t *testing.T, s kassa.Store, now, lease time.Time, limit int) []*kass
 
 // wantClaimed fails t unless got is want, in that order, leased until
 // lease, and stored so. It sets the NextAttemptAt of want to lease.
-func wantClaimed(t *testing.T, s kassa.Store, got []*kassa.Callback, lease time.Time, want ...*kassa.Callback) {
+func wantClaimed(t *testing.T, s kassa.Inbox, got []*kassa.Callback, lease time.Time, want ...*kassa.Callback) {
 	t.Helper()
 	for _, cb := range want {
 		cb.NextAttemptAt = lease
@@ -234,7 +234,7 @@ func wantClaimed(t *testing.T, s kassa.Store, got []*kassa.Callback, lease time.
 	wantStored(t, s, "a claimed entry", want...)
 }
 
-func testClaimCallbacks(t *testing.T, s kassa.Store) {
+func testClaimCallbacks(t *testing.T, s Inbox) {
 	o := create(t, s, order(1, shipping))
 	now, lease := at, at.Add(time.Minute)
 	rec := func(key string, next time.Time) *kassa.Callback {
@@ -282,7 +282,7 @@ func testClaimCallbacks(t *testing.T, s kassa.Store) {
 	wantStored(t, s, "a refused claim wrote", early, exact, late, tie, notYet)
 }
 
-func testClaimCallbacksConcurrent(t *testing.T, s kassa.Store) {
+func testClaimCallbacksConcurrent(t *testing.T, s Inbox) {
 	const entries, claimers, limit = 40, 8, 3
 	o := create(t, s, order(1, shipping))
 	now, lease := at, at.Add(time.Minute)
@@ -332,7 +332,7 @@ func testClaimCallbacksConcurrent(t *testing.T, s kassa.Store) {
 // database that held, the old way, the callbacks 1 (received at
 // QueueMigrationReceived), 2 (a duplicate) and 3 (processed): 0003 makes
 // the received one due at once, when it was received, and only it.
-func CheckQueueMigration(t *testing.T, s kassa.Store) {
+func CheckQueueMigration(t *testing.T, s kassa.Inbox) {
 	t.Helper()
 	received := time.UnixMilli(QueueMigrationReceived).UTC()
 	for id, want := range map[int64]time.Time{1: received, 2: {}, 3: {}} {
