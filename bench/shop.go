@@ -26,6 +26,7 @@ import (
 	"github.com/kassa-dev/kassa/mapisim"
 	"github.com/kassa-dev/kassa/postgres"
 	"github.com/kassa-dev/kassa/sqlite"
+	"github.com/kassa-dev/kassa/storecache"
 	"github.com/kassa-dev/kassa/web"
 )
 
@@ -147,7 +148,8 @@ func (s *shop) openSQLite(ctx context.Context, dir string) (riverdriver.Driver[*
 	if err != nil {
 		return nil, err
 	}
-	s.store, s.writeDB = db, db.WriteDB()
+	// Behind the store cache, as kassa serve runs SQLite.
+	s.store, s.writeDB = storecache.Wrap(db, db), db.WriteDB()
 	s.cleanup = append(s.cleanup, db.Close)
 	return riversqlite.New(db.WriteDB()), nil
 }
@@ -183,6 +185,7 @@ func (s *shop) openPostgres(ctx context.Context, base string) (riverdriver.Drive
 	if err != nil {
 		return nil, err
 	}
+	// Without the store cache, as kassa serve runs PostgreSQL.
 	s.store, s.writeDB = db, db.WriteDB()
 	s.cleanup = append(s.cleanup, db.Close)
 	return riverdatabasesql.New(db.WriteDB()), nil

@@ -22,6 +22,7 @@ import (
 	"github.com/kassa-dev/kassa/mapisim"
 	"github.com/kassa-dev/kassa/postgres"
 	"github.com/kassa-dev/kassa/sqlite"
+	"github.com/kassa-dev/kassa/storecache"
 )
 
 // t0 is the start of every test clock.
@@ -120,11 +121,20 @@ func (e *env) openStore() {
 			e.t.Fatalf("open store: %v", err)
 		}
 		db.Now = e.clock.Now
-		e.db = db
+		e.db = cachedDB{Store: storecache.Wrap(db, db), raw: db} // as kassa serve runs SQLite
 	}
 	db := e.db
 	e.t.Cleanup(func() { db.Close() })
 }
+
+// cachedDB is a SQLite store behind package storecache, with the pool
+// River's jobs live in.
+type cachedDB struct {
+	*storecache.Store
+	raw *sqlite.DB
+}
+
+func (c cachedDB) WriteDB() *sql.DB { return c.raw.WriteDB() }
 
 // driver is River's driver for the store's kind.
 func (e *env) driver() riverdriver.Driver[*sql.Tx] {

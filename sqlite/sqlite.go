@@ -6,10 +6,11 @@
 // separate pool of read connections. The store's write transactions go
 // through a committer that runs those queued by concurrent callers in one
 // SQLite transaction, each in its own savepoint, and commits once (group
-// commit, group.go). Orders this process wrote or read last are answered
-// from memory (ordercache.go), checked against other connections' commits
-// at every group commit. ":memory:" uses one connection for
-// everything so that all callers see the same data. The schema is created
+// commit, group.go). At every group commit it can report whether another
+// connection committed since the last (OnCommit), which is what package
+// storecache needs to keep orders and product terms in memory.
+// ":memory:" uses one connection for everything so that all callers see
+// the same data. The schema is created
 // and upgraded by numbered, embedded, forward-only migrations that Open
 // applies.
 package sqlite
@@ -48,8 +49,6 @@ type DB struct {
 	wr    *sqlstore.Runner // runs on ws, outside a transaction
 	group *committer
 	ckpt  *checkpointer // nil for :memory:
-	cache *orderCache   // ordercache.go
-	terms *termsCache   // termscache.go
 }
 
 // dialect is how SQLite spells what the shared statements need.
@@ -140,9 +139,7 @@ func Open(ctx context.Context, dsn string) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
-	db.cache, db.terms = newOrderCache(), newTermsCache()
-	db.cache.cleared = db.terms.clear
-	db.group = newCommitter(db.write, db.ws, db.cache.check)
+	db.group = newCommitter(db.write, db.ws)
 	return db, nil
 }
 
@@ -231,6 +228,13 @@ func (db *DB) Close() error {
 // now returns the current time in UTC at the millisecond precision stored.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
 
+// OnCommit implements storecache.Changes: at the start of every group
+// commit, holding the write lock, the committer reads the write
+// connection's PRAGMA data_version, which changes exactly when another
+// connection committed (a checkpoint commits nothing), and calls fn with
+// whether it changed since the previous batch.
+func (db *DB) OnCommit(fn func(changed, ok bool)) { db.group.onCommit.Store(&fn) }
+
 // backend runs the statements of db.Store: reads on the read pool,
 // writes on the write connection, prepared (stmt.go), and transactions
 // through the committer.
@@ -249,8 +253,12 @@ func (b *backend) Reader() *sqlstore.Runner { return b.rd }
 // query cannot hold up the writes. (In a TxFunc hook, which holds the
 // write connection, calling a DB method waits for that connection; hooks
 // use the Tx they get instead.) kassa bench: about 9 % less CPU per shop
-// journey (docs/performance.md). Since the order cache (ordercache.go)
-// most order reads do not reach the database at all.
+// journey (docs/performance.md). Behind package storecache most order
+// reads do not reach the database at all.
+//
+// Keyed stays here rather than in storecache: what it chooses is the
+// connection a read runs on, which only the SQLite backend knows, and its
+// gain is the write connection's page cache, not a result kept in memory.
 func (b *backend) Keyed() *sqlstore.Runner  { return b.wr }
 func (b *backend) Writer() *sqlstore.Runner { return b.wr }
 

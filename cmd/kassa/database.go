@@ -14,21 +14,20 @@ import (
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/postgres"
 	"github.com/kassa-dev/kassa/sqlite"
+	"github.com/kassa-dev/kassa/storecache"
 )
 
-// shopDB is the shop's store: SQLite or PostgreSQL.
-type shopDB interface {
-	kassa.Store
-	// WriteDB is the pool River's jobs live in, so that a job is
-	// enqueued in the same transaction as the store change behind it.
-	WriteDB() *sql.DB
-	Close() error
-}
-
 // openDatabase opens the shop's store, PostgreSQL at --database-url or else
-// SQLite in the data directory, with River's driver on its write pool.
-// The engine runs River's migrations for that driver when it starts.
-func openDatabase(ctx context.Context, cfg *serveConfig) (shopDB, riverdriver.Driver[*sql.Tx], error) {
+// SQLite in the data directory, with River's driver on its write pool (so
+// that a job is enqueued in the same transaction as the store change
+// behind it). The engine runs River's migrations for that driver when it
+// starts.
+//
+// SQLite runs behind the store cache (package storecache): SQLite reports
+// other processes' commits to the file at every group commit. PostgreSQL
+// runs without it, because several instances of the shop may share one
+// database and the cache would not see the others' commits.
+func openDatabase(ctx context.Context, cfg *serveConfig) (kassa.Store, riverdriver.Driver[*sql.Tx], error) {
 	if cfg.DatabaseURL != "" {
 		db, err := postgres.Open(ctx, cfg.DatabaseURL)
 		if err != nil {
@@ -40,7 +39,7 @@ func openDatabase(ctx context.Context, cfg *serveConfig) (shopDB, riverdriver.Dr
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database: %w", err)
 	}
-	return db, riversqlite.New(db.WriteDB()), nil
+	return storecache.Wrap(db, db), riversqlite.New(db.WriteDB()), nil
 }
 
 // databaseName describes the shop's database for the banner, without a

@@ -69,7 +69,7 @@ func orders(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // ordersCLI is an engine on the shop's store that runs no workers: jobs it
 // enqueues (an action to resume) are run by the serving shop.
 type ordersCLI struct {
-	db     shopDB
+	db     kassa.Store
 	engine *checkout.Engine
 	out    io.Writer
 	errw   io.Writer

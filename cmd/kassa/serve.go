@@ -104,7 +104,7 @@ func (c *serveConfig) define(fs *flag.FlagSet) error {
 
 // shop is everything serve wires together; close releases it in order.
 type shop struct {
-	db     shopDB
+	db     kassa.Store
 	sim    *mapisim.Sim
 	engine *checkout.Engine
 	server *http.Server
