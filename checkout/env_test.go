@@ -109,18 +109,16 @@ func newEnv(t testing.TB, o envOptions) *env {
 
 func (e *env) openStore() {
 	if e.opts.postgres {
-		db, err := postgres.Open(e.ctx, e.dsn)
+		db, err := postgres.Open(e.ctx, e.dsn, postgres.WithClock(e.clock.Now))
 		if err != nil {
 			e.t.Fatalf("open store: %v", err)
 		}
-		db.Now = e.clock.Now
 		e.db = db
 	} else {
-		db, err := sqlite.Open(e.ctx, e.dsn)
+		db, err := sqlite.Open(e.ctx, e.dsn, sqlite.WithClock(e.clock.Now))
 		if err != nil {
 			e.t.Fatalf("open store: %v", err)
 		}
-		db.Now = e.clock.Now
 		e.db = cachedDB{Store: storecache.Wrap(db, db), raw: db} // as kassa serve runs SQLite
 	}
 	db := e.db

@@ -32,14 +32,14 @@ import (
 var _ kassa.Store = (*DB)(nil)
 
 // DB is a kassa.Store backed by PostgreSQL. The methods it shares with
-// package sqlite come from sqlstore.Store, run by backend; its Now field
-// (tests may replace it before use) is the Store's.
+// package sqlite come from sqlstore.Store, run by backend.
 type DB struct {
 	sqlstore.Store
 
 	db    *sql.DB
 	pq    *sqlstore.Runner // runs on db, numbering placeholders
 	lanes chan struct{}    // CreateOrders in flight, at most orderLanes
+	clock func() time.Time // stamps what the store writes (WithClock)
 }
 
 // Connections and order lanes. Every order of a product locks that
@@ -105,9 +105,18 @@ var dialect = &sqlstore.Dialect{
 			FROM order_lines WHERE order_id = orders.id)`,
 }
 
+// Option configures Open.
+type Option func(*DB)
+
+// WithClock sets the clock that stamps what the store writes (default
+// time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(db *DB) { db.clock = now }
+}
+
 // Open connects to url (postgres://user@host:5432/db?sslmode=disable; a
 // search_path parameter selects the schema) and applies pending migrations.
-func Open(ctx context.Context, url string) (_ *DB, err error) {
+func Open(ctx context.Context, url string, opts ...Option) (_ *DB, err error) {
 	defer wrap(&err, "postgres.Open")
 	pool, err := sql.Open("pgx", url)
 	if err != nil {
@@ -116,8 +125,12 @@ func Open(ctx context.Context, url string) (_ *DB, err error) {
 	pool.SetMaxOpenConns(poolConns)
 	pool.SetMaxIdleConns(poolConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{db: pool, pq: &sqlstore.Runner{DB: pool, Rebind: rebind}, lanes: make(chan struct{}, orderLanes)}
-	db.Store = sqlstore.NewStore(dialect, (*backend)(db))
+	db := &DB{db: pool, pq: &sqlstore.Runner{DB: pool, Rebind: rebind}, lanes: make(chan struct{}, orderLanes),
+		clock: time.Now}
+	for _, o := range opts {
+		o(db)
+	}
+	db.Store = sqlstore.NewStore(dialect, (*backend)(db), db.clock)
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect: %w", err)
@@ -150,7 +163,7 @@ func (db *DB) WriteDB() *sql.DB { return db.db }
 func (db *DB) Close() error { return db.db.Close() }
 
 // now returns the current time in UTC at the millisecond precision stored.
-func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
+func (db *DB) now() time.Time { return db.clock().UTC().Truncate(time.Millisecond) }
 
 // backend runs the statements of db.Store on the pool (pgx caches
 // prepared statements per connection by itself), numbering their

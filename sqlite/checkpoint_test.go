@@ -43,10 +43,10 @@ func TestCheckpointer(t *testing.T) {
 }
 
 // openFile opens a store on a file, closed when t ends, and returns its path.
-func openFile(t *testing.T) (*DB, string) {
+func openFile(t *testing.T, opts ...Option) (*DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kassa.db")
-	db, err := Open(context.Background(), path)
+	db, err := Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,9 +67,9 @@ type committer struct {
 	// version is the data_version read then, 0 before the first read.
 	onCommit atomic.Pointer[func(changed, ok bool)]
 	version  int64
-	// window is the commit window in nanoseconds (commitWindow; tests
-	// lengthen it) and timer its timer, stopped between uses (loop's).
-	window atomic.Int64
+	// window is the commit window (commitWindow unless Open was told
+	// otherwise) and timer its timer, stopped between uses (loop's).
+	window time.Duration
 	timer  *time.Timer
 
 	mu     sync.RWMutex // guards closed against sends on ops
@@ -77,12 +77,11 @@ type committer struct {
 	wg     sync.WaitGroup
 }
 
-func newCommitter(pool *sql.DB, st *stmts) *committer {
-	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch),
+func newCommitter(pool *sql.DB, st *stmts, window time.Duration) *committer {
+	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch), window: window,
 		bound: make(map[*sql.Stmt]*sql.Stmt), timer: time.NewTimer(time.Hour)}
 	c.timer.Stop()
 	c.execFn = c.exec
-	c.window.Store(int64(commitWindow))
 	c.wg.Go(c.loop)
 	return c
 }
@@ -182,7 +181,7 @@ func (c *committer) fill(batch []*writeOp, busy bool) []*writeOp {
 		case busy && len(batch) < windowBatch:
 			if !waiting {
 				waiting = true
-				c.timer.Reset(time.Duration(c.window.Load()))
+				c.timer.Reset(c.window)
 			}
 			select {
 			case op, ok := <-c.ops:

@@ -17,10 +17,15 @@ import (
 )
 
 // openFileDB opens a store on a file in a temporary directory.
-func openFileDB(t *testing.T) *DB {
+func openFileDB(t *testing.T, opts ...Option) *DB {
 	t.Helper()
-	db, _ := openFile(t)
+	db, _ := openFile(t, opts...)
 	return db
+}
+
+// withCommitWindow sets the group commit's commit window.
+func withCommitWindow(d time.Duration) Option {
+	return func(c *config) { c.window = d }
 }
 
 // putSetting is a write that stores key=value.
@@ -224,8 +229,7 @@ func txOf(key string, into **sql.Tx) func(tx *sqlstore.Runner) error {
 // reliably; with it, the writes share a batch however they arrive), share
 // one transaction. A lone write after a batch of one never waits.
 func TestCommitWindow(t *testing.T) {
-	db := openFileDB(t)
-	db.group.window.Store(int64(time.Hour))
+	db := openFileDB(t, withCommitWindow(time.Hour))
 	ctx := context.Background()
 
 	// Quiet: each write is alone, and its batch was one write.

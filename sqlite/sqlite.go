@@ -36,8 +36,7 @@ import (
 var _ kassa.Store = (*DB)(nil)
 
 // DB is a kassa.Store backed by SQLite. The methods it shares with package
-// postgres come from sqlstore.Store, run by backend; its Now field
-// (tests may replace it before use) is the Store's.
+// postgres come from sqlstore.Store, run by backend.
 type DB struct {
 	sqlstore.Store
 
@@ -49,6 +48,22 @@ type DB struct {
 	wr    *sqlstore.Runner // runs on ws, outside a transaction
 	group *committer
 	ckpt  *checkpointer // nil for :memory:
+	cfg   config
+}
+
+// config is what the Options set.
+type config struct {
+	now    func() time.Time // the store's clock
+	window time.Duration    // the group commit's commit window
+}
+
+// Option configures Open.
+type Option func(*config)
+
+// WithClock sets the clock that stamps what the store writes (default
+// time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
 }
 
 // dialect is how SQLite spells what the shared statements need.
@@ -111,13 +126,16 @@ var pragmas = []string{
 // Open opens (creating if needed) the database at dsn, a file path such as
 // "./data/kassa.db" whose directory is created when missing, or ":memory:".
 // It applies pending migrations.
-func Open(ctx context.Context, dsn string) (_ *DB, err error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (_ *DB, err error) {
 	defer wrap(&err, "sqlite.Open(%q)", dsn)
 	if dsn == "" {
 		return nil, kassa.Errorf(kassa.EINVALID, "The database path is empty.")
 	}
-	db := &DB{}
-	db.Store = sqlstore.NewStore(dialect, (*backend)(db))
+	db := &DB{cfg: config{now: time.Now, window: commitWindow}}
+	for _, o := range opts {
+		o(&db.cfg)
+	}
+	db.Store = sqlstore.NewStore(dialect, (*backend)(db), db.cfg.now)
 	if dsn == ":memory:" {
 		db.write, err = openPool(":memory:", pragmas[:2], true, 1)
 		db.read = db.write
@@ -139,7 +157,7 @@ func Open(ctx context.Context, dsn string) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
-	db.group = newCommitter(db.write, db.ws)
+	db.group = newCommitter(db.write, db.ws, db.cfg.window)
 	return db, nil
 }
 
@@ -226,7 +244,7 @@ func (db *DB) Close() error {
 }
 
 // now returns the current time in UTC at the millisecond precision stored.
-func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
+func (db *DB) now() time.Time { return db.cfg.now().UTC().Truncate(time.Millisecond) }
 
 // OnCommit implements storecache.Changes: at the start of every group
 // commit, holding the write lock, the committer reads the write

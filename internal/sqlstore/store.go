@@ -20,8 +20,7 @@ import (
 // Its statements are written with ? placeholders; a backend whose driver
 // wants another style (PostgreSQL's $n) rewrites them (Runner.Rebind).
 type Store struct {
-	// Now returns the current time; tests may replace it before use.
-	Now func() time.Time
+	clock func() time.Time // stamps what the store writes
 
 	d *Dialect
 	b Backend
@@ -94,9 +93,10 @@ type Backend interface {
 	Transact(ctx context.Context, fn func(tx *Runner) error) error
 }
 
-// NewStore returns a Store of dialect d on b, with Now set to time.Now.
-func NewStore(d *Dialect, b Backend) Store {
-	return Store{Now: time.Now, d: d, b: b, q: newQueries(d)}
+// NewStore returns a Store of dialect d on b that stamps what it writes
+// with the time now returns.
+func NewStore(d *Dialect, b Backend, now func() time.Time) Store {
+	return Store{clock: now, d: d, b: b, q: newQueries(d)}
 }
 
 // queries are the statements whose text depends on the dialect.
@@ -164,7 +164,7 @@ func WriteQueries(d *Dialect) []string {
 }
 
 // now returns the current time in UTC at the millisecond precision stored.
-func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+func (s *Store) now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
 
 // wrap is Wrap with the dialect's translation and Op "<name>.<format>".
 func (s *Store) wrap(err *error, format string, args ...any) {
