@@ -10,6 +10,10 @@
 // that concurrent claims take disjoint entries. The schema is created and
 // upgraded by numbered, embedded, forward-only migrations that Open
 // applies under an advisory lock.
+//
+// The store reports no other instance's commits, so package storecache
+// can wrap it only where one process alone uses the database; cmd/kassa
+// runs PostgreSQL without it.
 package postgres
 
 import (

@@ -250,7 +250,10 @@ func (db *DB) now() time.Time { return db.cfg.now().UTC().Truncate(time.Millisec
 // commit, holding the write lock, the committer reads the write
 // connection's PRAGMA data_version, which changes exactly when another
 // connection committed (a checkpoint commits nothing), and calls fn with
-// whether it changed since the previous batch.
+// whether it changed since the previous batch. A later call replaces fn:
+// a DB feeds one cache, and writes that bypass that cache (another
+// wrapper's, the DB's own) are not reported, since they commit on the
+// same connection.
 func (db *DB) OnCommit(fn func(changed, ok bool)) { db.group.onCommit.Store(&fn) }
 
 // backend runs the statements of db.Store: reads on the read pool,
