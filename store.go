@@ -2,16 +2,26 @@ package kassa
 
 import (
 	"context"
-	"database/sql"
 	"time"
 )
 
-// TxFunc runs inside a store transaction, after the store's own writes and
-// before the commit. The engine uses it to settle an inbox entry
-// (CallbackWrite) in the same transaction as the state change it belongs
-// to.
-// A nil TxFunc does nothing. An error rolls the whole transaction back.
-type TxFunc func(ctx context.Context, tx *sql.Tx) error
+// Tx is the writes that may join another write's transaction: a TxFunc
+// receives one, and whatever it writes through it commits or rolls back
+// together with the write that runs the TxFunc.
+type Tx interface {
+	// UpdateCallback is Inbox.UpdateCallback inside the transaction: it
+	// writes the same fields of cb; ENOTFOUND when the entry does not
+	// exist, EINVALID for an unknown state or negative attempts.
+	UpdateCallback(ctx context.Context, cb *Callback) error
+}
+
+// TxFunc runs inside a store's write transaction, after the store's own
+// writes and before the commit; tx joins that transaction. The engine uses
+// it to settle an inbox entry in the same transaction as the change it
+// belongs to: everything commits or rolls back together. A nil TxFunc does
+// nothing. An error rolls the whole transaction back and is returned by the
+// write.
+type TxFunc func(ctx context.Context, tx Tx) error
 
 // OrderFilter selects orders for listings. Zero values select everything.
 type OrderFilter struct {
@@ -29,12 +39,28 @@ type CallbackFilter struct {
 	Offset  int
 }
 
-// Store is the persistence contract. Every implementation passes the
-// conformance suite in package storetest.
+// Store is the persistence contract: every role, and Close. Every
+// implementation passes the conformance suite in package storetest.
 //
-// Errors are *Error: ENOTFOUND when an entity does not exist, ECONFLICT when
-// a compare-and-set fails or stock is short, EINVALID for bad arguments.
+// Errors of every role are *Error: ENOTFOUND when an entity does not
+// exist, ECONFLICT when a compare-and-set fails or stock is short,
+// EINVALID for bad arguments. Any other error is a failure of the store
+// itself.
 type Store interface {
+	Catalog
+	Orders
+	Inbox
+	Actions
+	Settings
+	Answers
+
+	// Close releases the store.
+	Close() error
+}
+
+// Catalog is the shop's products: what is sold, at what price and VAT
+// rate, and how many are in stock. Orders take their stock (Orders).
+type Catalog interface {
 	// Products returns the catalog ordered by SKU.
 	Products(ctx context.Context) ([]Product, error)
 	// Product returns one product; ENOTFOUND if unknown.
@@ -44,14 +70,20 @@ type Store interface {
 	// only through PutProduct, so a store may keep them in memory; one
 	// put by another process may then be seen up to 100 ms late.
 	ProductTerms(ctx context.Context, sku string) (Product, error)
-	// PutProduct inserts or replaces a product (catalog seeding, admin).
+	// PutProduct inserts or replaces a product (catalog seeding, admin);
+	// EINVALID naming every bad field.
 	PutProduct(ctx context.Context, p Product) error
+}
 
+// Orders is the orders with their lines and their audit events. Every
+// write runs a TxFunc in its own transaction.
+type Orders interface {
 	// CreateOrder, in one transaction: reserves stock for every line with a
 	// SKU (ECONFLICT naming the SKU when short, ENOTFOUND when unknown),
 	// inserts o with its lines, records ev (its OrderID is filled in), and
 	// runs then. It fills o.ID, o.Number, o.Version (1), o.CreatedAt and
-	// o.UpdatedAt. Nothing is written when any step fails.
+	// o.UpdatedAt. EINVALID for an unknown status or a line without
+	// quantity. Nothing is written when any step fails.
 	CreateOrder(ctx context.Context, o *Order, ev Event, then TxFunc) error
 
 	// Order returns an order with its lines; ENOTFOUND if unknown.
@@ -60,7 +92,8 @@ type Store interface {
 	// callback token and payment id, without the rest of the order;
 	// ENOTFOUND if unknown.
 	OrderRef(ctx context.Context, id int64) (OrderRef, error)
-	// OrderByPaymentID returns the order whose PaymentID is paymentID.
+	// OrderByPaymentID returns the order whose PaymentID is paymentID;
+	// ENOTFOUND if none (always for an empty paymentID).
 	OrderByPaymentID(ctx context.Context, paymentID string) (*Order, error)
 	// Orders lists orders newest first, and the total matching the filter.
 	Orders(ctx context.Context, f OrderFilter) ([]*Order, int, error)
@@ -68,12 +101,20 @@ type Store interface {
 	// UpdateOrder writes o's mutable fields (Status, PaymentID,
 	// PaymentStatus, StatusReason, Authorized/Captured/Refunded/Canceled, NextSyncAt,
 	// SyncAttempts) only if the stored version equals o.Version
-	// (else ECONFLICT and nothing written). In the same transaction it
+	// (else ECONFLICT and nothing written; ENOTFOUND if unknown, EINVALID
+	// for an unknown status). In the same transaction it
 	// increments the version (o.Version is updated), sets UpdatedAt, returns
 	// the reserved stock when the new status releases stock and it was not
 	// released before (exactly once, o.StockReleased is set), records ev
 	// when non-nil, and runs then.
 	UpdateOrder(ctx context.Context, o *Order, ev *Event, then TxFunc) error
+	// ReplaceOrderLines is UpdateOrder that also replaces o's lines, Total
+	// and VATTotal (an order modified after the sale). Unless the order's
+	// stock was released, the reservation follows the lines: stock of
+	// removed units is returned and added units are reserved (ECONFLICT
+	// naming the SKU when short). Same compare-and-set and hook as
+	// UpdateOrder; nothing is written when any step fails.
+	ReplaceOrderLines(ctx context.Context, o *Order, ev *Event, then TxFunc) error
 
 	// AddEvent records an event that changes nothing (a refused or no-op
 	// transition, a note), and runs then in the same transaction.
@@ -84,7 +125,11 @@ type Store interface {
 	// DueOrders returns up to limit orders in an open status whose
 	// NextSyncAt is set and not after now, earliest first.
 	DueOrders(ctx context.Context, now time.Time, limit int) ([]*Order, error)
+}
 
+// Inbox is the callback inbox: every callback the bank sent, recorded
+// once, and a lease queue of the entries still to process.
+type Inbox interface {
 	// RecordCallback stores cb (ID, ReceivedAt filled in; NextAttemptAt as
 	// given, zero for none). If an entry with
 	// the same non-empty DedupKey exists, cb is stored with state
@@ -98,27 +143,21 @@ type Store interface {
 	Callbacks(ctx context.Context, f CallbackFilter) ([]*Callback, int, error)
 	// UpdateCallback writes State, Attempts, Error, OrderID, ProcessedAt and
 	// NextAttemptAt, and runs then in the same transaction (nothing is
-	// written when it fails); ENOTFOUND if unknown.
+	// written when it fails); ENOTFOUND if unknown, EINVALID for an
+	// unknown state or negative attempts. Inside another write's
+	// transaction, Tx.UpdateCallback does the same.
 	UpdateCallback(ctx context.Context, cb *Callback, then TxFunc) error
-	// CallbackWrite is UpdateCallback as a TxFunc, to run inside another
-	// write of this store (e.g. UpdateOrder's or AddEvent's then), so that an
-	// inbox entry is settled in the same transaction as the order write it
-	// caused. Its error is ENOTFOUND when the entry does not exist.
-	CallbackWrite(cb *Callback) TxFunc
 	// ClaimCallbacks returns up to limit inbox entries in state received
 	// whose NextAttemptAt is not after now, earliest NextAttemptAt first, and
 	// in the same transaction sets their NextAttemptAt to lease (also on the
 	// returned entries), so that no other claim returns them before lease.
+	// EINVALID when limit is not positive or lease is not after now.
 	ClaimCallbacks(ctx context.Context, now, lease time.Time, limit int) ([]*Callback, error)
+}
 
-	// ReplaceOrderLines is UpdateOrder that also replaces o's lines, Total
-	// and VATTotal (an order modified after the sale). Unless the order's
-	// stock was released, the reservation follows the lines: stock of
-	// removed units is returned and added units are reserved (ECONFLICT
-	// naming the SKU when short). Same compare-and-set and hook as
-	// UpdateOrder; nothing is written when any step fails.
-	ReplaceOrderLines(ctx context.Context, o *Order, ev *Event, then TxFunc) error
-
+// Actions is the after-sale actions (captures, refunds, cancellations,
+// modifications) sent or to be sent to the bank.
+type Actions interface {
 	// CreateAction stores a new after-sale action (ID, CreatedAt and
 	// UpdatedAt filled in; State defaults to pending; NextAttemptAt as
 	// given, zero for none). ECONFLICT when its TransactionID exists
@@ -143,21 +182,31 @@ type Store interface {
 	// Actions lists actions: of one order oldest first when f.OrderID is
 	// set, otherwise newest first; and the total matching f.
 	Actions(ctx context.Context, f ActionFilter) ([]*Action, int, error)
+}
 
+// Settings is the shop's key-value settings (the secret key, the admin
+// password hash, the bank's configuration).
+type Settings interface {
 	// Setting returns a stored setting, or "" and false.
 	Setting(ctx context.Context, key string) (string, bool, error)
-	// PutSetting stores a setting.
+	// PutSetting stores a setting, replacing one stored under key;
+	// EINVALID for an empty key.
 	PutSetting(ctx context.Context, key, value string) error
+}
 
+// Answers is the answers of API requests with an Idempotency-Key, which
+// a retry of the same request gets again.
+type Answers interface {
 	// Answer returns what is stored for the API request keyed key (an
 	// answer, or a claim: Status 0), or false when there is nothing.
 	Answer(ctx context.Context, key string) (Answer, bool, error)
-	// ClaimAnswer stores a claim (a.Status must be 0) for a request about
-	// to run, unless something is stored for a.Key already: then it
-	// returns that with false, and stores nothing. Two exceptions are
-	// replaced by a: a claim for the same body stored before takeOver (its
-	// process died while the request ran, and the caller may run it again),
-	// and an answer stored before expired. A zero time replaces nothing.
+	// ClaimAnswer stores a claim (a.Status must be 0, else EINVALID) for a
+	// request about to run, unless something is stored for a.Key already:
+	// then it returns that with false, and stores nothing. Two exceptions
+	// are replaced by a: a claim for the same body stored before takeOver
+	// (its process died while the request ran, and the caller may run it
+	// again), and an answer stored before expired. A zero time replaces
+	// nothing.
 	ClaimAnswer(ctx context.Context, a Answer, takeOver, expired time.Time) (Answer, bool, error)
 	// PutAnswer stores the answer a of a request that ran (a.Status is an
 	// HTTP status) in place of its claim; an answer stored already for
@@ -166,9 +215,6 @@ type Store interface {
 	// DeleteAnswers deletes the answers stored before t and returns how
 	// many. Claims (Status 0) are kept.
 	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
-
-	// Close releases the store.
-	Close() error
 }
 
 // Answer is the answer of a mutating API request with an Idempotency-Key,

@@ -23,6 +23,7 @@ import (
 	"github.com/kassa-dev/kassa/mapisim"
 	"github.com/kassa-dev/kassa/postgres"
 	"github.com/kassa-dev/kassa/sqlite"
+	"github.com/kassa-dev/kassa/storecache"
 	"github.com/kassa-dev/kassa/web"
 )
 
@@ -143,7 +144,8 @@ func (s *shop) openSQLite(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	s.store, s.writeDB = db, db.WriteDB()
+	// Behind the store cache, as kassa serve runs SQLite.
+	s.store, s.writeDB = storecache.Wrap(db, db), db.WriteDB()
 	s.cleanup = append(s.cleanup, db.Close)
 	return nil
 }
@@ -179,6 +181,7 @@ func (s *shop) openPostgres(ctx context.Context, base string) error {
 	if err != nil {
 		return err
 	}
+	// Without the store cache, as kassa serve runs PostgreSQL.
 	s.store, s.writeDB = db, db.WriteDB()
 	s.cleanup = append(s.cleanup, db.Close)
 	return nil

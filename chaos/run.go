@@ -378,7 +378,7 @@ func (r *runner) crash(ctx context.Context, at int, delay time.Duration) {
 // and the retries have caught up) and no inbox entry waits for its
 // processing (entries a SIGKILL left leased are claimed when the lease
 // ends).
-func (r *runner) settle(ctx context.Context, st kassa.Store) {
+func (r *runner) settle(ctx context.Context, st shopStore) {
 	deadline := time.Now().Add(r.cfg.Settle)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		r.bank.sim.Flush()
@@ -405,7 +405,7 @@ func (r *runner) settle(ctx context.Context, st kassa.Store) {
 }
 
 // unsettled counts orders whose status or amounts differ from the bank.
-func (r *runner) unsettled(ctx context.Context, st kassa.Store) (int, error) {
+func (r *runner) unsettled(ctx context.Context, st kassa.Orders) (int, error) {
 	orders, err := allOrders(ctx, st)
 	if err != nil {
 		return 0, err
@@ -424,8 +424,15 @@ func (r *runner) unsettled(ctx context.Context, st kassa.Store) (int, error) {
 	return len(ids), nil
 }
 
+// shopStore is what the checks read of the shop's store.
+type shopStore interface {
+	kassa.Catalog
+	kassa.Orders
+	kassa.Inbox
+}
+
 // readShop reads the shop's whole state from its store.
-func readShop(ctx context.Context, st kassa.Store) (ShopState, error) {
+func readShop(ctx context.Context, st shopStore) (ShopState, error) {
 	var s ShopState
 	var err error
 	if s.Orders, err = allOrders(ctx, st); err != nil {
@@ -459,7 +466,7 @@ func readShop(ctx context.Context, st kassa.Store) (ShopState, error) {
 	return s, nil
 }
 
-func allOrders(ctx context.Context, st kassa.Store) ([]*kassa.Order, error) {
+func allOrders(ctx context.Context, st kassa.Orders) ([]*kassa.Order, error) {
 	var all []*kassa.Order
 	for off := 0; ; {
 		os, total, err := st.Orders(ctx, kassa.OrderFilter{Limit: 1000, Offset: off})

@@ -62,7 +62,7 @@ type secCase struct {
 // security sends forged callbacks, tampered return/fail URLs, replayed
 // callbacks, oversized and malformed bodies and unauthenticated admin
 // calls, then checks that no order changed and nothing crashed.
-func (r *runner) security(ctx context.Context, st kassa.Store) (*securityReport, error) {
+func (r *runner) security(ctx context.Context, st kassa.Orders) (*securityReport, error) {
 	orders, err := allOrders(ctx, st)
 	if err != nil {
 		return nil, err

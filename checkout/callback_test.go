@@ -3,7 +3,6 @@ package checkout_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -216,20 +215,40 @@ func TestUnauthenticatedCallbackExcerpt(t *testing.T) {
 }
 
 // settleFailStore fails the inbox write that runs inside another write
-// (CallbackWrite) while armed, as a crash before the commit would.
+// (Tx.UpdateCallback in an UpdateOrder's or AddEvent's TxFunc) while
+// armed, as a crash before the commit would.
 type settleFailStore struct {
-	kassa.Store
+	checkout.Store
 	armed *atomic.Bool
 }
 
-func (s settleFailStore) CallbackWrite(cb *kassa.Callback) kassa.TxFunc {
-	write := s.Store.CallbackWrite(cb)
-	return func(ctx context.Context, tx *sql.Tx) error {
-		if s.armed.Load() {
-			return errTest
-		}
-		return write(ctx, tx)
+func (s settleFailStore) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
+	return s.Store.UpdateOrder(ctx, o, ev, s.failing(then))
+}
+
+func (s settleFailStore) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc) error {
+	return s.Store.AddEvent(ctx, ev, s.failing(then))
+}
+
+// failing runs then with a Tx whose UpdateCallback fails while armed.
+func (s settleFailStore) failing(then kassa.TxFunc) kassa.TxFunc {
+	if then == nil {
+		return nil
 	}
+	return func(ctx context.Context, tx kassa.Tx) error { return then(ctx, settleFailTx{tx, s.armed}) }
+}
+
+// settleFailTx is a Tx whose UpdateCallback fails while armed.
+type settleFailTx struct {
+	kassa.Tx
+	armed *atomic.Bool
+}
+
+func (t settleFailTx) UpdateCallback(ctx context.Context, cb *kassa.Callback) error {
+	if t.armed.Load() {
+		return errTest
+	}
+	return t.Tx.UpdateCallback(ctx, cb)
 }
 
 // TestCallbackSettledWithItsWrite: an inbox entry is stored as processed in

@@ -47,10 +47,19 @@ import (
 	"github.com/kassa-dev/kassa/mapi"
 )
 
+// Store is what the engine needs of the store: the catalog to price
+// orders, the orders, the callback inbox and the after-sale actions.
+type Store interface {
+	kassa.Catalog
+	kassa.Orders
+	kassa.Inbox
+	kassa.Actions
+}
+
 // Config configures an Engine. Store, Bank, StoreID and BaseURL are
 // required; everything else has a default.
 type Config struct {
-	Store   kassa.Store
+	Store   Store
 	Bank    *mapi.Client
 	StoreID string // MAPI store id
 	BaseURL string // public base URL of the shop, e.g. http://localhost:8080 (no trailing slash)
@@ -93,7 +102,7 @@ type Config struct {
 // Engine runs the checkout flow. Its methods are safe for concurrent use.
 type Engine struct {
 	cfg     Config
-	store   kassa.Store
+	store   Store
 	bank    *mapi.Client
 	log     *slog.Logger
 	metrics *Metrics

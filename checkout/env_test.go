@@ -17,6 +17,7 @@ import (
 	"github.com/kassa-dev/kassa/mapisim"
 	"github.com/kassa-dev/kassa/postgres"
 	"github.com/kassa-dev/kassa/sqlite"
+	"github.com/kassa-dev/kassa/storecache"
 )
 
 // t0 is the start of every test clock.
@@ -56,10 +57,7 @@ type env struct {
 }
 
 // testDB is a store of either kind.
-type testDB interface {
-	kassa.Store
-	Close() error
-}
+type testDB = kassa.Store
 
 type envOptions struct {
 	dsn         string                 // SQLite file; "" = :memory:; with postgres, the URL of a schema
@@ -103,19 +101,17 @@ func newEnv(t testing.TB, o envOptions) *env {
 
 func (e *env) openStore() {
 	if e.opts.postgres {
-		db, err := postgres.Open(e.ctx, e.dsn)
+		db, err := postgres.Open(e.ctx, e.dsn, postgres.WithClock(e.clock.Now))
 		if err != nil {
 			e.t.Fatalf("open store: %v", err)
 		}
-		db.Now = e.clock.Now
 		e.db = db
 	} else {
-		db, err := sqlite.Open(e.ctx, e.dsn)
+		db, err := sqlite.Open(e.ctx, e.dsn, sqlite.WithClock(e.clock.Now))
 		if err != nil {
 			e.t.Fatalf("open store: %v", err)
 		}
-		db.Now = e.clock.Now
-		e.db = db
+		e.db = storecache.Wrap(db, db) // as kassa serve runs SQLite
 	}
 	db := e.db
 	e.t.Cleanup(func() { db.Close() })

@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -99,7 +98,7 @@ func (e *Engine) processEntry(ctx context.Context, en entry) {
 		return
 	}
 	attempts := cb.Attempts + 1
-	settle := &inboxWrite{store: e.store, cb: cb, attempts: attempts, at: e.now()}
+	settle := &inboxWrite{cb: cb, attempts: attempts, at: e.now()}
 	err := e.processCallback(ctx, en, settle)
 	if err == nil && settle.done {
 		e.settled(cb)
@@ -149,7 +148,6 @@ func (e *Engine) settled(cb *kassa.Callback) {
 // marks the entry processed; done says it ran in the last write, so the
 // entry is stored as processed when that write returned nil.
 type inboxWrite struct {
-	store    kassa.Store
 	cb       *kassa.Callback
 	attempts int
 	at       time.Time
@@ -166,9 +164,8 @@ func (w *inboxWrite) then() kassa.TxFunc {
 	cb := *w.cb
 	cb.State, cb.Error, cb.Attempts, cb.ProcessedAt, cb.NextAttemptAt =
 		kassa.CallbackProcessed, "", w.attempts, w.at, zeroTime
-	write := w.store.CallbackWrite(&cb)
-	return func(ctx context.Context, tx *sql.Tx) error {
-		if err := write(ctx, tx); err != nil {
+	return func(ctx context.Context, tx kassa.Tx) error {
+		if err := tx.UpdateCallback(ctx, &cb); err != nil {
 			return err
 		}
 		w.done, *w.cb = true, cb

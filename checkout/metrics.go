@@ -137,7 +137,7 @@ func (m *Metrics) breakerState(s gobreaker.State) {
 }
 
 // watch makes the order gauge count the orders of store at scrape time.
-func (m *Metrics) watch(store kassa.Store) {
+func (m *Metrics) watch(store kassa.Orders) {
 	if m != nil {
 		m.orders.set(store)
 	}
@@ -147,10 +147,10 @@ func (m *Metrics) watch(store kassa.Store) {
 type orderCollector struct {
 	desc  *prometheus.Desc
 	mu    sync.Mutex
-	store kassa.Store
+	store kassa.Orders
 }
 
-func (c *orderCollector) set(s kassa.Store) {
+func (c *orderCollector) set(s kassa.Orders) {
 	c.mu.Lock()
 	c.store = s
 	c.mu.Unlock()

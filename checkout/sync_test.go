@@ -21,7 +21,7 @@ import (
 // armed order: another process writing the order between this engine's
 // read and its write, so that the write meets a version conflict.
 type raceStore struct {
-	kassa.Store
+	checkout.Store
 	armed *atomic.Int64 // order id; 0 = not armed
 	race  func()
 }

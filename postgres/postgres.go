@@ -1,6 +1,6 @@
 // Package postgres implements kassa.Store on PostgreSQL through pgx's
-// database/sql driver (github.com/jackc/pgx/v5/stdlib), so that TxFunc
-// hooks receive a *sql.Tx here as with package sqlite.
+// database/sql driver (github.com/jackc/pgx/v5/stdlib), so that the SQL it
+// shares with package sqlite (internal/sqlstore) runs on *sql.Tx as there.
 //
 // Several processes may share one database: stock is reserved by
 // conditional updates taken in SKU order, orders change by compare-and-set
@@ -9,6 +9,10 @@
 // that concurrent claims take disjoint entries. The schema is created and
 // upgraded by numbered, embedded, forward-only migrations that Open
 // applies under an advisory lock.
+//
+// The store reports no other instance's commits, so package storecache
+// can wrap it only where one process alone uses the database; cmd/kassa
+// runs PostgreSQL without it.
 package postgres
 
 import (
@@ -31,14 +35,14 @@ import (
 var _ kassa.Store = (*DB)(nil)
 
 // DB is a kassa.Store backed by PostgreSQL. The methods it shares with
-// package sqlite come from sqlstore.Store, run by backend; its Now field
-// (tests may replace it before use) is the Store's.
+// package sqlite come from sqlstore.Store, run by backend.
 type DB struct {
 	sqlstore.Store
 
 	db    *sql.DB
 	pq    *sqlstore.Runner // runs on db, numbering placeholders
 	lanes chan struct{}    // CreateOrders in flight, at most orderLanes
+	clock func() time.Time // stamps what the store writes (WithClock)
 }
 
 // Connections and order lanes. Every order of a product locks that
@@ -104,9 +108,18 @@ var dialect = &sqlstore.Dialect{
 			FROM order_lines WHERE order_id = orders.id)`,
 }
 
+// Option configures Open.
+type Option func(*DB)
+
+// WithClock sets the clock that stamps what the store writes (default
+// time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(db *DB) { db.clock = now }
+}
+
 // Open connects to url (postgres://user@host:5432/db?sslmode=disable; a
 // search_path parameter selects the schema) and applies pending migrations.
-func Open(ctx context.Context, url string) (_ *DB, err error) {
+func Open(ctx context.Context, url string, opts ...Option) (_ *DB, err error) {
 	defer wrap(&err, "postgres.Open")
 	pool, err := sql.Open("pgx", url)
 	if err != nil {
@@ -115,8 +128,12 @@ func Open(ctx context.Context, url string) (_ *DB, err error) {
 	pool.SetMaxOpenConns(poolConns)
 	pool.SetMaxIdleConns(poolConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	db := &DB{db: pool, pq: &sqlstore.Runner{DB: pool, Rebind: rebind}, lanes: make(chan struct{}, orderLanes)}
-	db.Store = sqlstore.NewStore(dialect, (*backend)(db))
+	db := &DB{db: pool, pq: &sqlstore.Runner{DB: pool, Rebind: rebind}, lanes: make(chan struct{}, orderLanes),
+		clock: time.Now}
+	for _, o := range opts {
+		o(db)
+	}
+	db.Store = sqlstore.NewStore(dialect, (*backend)(db), db.clock)
 	if err := pool.PingContext(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect: %w", err)
@@ -141,15 +158,15 @@ func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, t
 	return db.Store.CreateOrder(ctx, o, ev, then)
 }
 
-// WriteDB returns the connection pool; TxFunc hooks receive a *sql.Tx of
-// it.
+// WriteDB returns the connection pool (a TxFunc's Tx holds a transaction
+// of it).
 func (db *DB) WriteDB() *sql.DB { return db.db }
 
 // Close closes the pool.
 func (db *DB) Close() error { return db.db.Close() }
 
 // now returns the current time in UTC at the millisecond precision stored.
-func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
+func (db *DB) now() time.Time { return db.clock().UTC().Truncate(time.Millisecond) }
 
 // backend runs the statements of db.Store on the pool (pgx caches
 // prepared statements per connection by itself), numbering their
@@ -161,10 +178,8 @@ func (b *backend) Keyed() *sqlstore.Runner  { return b.pq }
 func (b *backend) Writer() *sqlstore.Runner { return b.pq }
 
 func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
-	return (*DB)(b).transact(ctx, func(tx *sql.Tx) error { return fn(b.Bind(tx)) })
+	return (*DB)(b).transact(ctx, func(tx *sql.Tx) error { return fn(&sqlstore.Runner{Tx: tx, Rebind: rebind}) })
 }
-
-func (b *backend) Bind(tx *sql.Tx) *sqlstore.Runner { return &sqlstore.Runner{Tx: tx, Rebind: rebind} }
 
 // writer runs statements on the pool.
 func (db *DB) writer() *sqlstore.Runner { return db.pq }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/postgres"
+	"github.com/kassa-dev/kassa/storecache"
 	"github.com/kassa-dev/kassa/storetest"
 )
 
@@ -81,6 +82,27 @@ func TestStore(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(os.Getpid()), uint64(os.Getppid())))
 	storetest.Run(t, func(t *testing.T) kassa.Store { return openSchema(t, base, rng) })
 }
+
+// TestStoreCached: the store behind package storecache is a kassa.Store
+// too. Only the test writes its schema, so the change source reports
+// once that it cannot have missed anything, and the cache's clock stands
+// still: entries are served for the whole test.
+func TestStoreCached(t *testing.T) {
+	base := baseURL(t)
+	ping(t, base)
+	rng := rand.New(rand.NewPCG(uint64(os.Getpid()), 7))
+	frozen := time.Now()
+	storetest.Run(t, func(t *testing.T) kassa.Store {
+		return storecache.Wrap(openSchema(t, base, rng), oneProcess{},
+			storecache.WithClock(func() time.Time { return frozen }))
+	})
+}
+
+// oneProcess is the storecache.Changes of a database that only this
+// process writes: no other connection ever commits.
+type oneProcess struct{}
+
+func (oneProcess) OnCommit(fn func(changed, ok bool)) { fn(true, true) }
 
 // ping fails t when PostgreSQL at base cannot be reached.
 func ping(t *testing.T, base string) {
@@ -160,7 +182,7 @@ func TestOrderLanes(t *testing.T) {
 	releaseAll := func() { releasing.Do(func() { close(release) }) }
 	t.Cleanup(releaseAll) // before the store closes: a failing test must not leave transactions held
 	var entered atomic.Int32
-	hold := func(context.Context, *sql.Tx) error {
+	hold := func(context.Context, kassa.Tx) error {
 		entered.Add(1)
 		<-release
 		return nil

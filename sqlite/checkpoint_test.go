@@ -43,10 +43,10 @@ func TestCheckpointer(t *testing.T) {
 }
 
 // openFile opens a store on a file, closed when t ends, and returns its path.
-func openFile(t *testing.T) (*DB, string) {
+func openFile(t *testing.T, opts ...Option) (*DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kassa.db")
-	db, err := Open(context.Background(), path)
+	db, err := Open(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +85,47 @@ func TestCheckpointerLoop(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("database file still %d bytes after 30 s: no checkpoint ran", before)
 		}
+	}
+}
+
+// TestOnCommitIgnoresCheckpoints: OnCommit reports another connection's
+// commit at the next group commit, and nothing else. The checkpointer's
+// connection copies the WAL into the file and restarts it, but commits
+// nothing, so the writer's data_version must not change.
+func TestOnCommitIgnoresCheckpoints(t *testing.T) {
+	ctx := context.Background()
+	db, path := openFile(t)
+	db.ckpt.halt() // checkpoints by hand
+	var reports []bool
+	db.OnCommit(func(changed, ok bool) { // runs on the committer, one batch at a time
+		if !ok {
+			t.Error("OnCommit could not tell")
+		}
+		reports = append(reports, changed)
+	})
+	write := func() {
+		t.Helper()
+		if err := db.transact(ctx, putSetting(fmt.Sprint("k", len(reports)), "v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write() // the first report: changed
+	for i := range 3 {
+		if log, done, err := db.ckpt.once(ctx); err != nil || done != log {
+			t.Fatalf("checkpoint %d: %d of %d pages, %v; want the whole WAL copied", i, done, log, err)
+		}
+		write() // restarts the WAL
+	}
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := other.PutSetting(ctx, "other", "1"); err != nil {
+		t.Fatal(err)
+	}
+	write()
+	if want := []bool{true, false, false, false, true}; fmt.Sprint(reports) != fmt.Sprint(want) {
+		t.Fatalf("OnCommit reported %v, want %v", reports, want)
 	}
 }

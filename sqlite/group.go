@@ -62,12 +62,14 @@ type committer struct {
 	raw    *cachingConn
 	execFn func(ctx context.Context, query string, args []any) (sql.Result, error)
 	args   []driver.NamedValue
-	// begun, when set, runs first in every batch's transaction (the
-	// order cache's check for other connections' commits, ordercache.go).
-	begun func(ctx context.Context, tx *sql.Tx)
-	// window is the commit window in nanoseconds (commitWindow; tests
-	// lengthen it) and timer its timer, stopped between uses (loop's).
-	window atomic.Int64
+	// onCommit, when set, is told at the start of every batch whether
+	// another connection committed since the previous one (DB.OnCommit);
+	// version is the data_version read then, 0 before the first read.
+	onCommit atomic.Pointer[func(changed, ok bool)]
+	version  int64
+	// window is the commit window (commitWindow unless Open was told
+	// otherwise) and timer its timer, stopped between uses (loop's).
+	window time.Duration
 	timer  *time.Timer
 
 	mu     sync.RWMutex // guards closed against sends on ops
@@ -75,12 +77,11 @@ type committer struct {
 	wg     sync.WaitGroup
 }
 
-func newCommitter(pool *sql.DB, st *stmts, begun func(context.Context, *sql.Tx)) *committer {
-	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch), begun: begun,
+func newCommitter(pool *sql.DB, st *stmts, window time.Duration) *committer {
+	c := &committer{pool: pool, prep: st.get, ops: make(chan *writeOp, maxBatch), window: window,
 		bound: make(map[*sql.Stmt]*sql.Stmt), timer: time.NewTimer(time.Hour)}
 	c.timer.Stop()
 	c.execFn = c.exec
-	c.window.Store(int64(commitWindow))
 	c.wg.Go(c.loop)
 	return c
 }
@@ -180,7 +181,7 @@ func (c *committer) fill(batch []*writeOp, busy bool) []*writeOp {
 		case busy && len(batch) < windowBatch:
 			if !waiting {
 				waiting = true
-				c.timer.Reset(time.Duration(c.window.Load()))
+				c.timer.Reset(c.window)
 			}
 			select {
 			case op, ok := <-c.ops:
@@ -245,8 +246,8 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 	}
 	defer func() { c.r, c.raw = sqlstore.Runner{}, nil }()
 	r := &c.r
-	if c.begun != nil {
-		c.begun(ctx, tx)
+	if fn := c.onCommit.Load(); fn != nil {
+		c.reportChanges(ctx, tx, *fn)
 	}
 	if len(ops) == 1 {
 		if errs[0] = call(ops[0].fn, r); errs[0] != nil {
@@ -263,6 +264,21 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 		return errs, fmt.Errorf("commit: %w", err)
 	}
 	return errs, nil
+}
+
+// reportChanges tells fn whether another connection committed since the
+// previous batch: the write connection's PRAGMA data_version changes
+// exactly then. A failed read reports that it cannot tell.
+func (c *committer) reportChanges(ctx context.Context, tx *sql.Tx, fn func(changed, ok bool)) {
+	var v int64
+	if err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		c.version = 0
+		fn(true, false)
+		return
+	}
+	changed := v != c.version
+	c.version = v
+	fn(changed, true)
 }
 
 // driverConn returns conn's driver connection when it is this package's
@@ -304,17 +320,6 @@ const (
 	rollbackToSQL  = "ROLLBACK TO w"
 	releaseSaveSQL = "RELEASE w"
 )
-
-// runner returns the current batch's Runner when tx is its transaction,
-// else nil: a TxFunc hook's statements (backend.Bind) then run like the
-// batch's own, on the driver connection. Hooks run in the batch, on the
-// committer's goroutine, the only one that may ask.
-func (c *committer) runner(tx *sql.Tx) *sqlstore.Runner {
-	if tx != nil && c.r.Tx == tx {
-		return &c.r
-	}
-	return nil
-}
 
 // savepoint runs fn inside a savepoint of r's transaction and rolls it
 // back to the savepoint when fn fails: fnErr is fn's error. err reports a

@@ -17,10 +17,15 @@ import (
 )
 
 // openFileDB opens a store on a file in a temporary directory.
-func openFileDB(t *testing.T) *DB {
+func openFileDB(t *testing.T, opts ...Option) *DB {
 	t.Helper()
-	db, _ := openFile(t)
+	db, _ := openFile(t, opts...)
 	return db
+}
+
+// withCommitWindow sets the group commit's commit window.
+func withCommitWindow(d time.Duration) Option {
+	return func(c *config) { c.window = d }
 }
 
 // putSetting is a write that stores key=value.
@@ -224,8 +229,7 @@ func txOf(key string, into **sql.Tx) func(tx *sqlstore.Runner) error {
 // reliably; with it, the writes share a batch however they arrive), share
 // one transaction. A lone write after a batch of one never waits.
 func TestCommitWindow(t *testing.T) {
-	db := openFileDB(t)
-	db.group.window.Store(int64(time.Hour))
+	db := openFileDB(t, withCommitWindow(time.Hour))
 	ctx := context.Background()
 
 	// Quiet: each write is alone, and its batch was one write.
@@ -287,7 +291,7 @@ func TestCommitterExecsOnTheConnection(t *testing.T) {
 	ctx := context.Background()
 	type status string
 	const insert = `INSERT INTO probe (s, i, b, n, v, raw) VALUES (?, ?, ?, ?, ?, ?)`
-	const hooked = `INSERT INTO probe (s) VALUES ('from a hook')` // as a TxFunc hook runs it
+	const hooked = `INSERT INTO probe (s) VALUES ('from a hook')` // as a TxFunc's Tx runs it
 	var id, rows int64
 	err := db.transact(ctx, func(tx *sqlstore.Runner) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE probe (id INTEGER PRIMARY KEY, s, i, b, n, v, raw)`); err != nil {
@@ -303,7 +307,7 @@ func TestCommitterExecsOnTheConnection(t *testing.T) {
 		if rows, err = res.RowsAffected(); err != nil {
 			return err
 		}
-		_, err = (*backend)(db).Bind(tx.SQLTx()).ExecContext(ctx, hooked)
+		_, err = tx.ExecContext(ctx, hooked) // a hook's Tx runs on the batch's Runner
 		return err
 	})
 	if err != nil || id != 1 || rows != 1 {

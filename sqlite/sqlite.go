@@ -6,10 +6,11 @@
 // separate pool of read connections. The store's write transactions go
 // through a committer that runs those queued by concurrent callers in one
 // SQLite transaction, each in its own savepoint, and commits once (group
-// commit, group.go). Orders this process wrote or read last are answered
-// from memory (ordercache.go), checked against other connections' commits
-// at every group commit. ":memory:" uses one connection for
-// everything so that all callers see the same data. The schema is created
+// commit, group.go). At every group commit it can report whether another
+// connection committed since the last (OnCommit), which is what package
+// storecache needs to keep orders and product terms in memory.
+// ":memory:" uses one connection for everything so that all callers see
+// the same data. The schema is created
 // and upgraded by numbered, embedded, forward-only migrations that Open
 // applies.
 package sqlite
@@ -35,8 +36,7 @@ import (
 var _ kassa.Store = (*DB)(nil)
 
 // DB is a kassa.Store backed by SQLite. The methods it shares with package
-// postgres come from sqlstore.Store, run by backend; its Now field
-// (tests may replace it before use) is the Store's.
+// postgres come from sqlstore.Store, run by backend.
 type DB struct {
 	sqlstore.Store
 
@@ -48,8 +48,22 @@ type DB struct {
 	wr    *sqlstore.Runner // runs on ws, outside a transaction
 	group *committer
 	ckpt  *checkpointer // nil for :memory:
-	cache *orderCache   // ordercache.go
-	terms *termsCache   // termscache.go
+	cfg   config
+}
+
+// config is what the Options set.
+type config struct {
+	now    func() time.Time // the store's clock
+	window time.Duration    // the group commit's commit window
+}
+
+// Option configures Open.
+type Option func(*config)
+
+// WithClock sets the clock that stamps what the store writes (default
+// time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now = now }
 }
 
 // dialect is how SQLite spells what the shared statements need.
@@ -112,13 +126,16 @@ var pragmas = []string{
 // Open opens (creating if needed) the database at dsn, a file path such as
 // "./data/kassa.db" whose directory is created when missing, or ":memory:".
 // It applies pending migrations.
-func Open(ctx context.Context, dsn string) (_ *DB, err error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (_ *DB, err error) {
 	defer wrap(&err, "sqlite.Open(%q)", dsn)
 	if dsn == "" {
 		return nil, kassa.Errorf(kassa.EINVALID, "The database path is empty.")
 	}
-	db := &DB{}
-	db.Store = sqlstore.NewStore(dialect, (*backend)(db))
+	db := &DB{cfg: config{now: time.Now, window: commitWindow}}
+	for _, o := range opts {
+		o(&db.cfg)
+	}
+	db.Store = sqlstore.NewStore(dialect, (*backend)(db), db.cfg.now)
 	if dsn == ":memory:" {
 		db.write, err = openPool(":memory:", pragmas[:2], true, 1)
 		db.read = db.write
@@ -140,9 +157,7 @@ func Open(ctx context.Context, dsn string) (_ *DB, err error) {
 		db.Close()
 		return nil, err
 	}
-	db.cache, db.terms = newOrderCache(), newTermsCache()
-	db.cache.cleared = db.terms.clear
-	db.group = newCommitter(db.write, db.ws, db.cache.check)
+	db.group = newCommitter(db.write, db.ws, db.cfg.window)
 	return db, nil
 }
 
@@ -197,10 +212,10 @@ func openPool(path string, pragmas []string, writer bool, n int) (*sql.DB, error
 	return pool, nil
 }
 
-// WriteDB returns the single-connection write pool. TxFunc hooks receive a
-// *sql.Tx of it. Because it has one connection, code holding one of its
-// transactions must not call DB methods (they would wait for that same
-// connection); a hook settles an inbox entry with CallbackWrite instead.
+// WriteDB returns the single-connection write pool; a TxFunc's Tx holds a
+// transaction of it. Because it has one connection, code holding one of
+// its transactions must not call DB methods (they would wait for that same
+// connection); a hook settles an inbox entry with its Tx instead.
 func (db *DB) WriteDB() *sql.DB { return db.write }
 
 // Close finishes the queued writes and closes both pools.
@@ -227,7 +242,17 @@ func (db *DB) Close() error {
 }
 
 // now returns the current time in UTC at the millisecond precision stored.
-func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Millisecond) }
+func (db *DB) now() time.Time { return db.cfg.now().UTC().Truncate(time.Millisecond) }
+
+// OnCommit implements storecache.Changes: at the start of every group
+// commit, holding the write lock, the committer reads the write
+// connection's PRAGMA data_version, which changes exactly when another
+// connection committed (a checkpoint commits nothing), and calls fn with
+// whether it changed since the previous batch. A later call replaces fn:
+// a DB feeds one cache, and writes that bypass that cache (another
+// wrapper's, the DB's own) are not reported, since they commit on the
+// same connection.
+func (db *DB) OnCommit(fn func(changed, ok bool)) { db.group.onCommit.Store(&fn) }
 
 // backend runs the statements of db.Store: reads on the read pool,
 // writes on the write connection, prepared (stmt.go), and transactions
@@ -246,24 +271,18 @@ func (b *backend) Reader() *sqlstore.Runner { return b.rd }
 // batches; listings and reports stay on the read pool, where a long
 // query cannot hold up the writes. (In a TxFunc hook, which holds the
 // write connection, calling a DB method waits for that connection; hooks
-// use the tx they get instead.) kassa bench: about 9 % less CPU per shop
-// journey (docs/performance.md). Since the order cache (ordercache.go)
-// most order reads do not reach the database at all.
+// use the Tx they get instead.) kassa bench: about 9 % less CPU per shop
+// journey (docs/performance.md). Behind package storecache most order
+// reads do not reach the database at all.
+//
+// Keyed stays here rather than in storecache: what it chooses is the
+// connection a read runs on, which only the SQLite backend knows, and its
+// gain is the write connection's page cache, not a result kept in memory.
 func (b *backend) Keyed() *sqlstore.Runner  { return b.wr }
 func (b *backend) Writer() *sqlstore.Runner { return b.wr }
 
 func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
 	return (*DB)(b).transact(ctx, fn)
-}
-
-// Bind runs statements in a hook's transaction: the group commit's batch
-// Runner when tx is the batch's (always, for the store's own writes),
-// else with the statements prepared on the write connection.
-func (b *backend) Bind(tx *sql.Tx) *sqlstore.Runner {
-	if r := b.group.runner(tx); r != nil {
-		return r
-	}
-	return &sqlstore.Runner{Tx: tx, Prepared: b.ws.get}
 }
 
 // reader runs read statements on the read pool.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/sqlite"
+	"github.com/kassa-dev/kassa/storecache"
 	"github.com/kassa-dev/kassa/storetest"
 )
 
@@ -33,6 +34,15 @@ func TestStoreMemory(t *testing.T) {
 func TestStoreFile(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) kassa.Store {
 		return mustOpen(t, filepath.Join(t.TempDir(), "data", "kassa.db"))
+	})
+}
+
+// TestStoreCached: the store behind package storecache, with SQLite's
+// report of other connections' commits, is a kassa.Store too.
+func TestStoreCached(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) kassa.Store {
+		db := mustOpen(t, filepath.Join(t.TempDir(), "kassa.db"))
+		return storecache.Wrap(db, db)
 	})
 }
 

@@ -15,13 +15,13 @@ func action(o *kassa.Order, kind kassa.ActionKind, seq int) *kassa.Action {
 }
 
 // mustAction stores a and fails t on error.
-func mustAction(t *testing.T, s kassa.Store, a *kassa.Action) *kassa.Action {
+func mustAction(t *testing.T, s kassa.Actions, a *kassa.Action) *kassa.Action {
 	t.Helper()
 	must(t, s.CreateAction(ctx, a))
 	return a
 }
 
-func testCreateAction(t *testing.T, s kassa.Store) {
+func testCreateAction(t *testing.T, s Actions) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2), shipping))
 	a := action(o, kassa.ActionCapture, 1)
@@ -48,7 +48,7 @@ func testCreateAction(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testCreateActionRefused(t *testing.T, s kassa.Store) {
+func testCreateActionRefused(t *testing.T, s Actions) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2)))
 	mustAction(t, s, action(o, kassa.ActionCapture, 1))
@@ -78,7 +78,7 @@ func testCreateActionRefused(t *testing.T, s kassa.Store) {
 	wantCode(t, func() error { _, err := s.ActionByTransactionID(ctx, "nope"); return err }(), kassa.ENOTFOUND)
 }
 
-func testUpdateAction(t *testing.T, s kassa.Store) {
+func testUpdateAction(t *testing.T, s Actions) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 2)))
 	a := mustAction(t, s, action(o, kassa.ActionRefund, 1))
@@ -102,7 +102,7 @@ func testUpdateAction(t *testing.T, s kassa.Store) {
 	wantCode(t, func() error { _, err := s.Action(ctx, ghost.ID); return err }(), kassa.ENOTFOUND)
 }
 
-func testActionsList(t *testing.T, s kassa.Store) {
+func testActionsList(t *testing.T, s Actions) {
 	put(t, s, product("A", 50))
 	o1 := create(t, s, order(1, line(1, "A", 1)))
 	o2 := create(t, s, order(2, line(1, "A", 1)))
@@ -136,7 +136,7 @@ func testActionsList(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testReplaceOrderLines(t *testing.T, s kassa.Store) {
+func testReplaceOrderLines(t *testing.T, s Orders) {
 	put(t, s, product("A", 5), product("B", 5))
 	o := create(t, s, order(1, line(1, "A", 2), line(2, "B", 1), shipping))
 	upd := *o
@@ -185,7 +185,7 @@ func testReplaceOrderLines(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testCreateActionConcurrent(t *testing.T, s kassa.Store) {
+func testCreateActionConcurrent(t *testing.T, s Actions) {
 	put(t, s, product("A", 5))
 	o := create(t, s, order(1, line(1, "A", 1)))
 	const n = 8
@@ -211,7 +211,7 @@ func testCreateActionConcurrent(t *testing.T, s kassa.Store) {
 }
 
 // wantAction fails t unless a is stored as it is, and returns what is.
-func wantAction(t *testing.T, s kassa.Store, why string, a *kassa.Action) *kassa.Action {
+func wantAction(t *testing.T, s Actions, why string, a *kassa.Action) *kassa.Action {
 	t.Helper()
 	got, err := s.Action(ctx, a.ID)
 	must(t, err)
@@ -222,7 +222,7 @@ func wantAction(t *testing.T, s kassa.Store, why string, a *kassa.Action) *kassa
 }
 
 // claimActions claims and fails t on error.
-func claimActions(t *testing.T, s kassa.Store, now, lease time.Time, limit int) []*kassa.Action {
+func claimActions(t *testing.T, s Actions, now, lease time.Time, limit int) []*kassa.Action {
 	t.Helper()
 	as, err := s.ClaimActions(ctx, now, lease, limit)
 	must(t, err)
@@ -231,7 +231,7 @@ func claimActions(t *testing.T, s kassa.Store, now, lease time.Time, limit int) 
 
 // wantActionsClaimed fails t unless got is want, in that order, leased
 // until lease, and stored so. It sets the NextAttemptAt of want to lease.
-func wantActionsClaimed(t *testing.T, s kassa.Store, got []*kassa.Action, lease time.Time, want ...*kassa.Action) {
+func wantActionsClaimed(t *testing.T, s Actions, got []*kassa.Action, lease time.Time, want ...*kassa.Action) {
 	t.Helper()
 	for _, a := range want {
 		a.NextAttemptAt = lease
@@ -244,7 +244,7 @@ func wantActionsClaimed(t *testing.T, s kassa.Store, got []*kassa.Action, lease 
 	}
 }
 
-func testClaimActions(t *testing.T, s kassa.Store) {
+func testClaimActions(t *testing.T, s Actions) {
 	put(t, s, product("A", 50))
 	o := create(t, s, order(1, line(1, "A", 1)))
 	now, lease := at, at.Add(time.Minute)
@@ -305,7 +305,7 @@ func testClaimActions(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testClaimActionsConcurrent(t *testing.T, s kassa.Store) {
+func testClaimActionsConcurrent(t *testing.T, s Actions) {
 	const actions, claimers, limit = 40, 8, 3
 	put(t, s, product("A", 50))
 	o := create(t, s, order(1, line(1, "A", 1)))

@@ -10,7 +10,7 @@ import (
 	"github.com/kassa-dev/kassa"
 )
 
-func testAnswers(t *testing.T, s kassa.Store) {
+func testAnswers(t *testing.T, s kassa.Answers) {
 	const key = "POST /api/orders\nk1"
 	if _, ok, err := s.Answer(ctx, key); err != nil || ok {
 		t.Fatalf("Answer of an unknown key = %v, %v; want false, nil", ok, err)

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -18,12 +17,12 @@ func callback(p, k string) *kassa.Callback {
 		Body: []byte(fmt.Sprintf(`{"paymentId":%q,"status":"AUTHORIZED"}`, p))}
 }
 
-func testCallbacks(t *testing.T, s kassa.Store) {
+func testCallbacks(t *testing.T, s Inbox) {
 	o := create(t, s, order(1, shipping))
 	first := callback("p1", "p1/AUTHORIZED")
 	first.OrderID = o.ID
 	ran := 0
-	hook := func(ctx context.Context, tx *sql.Tx) error { ran++; return nil }
+	hook := func(ctx context.Context, tx kassa.Tx) error { ran++; return nil }
 	dup, err := s.RecordCallback(ctx, first, hook)
 	must(t, err)
 	if dup || first.ID == 0 || first.State != kassa.CallbackReceived || !within(first.ReceivedAt) || ran != 1 {
@@ -67,7 +66,7 @@ func testCallbacks(t *testing.T, s kassa.Store) {
 	}
 	failed := requeued
 	failed.State = kassa.CallbackFailed
-	fail := func(ctx context.Context, tx *sql.Tx) error { return errHook }
+	fail := func(ctx context.Context, tx kassa.Tx) error { return errHook }
 	if err := s.UpdateCallback(ctx, &failed, fail); !errors.Is(err, errHook) {
 		t.Fatalf("UpdateCallback error = %v, want the hook's error", err)
 	}
@@ -87,7 +86,7 @@ func testCallbacks(t *testing.T, s kassa.Store) {
 	wantCode(t, s.UpdateCallback(ctx, &kassa.Callback{ID: 4711, State: kassa.CallbackFailed}, nil), kassa.ENOTFOUND)
 }
 
-func testCallbacksList(t *testing.T, s kassa.Store) {
+func testCallbacksList(t *testing.T, s Inbox) {
 	o := create(t, s, order(1, shipping))
 	var all []*kassa.Callback // newest first
 	for i := range 5 {
@@ -123,7 +122,7 @@ func testCallbacksList(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testCallbackConcurrent(t *testing.T, s kassa.Store) {
+func testCallbackConcurrent(t *testing.T, s Inbox) {
 	const n = 20
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -132,7 +131,7 @@ func testCallbackConcurrent(t *testing.T, s kassa.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dup, err := s.RecordCallback(ctx, callback("p", "p/ACCEPTED"), func(ctx context.Context, tx *sql.Tx) error {
+			dup, err := s.RecordCallback(ctx, callback("p", "p/ACCEPTED"), func(ctx context.Context, tx kassa.Tx) error {
 				mu.Lock()
 				hooks++
 				mu.Unlock()
@@ -162,7 +161,7 @@ func testCallbackConcurrent(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testConcurrentCreate(t *testing.T, s kassa.Store) {
+func testConcurrentCreate(t *testing.T, s Orders) {
 	const stockA, stockB, buyers = 10, 7, 30
 	put(t, s, product("A", stockA), product("B", stockB))
 	var wg sync.WaitGroup

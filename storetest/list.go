@@ -6,7 +6,7 @@ import (
 	"github.com/kassa-dev/kassa"
 )
 
-func testOrders(t *testing.T, s kassa.Store) {
+func testOrders(t *testing.T, s Orders) {
 	var all []*kassa.Order // newest first
 	for i := range 7 {
 		o := order(i, line(1, "", 1))
@@ -38,7 +38,7 @@ func testOrders(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testOrdersSearch(t *testing.T, s kassa.Store) {
+func testOrdersSearch(t *testing.T, s Orders) {
 	a := order(1, shipping)
 	a.Customer.Email, a.Customer.Address.LastName = "Anna.Lind@Example.se", "Lind"
 	b := order(2, shipping)

@@ -8,7 +8,7 @@ import (
 	"github.com/kassa-dev/kassa"
 )
 
-func testProducts(t *testing.T, s kassa.Store) {
+func testProducts(t *testing.T, s kassa.Catalog) {
 	ps, err := s.Products(ctx)
 	must(t, err)
 	if len(ps) != 0 {
@@ -46,7 +46,7 @@ func testProducts(t *testing.T, s kassa.Store) {
 }
 
 // wantTerms fails unless ProductTerms answers p without its stock.
-func wantTerms(t *testing.T, s kassa.Store, p kassa.Product) {
+func wantTerms(t *testing.T, s kassa.Catalog, p kassa.Product) {
 	t.Helper()
 	got, err := s.ProductTerms(ctx, p.SKU)
 	must(t, err)
@@ -56,7 +56,7 @@ func wantTerms(t *testing.T, s kassa.Store, p kassa.Product) {
 	}
 }
 
-func testProductInvalid(t *testing.T, s kassa.Store) {
+func testProductInvalid(t *testing.T, s kassa.Catalog) {
 	a := product("A-1", 5)
 	put(t, s, a)
 	wantTerms(t, s, a)
@@ -80,7 +80,7 @@ func testProductInvalid(t *testing.T, s kassa.Store) {
 	}
 }
 
-func testSettings(t *testing.T, s kassa.Store) {
+func testSettings(t *testing.T, s kassa.Settings) {
 	v, ok, err := s.Setting(ctx, "mapi.store_id")
 	must(t, err)
 	if ok || v != "" {

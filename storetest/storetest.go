@@ -1,12 +1,14 @@
 // Package storetest is the behavioural contract of kassa.Store as one
-// conformance suite. Every store runs it:
+// conformance suite, organised by the store's roles. Every store runs it:
 //
 //	func TestStore(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) kassa.Store { return mustOpen(t) })
 //	}
 //
-// open must return an empty store and arrange its closing with t.Cleanup.
-// Each subtest opens its own store. Bench is the same for the store
+// A store or wrapper that implements only some roles runs their suites:
+// TestCatalog, TestOrders, TestInbox, TestActions, TestSettings and
+// TestAnswers (Run runs them all). open must return an empty store and
+// arrange its closing with t.Cleanup. Each subtest opens its own store. Bench is the same for the store
 // benchmarks, each a sub-benchmark with a store of its own.
 package storetest
 
@@ -23,17 +25,65 @@ import (
 	"github.com/kassa-dev/kassa"
 )
 
-// Opener returns a new, empty store for one subtest.
-type Opener func(t *testing.T) kassa.Store
+// Opener returns a new, empty store for one subtest, seen as S: the
+// roles a suite holds it to.
+type Opener[S any] func(t *testing.T) S
 
-// Run runs the whole suite against the stores open returns.
-func Run(t *testing.T, open Opener) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s kassa.Store)
-	}{
+// Orders is what TestOrders holds a store to: the orders, with the
+// catalog whose stock they reserve.
+type Orders interface {
+	kassa.Catalog
+	kassa.Orders
+}
+
+// Inbox is what TestInbox holds a store to: the callback inbox, with the
+// orders its entries belong to and whose writes settle them (kassa.Tx).
+type Inbox interface {
+	Orders
+	kassa.Inbox
+}
+
+// Actions is what TestActions holds a store to: the after-sale actions,
+// with the orders they belong to.
+type Actions interface {
+	Orders
+	kassa.Actions
+}
+
+// test is one subtest of a suite.
+type test[S any] struct {
+	name string
+	fn   func(t *testing.T, s S)
+}
+
+// run runs tests, each against a store of its own.
+func run[S any](t *testing.T, open Opener[S], tests []test[S]) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
+	}
+}
+
+// Run runs the suite of every role against the stores open returns.
+func Run(t *testing.T, open Opener[kassa.Store]) {
+	t.Run("Catalog", func(t *testing.T) { TestCatalog(t, func(t *testing.T) kassa.Catalog { return open(t) }) })
+	t.Run("Orders", func(t *testing.T) { TestOrders(t, func(t *testing.T) Orders { return open(t) }) })
+	t.Run("Inbox", func(t *testing.T) { TestInbox(t, func(t *testing.T) Inbox { return open(t) }) })
+	t.Run("Actions", func(t *testing.T) { TestActions(t, func(t *testing.T) Actions { return open(t) }) })
+	t.Run("Settings", func(t *testing.T) { TestSettings(t, func(t *testing.T) kassa.Settings { return open(t) }) })
+	t.Run("Answers", func(t *testing.T) { TestAnswers(t, func(t *testing.T) kassa.Answers { return open(t) }) })
+}
+
+// TestCatalog holds the stores open returns to kassa.Catalog.
+func TestCatalog(t *testing.T, open Opener[kassa.Catalog]) {
+	run(t, open, []test[kassa.Catalog]{
 		{"Products", testProducts},
 		{"ProductInvalid", testProductInvalid},
+	})
+}
+
+// TestOrders holds the stores open returns to kassa.Orders.
+func TestOrders(t *testing.T, open Opener[Orders]) {
+	run(t, open, []test[Orders]{
 		{"CreateOrder", testCreateOrder},
 		{"CreateOrderShortStock", testCreateOrderShortStock},
 		{"CreateOrderUnknownSKU", testCreateOrderUnknownSKU},
@@ -51,21 +101,33 @@ func Run(t *testing.T, open Opener) {
 		{"UpdateOrderConcurrent", testUpdateConcurrent},
 		{"Events", testEvents},
 		{"DueOrders", testDueOrders},
+		{"AddEventTxFunc", testAddEventTxFunc},
+		{"ConcurrentCreateOrder", testConcurrentCreate},
+		{"ReplaceOrderLines", testReplaceOrderLines},
+	})
+}
+
+// TestInbox holds the stores open returns to kassa.Inbox, and to
+// kassa.Tx in the TxFuncs of their writes.
+func TestInbox(t *testing.T, open Opener[Inbox]) {
+	run(t, open, []test[Inbox]{
 		{"Callbacks", testCallbacks},
 		{"CallbacksList", testCallbacksList},
 		{"CallbackConcurrentDuplicates", testCallbackConcurrent},
 		{"CallbackNextAttemptAt", testCallbackNextAttempt},
-		{"CallbackWriteInUpdateOrder", testCallbackWriteUpdateOrder},
-		{"CallbackWriteInAddEvent", testCallbackWriteAddEvent},
-		{"CallbackWriteInCreateOrder", testCallbackWriteCreateOrder},
-		{"AddEventTxFunc", testAddEventTxFunc},
+		{"TxUpdateCallbackInUpdateOrder", testTxUpdateCallbackUpdateOrder},
+		{"TxUpdateCallbackInAddEvent", testTxUpdateCallbackAddEvent},
+		{"TxUpdateCallbackInCreateOrder", testTxUpdateCallbackCreateOrder},
 		{"ClaimCallbacks", testClaimCallbacks},
 		{"ClaimCallbacksConcurrent", testClaimCallbacksConcurrent},
 		{"TxFuncSeesWrites", testTxFuncSeesWrites},
 		{"TxFuncRollsBack", testTxFuncRollback},
-		{"Settings", testSettings},
-		{"Answers", testAnswers},
-		{"ConcurrentCreateOrder", testConcurrentCreate},
+	})
+}
+
+// TestActions holds the stores open returns to kassa.Actions.
+func TestActions(t *testing.T, open Opener[Actions]) {
+	run(t, open, []test[Actions]{
 		{"CreateAction", testCreateAction},
 		{"CreateActionRefused", testCreateActionRefused},
 		{"CreateActionConcurrent", testCreateActionConcurrent},
@@ -73,11 +135,17 @@ func Run(t *testing.T, open Opener) {
 		{"ActionsList", testActionsList},
 		{"ClaimActions", testClaimActions},
 		{"ClaimActionsConcurrent", testClaimActionsConcurrent},
-		{"ReplaceOrderLines", testReplaceOrderLines},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
-	}
+	})
+}
+
+// TestSettings holds the stores open returns to kassa.Settings.
+func TestSettings(t *testing.T, open Opener[kassa.Settings]) {
+	run(t, open, []test[kassa.Settings]{{"Settings", testSettings}})
+}
+
+// TestAnswers holds the stores open returns to kassa.Answers.
+func TestAnswers(t *testing.T, open Opener[kassa.Answers]) {
+	run(t, open, []test[kassa.Answers]{{"Answers", testAnswers}})
 }
 
 // ctx is the context of every store call.
@@ -106,7 +174,7 @@ func must(t *testing.T, err error) {
 }
 
 // put stores products.
-func put(t *testing.T, s kassa.Store, ps ...kassa.Product) {
+func put(t *testing.T, s kassa.Catalog, ps ...kassa.Product) {
 	t.Helper()
 	for _, p := range ps {
 		must(t, s.PutProduct(ctx, p))
@@ -120,7 +188,7 @@ func product(sku string, stock int64) kassa.Product {
 }
 
 // stock returns the stock of sku.
-func stock(t *testing.T, s kassa.Store, sku string) int64 {
+func stock(t *testing.T, s kassa.Catalog, sku string) int64 {
 	t.Helper()
 	p, err := s.Product(ctx, sku)
 	must(t, err)
@@ -163,7 +231,7 @@ func order(n int, lines ...kassa.Line) *kassa.Order {
 }
 
 // create stores o with a creation event and fails t on error.
-func create(t *testing.T, s kassa.Store, o *kassa.Order) *kassa.Order {
+func create(t *testing.T, s kassa.Orders, o *kassa.Order) *kassa.Order {
 	t.Helper()
 	must(t, s.CreateOrder(ctx, o, kassa.Event{At: at, Source: kassa.SourceCheckout, To: kassa.StatusPending,
 		Applied: true, Note: "order placed"}, nil))
@@ -171,7 +239,7 @@ func create(t *testing.T, s kassa.Store, o *kassa.Order) *kassa.Order {
 }
 
 // get reads order id and fails t on error.
-func get(t *testing.T, s kassa.Store, id int64) *kassa.Order {
+func get(t *testing.T, s kassa.Orders, id int64) *kassa.Order {
 	t.Helper()
 	o, err := s.Order(ctx, id)
 	must(t, err)
@@ -179,7 +247,7 @@ func get(t *testing.T, s kassa.Store, id int64) *kassa.Order {
 }
 
 // countOrders returns how many orders s holds.
-func countOrders(t *testing.T, s kassa.Store) int {
+func countOrders(t *testing.T, s kassa.Orders) int {
 	t.Helper()
 	_, n, err := s.Orders(ctx, kassa.OrderFilter{})
 	must(t, err)

@@ -84,7 +84,7 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, 
 // a request that old is not running any more, and the order it may have
 // made never reached its customer, so it expires unpaid.
 type idempotency struct {
-	store answerStore
+	store kassa.Answers
 	now   func() time.Time
 	ttl   time.Duration
 	log   *slog.Logger
@@ -104,13 +104,6 @@ const staleClaim = 5 * time.Minute
 // client.
 const keyedRunTimeout = 2 * time.Minute
 
-// answerStore is the part of kassa.Store idempotency uses.
-type answerStore interface {
-	ClaimAnswer(ctx context.Context, a kassa.Answer, takeOver, expired time.Time) (kassa.Answer, bool, error)
-	PutAnswer(ctx context.Context, a kassa.Answer) error
-	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
-}
-
 // idemRun is a request in flight; done is closed when it ended, with
 // answer set (nil when it ended without one: the waiters try again).
 type idemRun struct {
@@ -119,7 +112,7 @@ type idemRun struct {
 	answer   *kassa.Answer
 }
 
-func newIdempotency(st answerStore, now func() time.Time, ttl time.Duration, log *slog.Logger) *idempotency {
+func newIdempotency(st kassa.Answers, now func() time.Time, ttl time.Duration, log *slog.Logger) *idempotency {
 	return &idempotency{store: st, now: now, ttl: ttl, log: log, running: map[string]*idemRun{}}
 }
 

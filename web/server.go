@@ -55,10 +55,21 @@ type Bank interface {
 	TestCallback(ctx context.Context, url string) (*mapi.CallbackTestResult, error)
 }
 
+// Store is what the server reads and writes itself (the engine does the
+// rest): the catalog, orders and their events, the callback inbox for the
+// admin pages, settings, and the answers of idempotent API requests.
+type Store interface {
+	kassa.Catalog
+	kassa.Orders
+	kassa.Inbox
+	kassa.Settings
+	kassa.Answers
+}
+
 // Config holds the server's dependencies and settings.
 type Config struct {
 	Engine        Engine
-	Store         kassa.Store
+	Store         Store
 	Bank          Bank
 	StoreID       string // MAPI store id
 	BaseURL       string // public base URL of the shop, no trailing slash
@@ -130,7 +141,7 @@ func New(cfg Config) (*Server, error) {
 }
 
 // loadKey returns the stored cookie key, creating it on first use.
-func loadKey(ctx context.Context, st kassa.Store) ([]byte, error) {
+func loadKey(ctx context.Context, st kassa.Settings) ([]byte, error) {
 	v, ok, err := st.Setting(ctx, sessionKeySetting)
 	if err != nil {
 		return nil, fmt.Errorf("read session key: %w", err)

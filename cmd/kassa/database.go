@@ -9,10 +9,16 @@ import (
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/postgres"
 	"github.com/kassa-dev/kassa/sqlite"
+	"github.com/kassa-dev/kassa/storecache"
 )
 
 // openDatabase opens the shop's store, PostgreSQL at --database-url or else
 // SQLite in the data directory.
+//
+// SQLite runs behind the store cache (package storecache): SQLite reports
+// other processes' commits to the file at every group commit. PostgreSQL
+// runs without it, because several instances of the shop may share one
+// database and the cache would not see the others' commits.
 func openDatabase(ctx context.Context, cfg *serveConfig) (kassa.Store, error) {
 	if cfg.DatabaseURL != "" {
 		db, err := postgres.Open(ctx, cfg.DatabaseURL)
@@ -25,7 +31,7 @@ func openDatabase(ctx context.Context, cfg *serveConfig) (kassa.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	return db, nil
+	return storecache.Wrap(db, db), nil
 }
 
 // databaseName describes the shop's database for the banner, without a

@@ -225,7 +225,7 @@ type bankChoice struct {
 // resolveBank decides which MAPI the shop talks to: --mapi-url, the real
 // Resurs (test or prod) with credentials, or the simulator embedded in
 // serve. Flags and variables win over the admin settings in st.
-func resolveBank(ctx context.Context, cfg *serveConfig, st kassa.Store) (bankChoice, error) {
+func resolveBank(ctx context.Context, cfg *serveConfig, st kassa.Settings) (bankChoice, error) {
 	env, id, secret, store := cfg.MAPIEnv, cfg.ClientID, cfg.ClientSecret, cfg.StoreID
 	for _, v := range []struct {
 		p   *string
@@ -299,7 +299,7 @@ func (s *shop) close(log *slog.Logger) error {
 }
 
 // seedCatalog puts the demo catalog in an empty store.
-func seedCatalog(ctx context.Context, st kassa.Store) error {
+func seedCatalog(ctx context.Context, st kassa.Catalog) error {
 	products, err := st.Products(ctx)
 	if err != nil {
 		return fmt.Errorf("serve: read catalog: %w", err)
@@ -317,7 +317,7 @@ func seedCatalog(ctx context.Context, st kassa.Store) error {
 
 // adminPassword returns the configured password, else the stored one,
 // else a new random one (stored for the next start).
-func adminPassword(ctx context.Context, st kassa.Store, configured string) (string, error) {
+func adminPassword(ctx context.Context, st kassa.Settings, configured string) (string, error) {
 	if configured != "" {
 		return configured, nil
 	}

@@ -31,9 +31,6 @@ type Runner struct {
 	Exec func(ctx context.Context, query string, args []any) (sql.Result, error)
 }
 
-// SQLTx returns the transaction, which TxFunc hooks receive.
-func (r *Runner) SQLTx() *sql.Tx { return r.Tx }
-
 // HookContext returns the context a hook runs with: Ctx when set, else ctx.
 func (r *Runner) HookContext(ctx context.Context) context.Context {
 	if r.Ctx != nil {

@@ -275,8 +275,7 @@ func scanCallback(rows *sql.Rows) (*kassa.Callback, error) {
 	return &cb, nil
 }
 
-// ValidateCallbackUpdate checks what UpdateCallback and CallbackWrite
-// write: a known state and a non-negative attempt count.
+// ValidateCallbackUpdate checks what UpdateCallback (also Tx's) writes: a known state and a non-negative attempt count.
 func ValidateCallbackUpdate(cb *kassa.Callback) error {
 	if cb == nil {
 		return kassa.Errorf(kassa.EINVALID, "No callback given.")

@@ -20,8 +20,7 @@ import (
 // Its statements are written with ? placeholders; a backend whose driver
 // wants another style (PostgreSQL's $n) rewrites them (Runner.Rebind).
 type Store struct {
-	// Now returns the current time; tests may replace it before use.
-	Now func() time.Time
+	clock func() time.Time // stamps what the store writes
 
 	d *Dialect
 	b Backend
@@ -92,14 +91,12 @@ type Backend interface {
 	// Transact runs fn in a write transaction and commits when it
 	// succeeds; tx.Tx is the transaction.
 	Transact(ctx context.Context, fn func(tx *Runner) error) error
-	// Bind runs statements in tx, a transaction of the backend's that a
-	// hook received.
-	Bind(tx *sql.Tx) *Runner
 }
 
-// NewStore returns a Store of dialect d on b, with Now set to time.Now.
-func NewStore(d *Dialect, b Backend) Store {
-	return Store{Now: time.Now, d: d, b: b, q: newQueries(d)}
+// NewStore returns a Store of dialect d on b that stamps what it writes
+// with the time now returns.
+func NewStore(d *Dialect, b Backend, now func() time.Time) Store {
+	return Store{clock: now, d: d, b: b, q: newQueries(d)}
 }
 
 // queries are the statements whose text depends on the dialect.
@@ -167,7 +164,7 @@ func WriteQueries(d *Dialect) []string {
 }
 
 // now returns the current time in UTC at the millisecond precision stored.
-func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+func (s *Store) now() time.Time { return s.clock().UTC().Truncate(time.Millisecond) }
 
 // wrap is Wrap with the dialect's translation and Op "<name>.<format>".
 func (s *Store) wrap(err *error, format string, args ...any) {
@@ -219,14 +216,30 @@ func InTx(ctx context.Context, pool *sql.DB, fn func(tx *sql.Tx) error) error {
 }
 
 // runHook runs then inside tx; a nil hook does nothing.
-func runHook(ctx context.Context, tx *Runner, then kassa.TxFunc) error {
+func (s *Store) runHook(ctx context.Context, tx *Runner, then kassa.TxFunc) error {
 	if then == nil {
 		return nil
 	}
-	if err := then(tx.HookContext(ctx), tx.SQLTx()); err != nil {
+	if err := then(tx.HookContext(ctx), &Tx{s: s, r: tx}); err != nil {
 		return fmt.Errorf("hook: %w", err)
 	}
 	return nil
+}
+
+// Tx is the kassa.Tx a TxFunc receives: the writes that may join the
+// transaction tx runs in (for SQLite's group commit, the caller's
+// savepoint of the batch). It is valid only while the TxFunc runs.
+type Tx struct {
+	s *Store
+	r *Runner
+}
+
+var _ kassa.Tx = (*Tx)(nil)
+
+// UpdateCallback is Store.UpdateCallback inside the transaction.
+func (t *Tx) UpdateCallback(ctx context.Context, cb *kassa.Callback) (err error) {
+	defer t.s.wrap(&err, "Tx.UpdateCallback(%d)", cb.ID)
+	return updateCallback(ctx, t.r, cb)
 }
 
 // pageSize returns the page size of a filter: 50 when unset, at most 1000.

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -38,7 +37,7 @@ func (s *Store) RecordCallback(ctx context.Context, cb *kassa.Callback, then kas
 			return err
 		}
 		cb.ID = id // the hook needs it (the engine's job carries the callback id)
-		return runHook(ctx, tx, then)
+		return s.runHook(ctx, tx, then)
 	})
 	if err != nil {
 		return false, err
@@ -118,19 +117,8 @@ func (s *Store) UpdateCallback(ctx context.Context, cb *kassa.Callback, then kas
 		if err := updateCallback(ctx, tx, cb); err != nil {
 			return err
 		}
-		return runHook(ctx, tx, then)
+		return s.runHook(ctx, tx, then)
 	})
-}
-
-// CallbackWrite is UpdateCallback as a TxFunc for the then of another
-// write of the store: it runs in that write's transaction, through the
-// backend's Bind (with the statement prepared on the write connection
-// where the backend prepares).
-func (s *Store) CallbackWrite(cb *kassa.Callback) kassa.TxFunc {
-	return func(ctx context.Context, tx *sql.Tx) (err error) {
-		defer s.wrap(&err, "CallbackWrite(%d)", cb.ID)
-		return updateCallback(ctx, s.b.Bind(tx), cb)
-	}
 }
 
 // updateCallback validates cb and writes its mutable fields; ENOTFOUND

@@ -21,7 +21,7 @@ func (s *Store) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc)
 		if err := s.insertEvent(ctx, tx, &ev, now); err != nil {
 			return err
 		}
-		return runHook(ctx, tx, then)
+		return s.runHook(ctx, tx, then)
 	})
 }
 

@@ -75,7 +75,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 				return err
 			}
 		}
-		return runHook(ctx, tx, then)
+		return s.runHook(ctx, tx, then)
 	})
 	if err != nil {
 		return err
@@ -351,7 +351,7 @@ func (s *Store) changeOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event
 				return err
 			}
 		}
-		return runHook(ctx, tx, then)
+		return s.runHook(ctx, tx, then)
 	})
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package sqlite
+package storecache
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 )
 
 // price returns the price ProductTerms answers for sku.
-func price(t *testing.T, db *DB, sku string) kassa.Money {
+func price(t *testing.T, db *Store, sku string) kassa.Money {
 	t.Helper()
 	p, err := db.ProductTerms(context.Background(), sku)
 	if err != nil {
@@ -25,12 +25,13 @@ func price(t *testing.T, db *DB, sku string) kassa.Money {
 // (the database is changed behind the cache's back to prove it), and a
 // put through the store replaces them.
 func TestTermsCacheServesAndPutDrops(t *testing.T) {
-	db := openCacheDB(t) // product A at 1000
+	db := openCached(t) // product A at 1000
 	ctx := context.Background()
 	if got := price(t, db, "A"); got != 1000 {
 		t.Fatalf("price = %d, want 1000", got)
 	}
-	if _, err := db.write.ExecContext(ctx, `UPDATE products SET price = 1 WHERE sku = 'A'`); err != nil {
+	// Behind the cache's back: the store itself, not the wrapper.
+	if err := db.Store.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1, VATRate: 2500, Stock: 10}); err != nil {
 		t.Fatal(err)
 	}
 	if got := price(t, db, "A"); got != 1000 {
@@ -99,15 +100,9 @@ func TestTermsCacheReadOvertakenByPut(t *testing.T) {
 // the shop's next group commit, or a cacheFresh after its last one.
 func TestTermsCacheSeesOtherProcess(t *testing.T) {
 	ctx := context.Background()
-	shop, other := openTwice(t)
-	warmCache(t, shop)
 	now := time.Now()
-	shop.cache.mu.Lock()
-	shop.cache.now = func() time.Time { return now }
-	shop.cache.mu.Unlock()
-	if err := shop.transact(ctx, putSetting("checked", "1")); err != nil {
-		t.Fatal(err)
-	}
+	shop, other := openTwice(t, &now)
+	warmCache(t, shop)
 	put := func(p kassa.Money) {
 		t.Helper()
 		if err := other.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: p, VATRate: 2500, Stock: 10}); err != nil {
@@ -120,9 +115,7 @@ func TestTermsCacheSeesOtherProcess(t *testing.T) {
 	if got := price(t, shop, "A"); got != 1000 {
 		t.Fatalf("before any check the shop read %d; this test wants to see the cached terms first", got)
 	}
-	if err := shop.transact(ctx, putSetting("next", "1")); err != nil {
-		t.Fatal(err)
-	}
+	groupCommit(t, shop)
 	if got := price(t, shop, "A"); got != 1500 {
 		t.Fatalf("after the shop's next group commit it read %d, want the other connection's 1500", got)
 	}
@@ -131,9 +124,9 @@ func TestTermsCacheSeesOtherProcess(t *testing.T) {
 	if got := price(t, shop, "A"); got != 1500 {
 		t.Fatalf("within cacheFresh of the last check the shop read %d; this test wants the cached terms first", got)
 	}
-	shop.cache.mu.Lock()
+	shop.orders.mu.Lock() // now is read under mu
 	now = now.Add(cacheFresh)
-	shop.cache.mu.Unlock()
+	shop.orders.mu.Unlock()
 	if got := price(t, shop, "A"); got != 1700 {
 		t.Fatalf("a cacheFresh after the last check the shop read %d, want the database's 1700", got)
 	}

@@ -1,19 +1,21 @@
-package sqlite
+package storecache
 
 import (
 	"context"
-	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/sqlite"
 )
 
 // cacheOrder returns a new order of two units of SKU A, with times that
@@ -32,32 +34,57 @@ func cacheOrder(n int64) *kassa.Order {
 	}
 }
 
-// openCacheDB opens a file store with product A and one group commit
-// behind it: the first commit's data_version check clears the cache, so an
-// order created in it would not be cached.
-func openCacheDB(t *testing.T) *DB {
+// openSQLite opens a SQLite store on a file in a temporary directory.
+func openSQLite(t *testing.T, path string) *sqlite.DB {
 	t.Helper()
-	db := openFileDB(t)
-	warmCache(t, db)
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
 	return db
 }
 
-func warmCache(t *testing.T, db *DB) {
+// openCached opens a file store behind the cache, with product A and one
+// group commit behind it: the first commit's report of Changes clears the
+// cache, so an order created in it would not be cached.
+func openCached(t *testing.T, opts ...Option) *Store {
+	t.Helper()
+	db := openSQLite(t, filepath.Join(t.TempDir(), "kassa.db"))
+	s := Wrap(db, db, opts...)
+	warmCache(t, s)
+	return s
+}
+
+// warmCache puts product A and commits a group commit.
+func warmCache(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := context.Background()
-	if err := db.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
+	if err := s.PutProduct(ctx, kassa.Product{SKU: "A", Name: "A", Price: 1000, VATRate: 2500, Stock: 10}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.transact(ctx, putSetting("warm", "1")); err != nil {
+	groupCommit(t, s)
+}
+
+// groupCommit runs a write transaction that touches no order (it records
+// an inbox entry), so that the backend reports Changes.
+func groupCommit(t *testing.T, s *Store) {
+	t.Helper()
+	n := commits.Add(1)
+	cb := &kassa.Callback{Kind: kassa.CallbackManagement, DedupKey: fmt.Sprint("commit-", n), Body: []byte("{}")}
+	if _, err := s.RecordCallback(context.Background(), cb, nil); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// createOrder creates cacheOrder(n) in db.
-func createOrder(t *testing.T, db *DB, n int64) *kassa.Order {
+// commits numbers groupCommit's entries.
+var commits atomic.Int64
+
+// createOrder creates cacheOrder(n) in s.
+func createOrder(t *testing.T, s *Store, n int64) *kassa.Order {
 	t.Helper()
 	o := cacheOrder(n)
-	if err := db.CreateOrder(context.Background(), o, kassa.Event{Source: kassa.SourceCheckout, To: kassa.StatusPending}, nil); err != nil {
+	if err := s.CreateOrder(context.Background(), o, kassa.Event{Source: kassa.SourceCheckout, To: kassa.StatusPending}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return o
@@ -65,9 +92,9 @@ func createOrder(t *testing.T, db *DB, n int64) *kassa.Order {
 
 // cachedEqualsStored fails unless order id is in the cache and what the
 // cache answers equals what the database holds.
-func cachedEqualsStored(t *testing.T, db *DB, id int64) {
+func cachedEqualsStored(t *testing.T, db *Store, id int64) {
 	t.Helper()
-	cached, ok := db.cache.get(id)
+	cached, ok := db.orders.get(id)
 	if !ok {
 		t.Fatalf("order %d is not served from the cache", id)
 	}
@@ -88,7 +115,7 @@ func cachedEqualsStored(t *testing.T, db *DB, id int64) {
 // the row.
 func TestOrderCacheMatchesDatabase(t *testing.T) {
 	ctx := context.Background()
-	db := openCacheDB(t)
+	db := openCached(t)
 	o := createOrder(t, db, 1)
 	cachedEqualsStored(t, db, o.ID)
 
@@ -121,7 +148,7 @@ func TestOrderCacheMatchesDatabase(t *testing.T) {
 	if err := db.UpdateOrder(ctx, &stale, nil, nil); kassa.ErrorCode(err) != kassa.ECONFLICT {
 		t.Fatalf("update of a stale version: %v, want ECONFLICT", err)
 	}
-	if _, ok := db.cache.get(o.ID); ok {
+	if _, ok := db.orders.get(o.ID); ok {
 		t.Fatal("a failed write left the order in the cache; a version conflict must be resolved by a real read")
 	}
 	if _, err := db.Order(ctx, o.ID); err != nil { // fills it again
@@ -132,10 +159,10 @@ func TestOrderCacheMatchesDatabase(t *testing.T) {
 	// fails at the current version, drops the order too.
 	failing := *o
 	hookErr := errors.New("hook failed")
-	if err := db.UpdateOrder(ctx, &failing, nil, func(context.Context, *sql.Tx) error { return hookErr }); !errors.Is(err, hookErr) {
+	if err := db.UpdateOrder(ctx, &failing, nil, func(context.Context, kassa.Tx) error { return hookErr }); !errors.Is(err, hookErr) {
 		t.Fatalf("update with a failing hook: %v", err)
 	}
-	if _, ok := db.cache.get(o.ID); ok {
+	if _, ok := db.orders.get(o.ID); ok {
 		t.Fatal("a failed write left the order in the cache")
 	}
 	if _, err := db.Order(ctx, o.ID); err != nil {
@@ -152,12 +179,12 @@ func TestOrderCacheMatchesDatabase(t *testing.T) {
 // fills the cache after it must not put back the version the write replaced.
 func TestOrderCacheReadOvertakenByWrite(t *testing.T) {
 	ctx := context.Background()
-	db := openCacheDB(t)
+	db := openCached(t)
 	o := createOrder(t, db, 1)
-	db.cache.mu.Lock()
-	delete(db.cache.m, o.ID) // evicted, say
-	db.cache.mu.Unlock()
-	since := db.cache.mark()
+	db.orders.mu.Lock()
+	delete(db.orders.m, o.ID) // evicted, say
+	db.orders.mu.Unlock()
+	since := db.orders.mark()
 	old, err := db.Store.Order(ctx, o.ID) // the read begins
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +193,7 @@ func TestOrderCacheReadOvertakenByWrite(t *testing.T) {
 	if err := db.UpdateOrder(ctx, o, nil, nil); err != nil { // a write overtakes it
 		t.Fatal(err)
 	}
-	db.cache.fill(old, since) // and the read ends
+	db.orders.fill(old, since) // and the read ends
 	if got, err := db.Order(ctx, o.ID); err != nil || got.Version != 2 || got.PaymentID != "pay-1" {
 		t.Fatalf("Order after the overtaken read = version %d, payment %q, %v; want version 2, pay-1", got.Version, got.PaymentID, err)
 	}
@@ -178,10 +205,10 @@ func TestOrderCacheReadOvertakenByWrite(t *testing.T) {
 // callback) must not get the version before it from the cache.
 func TestOrderCacheNotServedDuringUpdate(t *testing.T) {
 	ctx := context.Background()
-	db := openCacheDB(t)
+	db := openCached(t)
 	o := createOrder(t, db, 1)
 	cachedEqualsStored(t, db, o.ID)
-	db.cache.updating(o.ID) // what UpdateOrder does first
+	db.orders.updating(o.ID) // what UpdateOrder does first
 	o.Status = kassa.StatusProcessing
 	if err := db.Store.UpdateOrder(ctx, o, nil, nil); err != nil { // committed; the caller has not returned
 		t.Fatal(err)
@@ -189,27 +216,22 @@ func TestOrderCacheNotServedDuringUpdate(t *testing.T) {
 	if got, err := db.Order(ctx, o.ID); err != nil || got.Status != kassa.StatusProcessing {
 		t.Fatalf("Order during the update = %+v, %v; want the committed status %s", got, err, kassa.StatusProcessing)
 	}
-	if _, ok := db.cache.get(o.ID); ok {
+	if _, ok := db.orders.get(o.ID); ok {
 		t.Fatal("a read during the update filled the cache")
 	}
-	db.cache.updated(o, 1, true, false) // what UpdateOrder does last
+	db.orders.updated(o, 1, true, false) // what UpdateOrder does last
 	cachedEqualsStored(t, db, o.ID)
 }
 
 // openTwice opens two stores on one file, as two processes would: the
-// shop, and another (kassa orders while kassa serve runs).
-func openTwice(t *testing.T) (shop, other *DB) {
+// shop, behind the cache with its clock at *now, and another (kassa orders
+// while kassa serve runs).
+func openTwice(t *testing.T, now *time.Time) (shop *Store, other *sqlite.DB) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kassa.db")
-	open := func() *DB {
-		db, err := Open(context.Background(), path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	return open(), open()
+	db := openSQLite(t, path)
+	shop = Wrap(db, db, WithClock(func() time.Time { return *now }))
+	return shop, openSQLite(t, path)
 }
 
 // TestOrderCacheSeesOtherProcess: a change that another connection commits
@@ -217,17 +239,13 @@ func openTwice(t *testing.T) (shop, other *DB) {
 // store's next group commit, or once the last check is cacheFresh old.
 func TestOrderCacheSeesOtherProcess(t *testing.T) {
 	ctx := context.Background()
-	shop, other := openTwice(t)
+	now := time.Now()
+	shop, other := openTwice(t, &now)
 	warmCache(t, shop)
 	a, b := createOrder(t, shop, 1), createOrder(t, shop, 2)
-	now := time.Now()
-	shop.cache.mu.Lock()
-	shop.cache.now = func() time.Time { return now }
-	shop.cache.mu.Unlock()
 	if err := shop.AddEvent(ctx, kassa.Event{OrderID: b.ID, Source: kassa.SourceCheckout, Note: "checked"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	clears := shop.cache.clears
 
 	change := func(id int64, reason string) {
 		t.Helper()
@@ -253,14 +271,17 @@ func TestOrderCacheSeesOtherProcess(t *testing.T) {
 	if got := reason(a.ID); got != "" {
 		t.Fatalf("before any check the shop read %q; this test wants to see the cached order first", got)
 	}
+	if _, ok := shop.orders.get(b.ID); !ok {
+		t.Fatal("order b is not cached; this test wants to see the next group commit drop it")
+	}
 	if err := shop.AddEvent(ctx, kassa.Event{OrderID: b.ID, Source: kassa.SourceCheckout, Note: "next batch"}, nil); err != nil {
 		t.Fatal(err)
 	}
+	if _, ok := shop.orders.get(b.ID); ok {
+		t.Fatal("the shop's next group commit after another connection's commit kept the cache")
+	}
 	if got := reason(a.ID); got != "changed elsewhere" {
 		t.Fatalf("after the shop's next group commit it read %q, want the other connection's change", got)
-	}
-	if shop.cache.clears != clears+1 {
-		t.Fatalf("cache cleared %d times, want once", shop.cache.clears-clears)
 	}
 
 	if _, err := shop.Order(ctx, b.ID); err != nil { // cached; then the shop goes idle
@@ -270,9 +291,9 @@ func TestOrderCacheSeesOtherProcess(t *testing.T) {
 	if got := reason(b.ID); got != "" {
 		t.Fatalf("within cacheFresh of the last check the shop read %q; this test wants the cached order first", got)
 	}
-	shop.cache.mu.Lock()
+	shop.orders.mu.Lock() // now is read under mu
 	now = now.Add(cacheFresh)
-	shop.cache.mu.Unlock()
+	shop.orders.mu.Unlock()
 	if got := reason(b.ID); got != "changed while the shop is idle" {
 		t.Fatalf("a cacheFresh after the last check the shop read %q, want the database's", got)
 	}
@@ -295,39 +316,15 @@ func TestOrderCacheBounded(t *testing.T) {
 	}
 }
 
-// TestOrderCacheSurvivesCheckpoint: the checkpointer's connection copies
-// the WAL into the file and restarts it, but commits nothing, so the
-// writer's data_version must not change and the cache must stay.
-func TestOrderCacheSurvivesCheckpoint(t *testing.T) {
-	ctx := context.Background()
-	db := openCacheDB(t)
-	db.ckpt.halt() // checkpoints by hand
-	o := createOrder(t, db, 1)
-	clears := db.cache.clears
-	for i := range 3 {
-		if log, done, err := db.ckpt.once(ctx); err != nil || done != log {
-			t.Fatalf("checkpoint %d: %d of %d pages, %v; want the whole WAL copied", i, done, log, err)
-		}
-		o.SyncAttempts++
-		if err := db.UpdateOrder(ctx, o, nil, nil); err != nil { // restarts the WAL
-			t.Fatal(err)
-		}
-		cachedEqualsStored(t, db, o.ID)
-	}
-	if db.cache.clears != clears {
-		t.Fatalf("checkpoints cleared the cache %d times, want never", db.cache.clears-clears)
-	}
-}
-
 // TestOnlyCachedMethodsWriteOrders is a tripwire for the order cache's
 // premise: every statement of this module that writes the orders table is
 // one of those that CreateOrder, UpdateOrder and ReplaceOrderLines run
 // (InsertOrderSQL, casOrderSQL, MarkReleasedSQL, setTotalsSQL). A new one
-// must keep the cache in step (ordercache.go) before it joins this list.
+// must keep the cache in step (order.go) before it joins this list.
 func TestOnlyCachedMethodsWriteOrders(t *testing.T) {
 	want := map[string]int{
 		"sqlite/sqlite.go":                  2, // InsertOrderSQL, MarkReleasedSQL
-		"postgres/postgres.go":              2, // the same for PostgreSQL, which has no cache
+		"postgres/postgres.go":              2, // the same for PostgreSQL
 		"internal/sqlstore/store_order.go":  1, // casOrderSQL
 		"internal/sqlstore/store_action.go": 1, // setTotalsSQL
 	}
@@ -338,14 +335,14 @@ func TestOnlyCachedMethodsWriteOrders(t *testing.T) {
 
 // TestOnlyPutProductWritesTerms is the terms cache's tripwire: the only
 // statement of this module that writes products other than their stock is
-// PutProduct's. A new one must keep the terms cache in step
-// (termscache.go) before it joins this list.
+// PutProduct's. A new one must keep the terms cache in step (terms.go)
+// before it joins this list.
 func TestOnlyPutProductWritesTerms(t *testing.T) {
 	want := map[string]int{
 		"internal/sqlstore/store_product.go": 1, // putProductSQL
 		"internal/sqlstore/store_order.go":   1, // reserveSQL: stock only
 		"sqlite/sqlite.go":                   1, // ReleaseSQL: stock only
-		"postgres/postgres.go":               1, // the same for PostgreSQL, which has no cache
+		"postgres/postgres.go":               1, // the same for PostgreSQL
 	}
 	if got := tableWrites(t, "products"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("statements writing the products table, per file: %v; want %v", got, want)

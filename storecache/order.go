@@ -1,8 +1,6 @@
-package sqlite
+package storecache
 
 import (
-	"context"
-	"database/sql"
 	"sync"
 	"time"
 
@@ -10,17 +8,18 @@ import (
 )
 
 // The order cache. Every journey reads its order three times (the return
-// page, the callback's ack and the callback's sync), and each read waited
-// for the one write connection between group commits (see backend.Keyed),
-// which held up the commits in turn. The store keeps the orders it wrote
-// or read last in memory instead and answers Order and OrderRef from
-// there.
+// page, the callback's ack and the callback's sync); on SQLite each read
+// waited for the one write connection between group commits (see
+// sqlite's backend.Keyed), which held up the commits in turn. The wrapper
+// keeps the orders it wrote or read last in memory instead and answers
+// Order and OrderRef from there.
 //
 // What keeps an entry equal to its row:
 //
 //   - This process changes an order only through CreateOrder, UpdateOrder
-//     and ReplaceOrderLines (every statement that writes the orders table
-//     runs inside them), and each bumps the version. While an update is
+//     and ReplaceOrderLines of the wrapper (every statement that writes
+//     the orders table runs inside them, TestOnlyCachedMethodsWriteOrders),
+//     and each bumps the version. While an update is
 //     in flight, from before it is queued until after its commit, the
 //     order is not served from the cache: whoever learns of the commit
 //     from the database (its event, its settled callback) and then reads
@@ -32,14 +31,15 @@ import (
 //     update of that order began or ended, and the cache was not
 //     cleared, since the read began, and only with a newer version: a
 //     read that a write overtook cannot put back what the write replaced.
-//   - Another process may write the same file (kassa orders, a second
-//     kassa serve). Every group commit first reads the write connection's
-//     PRAGMA data_version, which changes exactly when another connection
-//     committed; then the whole cache is dropped. Entries are only served
-//     while the last such check is less than cacheFresh old, so another
-//     process's change is seen within cacheFresh even when this process
-//     writes nothing: an idle shop reads the database. The version check
-//     on every write catches what such a stale read would decide.
+//   - Another process may write the same database (kassa orders, a second
+//     kassa serve). At the start of each of its write transactions the
+//     backend reports whether another connection committed since the last
+//     (Changes; SQLite reads PRAGMA data_version at every group commit);
+//     then the whole cache is dropped. Entries are only served while the
+//     last such report is less than cacheFresh old, so another process's
+//     change is seen within cacheFresh even when this process writes
+//     nothing: an idle shop reads the database. The version check on every
+//     write catches what such a stale read would decide.
 //
 // Callers get copies: they change the orders they read.
 type orderCache struct {
@@ -50,10 +50,8 @@ type orderCache struct {
 	busy    map[int64]int    // updates in flight per order
 	seq     uint64           // counts the changes logged in changes
 	changes [changeLog]int64 // the last changes, at seq % changeLog: the order an update of which began or ended, or 0 for a clear
-	version int64            // data_version at the last check; 0 before the first
-	checked time.Time        // when the last check succeeded; zero: serve nothing
-	now     func() time.Time // the monotonic clock; tests replace it
-	clears  int              // how often another connection's commit was seen
+	checked time.Time        // when the last report of no change came; zero: serve nothing
+	now     func() time.Time // the monotonic clock (WithClock)
 	// cleared, when set, runs (under mu) whenever check drops the orders:
 	// the terms cache's clear.
 	cleared func()
@@ -63,7 +61,7 @@ const (
 	// cachedOrders bounds the cache: a few megabytes, and far more orders
 	// than are in flight at once.
 	cachedOrders = 4096
-	// cacheFresh is how long after the last data_version check entries
+	// cacheFresh is how long after the last report of Changes entries
 	// are served.
 	cacheFresh = 100 * time.Millisecond
 	// changeLog is how many changes a fill can look back over; a read
@@ -95,7 +93,7 @@ func (c *orderCache) entry(id int64) *kassa.Order {
 	return c.m[id]
 }
 
-// fresh reports whether the last data_version check is recent enough to
+// fresh reports whether the last report of Changes is recent enough to
 // serve from memory.
 func (c *orderCache) fresh() bool {
 	c.mu.Lock()
@@ -204,27 +202,24 @@ func (c *orderCache) store(x *kassa.Order) {
 	c.m[x.ID] = x
 }
 
-// check runs at the start of every group commit, holding the write lock:
-// when another connection committed since the last check (or there was
-// none yet), everything is dropped. A failed check serves nothing until
-// the next one succeeds.
-func (c *orderCache) check(ctx context.Context, tx *sql.Tx) {
-	var v int64
-	err := tx.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v)
+// check is the Changes callback, run at the start of each of the
+// backend's write transactions: when another connection committed since
+// the last (or the backend cannot tell), everything is dropped. After a
+// report it cannot tell, nothing is served until the next one can.
+func (c *orderCache) check(changed, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err != nil || v != c.version {
+	if changed || !ok {
 		c.m = make(map[int64]*kassa.Order)
 		c.ring, c.next = [cachedOrders]int64{}, 0
 		c.logChange(0)
-		c.clears++
 		if c.cleared != nil {
 			c.cleared()
 		}
 	}
-	c.version, c.checked = v, c.now()
-	if err != nil {
-		c.version, c.checked = 0, time.Time{}
+	c.checked = time.Time{}
+	if ok {
+		c.checked = c.now()
 	}
 }
 
@@ -247,57 +242,4 @@ func storedTime(t time.Time) time.Time {
 		return t
 	}
 	return time.UnixMilli(t.UnixMilli()).UTC()
-}
-
-// Order returns an order with its lines; see the order cache above.
-func (db *DB) Order(ctx context.Context, id int64) (*kassa.Order, error) {
-	if o, ok := db.cache.get(id); ok {
-		return o, nil
-	}
-	since := db.cache.mark()
-	o, err := db.Store.Order(ctx, id)
-	if err == nil {
-		db.cache.fill(o, since)
-	}
-	return o, err
-}
-
-// OrderRef returns the callback token and payment id of order id, from the
-// order cache when it holds the order.
-func (db *DB) OrderRef(ctx context.Context, id int64) (kassa.OrderRef, error) {
-	if o := db.cache.entry(id); o != nil {
-		return kassa.OrderRef{ID: id, CallbackToken: o.CallbackToken, PaymentID: o.PaymentID}, nil
-	}
-	return db.Store.OrderRef(ctx, id)
-}
-
-// CreateOrder is sqlstore.Store.CreateOrder; the new order enters the cache.
-func (db *DB) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) error {
-	since := db.cache.mark()
-	if err := db.Store.CreateOrder(ctx, o, ev, then); err != nil {
-		return err
-	}
-	db.cache.fill(o, since)
-	return nil
-}
-
-// UpdateOrder is sqlstore.Store.UpdateOrder, keeping the cache in step.
-func (db *DB) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
-	return db.update(o, false, func() error { return db.Store.UpdateOrder(ctx, o, ev, then) })
-}
-
-// ReplaceOrderLines is sqlstore.Store.ReplaceOrderLines, keeping the cache
-// in step.
-func (db *DB) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
-	return db.update(o, true, func() error { return db.Store.ReplaceOrderLines(ctx, o, ev, then) })
-}
-
-// update runs write, an update of o (with lines: of its lines too), with
-// the order marked as being updated in the cache.
-func (db *DB) update(o *kassa.Order, lines bool, write func() error) error {
-	prev := o.Version
-	db.cache.updating(o.ID)
-	err := write()
-	db.cache.updated(o, prev, err == nil, lines)
-	return err
 }

@@ -1,15 +1,15 @@
-package sqlite
+package storecache
 
 import (
-	"context"
 	"sync"
 
 	"github.com/kassa-dev/kassa"
 )
 
 // The terms cache. Every order reads the terms of each of its products
-// (name, price, VAT rate) to price its lines, and each read took the write
-// connection. Terms change only through PutProduct; the stock, which
+// (name, price, VAT rate) to price its lines, and on SQLite each read took
+// the write connection. Terms change only through PutProduct
+// (TestOnlyPutProductWritesTerms); the stock, which
 // every order changes, is not kept (ProductTerms does not return it, and
 // CreateOrder reserves stock in its own transaction). The rules:
 //
@@ -19,8 +19,8 @@ import (
 //     was cleared since the read began (a generation counter), so a read
 //     overtaken by a put never leaves the old terms behind.
 //   - Another connection's commit clears the terms with the orders (the
-//     order cache's data_version check, which calls clear), and terms are
-//     served only while that check is fresh (orderCache.fresh).
+//     order cache's check of the Changes report, which calls clear), and
+//     terms are served only while that report is fresh (orderCache.fresh).
 //
 // kassa bench: the two product reads of a journey were the largest cost
 // of placing an order outside the bank call (docs/performance.md, sixth
@@ -95,28 +95,4 @@ func (c *termsCache) clear() {
 	defer c.mu.Unlock()
 	c.m = make(map[string]kassa.Product)
 	c.gen++
-}
-
-// ProductTerms returns product sku without its stock; see the terms cache
-// above.
-func (db *DB) ProductTerms(ctx context.Context, sku string) (kassa.Product, error) {
-	if db.cache.fresh() {
-		if p, ok := db.terms.get(sku); ok {
-			return p, nil
-		}
-	}
-	since := db.terms.mark()
-	p, err := db.Store.ProductTerms(ctx, sku)
-	if err == nil {
-		db.terms.fill(p, since)
-	}
-	return p, err
-}
-
-// PutProduct is sqlstore.Store.PutProduct; the product's terms leave the
-// cache.
-func (db *DB) PutProduct(ctx context.Context, p kassa.Product) error {
-	db.terms.putBegins()
-	defer db.terms.putEnded(p.SKU)
-	return db.Store.PutProduct(ctx, p)
 }
