@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/kassa-dev/kassa/storetest"
 )
@@ -17,20 +15,7 @@ func TestClaimActionsUsesIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	now := time.Now().UnixMilli()
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
-		{anyActionDueSQL, []any{now}},
-		{claimActionsSelectSQL, []any{now, 10}},
-		{claimActionsLeaseSQL, []any{now, 10, now + 60000}},
-	} {
-		plan := explain(t, db, q.sql, q.args...)
-		if !strings.Contains(plan, "INDEX actions_due") || strings.Contains(plan, "TEMP B-TREE") {
-			t.Errorf("plan of %s:\n%s\nwant the index actions_due, no sort", q.sql, plan)
-		}
-	}
+	assertClaimPlans(t, db, claimActionsSQL, "actions_due")
 }
 
 // Migration 0005 makes the actions left pending before it due at once. The

@@ -315,38 +315,14 @@ func testClaimActionsConcurrent(t *testing.T, s Actions) {
 		a.NextAttemptAt = now.Add(-time.Duration(i%7) * time.Second)
 		mustAction(t, s, a)
 	}
-	var mu sync.Mutex
-	seen := map[int64]int{}
-	var wg sync.WaitGroup
-	for range claimers {
-		wg.Go(func() {
-			for range actions + 1 { // until a claim finds nothing
-				as, err := s.ClaimActions(ctx, now, lease, limit)
-				if err != nil || len(as) > limit {
-					t.Errorf("claim: %d actions, error %v; want at most %d, no error", len(as), err, limit)
-					return
-				}
-				if len(as) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, a := range as {
-					seen[a.ID]++
-				}
-				mu.Unlock()
-			}
-			t.Errorf("%d claims found due actions, more than there are; the lease is not kept", actions+1)
-		})
-	}
-	wg.Wait()
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("action %d claimed %d times", id, n)
+	claimConcurrently(t, "action", actions, claimers, limit, func() ([]int64, error) {
+		as, err := s.ClaimActions(ctx, now, lease, limit)
+		ids := make([]int64, len(as))
+		for i, a := range as {
+			ids[i] = a.ID
 		}
-	}
-	if len(seen) != actions {
-		t.Fatalf("%d distinct actions claimed, want all %d", len(seen), actions)
-	}
+		return ids, err
+	})
 	if got := claimActions(t, s, now, lease, actions); len(got) != 0 {
 		t.Fatalf("%d actions left to claim, want none", len(got))
 	}

@@ -289,42 +289,55 @@ func testClaimCallbacksConcurrent(t *testing.T, s Inbox) {
 	for i := range entries {
 		inbox(t, s, o.ID, fmt.Sprint("k", i), kassa.CallbackReceived, now.Add(-time.Duration(i%7)*time.Second))
 	}
+	claimConcurrently(t, "callback", entries, claimers, limit, func() ([]int64, error) {
+		cbs, err := s.ClaimCallbacks(ctx, now, lease, limit)
+		ids := make([]int64, len(cbs))
+		for i, cb := range cbs {
+			ids[i] = cb.ID
+		}
+		return ids, err
+	})
+	if got := claim(t, s, now, lease, entries); len(got) != 0 {
+		t.Fatalf("%d entries left to claim, want none", len(got))
+	}
+}
+
+// claimConcurrently runs claimers goroutines that each claim with claimIDs
+// until a claim finds nothing, and fails t unless each of the n due rows
+// of kind was claimed exactly once, at most limit at a time.
+func claimConcurrently(t *testing.T, kind string, n, claimers, limit int, claimIDs func() ([]int64, error)) {
+	t.Helper()
 	var mu sync.Mutex
 	seen := map[int64]int{}
 	var wg sync.WaitGroup
 	for range claimers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for range entries + 1 { // until a claim finds nothing
-				cbs, err := s.ClaimCallbacks(ctx, now, lease, limit)
-				if err != nil || len(cbs) > limit {
-					t.Errorf("claim: %d entries, error %v; want at most %d, no error", len(cbs), err, limit)
+		wg.Go(func() {
+			for range n + 1 { // until a claim finds nothing
+				ids, err := claimIDs()
+				if err != nil || len(ids) > limit {
+					t.Errorf("claim: %d %ss, error %v; want at most %d, no error", len(ids), kind, err, limit)
 					return
 				}
-				if len(cbs) == 0 {
+				if len(ids) == 0 {
 					return
 				}
 				mu.Lock()
-				for _, cb := range cbs {
-					seen[cb.ID]++
+				for _, id := range ids {
+					seen[id]++
 				}
 				mu.Unlock()
 			}
-			t.Errorf("%d claims found due entries, more than there are; the lease is not kept", entries+1)
-		}()
+			t.Errorf("%d claims found due %ss, more than there are; the lease is not kept", n+1, kind)
+		})
 	}
 	wg.Wait()
-	for id, n := range seen {
-		if n != 1 {
-			t.Errorf("callback %d claimed %d times", id, n)
+	for id, times := range seen {
+		if times != 1 {
+			t.Errorf("%s %d claimed %d times", kind, id, times)
 		}
 	}
-	if len(seen) != entries {
-		t.Fatalf("%d distinct entries claimed, want all %d", len(seen), entries)
-	}
-	if got := claim(t, s, now, lease, entries); len(got) != 0 {
-		t.Fatalf("%d entries left to claim, want none", len(got))
+	if len(seen) != n {
+		t.Fatalf("%d distinct %ss claimed, want all %d", len(seen), kind, n)
 	}
 }
 
