@@ -235,4 +235,13 @@ func TestPasswordChangeSurvivesRestart(t *testing.T) {
 	if resp := basicGet(t, client(t), reset+"/api/admin/orders", "the-operator-reset-it"); resp.StatusCode != http.StatusOK {
 		t.Errorf("a newly configured password: %d, want 200", resp.StatusCode)
 	}
+	// The password set in the admin is forgotten, also when the first
+	// configured password comes back.
+	back := restart(t, st, adminPassword)
+	if resp := basicGet(t, client(t), back+"/api/admin/orders", next); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the forgotten password: %d, want 401", resp.StatusCode)
+	}
+	if resp := basicGet(t, client(t), back+"/api/admin/orders", adminPassword); resp.StatusCode != http.StatusOK {
+		t.Errorf("the configured password: %d, want 200", resp.StatusCode)
+	}
 }

@@ -57,7 +57,8 @@ type Bank interface {
 
 // Store is what the server reads and writes itself (the engine does the
 // rest): the catalog, orders and their events, the callback inbox for the
-// admin pages, settings, and the answers of idempotent API requests.
+// admin pages, settings, the answers of idempotent API requests, and the
+// admin sessions.
 type Store interface {
 	kassa.Catalog
 	kassa.Orders

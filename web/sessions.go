@@ -35,8 +35,8 @@ const (
 // until the admin sets another on the sessions page; the new one is then
 // stored (hashed) and holds across restarts for as long as
 // Config.AdminPassword stays what it was. Configuring another password
-// makes that one current again: the way back in for an owner who forgot
-// the password they set.
+// makes that one current and forgets the stored one: the way back in for
+// an owner who forgot the password they set.
 type adminPassword struct {
 	mu     sync.RWMutex
 	digest [32]byte // SHA-256 of the current password, when known
@@ -55,7 +55,7 @@ type passwordHash struct {
 func loadPassword(ctx context.Context, st kassa.Settings, configured string) (*adminPassword, error) {
 	p := &adminPassword{digest: sha256.Sum256([]byte(configured)), known: true}
 	v, ok, err := st.Setting(ctx, adminPasswordSetting)
-	if err != nil || !ok {
+	if err != nil || !ok || v == "" {
 		return p, err
 	}
 	h, err := parsePasswordHash(v)
@@ -66,9 +66,13 @@ func loadPassword(ctx context.Context, st kassa.Settings, configured string) (*a
 	if err != nil {
 		return nil, err
 	}
-	if subtle.ConstantTimeCompare(base, h.base) == 1 {
-		p.stored, p.known = h, false
+	if subtle.ConstantTimeCompare(base, h.base) != 1 {
+		// Another password was configured since: forget the one set in
+		// the admin, so that configuring the old one again does not bring
+		// it back.
+		return p, st.PutSetting(ctx, adminPasswordSetting, "")
 	}
+	p.stored, p.known = h, false
 	return p, nil
 }
 
