@@ -53,6 +53,7 @@ type Store interface {
 	Actions
 	Settings
 	Answers
+	Sessions
 
 	// Close releases the store.
 	Close() error
@@ -215,6 +216,49 @@ type Answers interface {
 	// DeleteAnswers deletes the answers stored before t and returns how
 	// many. Claims (Status 0) are kept.
 	DeleteAnswers(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Sessions is the signed-in admins' sessions. A session is found by the
+// SHA-256 of the random id its cookie carries; the id itself is never
+// stored, so a copy of the database lets nobody in. Times are kept to
+// the millisecond.
+type Sessions interface {
+	// CreateSession stores a new session. EINVALID when its IDHash is
+	// zero, its User empty or its ExpiresAt not after CreatedAt;
+	// ECONFLICT when a session with its IDHash exists.
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session whose IDHash is id if it has not
+	// expired at now (ExpiresAt after now); ENOTFOUND otherwise.
+	Session(ctx context.Context, id SessionHash, now time.Time) (Session, error)
+	// TouchSession sets the LastSeenAt of session id to seen; ENOTFOUND
+	// if there is no such session.
+	TouchSession(ctx context.Context, id SessionHash, seen time.Time) error
+	// Sessions lists the sessions of user not expired at now, the most
+	// recently seen first.
+	Sessions(ctx context.Context, user string, now time.Time) ([]Session, error)
+	// DeleteSession deletes session id; ENOTFOUND if there is none.
+	DeleteSession(ctx context.Context, id SessionHash) error
+	// DeleteSessions deletes every session of user except keep (the zero
+	// hash keeps none) and returns how many it deleted.
+	DeleteSessions(ctx context.Context, user string, keep SessionHash) (int64, error)
+	// PurgeSessions deletes the sessions expired at now (ExpiresAt not
+	// after now) and returns how many.
+	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
+}
+
+// SessionHash is the SHA-256 of a session id: what the store keeps of
+// it.
+type SessionHash [32]byte
+
+// Session is a signed-in admin's session.
+type Session struct {
+	IDHash     SessionHash
+	User       string
+	CreatedAt  time.Time
+	LastSeenAt time.Time // the last request seen, to the minute or so
+	ExpiresAt  time.Time
+	UserAgent  string // of the browser that signed in
+	IP         string // of the client that signed in
 }
 
 // Answer is the answer of a mutating API request with an Idempotency-Key,

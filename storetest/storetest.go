@@ -6,8 +6,8 @@
 //	}
 //
 // A store or wrapper that implements only some roles runs their suites:
-// TestCatalog, TestOrders, TestInbox, TestActions, TestSettings and
-// TestAnswers (Run runs them all). open must return an empty store and
+// TestCatalog, TestOrders, TestInbox, TestActions, TestSettings,
+// TestAnswers and TestSessions (Run runs them all). open must return an empty store and
 // arrange its closing with t.Cleanup. Each subtest opens its own store. Bench is the same for the store
 // benchmarks, each a sub-benchmark with a store of its own.
 package storetest
@@ -71,6 +71,7 @@ func Run(t *testing.T, open Opener[kassa.Store]) {
 	t.Run("Actions", func(t *testing.T) { TestActions(t, func(t *testing.T) Actions { return open(t) }) })
 	t.Run("Settings", func(t *testing.T) { TestSettings(t, func(t *testing.T) kassa.Settings { return open(t) }) })
 	t.Run("Answers", func(t *testing.T) { TestAnswers(t, func(t *testing.T) kassa.Answers { return open(t) }) })
+	t.Run("Sessions", func(t *testing.T) { TestSessions(t, func(t *testing.T) kassa.Sessions { return open(t) }) })
 }
 
 // TestCatalog holds the stores open returns to kassa.Catalog.
@@ -146,6 +147,16 @@ func TestSettings(t *testing.T, open Opener[kassa.Settings]) {
 // TestAnswers holds the stores open returns to kassa.Answers.
 func TestAnswers(t *testing.T, open Opener[kassa.Answers]) {
 	run(t, open, []test[kassa.Answers]{{"Answers", testAnswers}})
+}
+
+// TestSessions holds the stores open returns to kassa.Sessions.
+func TestSessions(t *testing.T, open Opener[kassa.Sessions]) {
+	run(t, open, []test[kassa.Sessions]{
+		{"Sessions", testSessions},
+		{"SessionsExpire", testSessionsExpire},
+		{"DeleteSessions", testDeleteSessions},
+		{"SessionInvalid", testSessionInvalid},
+	})
 }
 
 // ctx is the context of every store call.

@@ -27,20 +27,26 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleLoginPost checks the admin password, rate-limited per client IP.
+// handleLoginPost checks the admin password and starts a session. Failed
+// attempts are limited per client and per account, as on the admin API.
 func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostFormValue("next"))
-	if !s.logins.allow(r) {
+	ip := clientIP(r)
+	if wait := s.logins.wait(ip, adminUser); wait > 0 {
+		retryAfter(w, wait)
 		s.render(w, r, http.StatusTooManyRequests, "login", &loginPage{Next: next,
-			Error: "Too many attempts. Wait a minute and try again."})
+			Error: "Too many failed attempts. Try again in " + seconds(wait) + "."})
 		return nil
 	}
-	if !s.checkPassword("admin", r.PostFormValue("password")) {
-		s.log.Warn("admin login failed", "ip", clientIP(r))
+	if !s.checkPassword(adminUser, r.PostFormValue("password")) {
+		s.logins.fail(ip, adminUser)
+		s.log.Warn("admin login failed", "ip", ip)
 		s.render(w, r, http.StatusUnauthorized, "login", &loginPage{Next: next, Error: "Wrong password."})
 		return nil
 	}
-	s.newAdminSession(w)
+	if err := s.newAdminSession(w, r); err != nil {
+		return err
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
@@ -53,8 +59,13 @@ func safeNext(next string) string {
 	return next
 }
 
+// handleLogout ends the session: its cookie no longer works anywhere.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) error {
-	s.clearCookie(w, adminCookie)
+	sess, _ := sessionFrom(r.Context())
+	if err := s.cfg.Store.DeleteSession(r.Context(), sess.IDHash); err != nil && kassa.ErrorCode(err) != kassa.ENOTFOUND {
+		return err
+	}
+	s.clearAdminCookie(w)
 	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
 	return nil
 }

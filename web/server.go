@@ -57,13 +57,15 @@ type Bank interface {
 
 // Store is what the server reads and writes itself (the engine does the
 // rest): the catalog, orders and their events, the callback inbox for the
-// admin pages, settings, and the answers of idempotent API requests.
+// admin pages, settings, the answers of idempotent API requests, and the
+// admin sessions.
 type Store interface {
 	kassa.Catalog
 	kassa.Orders
 	kassa.Inbox
 	kassa.Settings
 	kassa.Answers
+	kassa.Sessions
 }
 
 // Config holds the server's dependencies and settings.
@@ -73,7 +75,7 @@ type Config struct {
 	Bank          Bank
 	StoreID       string // MAPI store id
 	BaseURL       string // public base URL of the shop, no trailing slash
-	AdminPassword string // required; HTTP Basic (user "admin") and the login form
+	AdminPassword string // required; HTTP Basic (user "admin") and the login form, until changed (adminPassword)
 	Logger        *slog.Logger
 	Metrics       http.Handler // served at /metrics when non-nil
 	Sim           http.Handler // mounted at /sim/ (prefix stripped) when non-nil
@@ -98,7 +100,8 @@ type Server struct {
 	handler http.Handler
 	idem    *idempotency
 	prices  *priceCache
-	logins  *loginLimiter
+	logins  *authLimiter
+	passwd  *adminPassword
 	xorigin *http.CrossOriginProtection // admin API CSRF check
 	testMu  sync.Mutex                  // makes a callback test nonce single use
 }
@@ -134,7 +137,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.idem = newIdempotency(cfg.Store, s.now, 24*time.Hour, s.log)
 	s.prices = newPriceCache(cfg.Bank, cfg.StoreID, s.now, 10*time.Minute)
-	s.logins = newLoginLimiter()
+	s.logins = newAuthLimiter(s.now)
+	if s.passwd, err = loadPassword(context.Background(), cfg.Store, cfg.AdminPassword); err != nil {
+		return nil, fmt.Errorf("web.New: %w", err)
+	}
 	s.xorigin = http.NewCrossOriginProtection()
 	s.handler = s.routes()
 	return s, nil
@@ -218,6 +224,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/settings", s.admin(s.handleSettings))
 	mux.Handle("POST /admin/settings", s.admin(s.handleSettingsPost))
 	mux.Handle("POST /admin/settings/test-callback", s.admin(s.handleTestCallback))
+	mux.Handle("GET /admin/sessions", s.admin(s.handleSessions))
+	mux.Handle("POST /admin/sessions/{id}/end", s.admin(s.handleEndSession))
+	mux.Handle("POST /admin/password", s.admin(s.handlePasswordPost))
 
 	// Operations.
 	mux.HandleFunc("GET /healthz", s.handleHealth)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,20 +9,28 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kassa-dev/kassa"
 )
 
 const (
-	cartCookie    = "kassa_cart"
-	adminCookie   = "kassa_admin"
+	cartCookie   = "kassa_cart"
+	maxCartLines = 50
+	maxQuantity  = 99
+
+	adminCookie   = "kassa_admin" // the admin session's id, sent under /admin only
+	adminUser     = "admin"       // the one admin account
 	adminLifetime = 12 * time.Hour
-	maxCartLines  = 50
-	maxQuantity   = 99
+	sessionIDLen  = 43          // 32 random bytes, unpadded base64url
+	touchEvery    = time.Minute // how often a session's last seen time is written
+	maxUserAgent  = 300         // bytes of the user agent kept with a session
 )
 
 // sign returns value.mac, where mac is an HMAC of purpose and value, so a
@@ -117,32 +126,84 @@ func (c *cart) count() (n int64) {
 	return n
 }
 
-// adminSession is the signed admin cookie's content.
+// adminSession is the admin session of a request: the random id its
+// cookie carries and the stored session, found by the id's hash.
 type adminSession struct {
-	ID      string `json:"i"` // random; the CSRF token derives from it
-	Expires int64  `json:"e"` // unix seconds
+	ID string // from the cookie; the CSRF token derives from it
+	kassa.Session
 }
 
-func (s *Server) newAdminSession(w http.ResponseWriter) {
-	id := make([]byte, 18)
-	_, _ = rand.Read(id)
-	sess := adminSession{ID: base64.RawURLEncoding.EncodeToString(id), Expires: s.now().Add(adminLifetime).Unix()}
-	b, _ := json.Marshal(sess)
-	s.setCookie(w, adminCookie, s.sign(adminCookie, b), adminLifetime)
+// sessionHash is what the store keeps of a session id.
+func sessionHash(id string) kassa.SessionHash { return sha256.Sum256([]byte(id)) }
+
+// newAdminSession stores a new session for the client of r and sets its
+// cookie. Expired sessions are purged first.
+func (s *Server) newAdminSession(w http.ResponseWriter, r *http.Request) error {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return fmt.Errorf("session id: %w", err)
+	}
+	id := base64.RawURLEncoding.EncodeToString(raw)
+	now := s.now()
+	if _, err := s.cfg.Store.PurgeSessions(r.Context(), now); err != nil {
+		return err
+	}
+	sess := kassa.Session{IDHash: sessionHash(id), User: adminUser, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(adminLifetime), UserAgent: cut(r.UserAgent(), maxUserAgent), IP: clientIP(r)}
+	if err := s.cfg.Store.CreateSession(r.Context(), sess); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: id, Path: "/admin", MaxAge: int(adminLifetime.Seconds()),
+		HttpOnly: true, Secure: s.cfg.Secure, SameSite: http.SameSiteLaxMode})
+	return nil
 }
 
-// adminSession returns the valid session of r, or false.
-func (s *Server) adminSession(r *http.Request) (adminSession, bool) {
-	var sess adminSession
+// clearAdminCookie makes the browser forget its session cookie.
+func (s *Server) clearAdminCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: adminCookie, Value: "", Path: "/admin", MaxAge: -1,
+		HttpOnly: true, Secure: s.cfg.Secure, SameSite: http.SameSiteLaxMode})
+}
+
+// lookupSession returns the session of r: the one s.admin put in its
+// context, else the stored session its cookie names. ok is false when
+// there is none, or it ended or expired; err is a failure of the store.
+func (s *Server) lookupSession(r *http.Request) (_ adminSession, ok bool, err error) {
+	if sess, ok := sessionFrom(r.Context()); ok {
+		return sess, true, nil
+	}
 	ck, err := r.Cookie(adminCookie)
-	if err != nil {
-		return sess, false
+	if err != nil || len(ck.Value) != sessionIDLen {
+		return adminSession{}, false, nil
 	}
-	b, err := s.verify(adminCookie, ck.Value)
-	if err != nil || json.Unmarshal(b, &sess) != nil || sess.ID == "" || s.now().Unix() >= sess.Expires {
-		return sess, false
+	stored, err := s.cfg.Store.Session(r.Context(), sessionHash(ck.Value), s.now())
+	switch {
+	case kassa.ErrorCode(err) == kassa.ENOTFOUND:
+		return adminSession{}, false, nil
+	case err != nil:
+		return adminSession{}, false, err
 	}
-	return sess, true
+	return adminSession{ID: ck.Value, Session: stored}, true, nil
+}
+
+// adminSession returns the valid session of r, or false (also when the
+// store fails: the page then shows no admin navigation).
+func (s *Server) adminSession(r *http.Request) (adminSession, bool) {
+	sess, ok, err := s.lookupSession(r)
+	return sess, ok && err == nil
+}
+
+// touch records that sess was seen now, at most once a touchEvery. A
+// failure is only logged: the request itself is fine.
+func (s *Server) touch(ctx context.Context, sess *adminSession) {
+	now := s.now()
+	if now.Sub(sess.LastSeenAt) < touchEvery {
+		return
+	}
+	if err := s.cfg.Store.TouchSession(ctx, sess.IDHash, now); err != nil {
+		s.log.Warn("admin session: touch", "err", err)
+		return
+	}
+	sess.LastSeenAt = now
 }
 
 // csrfToken is the token every admin form carries.
@@ -153,11 +214,16 @@ func (s *Server) validCSRF(r *http.Request, sess adminSession) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(s.csrfToken(sess))) == 1
 }
 
-// admin guards an admin page: no valid session → redirect to the login
-// form; a POST without the session's CSRF token → 403, nothing done.
+// admin guards an admin page: no valid session (none, ended, expired) →
+// redirect to the login form; a POST without the session's CSRF token →
+// 403, nothing done.
 func (s *Server) admin(fn handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess, ok := s.adminSession(r)
+		sess, ok, err := s.lookupSession(r)
+		if err != nil {
+			s.error(w, r, err)
+			return
+		}
 		if !ok {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/admin/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
@@ -171,6 +237,7 @@ func (s *Server) admin(fn handlerFunc) http.Handler {
 				Message: "The form has expired. Go back, reload the page and try again."})
 			return
 		}
+		s.touch(r.Context(), &sess)
 		ctx := contextWithSession(r.Context(), sess)
 		if err := fn(w, r.WithContext(ctx)); err != nil {
 			s.error(w, r, err)
@@ -179,7 +246,9 @@ func (s *Server) admin(fn handlerFunc) http.Handler {
 }
 
 // basic guards the admin JSON API with HTTP Basic (user "admin"), and
-// refuses cross-site writes (see apiRefusal).
+// refuses cross-site writes (see apiRefusal). Failed attempts are limited
+// per client and per account (authLimiter): once limited, a request gets
+// 429 with Retry-After before its password is checked.
 func (s *Server) basic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.apiRefusal(r); err != nil {
@@ -187,13 +256,46 @@ func (s *Server) basic(next http.Handler) http.Handler {
 			return
 		}
 		user, pass, ok := r.BasicAuth()
-		if !ok || !s.checkPassword(user, pass) {
-			w.Header().Set("WWW-Authenticate", `Basic realm="kassa admin", charset="UTF-8"`)
-			s.error(w, r, kassa.Errorf(kassa.EUNAUTHORIZED, "Admin credentials required."))
+		if !ok {
+			s.askCredentials(w, r)
+			return
+		}
+		ip := clientIP(r)
+		if wait := s.logins.wait(ip, user); wait > 0 {
+			retryAfter(w, wait)
+			s.error(w, r, &statusError{status: http.StatusTooManyRequests, err: kassa.Errorf(kassa.EUNAUTHORIZED,
+				"Too many failed sign-ins. Try again in %s.", seconds(wait))})
+			return
+		}
+		if !s.checkPassword(user, pass) {
+			s.logins.fail(ip, user)
+			s.log.Warn("admin API: wrong credentials", "ip", ip)
+			s.askCredentials(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// askCredentials answers 401 with the Basic challenge.
+func (s *Server) askCredentials(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("WWW-Authenticate", `Basic realm="kassa admin", charset="UTF-8"`)
+	s.error(w, r, kassa.Errorf(kassa.EUNAUTHORIZED, "Admin credentials required."))
+}
+
+// retryAfter sets the Retry-After header to wait in whole seconds,
+// rounded up.
+func retryAfter(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+}
+
+// seconds says wait in whole seconds, rounded up: "1 second", "12 seconds".
+func seconds(wait time.Duration) string {
+	n := int((wait + time.Second - 1) / time.Second)
+	if n == 1 {
+		return "1 second"
+	}
+	return strconv.Itoa(n) + " seconds"
 }
 
 // apiRefusal is the admin API's CSRF defence. A browser sends cached Basic
@@ -217,11 +319,27 @@ func (s *Server) apiRefusal(r *http.Request) error {
 	return nil
 }
 
-// checkPassword compares in constant time (over hashes, so length leaks nothing).
+// checkPassword reports whether user and pass are the admin's current
+// credentials (see adminPassword).
 func (s *Server) checkPassword(user, pass string) bool {
-	a := sha256.Sum256([]byte(pass))
-	b := sha256.Sum256([]byte(s.cfg.AdminPassword))
-	okPass := subtle.ConstantTimeCompare(a[:], b[:]) == 1
-	okUser := subtle.ConstantTimeCompare([]byte(user), []byte("admin")) == 1
+	okPass := s.passwd.check(pass)
+	okUser := subtle.ConstantTimeCompare([]byte(user), []byte(adminUser)) == 1
 	return okPass && okUser
+}
+
+// cut returns s cut to at most n bytes, on a character boundary.
+func cut(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// sessionFrom returns the session s.admin put in ctx.
+func sessionFrom(ctx context.Context) (adminSession, bool) {
+	sess, ok := ctx.Value(sessionCtxKey).(adminSession)
+	return sess, ok
 }

@@ -1,0 +1,296 @@
+package web
+
+import (
+	"context"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// adminPasswordSetting holds the admin password set on the sessions page,
+// as "<iterations>$<salt>$<key>$<base>" (base64url): key is the new
+// password and base the configured one it replaced, each derived with
+// PBKDF2-SHA256 and the salt.
+const adminPasswordSetting = "web.admin_password_hash"
+
+// Password rules and the PBKDF2 work factor.
+const (
+	minPassword      = 12
+	maxPassword      = 200
+	pbkdf2Iterations = 100_000
+)
+
+// adminPassword is the admin's current password. It is Config.AdminPassword
+// until the admin sets another on the sessions page; the new one is then
+// stored (hashed) and holds across restarts for as long as
+// Config.AdminPassword stays what it was. Configuring another password
+// makes that one current and forgets the stored one: the way back in for
+// an owner who forgot the password they set.
+type adminPassword struct {
+	mu     sync.RWMutex
+	digest [32]byte // SHA-256 of the current password, when known
+	known  bool     // false until the stored password is first entered
+	stored *passwordHash
+}
+
+// passwordHash is the parsed adminPasswordSetting.
+type passwordHash struct {
+	iter            int
+	salt, key, base []byte
+}
+
+// loadPassword returns the current admin password: the stored one if
+// configured was current when it was set, else configured.
+func loadPassword(ctx context.Context, st kassa.Settings, configured string) (*adminPassword, error) {
+	p := &adminPassword{digest: sha256.Sum256([]byte(configured)), known: true}
+	v, ok, err := st.Setting(ctx, adminPasswordSetting)
+	if err != nil || !ok || v == "" {
+		return p, err
+	}
+	h, err := parsePasswordHash(v)
+	if err != nil {
+		return nil, fmt.Errorf("stored admin password: %w", err)
+	}
+	base, err := h.derive(configured)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(base, h.base) != 1 {
+		// Another password was configured since: forget the one set in
+		// the admin, so that configuring the old one again does not bring
+		// it back.
+		return p, st.PutSetting(ctx, adminPasswordSetting, "")
+	}
+	p.stored, p.known = h, false
+	return p, nil
+}
+
+func parsePasswordHash(v string) (*passwordHash, error) {
+	parts := strings.Split(v, "$")
+	if len(parts) != 4 {
+		return nil, errors.New("not iterations$salt$key$base")
+	}
+	h := &passwordHash{}
+	var err error
+	if h.iter, err = strconv.Atoi(parts[0]); err != nil || h.iter < 1 {
+		return nil, fmt.Errorf("bad iteration count %q", parts[0])
+	}
+	for i, dst := range []*[]byte{&h.salt, &h.key, &h.base} {
+		if *dst, err = base64.RawURLEncoding.DecodeString(parts[i+1]); err != nil {
+			return nil, fmt.Errorf("part %d: %w", i+2, err)
+		}
+	}
+	return h, nil
+}
+
+func (h *passwordHash) String() string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return strconv.Itoa(h.iter) + "$" + enc(h.salt) + "$" + enc(h.key) + "$" + enc(h.base)
+}
+
+func (h *passwordHash) derive(pass string) ([]byte, error) {
+	k, err := pbkdf2.Key(sha256.New, pass, h.salt, h.iter, sha256.Size)
+	if err != nil {
+		return nil, fmt.Errorf("derive password key: %w", err)
+	}
+	return k, nil
+}
+
+// check reports whether pass is the current password, in constant time.
+func (p *adminPassword) check(pass string) bool {
+	digest := sha256.Sum256([]byte(pass))
+	p.mu.RLock()
+	known, want, stored := p.known, p.digest, p.stored
+	p.mu.RUnlock()
+	if known {
+		return subtle.ConstantTimeCompare(digest[:], want[:]) == 1
+	}
+	key, err := stored.derive(pass)
+	if err != nil || subtle.ConstantTimeCompare(key, stored.key) != 1 {
+		return false
+	}
+	p.mu.Lock()
+	if p.stored == stored { // not changed meanwhile
+		p.digest, p.known = digest, true
+	}
+	p.mu.Unlock()
+	return true
+}
+
+// set stores pass as the current password; configured is the configured
+// password it replaces.
+func (p *adminPassword) set(ctx context.Context, st kassa.Settings, pass, configured string) error {
+	h := &passwordHash{iter: pbkdf2Iterations, salt: make([]byte, 16)}
+	if _, err := rand.Read(h.salt); err != nil {
+		return fmt.Errorf("password salt: %w", err)
+	}
+	var err error
+	if h.key, err = h.derive(pass); err != nil {
+		return err
+	}
+	if h.base, err = h.derive(configured); err != nil {
+		return err
+	}
+	if err := st.PutSetting(ctx, adminPasswordSetting, h.String()); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.digest, p.known, p.stored = sha256.Sum256([]byte(pass)), true, h
+	p.mu.Unlock()
+	return nil
+}
+
+type sessionsPage struct {
+	Sessions []sessionRow
+	Notice   string
+	Problem  string
+	Errors   map[string]string
+}
+
+func (*sessionsPage) title() string { return "Sessions" }
+
+// Err is the message of a field of the password form.
+func (p *sessionsPage) Err(field string) string { return p.Errors[field] }
+
+// sessionRow is a session as the sessions page lists it.
+type sessionRow struct {
+	kassa.Session
+	Ref     string // the hex of IDHash: names the session in its end URL
+	Current bool   // the session of the request
+}
+
+func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.sessionsPage(r)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.URL.Query().Get("ended") == "1":
+		p.Notice = "The session was ended: its browser must log in again."
+	case r.URL.Query().Get("password") == "changed":
+		p.Notice = "The password was changed, and every other session was ended."
+	}
+	s.render(w, r, http.StatusOK, "sessions", p)
+	return nil
+}
+
+// sessionsPage lists the admin's active sessions.
+func (s *Server) sessionsPage(r *http.Request) (*sessionsPage, error) {
+	cur, _ := sessionFrom(r.Context())
+	now := s.now()
+	if _, err := s.cfg.Store.PurgeSessions(r.Context(), now); err != nil {
+		return nil, err
+	}
+	list, err := s.cfg.Store.Sessions(r.Context(), adminUser, now)
+	if err != nil {
+		return nil, err
+	}
+	p := &sessionsPage{Errors: map[string]string{}}
+	for _, ses := range list {
+		p.Sessions = append(p.Sessions, sessionRow{Session: ses, Ref: hex.EncodeToString(ses.IDHash[:]),
+			Current: ses.IDHash == cur.IDHash})
+	}
+	return p, nil
+}
+
+// handleEndSession ends the session named in the path. Ending the
+// current one logs out.
+func (s *Server) handleEndSession(w http.ResponseWriter, r *http.Request) error {
+	id, err := parseSessionRef(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.DeleteSession(r.Context(), id); err != nil {
+		return err
+	}
+	s.log.Info("admin: session ended", "ip", clientIP(r))
+	if cur, _ := sessionFrom(r.Context()); cur.IDHash == id {
+		s.clearAdminCookie(w)
+		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+		return nil
+	}
+	http.Redirect(w, r, "/admin/sessions?ended=1", http.StatusSeeOther)
+	return nil
+}
+
+// parseSessionRef reads a sessionRow.Ref; ENOTFOUND when it is none.
+func parseSessionRef(ref string) (kassa.SessionHash, error) {
+	var id kassa.SessionHash
+	b, err := hex.DecodeString(ref)
+	if err != nil || len(b) != len(id) {
+		return id, kassa.Errorf(kassa.ENOTFOUND, "There is no such session.")
+	}
+	copy(id[:], b)
+	return id, nil
+}
+
+// handlePasswordPost changes the admin password and ends every other
+// session. The current password is checked, and limited, like a login.
+func (s *Server) handlePasswordPost(w http.ResponseWriter, r *http.Request) error {
+	ip := clientIP(r)
+	if wait := s.logins.wait(ip, adminUser); wait > 0 {
+		retryAfter(w, wait)
+		return s.passwordProblem(w, r, http.StatusTooManyRequests, map[string]string{
+			"current": "Too many failed attempts. Try again in " + seconds(wait) + "."})
+	}
+	if !s.passwd.check(r.PostFormValue("current")) {
+		s.logins.fail(ip, adminUser)
+		s.log.Warn("admin: password change with a wrong password", "ip", ip)
+		return s.passwordProblem(w, r, http.StatusUnprocessableEntity, map[string]string{"current": "Wrong password."})
+	}
+	next := r.PostFormValue("new")
+	if errs := newPasswordErrors(next, r.PostFormValue("confirm"), r.PostFormValue("current")); len(errs) > 0 {
+		return s.passwordProblem(w, r, http.StatusUnprocessableEntity, errs)
+	}
+	if err := s.passwd.set(r.Context(), s.cfg.Store, next, s.cfg.AdminPassword); err != nil {
+		return err
+	}
+	cur, _ := sessionFrom(r.Context())
+	n, err := s.cfg.Store.DeleteSessions(r.Context(), adminUser, cur.IDHash)
+	if err != nil {
+		return err
+	}
+	s.log.Info("admin: password changed", "ip", ip, "sessionsEnded", n)
+	http.Redirect(w, r, "/admin/sessions?password=changed", http.StatusSeeOther)
+	return nil
+}
+
+// newPasswordErrors checks a new password and its confirmation.
+func newPasswordErrors(next, confirm, current string) map[string]string {
+	errs := map[string]string{}
+	switch n := len([]rune(next)); {
+	case n < minPassword:
+		errs["new"] = fmt.Sprintf("Use at least %d characters.", minPassword)
+	case n > maxPassword:
+		errs["new"] = fmt.Sprintf("Use at most %d characters.", maxPassword)
+	case next == current:
+		errs["new"] = "The new password is the current one."
+	case next != confirm:
+		errs["confirm"] = "The two new passwords differ."
+	}
+	return errs
+}
+
+// passwordProblem shows the sessions page with the password form's errors;
+// nothing was changed.
+func (s *Server) passwordProblem(w http.ResponseWriter, r *http.Request, status int, errs map[string]string) error {
+	p, err := s.sessionsPage(r)
+	if err != nil {
+		return err
+	}
+	p.Errors = errs
+	p.Problem = "The password was not changed: please correct the marked fields."
+	s.render(w, r, status, "sessions", p)
+	return nil
+}
