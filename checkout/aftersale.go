@@ -41,7 +41,8 @@ const (
 //
 // Errors: ENOTFOUND (no such order); EINVALID with Fields (lines that do not
 // fit the order); ECONFLICT (the payment does not allow it: on hold, nothing
-// left — recorded as an event); EDECLINED (Resurs refused: the order is
+// left — recorded as an event; or Resurs does not know the payment);
+// EDECLINED (Resurs refused: the order is
 // unchanged, the action and an event carry the MAPI code, message and
 // traceId); EUNAVAILABLE (no answer: the action stays pending and is
 // resumed by the action queue, which first looks for its transactionId at
@@ -175,7 +176,10 @@ func (e *Engine) orderAndPayment(ctx context.Context, op string, id int64) (*kas
 		return o, nil, refuse(op, "Order %s has no payment at Resurs Bank.", o.Number)
 	}
 	p, err := call(e, func() (*mapi.Payment, error) { return e.bank.GetPayment(ctx, o.PaymentID) })
-	if err != nil {
+	switch {
+	case mapi.IsNotFound(err):
+		return o, nil, paymentUnknown(op, o, err)
+	case err != nil:
 		return o, nil, unavailable(op, err)
 	}
 	return o, p, nil
@@ -309,8 +313,21 @@ func (e *Engine) refusedByBank(ctx context.Context, o *kassa.Order, a *kassa.Act
 	if err := e.store.AddEvent(ctx, ev, nil); err != nil {
 		return o, a, errors.Join(cause, err)
 	}
+	if mapi.IsNotFound(cause) {
+		return o, a, paymentUnknown("checkout."+opName(a.Kind), o, cause)
+	}
 	return o, a, &kassa.Error{Code: kassa.EDECLINED, Op: "checkout." + opName(a.Kind), Err: cause,
 		Message: fmt.Sprintf("Resurs Bank refused the %s: %s", a.Kind, a.Error)}
+}
+
+// actionReadFailed handles a failed read of the payment before an action is
+// sent again: a payment Resurs does not know settles the action as
+// refused; any other failure leaves it pending for the action queue.
+func (e *Engine) actionReadFailed(ctx context.Context, o *kassa.Order, a *kassa.Action, cause error) (*kassa.Order, *kassa.Action, error) {
+	if mapi.IsNotFound(cause) {
+		return e.refusedByBank(ctx, o, a, cause)
+	}
+	return e.noAnswer(ctx, o, a, cause)
 }
 
 // noAnswer handles a call whose outcome is unknown (timeout, 5xx, breaker
@@ -382,7 +399,7 @@ func (e *Engine) resume(ctx context.Context, actionID int64, prepare func(*kassa
 	}
 	p, err := call(e, func() (*mapi.Payment, error) { return e.bank.GetPayment(ctx, o.PaymentID) })
 	if err != nil {
-		return e.noAnswer(ctx, o, a, err)
+		return e.actionReadFailed(ctx, o, a, err)
 	}
 	if l := p.Order.FindAction(a.TransactionID); l != nil && l.Type == mapiLog(a.Kind) {
 		return e.succeeded(ctx, o, a, p)

@@ -124,7 +124,7 @@ func sameLines(a, b []kassa.Line) bool {
 func (e *Engine) executeModify(ctx context.Context, o *kassa.Order, a *kassa.Action) (*kassa.Order, *kassa.Action, error) {
 	p, err := call(e, func() (*mapi.Payment, error) { return e.bank.GetPayment(ctx, o.PaymentID) })
 	if err != nil {
-		return e.noAnswer(ctx, o, a, err)
+		return e.actionReadFailed(ctx, o, a, err)
 	}
 	cancelAt, added := modifyProgress(p, a.TransactionID)
 	if cancelAt < 0 {

@@ -625,3 +625,61 @@ func TestPortalCaptureMirrored(t *testing.T) {
 		t.Fatalf("a portal capture became a shop action: %+v", as)
 	}
 }
+
+// forget points the proxy at a new simulator, which knows none of the
+// payments made so far (a bank that lost them, or another account).
+func (e *afterEnv) forget() {
+	e.t.Helper()
+	sim := mapisim.New(mapisim.Options{Seed: 2})
+	srv := httptest.NewServer(sim)
+	e.t.Cleanup(func() { sim.Close(); srv.Close() })
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.proxy.target.Store(u)
+}
+
+// TestCaptureUnknownPayment: a payment Resurs answers 404 for is reported
+// as not found, a conflict, not as Resurs being unreachable; nothing is
+// sent or stored.
+func TestCaptureUnknownPayment(t *testing.T) {
+	t.Parallel()
+	e := newAfterEnv(t, envOptions{})
+	o := e.paid(ln("TEE", 1))
+	e.forget()
+	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	msg := kassa.ErrorMessage(err)
+	if errCode(err) != kassa.ECONFLICT || !strings.Contains(msg, "not found at Resurs") || !strings.Contains(msg, o.Number) {
+		t.Fatalf("Capture of an unknown payment: %v (%q); want %s saying not found", err, msg, kassa.ECONFLICT)
+	}
+	if a != nil || e.proxy.count("POST capture") != 0 {
+		t.Errorf("action %+v, %d capture calls; want none", a, e.proxy.count("POST capture"))
+	}
+}
+
+// TestResumeUnknownPayment: an action left pending whose payment Resurs
+// no longer knows is settled as refused, not retried until it fails.
+func TestResumeUnknownPayment(t *testing.T) {
+	t.Parallel()
+	e := newAfterEnv(t, envOptions{})
+	o := e.paid(ln("TEE", 1))
+	e.proxy.downAfter("POST capture", "GET payment")
+	e.sim.SetFaults(mapisim.Faults{Endpoints: []mapisim.EndpointFault{
+		{Route: "POST /v2/payments/{id}/capture", Timeout: 1},
+	}})
+	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	if errCode(err) != kassa.EUNAVAILABLE || a == nil || a.State != kassa.ActionPending {
+		t.Fatalf("Capture without an answer: %v, action %+v; want %s, pending", err, a, kassa.EUNAVAILABLE)
+	}
+	e.forget()
+	e.proxy.up()
+	e.waitAction(a.ID, kassa.ActionRefused)
+	if got, err := e.db.Action(e.ctx, a.ID); err != nil || got.Error.Code != "404" || got.Resumes != 0 {
+		t.Errorf("action %+v, %v; want refused with code 404 at the first resume", got, err)
+	}
+	_, _, err = e.eng.RetryAction(e.ctx, a.ID, kassa.SourceAdmin)
+	if err != nil {
+		t.Errorf("RetryAction of a refused action: %v; want it returned as it is", err)
+	}
+}

@@ -76,6 +76,13 @@ func unavailable(op string, err error) *kassa.Error {
 		Message: "We cannot reach Resurs Bank right now. Please try again in a few minutes."}
 }
 
+// paymentUnknown is the error for an order whose payment Resurs answers
+// 404 for: retrying cannot help, so it is a conflict, not an outage.
+func paymentUnknown(op string, o *kassa.Order, err error) *kassa.Error {
+	return &kassa.Error{Code: kassa.ECONFLICT, Op: op, Err: err,
+		Message: fmt.Sprintf("The payment of order %s (%s) was not found at Resurs Bank.", o.Number, o.PaymentID)}
+}
+
 // isBreakerRefusal reports whether err comes from the open breaker.
 func isBreakerRefusal(err error) bool {
 	return errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests)

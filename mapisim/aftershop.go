@@ -130,6 +130,7 @@ func (s *Sim) execute(p *payment, a action) (string, error) {
 		p.txIDs[string(a.typ)+"|"+*a.txID] = true
 	}
 	p.recompute()
+	s.changed(p)
 	s.notifyMgmt(p, a.typ, id)
 	return id, nil
 }

@@ -107,6 +107,7 @@ func (s *Sim) enqueue(p *payment, o *outgoing) {
 	}
 	o.key = fmt.Sprintf("%s|%d", p.pay.ID, p.cb.n)
 	p.cb.n++
+	s.changed(p)
 	f := s.faults.Load().Callbacks
 	maxDelay := f.MaxDelay
 	if maxDelay <= 0 {
@@ -192,6 +193,7 @@ func (s *Sim) attempt(p *payment, o *outgoing, n int) {
 	}
 	p.mu.Lock()
 	p.cb.log = append(p.cb.log, d)
+	s.changed(p)
 	p.mu.Unlock()
 	s.log.Debug("callback", "payment", p.pay.ID, "kind", o.kind, "attempt", n, "status", status, "err", err)
 	switch {

@@ -381,13 +381,19 @@ func (s *Sim) storePayment(in *createIn, st *store, m *method, o *optionsIn, lin
 		Order: mapi.Order{OrderReference: ref, TotalOrderAmount: total, ActionLog: []mapi.ActionLog{{
 			ActionID: s.newID(), Type: mapi.LogCreate, Created: mapi.Time{Time: now}, OrderLines: lines,
 		}}},
-		TaskRedirectionURLs: &mapi.TaskRedirectionURLs{CustomerURL: base + "/sign/" + id},
+		// The simulator's signing page serves the merchant's task too.
+		TaskRedirectionURLs: &mapi.TaskRedirectionURLs{CustomerURL: base + "/sign/" + id, MerchantURL: base + "/sign/" + id},
 	}
-	if c := p.pay.Customer; c != nil && c.CustomerType == "" {
+	if p.pay.Customer == nil {
+		// Resurs' client requires a customer object in every payment.
+		p.pay.Customer = &mapi.Customer{}
+	}
+	if c := p.pay.Customer; c.CustomerType == "" {
 		c.CustomerType = mapi.CustomerNatural
 	}
 	p.recompute()
 	s.insert(p)
+	s.changed(p)
 	s.expireLater(p)
 	return p
 }

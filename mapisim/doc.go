@@ -1,14 +1,18 @@
-// Package mapisim is an in-memory simulator of Resurs Bank's Merchant API
-// (MAPI v2): an http.Handler that answers the same paths with the same JSON,
-// status codes and error bodies as MAPI (docs/mapi.md).
+// Package mapisim is a simulator of Resurs Bank's Merchant API (MAPI v2):
+// an http.Handler that answers the same paths with the same JSON, status
+// codes and error bodies as MAPI (docs/mapi.md).
 //
 // It is used three ways: in tests through httptest.NewServer(mapisim.New(...)),
-// embedded in "kassa serve" under a path prefix (http.StripPrefix), and alone
-// through "kassa sim".
+// embedded in "kassa serve", and alone through "kassa sim". New keeps the
+// state in memory; Open keeps it in a directory, so that a restart loses
+// no payment. A program that embeds the simulator calls its API through
+// Transport, in process, and publishes only CustomerHandler: the pages a
+// customer's browser is sent to.
 //
 // What it simulates:
-//   - OAuth2 client credentials (default client id "kassa", secret
-//     "kassa-secret"; scope merchant-api or mock-merchant-api), bearer tokens
+//   - OAuth2 client credentials (with New by default client id "kassa",
+//     secret "kassa-secret"; with Open random ones per directory; scope
+//     merchant-api or mock-merchant-api), bearer tokens
 //     that expire after Options.TokenTTL on the Clock;
 //   - four seeded stores (SE, NO, FI, DK) with invoice, part payment, Resurs
 //     card, card and (SE) Swish methods, price signage and annuity factors;

@@ -2,6 +2,7 @@ package mapisim_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,6 +58,37 @@ func TestGoldenCreateAndCapture(t *testing.T) {
 			"unitAmountIncludingVat": 150.75, "totalAmountIncludingVat": 301.5, "totalVatAmount": 60.3, "type": "PHYSICAL_GOODS"}},
 	}, nil)
 	golden(t, "payment_after_capture", e.must(http.StatusOK, "GET", "/v2/payments/"+id, nil, nil))
+}
+
+// TestGoldenTaskRedirectionURLs: Resurs' own client requires
+// taskRedirectionUrls.merchantUrl and customerUrl (coApplicantUrl may be
+// null) and a customer object in every payment, also when the create sent
+// no customer.
+func TestGoldenTaskRedirectionURLs(t *testing.T) {
+	e := newEnv(t, mapisim.Options{BaseURL: "https://sim.test"})
+	req := e.createReq("")
+	delete(req, "customer")
+	body := e.must(http.StatusOK, "POST", "/v2/payments", req, nil)
+	golden(t, "create_payment_without_customer", body)
+	var got struct {
+		Customer            map[string]any  `json:"customer"`
+		TaskRedirectionURLs map[string]*any `json:"taskRedirectionUrls"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	urls := got.TaskRedirectionURLs
+	for _, k := range []string{"merchantUrl", "customerUrl"} {
+		if u, ok := urls[k]; !ok || u == nil || !strings.HasPrefix(fmt.Sprint(*u), "https://sim.test/") {
+			t.Errorf("taskRedirectionUrls.%s = %v; want an absolute URL", k, urls[k])
+		}
+	}
+	if u, ok := urls["coApplicantUrl"]; !ok || u != nil {
+		t.Errorf("taskRedirectionUrls.coApplicantUrl present %v, value %v; want null", ok, u)
+	}
+	if got.Customer == nil {
+		t.Error("the payment carries no customer")
+	}
 }
 
 func TestGoldenValidationError(t *testing.T) {

@@ -26,6 +26,7 @@ type payment struct {
 	decided   bool // the customer signed (approve, reject, abort) or the TTL ran out
 	completed bool // tasks/status "completed"
 	expiresAt time.Time
+	verdictAt time.Time       // when a frozen or inspected payment's persona decides; zero for none
 	txIDs     map[string]bool // "CAPTURE|tx-1": transactionIds used per action type
 	cb        callbackState
 }
@@ -44,7 +45,30 @@ func (p *payment) snapshot() mapi.Payment {
 }
 
 // marshal returns the wire JSON of the payment. Caller holds p.mu.
-func (p *payment) marshal() ([]byte, error) { return json.Marshal(p.pay) }
+func (p *payment) marshal() ([]byte, error) {
+	w := wirePayment{Payment: &p.pay}
+	if u := p.pay.TaskRedirectionURLs; u != nil {
+		w.TaskRedirectionURLs = &wireTaskURLs{MerchantURL: u.MerchantURL, CustomerURL: u.CustomerURL}
+		if u.CoApplicantURL != "" {
+			w.TaskRedirectionURLs.CoApplicantURL = &u.CoApplicantURL
+		}
+	}
+	return json.Marshal(w)
+}
+
+// wirePayment is a payment as MAPI writes it: every field of
+// taskRedirectionUrls is present, coApplicantUrl null when there is no
+// co-applicant (docs/mapi.md §Creating a payment).
+type wirePayment struct {
+	*mapi.Payment
+	TaskRedirectionURLs *wireTaskURLs `json:"taskRedirectionUrls,omitempty"`
+}
+
+type wireTaskURLs struct {
+	MerchantURL    string  `json:"merchantUrl"`
+	CustomerURL    string  `json:"customerUrl"`
+	CoApplicantURL *string `json:"coApplicantUrl"`
+}
 
 // recompute sets possibleActions from status and amounts (docs/mapi.md §Payments,
 // inferred rules). Caller holds p.mu.
@@ -148,11 +172,13 @@ type taskParty struct {
 }
 
 type taskStatus struct {
-	Completed bool       `json:"completed"`
-	Customer  *taskParty `json:"customer"`
-	Merchant  *struct {
-		MerchantURL string `json:"merchantUrl,omitempty"`
-	} `json:"merchant,omitempty"`
+	Completed bool          `json:"completed"`
+	Customer  *taskParty    `json:"customer"`
+	Merchant  *merchantTask `json:"merchant,omitempty"`
+}
+
+type merchantTask struct {
+	MerchantURL string `json:"merchantUrl"`
 }
 
 func (s *Sim) handleTaskStatus(w http.ResponseWriter, r *http.Request) error {
@@ -165,7 +191,7 @@ func (s *Sim) handleTaskStatus(w http.ResponseWriter, r *http.Request) error {
 	ts := taskStatus{Completed: p.completed, Customer: &taskParty{
 		CustomerURL:   p.pay.TaskRedirectionURLs.CustomerURL,
 		HasActiveTask: p.pay.Status == mapi.StatusTaskRedirectionRequired,
-	}}
+	}, Merchant: &merchantTask{MerchantURL: p.pay.TaskRedirectionURLs.MerchantURL}}
 	p.mu.Unlock()
 	writeJSON(w, http.StatusOK, ts)
 	return nil
@@ -204,6 +230,7 @@ func (s *Sim) handleMetadata(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.mu.Lock()
 	p.pay.Metadata = &md
+	s.changed(p)
 	p.mu.Unlock()
 	writeJSON(w, http.StatusOK, md)
 	return nil

@@ -39,9 +39,26 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.Handle("/v2/", s.withFaults("*", s.authed(func(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusNotFound, "No endpoint %s %s", r.Method, r.URL.Path)
 	})))
+	s.customerRoutes(mux)
+	return mux
+}
+
+// customerRoutes adds the pages a customer's browser is sent to: the
+// signing page with its form, and the legal documents of the methods.
+func (s *Sim) customerRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /sign/{id}", s.withFaults("GET /sign/{id}", http.HandlerFunc(s.handleSignPage)))
 	mux.Handle("POST /sign/{id}", s.withFaults("POST /sign/{id}", http.HandlerFunc(s.handleSignPost)))
 	mux.HandleFunc("GET /legal/{methodId}/{type}", s.handleLegal)
+}
+
+// CustomerHandler returns a handler that serves only what a customer's
+// browser needs (the signing page and its form, the legal documents) and
+// answers 404 to everything else: the OAuth2 token, the whole /v2 API.
+// A shop that embeds the simulator publishes this one and talks to the
+// API through Transport.
+func (s *Sim) CustomerHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.customerRoutes(mux)
 	return mux
 }
 

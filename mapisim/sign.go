@@ -1,6 +1,8 @@
 package mapisim
 
 import (
+	"time"
+
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -107,22 +109,11 @@ func (s *Sim) freeze(p *payment, per persona) bool {
 	}
 	p.pay.Status = mapi.StatusFrozen
 	p.recompute()
+	s.changed(p)
 	s.notifyAuth(p, mapi.CallbackFrozen)
-	if per.outcome == outFrozen {
-		return true
+	if per.outcome != outFrozen {
+		s.verdictLater(p, per.delay)
 	}
-	s.after(per.delay, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.pay.Status != mapi.StatusFrozen {
-			return
-		}
-		if per.outcome == outFrozenThenAccept {
-			s.accept(p)
-		} else {
-			s.reject(p, mapi.RejectedPaymentFrozen)
-		}
-	})
 	return true
 }
 
@@ -130,22 +121,38 @@ func (s *Sim) freeze(p *payment, per persona) bool {
 func (s *Sim) inspect(p *payment, per persona) {
 	p.pay.Status = mapi.StatusInspection
 	p.recompute()
+	s.changed(p)
 	s.notifyAuth(p, mapi.CallbackInspection)
 	s.notifyCredit(p, "INSPECTION")
-	s.after(per.delay, func() {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.pay.Status != mapi.StatusInspection {
-			return
-		}
-		if per.outcome == outInspectThenAccept {
-			s.notifyCredit(p, "CREDIT_APPROVED")
-			s.accept(p)
-		} else {
-			s.notifyCredit(p, "REJECTED")
-			s.reject(p, mapi.RejectedCreditDenied)
-		}
-	})
+	s.verdictLater(p, per.delay)
+}
+
+// verdictLater has the persona's verdict on a frozen or inspected payment
+// come after d; the time is stored, so that Open schedules it again.
+// Caller holds p.mu.
+func (s *Sim) verdictLater(p *payment, d time.Duration) {
+	p.verdictAt = s.now().Add(d)
+	s.after(d, func() { s.verdict(p) })
+}
+
+// verdict ends a freeze (unfrozen or annulled) or an inspection (approved
+// or denied) as the payment's persona decides.
+func (s *Sim) verdict(p *payment) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := s.personaOf(p).outcome
+	switch {
+	case p.pay.Status == mapi.StatusFrozen && out == outFrozenThenAccept:
+		s.accept(p)
+	case p.pay.Status == mapi.StatusFrozen && out == outFrozenThenReject:
+		s.reject(p, mapi.RejectedPaymentFrozen)
+	case p.pay.Status == mapi.StatusInspection && out == outInspectThenAccept:
+		s.notifyCredit(p, "CREDIT_APPROVED")
+		s.accept(p)
+	case p.pay.Status == mapi.StatusInspection && out == outInspectThenReject:
+		s.notifyCredit(p, "REJECTED")
+		s.reject(p, mapi.RejectedCreditDenied)
+	}
 }
 
 // accept authorizes the whole order; with automatic capture it is captured
@@ -159,6 +166,7 @@ func (s *Sim) accept(p *payment) {
 		s.captureAll(p)
 		s.notifyAuth(p, mapi.CallbackCaptured)
 	}
+	s.changed(p)
 }
 
 // reject makes the payment REJECTED for reason. Caller holds p.mu.
@@ -167,6 +175,7 @@ func (s *Sim) reject(p *payment, reason mapi.RejectedCategory) {
 	p.pay.RejectedReason = &mapi.RejectedReason{Category: reason}
 	p.pay.Order.AuthorizedAmount = 0
 	p.recompute()
+	s.changed(p)
 	s.notifyAuth(p, mapi.CallbackRejected)
 }
 

@@ -19,7 +19,10 @@ import (
 
 // Options configure a Sim. The zero value is usable.
 type Options struct {
-	ClientID, ClientSecret string // defaults DefaultClientID ("kassa") / DefaultClientSecret ("kassa-secret")
+	// ClientID and ClientSecret default to DefaultClientID ("kassa") and
+	// DefaultClientSecret ("kassa-secret") with New; Open takes them from its
+	// directory instead, generated at random the first time.
+	ClientID, ClientSecret string
 	// BaseURL is the absolute public URL of the simulator, used to build
 	// taskRedirectionUrls.customerUrl and legal links; "" = "http://"+r.Host.
 	// When mounted under a prefix (http.StripPrefix("/sim", sim)), set it
@@ -54,6 +57,7 @@ type Sim struct {
 	shards   [shardCount]shard
 	seq      atomic.Uint64 // creation order of payments
 	expiries expiries
+	disk     *disk // nil: in memory only (New); see Open
 
 	tmu       sync.Mutex
 	timers    map[uint64]func() bool
@@ -75,8 +79,14 @@ type shard struct {
 	m  map[string]*payment
 }
 
-// New returns a simulator with the seeded stores and no payments.
-func New(o Options) *Sim {
+// New returns a simulator with the seeded stores and no payments, which
+// keeps its state in memory only.
+func New(o Options) *Sim { return newSim(o, 0) }
+
+// newSim returns a simulator whose randomness is stream number stream of
+// o.Seed, so that a simulator restarted on saved state with the same seed
+// does not draw the same payment ids again.
+func newSim(o Options, stream uint64) *Sim {
 	if o.ClientID == "" {
 		o.ClientID = DefaultClientID
 	}
@@ -102,7 +112,7 @@ func New(o Options) *Sim {
 	s := &Sim{
 		opts: o, clock: o.Clock, log: o.Logger, client: o.HTTPClient,
 		stores: seedStores(),
-		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x6b61737361)),
+		rng:    rand.New(rand.NewPCG(uint64(o.Seed), 0x6b61737361+stream)),
 		tokens: map[string]time.Time{},
 		timers: map[uint64]func() bool{},
 	}
@@ -120,9 +130,11 @@ func New(o Options) *Sim {
 // ServeHTTP answers one MAPI request.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Close stops every timer (persona decisions, TTLs, callback retries) and
-// aborts running callback deliveries. It is idempotent. HTTP requests are
-// still answered after Close, but nothing happens later on its own.
+// Close stops every timer (persona decisions, TTLs, callback retries),
+// aborts running callback deliveries and, for a simulator made by Open,
+// writes the changes not yet saved. It is idempotent. HTTP requests are
+// still answered after Close, but nothing happens later on its own, and
+// nothing they change is saved.
 func (s *Sim) Close() {
 	s.closeOnce.Do(func() {
 		s.tmu.Lock()
@@ -134,6 +146,7 @@ func (s *Sim) Close() {
 			stop()
 		}
 		s.cancel()
+		s.disk.close()
 	})
 }
 

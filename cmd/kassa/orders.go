@@ -34,7 +34,7 @@ commands:
 
 The shop flags are serve's (--data, --addr/--base-url, --mapi-*; see kassa serve -h):
 the command works on the same database and Resurs account as the running shop.
-With the embedded simulator, the shop must be running (its simulator is at <base URL>/sim).
+With the built-in simulator, the shop must be running on the same --data.
 A line is given by its SKU, or "shipping" for the shipping line.`
 
 // orders runs one order-management command against the shop's database and
@@ -85,15 +85,18 @@ func openOrdersCLI(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writ
 		db.Close()
 		return nil, fmt.Errorf("orders: %w", err)
 	}
+	if b.embedded {
+		if b.cfg, err = shopSimBank(cfg.Data); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("orders: %w", err)
+		}
+	}
 	log := newLogger(stderr, cfg.LogLevel)
 	eng, err := checkout.New(checkout.Config{Store: db, Bank: mapi.New(b.cfg), StoreID: b.store, BaseURL: cfg.BaseURL,
 		Hold: cfg.Hold, Logger: log.With("component", "orders")})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("orders: %w", err)
-	}
-	if b.embedded {
-		log.Debug("using the simulator of the running shop", "url", b.cfg.BaseURL)
 	}
 	return &ordersCLI{db: db, engine: eng, out: stdout, errw: stderr}, nil
 }

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -106,6 +108,7 @@ func (c *serveConfig) define(fs *flag.FlagSet) error {
 type shop struct {
 	db     kassa.Store
 	sim    *mapisim.Sim
+	simAPI *http.Server // the simulator's API on its Unix socket, for `kassa orders`
 	engine *checkout.Engine
 	server *http.Server
 	bank   string // MAPI base URL
@@ -183,7 +186,7 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	}
 	w, err := web.New(web.Config{Engine: s.engine, Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
 		AdminPassword: s.pass, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Sim: simHandler(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
+		Sim: customerPages(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
 		MAPIErrorRate: mapiErrorRate(reg), Environment: s.env, ClientID: bankCfg.ClientID})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
@@ -209,9 +212,57 @@ func (s *shop) chooseBank(ctx context.Context, cfg *serveConfig, log *slog.Logge
 	if cfg.SimSpeed != 1 {
 		clock = mapisim.ScaledClock(cfg.SimSpeed)
 	}
-	s.sim = mapisim.New(mapisim.Options{BaseURL: s.bank, Clock: clock, Seed: time.Now().UnixNano(),
-		Logger: log.With("component", "sim")})
+	dir := filepath.Join(cfg.Data, simDir)
+	s.sim, err = mapisim.Open(dir, mapisim.Options{BaseURL: cfg.BaseURL + "/sim", Clock: clock,
+		Seed: time.Now().UnixNano(), Logger: log.With("component", "sim")})
+	if err != nil {
+		return mapi.Config{}, fmt.Errorf("serve: %w", err)
+	}
+	b.cfg.ClientID, b.cfg.ClientSecret = s.sim.Credentials()
+	b.cfg.HTTPClient = &http.Client{Transport: s.sim.Transport()}
+	s.simAPI = serveSimSocket(filepath.Join(dir, simSocket), s.sim, log)
 	return b.cfg, nil
+}
+
+// The built-in simulator keeps its state in <data>/mapisim, and serves its
+// API to `kassa orders` on the Unix socket <data>/mapisim/mapi.sock, which
+// only the shop's user can reach; over HTTP the shop publishes only its
+// customer pages.
+const (
+	simDir    = "mapisim"
+	simSocket = "mapi.sock"
+)
+
+// serveSimSocket serves the simulator's API on a Unix socket at path, or
+// returns nil, with a warning, when it cannot listen there.
+func serveSimSocket(path string, sim *mapisim.Sim, log *slog.Logger) *http.Server {
+	_ = os.Remove(path) // left behind by a shop that did not stop cleanly
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		log.Warn("kassa orders cannot reach the built-in simulator", "err", err)
+		return nil
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return srv
+}
+
+// shopSimBank returns the MAPI configuration with which another process
+// (`kassa orders`) reaches the simulator of the shop running on data.
+func shopSimBank(data string) (mapi.Config, error) {
+	dir := filepath.Join(data, simDir)
+	id, secret, err := mapisim.ReadCredentials(dir)
+	if err != nil {
+		return mapi.Config{}, fmt.Errorf("the built-in simulator has no state in %s (has the shop been started?): %w", dir, err)
+	}
+	path := filepath.Join(dir, simSocket)
+	dial := func(ctx context.Context, _, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "unix", path)
+	}
+	// The host of the URL is never looked up: every connection is the socket.
+	return mapi.Config{BaseURL: mapisim.InProcessURL, ClientID: id, ClientSecret: secret,
+		HTTPClient: &http.Client{Transport: &http.Transport{DialContext: dial}}}, nil
 }
 
 // bankChoice is the MAPI a shop talks to.
@@ -219,7 +270,7 @@ type bankChoice struct {
 	cfg      mapi.Config
 	env      string // simulator, custom, test or production
 	store    string // MAPI store id
-	embedded bool   // the simulator serve embeds at <base URL>/sim
+	embedded bool   // the simulator built into serve (its customer pages at <base URL>/sim)
 }
 
 // resolveBank decides which MAPI the shop talks to: --mapi-url, the real
@@ -260,15 +311,15 @@ func resolveBank(ctx context.Context, cfg *serveConfig, st kassa.Settings) (bank
 		return bankChoice{}, fmt.Errorf("--mapi-env must be simulator, test or prod, not %q", env)
 	}
 	return bankChoice{env: "simulator", store: mapisim.DefaultStoreID, embedded: true,
-		cfg: mapi.Config{BaseURL: cfg.BaseURL + "/sim", ClientID: mapisim.DefaultClientID,
-			ClientSecret: mapisim.DefaultClientSecret}}, nil
+		cfg: mapi.Config{BaseURL: mapisim.InProcessURL}}, nil
 }
 
-func simHandler(sim *mapisim.Sim) http.Handler {
+// customerPages is what the shop publishes of its built-in simulator.
+func customerPages(sim *mapisim.Sim) http.Handler {
 	if sim == nil {
 		return nil
 	}
-	return sim
+	return sim.CustomerHandler()
 }
 
 // close shuts the shop down: HTTP first (in-flight requests finish), then
@@ -282,6 +333,9 @@ func (s *shop) close(log *slog.Logger) error {
 	}
 	if s.engine != nil {
 		errs = append(errs, s.engine.Stop(ctx))
+	}
+	if s.simAPI != nil {
+		errs = append(errs, s.simAPI.Shutdown(ctx))
 	}
 	if s.sim != nil {
 		s.sim.Close()
@@ -349,12 +403,16 @@ func baseURL(addr string, bound net.Addr) string {
 }
 
 func printBanner(w io.Writer, cfg *serveConfig, s *shop) {
-	fmt.Fprintf(w, "kassa is running (MAPI: %s, %s)\n", s.env, s.bank)
+	bank := s.bank
+	if s.sim != nil {
+		bank = "built in"
+	}
+	fmt.Fprintf(w, "kassa is running (MAPI: %s, %s)\n", s.env, bank)
 	fmt.Fprintf(w, "  shop:      %s/\n", cfg.BaseURL)
 	fmt.Fprintf(w, "  admin:     %s/admin   user admin, password %s\n", cfg.BaseURL, s.pass)
 	if s.sim != nil {
-		fmt.Fprintf(w, "  simulator: %s/sim   store %s, client %s / %s\n", cfg.BaseURL, s.store,
-			mapisim.DefaultClientID, mapisim.DefaultClientSecret)
+		fmt.Fprintf(w, "  simulator: %s/sim/sign/<payment>   store %s (only its signing pages are public)\n",
+			cfg.BaseURL, s.store)
 	}
 	fmt.Fprintf(w, "  data:      %s\n", databaseName(cfg))
 	fmt.Fprintf(w, "  try:       curl -s %s/api/products\n", cfg.BaseURL)

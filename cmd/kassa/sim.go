@@ -22,6 +22,7 @@ func init() {
 // simConfig is the configuration of "kassa sim".
 type simConfig struct {
 	addr, clientID, clientSecret, baseURL string
+	data                                  string // "": in memory
 	speed                                 float64
 	seed                                  int64
 	faults                                mapisim.Faults
@@ -50,6 +51,7 @@ func simFlags(stderr io.Writer) (*flag.FlagSet, *simConfig, *error) {
 	str(&c.clientID, "client-id", "KASSA_SIM_CLIENT_ID", mapisim.DefaultClientID, "OAuth2 client id")
 	str(&c.clientSecret, "client-secret", "KASSA_SIM_CLIENT_SECRET", mapisim.DefaultClientSecret, "OAuth2 client secret")
 	str(&c.baseURL, "base-url", "KASSA_SIM_BASE_URL", "", "public URL of the simulator (default http://<addr>)")
+	str(&c.data, "data", "KASSA_SIM_DATA", "", "directory that keeps the payments across restarts (default: in memory only)")
 	fs.Float64Var(&c.speed, "speed", simEnvFloatDef("KASSA_SIM_SPEED", 1, &envErr), "clock factor: 60 makes a minute pass in a second (env KASSA_SIM_SPEED)")
 	fs.Int64Var(&c.seed, "seed", int64(simEnvFloatDef("KASSA_SIM_SEED", 1, &envErr)), "seed of all randomness (env KASSA_SIM_SEED)")
 	num(&c.fault5xx, "fault-5xx", "KASSA_SIM_FAULT_5XX", "probability of a 503 on every API route")
@@ -116,15 +118,40 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if c.speed != 1 {
 		clock = mapisim.ScaledClock(c.speed)
 	}
-	sim := mapisim.New(mapisim.Options{ClientID: c.clientID, ClientSecret: c.clientSecret, BaseURL: c.baseURL,
+	sim, err := openSim(c, mapisim.Options{ClientID: c.clientID, ClientSecret: c.clientSecret, BaseURL: c.baseURL,
 		Clock: clock, Seed: c.seed, Faults: c.faults, Logger: logger})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("sim: %w", err)
+	}
 	defer sim.Close()
 	printSimBanner(stdout, c)
+	if !loopback(ln.Addr()) {
+		fmt.Fprintf(stderr, "warning: the simulator listens on %s, reachable from other machines: "+
+			"anyone who knows its client id and secret can read and change every payment in it\n", ln.Addr())
+	}
 	return serveSim(ctx, ln, sim)
+}
+
+// openSim returns a simulator in memory, or on c.data when given.
+func openSim(c *simConfig, o mapisim.Options) (*mapisim.Sim, error) {
+	if c.data == "" {
+		return mapisim.New(o), nil
+	}
+	return mapisim.Open(c.data, o)
+}
+
+// loopback reports whether addr is reachable from this machine only.
+func loopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }
 
 func printSimBanner(w io.Writer, c *simConfig) {
 	fmt.Fprintf(w, "MAPI simulator listening on %s\n", c.baseURL)
+	if c.data != "" {
+		fmt.Fprintf(w, "  data           %s\n", c.data)
+	}
 	fmt.Fprintf(w, "  client id      %s\n  client secret  %s\n  scope          merchant-api (or mock-merchant-api)\n", c.clientID, c.clientSecret)
 	fmt.Fprintf(w, "  store (SE)     %s\n", mapisim.DefaultStoreID)
 	fmt.Fprintf(w, "  invoice        %s\n  part payment   %s\n  resurs card    %s\n  card           %s\n  swish          %s\n",
