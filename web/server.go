@@ -75,7 +75,6 @@ type Config struct {
 	BaseURL       string // public base URL of the shop, no trailing slash
 	AdminPassword string // required; HTTP Basic (user "admin") and the login form
 	Logger        *slog.Logger
-	Metrics       http.Handler // served at /metrics when non-nil
 	Sim           http.Handler // mounted at /sim/ (prefix stripped) when non-nil
 	Secure        bool         // cookies only over HTTPS
 	Now           func() time.Time
@@ -219,11 +218,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/settings", s.admin(s.handleSettingsPost))
 	mux.Handle("POST /admin/settings/test-callback", s.admin(s.handleTestCallback))
 
-	// Operations.
+	// Operations (metrics are served on a listener of their own: cmd/kassa).
 	mux.HandleFunc("GET /healthz", s.handleHealth)
-	if s.cfg.Metrics != nil {
-		mux.Handle("GET /metrics", s.cfg.Metrics)
-	}
 	mux.Handle("/", s.h(s.unrouted(mux)))
 
 	root := http.NewServeMux()
