@@ -184,7 +184,7 @@ func (r *runner) setup(ctx context.Context) error {
 		return err
 	}
 	args := []string{"--addr", addr, "--data", r.dir, "--mapi-url", b.url, "--hold", r.cfg.Hold.String(),
-		"--admin-password", adminPassword, "--log-level", "warn"}
+		"--admin-password", adminPassword, "--log-level", "warn", "--metrics-addr", "off"}
 	env := childEnv()
 	if r.dbURL != "" {
 		args = append(args, "--database-url", r.dbURL)

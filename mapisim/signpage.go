@@ -71,8 +71,25 @@ func (s *Sim) handleSignPost(w http.ResponseWriter, r *http.Request) {
 	s.renderSign(w, status, d)
 }
 
+// pageCSP allows the simulator's pages nothing but their inline styles and
+// same-origin images: no script, no plugin, no framing. form-action is
+// left out: the signing form's answer redirects to the shop, and browsers
+// apply form-action to that redirect.
+const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; " +
+	"base-uri 'none'; frame-ancestors 'none'"
+
+// setPageHeaders sets the headers of every HTML page of the simulator:
+// the security headers a shop's pages send, with the simulator's own CSP.
+func setPageHeaders(h http.Header) {
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+}
+
 func (s *Sim) renderSign(w http.ResponseWriter, status int, d signData) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	setPageHeaders(w.Header())
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	if err := signPage.Execute(w, d); err != nil {

@@ -224,7 +224,7 @@ var legalPage = template.Must(template.New("legal").Parse(`<!doctype html><meta 
 func (s *Sim) handleLegal(w http.ResponseWriter, r *http.Request) {
 	for _, st := range s.stores {
 		if m := st.method(r.PathValue("methodId")); m != nil {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			setPageHeaders(w.Header())
 			_ = legalPage.Execute(w, map[string]string{"Type": r.PathValue("type"), "Name": m.Name, "Amount": r.URL.Query().Get("amount")})
 			return
 		}

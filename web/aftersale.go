@@ -212,6 +212,9 @@ func decodeStrict(body []byte, v any) error {
 		return nil
 	}
 	if err := decodeOne(body, v); err != nil {
+		if errors.As(err, new(*statusError)) {
+			return err // not JSON: 400
+		}
 		return invalid("body", "The body must be one JSON object with known fields: "+err.Error())
 	}
 	return nil

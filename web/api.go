@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -107,6 +109,9 @@ type apiCreated struct {
 // apiCreateOrder places an order. With an Idempotency-Key header, the same
 // key and body get the first answer again; another body gets 409.
 func (s *Server) apiCreateOrder(w http.ResponseWriter, r *http.Request) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
 	return s.idempotent(w, r, true, func(ctx context.Context, body []byte) (int, []byte) {
 		return s.createOrder(ctx, r, body)
 	})
@@ -137,8 +142,22 @@ func (s *Server) placeOrder(ctx context.Context, r *http.Request, body []byte) (
 	return s.cfg.Engine.PlaceOrder(ctx, req, kassa.SourceAPI)
 }
 
-// decodeOrder reads an order request strictly: unknown fields, wrong types
-// and trailing data are field errors.
+// requireJSON refuses (415) a request body sent as anything but
+// application/json (parameters such as charset are allowed); a request
+// without a body passes.
+func requireJSON(r *http.Request) error {
+	if r.ContentLength == 0 {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return &statusError{status: http.StatusUnsupportedMediaType, err: kassa.Errorf(kassa.EINVALID,
+			"The request body must be sent as application/json.")}
+	}
+	return nil
+}
+
+// decodeOrder reads an order request strictly: unknown fields and wrong
+// types are field errors, a body that is not one JSON value is malformed.
 func decodeOrder(body []byte) (kassa.OrderRequest, error) {
 	var req kassa.OrderRequest
 	err := decodeOne(body, &req)
@@ -146,7 +165,10 @@ func decodeOrder(body []byte) (kassa.OrderRequest, error) {
 		return req, nil
 	}
 	var te *json.UnmarshalTypeError
+	var se *statusError
 	switch {
+	case errors.As(err, &se):
+		return req, err
 	case errors.As(err, &te):
 		return req, invalid(te.Field, fmt.Sprintf("Must be a JSON %s.", jsonKind(te.Type.Kind().String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -160,17 +182,30 @@ func decodeOrder(body []byte) (kassa.OrderRequest, error) {
 }
 
 // decodeOne decodes body, one JSON value whose objects have only known
-// fields, into v.
+// fields, into v. A body that is not one well-formed JSON value is a 400
+// (see malformedJSON); unknown fields and wrong types are returned as the
+// decoder's errors.
 func decodeOne(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return malformedJSON(err)
+		}
 		return err
 	}
-	if dec.More() {
-		return errors.New("trailing data after the JSON object")
+	if _, err := dec.Token(); err != io.EOF {
+		return malformedJSON(errors.New("trailing data after the JSON value"))
 	}
 	return nil
+}
+
+// malformedJSON is the 400 answer to a body that is not one JSON value.
+func malformedJSON(err error) error {
+	return &statusError{status: http.StatusBadRequest, err: &kassa.Error{Code: kassa.EINVALID,
+		Message: "The body is not valid JSON: send one JSON object.",
+		Fields:  []kassa.FieldError{{Field: "body", Message: "Not valid JSON."}}, Err: err}}
 }
 
 func jsonKind(k string) string {

@@ -21,9 +21,12 @@ var statusOf = map[string]int{
 	kassa.EINTERNAL:     http.StatusInternalServerError,
 }
 
+// errPageNotFound answers a path the shop does not serve.
+var errPageNotFound = kassa.Errorf(kassa.ENOTFOUND, "Page not found.")
+
 // statusError is an error answered with a status of its own instead of
-// its code's: the admin API's refusals of a request it will not read
-// (403 cross-origin, 415 not JSON).
+// its code's: refusals of a request the shop will not read (400 malformed,
+// 403 cross-origin, 405 wrong method, 415 not JSON).
 type statusError struct {
 	status int
 	err    *kassa.Error
@@ -32,12 +35,24 @@ type statusError struct {
 func (e *statusError) Error() string { return e.err.Error() }
 func (e *statusError) Unwrap() error { return e.err }
 
+// bodyError is a request body that could not be read: cut short (less
+// than its Content-Length), sent in broken chunks, or a form that does not
+// parse. It is the client's fault, answered 400 (see withBodyLimit).
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "read request body: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
 // errorStatus returns the HTTP status for err, taking the request size
-// limit and explicit statuses into account.
+// limit, unreadable bodies and explicit statuses into account.
 func errorStatus(err error) int {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge
+	}
+	var be *bodyError
+	if errors.As(err, &be) {
+		return http.StatusBadRequest
 	}
 	var se *statusError
 	if errors.As(err, &se) {
@@ -61,8 +76,12 @@ type apiError struct {
 // causes are never in it.
 func errorAnswer(err error) (int, apiError) {
 	status := errorStatus(err)
-	if status == http.StatusRequestEntityTooLarge {
+	switch {
+	case status == http.StatusRequestEntityTooLarge:
 		return status, apiError{Code: kassa.EINVALID, Message: "The request body is too large."}
+	case errors.As(err, new(*bodyError)):
+		return status, apiError{Code: kassa.EINVALID,
+			Message: "The request body could not be read: it was cut short or malformed. Please send it again."}
 	}
 	body := apiError{Code: kassa.ErrorCode(err), Message: kassa.ErrorMessage(err)}
 	var e *kassa.Error

@@ -1,9 +1,13 @@
 package web
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/kassa-dev/kassa"
@@ -44,10 +48,87 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// hsts tells browsers to reach the shop only over HTTPS for two years; it
+// is sent when the shop's base URL is https (see withHSTS).
+const hsts = "max-age=63072000; includeSubDomains"
+
+// withHSTS adds Strict-Transport-Security to every answer.
+func withHSTS(next http.Handler) http.Handler {
+	value := []string{hsts} // shared by all answers, full as securityHeaders' are
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Strict-Transport-Security"] = value
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withBodyLimit bounds the request body to n bytes (413 beyond) and marks
+// every other error reading it as the client's (a bodyError: 400).
 func withBodyLimit(next http.Handler, n int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, n)
+			r.Body = bodyReader{http.MaxBytesReader(w, r.Body, n)}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bodyReader reads a request body; an error other than the end of the
+// body or its size limit (a body shorter than its Content-Length, a bad
+// chunk) is returned as a *bodyError.
+type bodyReader struct{ io.ReadCloser }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var mbe *http.MaxBytesError
+	if err != nil && err != io.EOF && !errors.As(err, &mbe) {
+		err = &bodyError{err: err}
+	}
+	return n, err
+}
+
+// withForm reads a form body (application/x-www-form-urlencoded) before
+// the handler does, so that one cut short or malformed is answered 400
+// here rather than read by the handler as a form with fields missing.
+// Resurs' callbacks are left alone: their handlers read the raw body.
+func (s *Server) withForm(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && isForm(r) && !strings.HasPrefix(r.URL.Path, "/callbacks/") {
+			if err := r.ParseForm(); err != nil {
+				s.error(w, r, formError(err))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isForm reports whether r's body is sent as an URL-encoded form.
+func isForm(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// formError is the error answering a form that could not be parsed: too
+// large (413) or else cut short or malformed (400).
+func formError(err error) error {
+	var mbe *http.MaxBytesError
+	var be *bodyError
+	if errors.As(err, &mbe) || errors.As(err, &be) {
+		return err
+	}
+	return &bodyError{err: err}
+}
+
+// withoutDotSegments answers 404 for a path with a "." or ".." segment
+// (such as /static/../x), which no page of the shop links to, instead of
+// letting the mux redirect it to another path.
+func (s *Server) withoutDotSegments(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for seg := range strings.SplitSeq(r.URL.Path, "/") {
+			if seg == "." || seg == ".." {
+				s.error(w, r, errPageNotFound)
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -35,3 +35,21 @@ func TestSecurityHeadersNotShared(t *testing.T) {
 		}
 	}
 }
+
+// The HSTS value is shared between answers like the security headers'.
+func TestHSTSNotShared(t *testing.T) {
+	first := true
+	h := withHSTS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if first {
+			w.Header().Add("Strict-Transport-Security", "max-age=0")
+			first = false
+		}
+	}))
+	for _, want := range [][]string{{hsts, "max-age=0"}, {hsts}} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		if got := rec.Header().Values("Strict-Transport-Security"); !slices.Equal(got, want) {
+			t.Errorf("Strict-Transport-Security %q, want %q", got, want)
+		}
+	}
+}

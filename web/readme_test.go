@@ -140,6 +140,12 @@ func TestREADMEStatuses(t *testing.T) {
 		{readmeStatus{"POST /api/orders", "409 key claimed, no answer"}, func() int {
 			return call("POST", "/api/orders", order1, map[string]string{"Idempotency-Key": claimed})
 		}},
+		{readmeStatus{"POST /api/orders", "400 not JSON"}, func() int {
+			return call("POST", "/api/orders", `{"lines":[`, nil)
+		}},
+		{readmeStatus{"POST /api/orders", "415 not sent as JSON"}, func() int {
+			return call("POST", "/api/orders", order1, map[string]string{"Content-Type": "text/plain"})
+		}},
 		{readmeStatus{"POST /api/orders", "413 body over 64 KiB"}, func() int {
 			return call("POST", "/api/orders", `{"x":"`+strings.Repeat("a", 65<<10)+`"}`, nil)
 		}},

@@ -21,18 +21,6 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-//go:embed static
-var staticFS embed.FS
-
-func staticHandler() http.Handler {
-	sub, _ := fs.Sub(staticFS, "static")
-	fsrv := http.StripPrefix("/static/", http.FileServerFS(sub))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fsrv.ServeHTTP(w, r)
-	})
-}
-
 // parsePages parses every page template together with the layout.
 func parsePages() (map[string]*template.Template, error) {
 	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")

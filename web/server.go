@@ -77,7 +77,6 @@ type Config struct {
 	BaseURL       string // public base URL of the shop, no trailing slash
 	AdminPassword string // required; HTTP Basic (user "admin") and the login form, until changed (adminPassword)
 	Logger        *slog.Logger
-	Metrics       http.Handler // served at /metrics when non-nil
 	Sim           http.Handler // mounted at /sim/ (prefix stripped) when non-nil
 	Secure        bool         // cookies only over HTTPS
 	Now           func() time.Time
@@ -184,7 +183,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /checkout", s.h(s.handleCheckoutPost))
 	mux.Handle("GET /checkout/orders/{id}/return", s.h(s.handleReturn))
 	mux.Handle("GET /checkout/orders/{id}/fail", s.h(s.handleFail))
-	mux.Handle("GET /static/", staticHandler())
+	mux.Handle("GET /static/", s.h(s.handleStatic))
 
 	// JSON API.
 	mux.Handle("GET /api/products", s.h(s.apiProducts))
@@ -228,23 +227,48 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/sessions/{id}/end", s.admin(s.handleEndSession))
 	mux.Handle("POST /admin/password", s.admin(s.handlePasswordPost))
 
-	// Operations.
+	// Operations (metrics are served on a listener of their own: cmd/kassa).
 	mux.HandleFunc("GET /healthz", s.handleHealth)
-	if s.cfg.Metrics != nil {
-		mux.Handle("GET /metrics", s.cfg.Metrics)
-	}
-	mux.Handle("/", s.h(func(http.ResponseWriter, *http.Request) error {
-		return kassa.Errorf(kassa.ENOTFOUND, "Page not found.")
-	}))
+	mux.Handle("/", s.h(s.unrouted(mux)))
 
 	root := http.NewServeMux()
-	root.Handle("/", withSecurityHeaders(withBodyLimit(mux, maxBody)))
+	root.Handle("/", withBodyLimit(s.withForm(mux), maxBody))
 	if s.cfg.Sim != nil {
-		// The simulator serves its own pages (with their own styles), so it
-		// gets no shop CSP; it still gets the recover and log middleware.
+		// The simulator's pages replace the shop's security headers with
+		// their own (they have inline styles).
 		root.Handle("/sim/", http.StripPrefix("/sim", s.cfg.Sim))
 	}
-	return s.withRecover(s.withLogging(root))
+	h := withSecurityHeaders(s.withoutDotSegments(root))
+	if strings.HasPrefix(s.cfg.BaseURL, "https://") {
+		h = withHSTS(h)
+	}
+	return s.withRecover(s.withLogging(h))
+}
+
+// allowProbes are the methods tried on a path no route takes with the
+// request's method; GET routes take HEAD too.
+var allowProbes = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// unrouted answers a request no route of mux takes: 405 with Allow when
+// the path has routes for other methods, else the 404 page. (The mux's
+// own 405 never happens: this catch-all route matches first.)
+func (s *Server) unrouted(mux *http.ServeMux) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var allow []string
+		for _, m := range allowProbes {
+			probe := *r // a shallow copy, only to ask the mux
+			probe.Method = m
+			if _, pattern := mux.Handler(&probe); pattern != "/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) == 0 {
+			return errPageNotFound
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return &statusError{status: http.StatusMethodNotAllowed, err: kassa.Errorf(kassa.EINVALID,
+			"%s is not allowed here; this address takes %s.", r.Method, strings.Join(allow, ", "))}
+	}
 }
 
 // handlerFunc is a handler that returns its error instead of writing it.

@@ -52,6 +52,7 @@ type serveConfig struct {
 	SimSpeed      float64
 	Secure        bool
 	LogLevel      string
+	MetricsAddr   string // Prometheus listener; "off" = none
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
@@ -61,6 +62,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	if err := c.define(fs); err != nil {
 		return nil, err
 	}
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr("KASSA_METRICS_ADDR", defaultMetricsAddr),
+		"listen address of /metrics (Prometheus), apart from the shop's; off: none (KASSA_METRICS_ADDR)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -72,6 +75,8 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 		return nil, fmt.Errorf("serve: --hold must be between 1m and 720h")
 	case c.SimSpeed <= 0 || c.SimSpeed > 10000:
 		return nil, fmt.Errorf("serve: --sim-speed must be in (0, 10000]")
+	case c.MetricsAddr != metricsOff && !validAddr(c.MetricsAddr):
+		return nil, fmt.Errorf("serve: --metrics-addr must be host:port or %s, not %q", metricsOff, c.MetricsAddr)
 	}
 	return c, nil
 }
@@ -104,17 +109,32 @@ func (c *serveConfig) define(fs *flag.FlagSet) error {
 	return nil
 }
 
+// defaultMetricsAddr is where /metrics is served unless configured:
+// loopback only, next to the shop's default port.
+const defaultMetricsAddr = "127.0.0.1:8081"
+
+// metricsOff as --metrics-addr serves no metrics.
+const metricsOff = "off"
+
+// validAddr reports whether addr is a host:port listen address.
+func validAddr(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port != ""
+}
+
 // shop is everything serve wires together; close releases it in order.
 type shop struct {
-	db     kassa.Store
-	sim    *mapisim.Sim
-	simAPI *http.Server // the simulator's API on its Unix socket, for `kassa orders`
-	engine *checkout.Engine
-	server *http.Server
-	bank   string // MAPI base URL
-	env    string
-	store  string
-	pass   string
+	db         kassa.Store
+	sim        *mapisim.Sim
+	simAPI     *http.Server // the simulator's API on its Unix socket, for `kassa orders`
+	engine     *checkout.Engine
+	server     *http.Server
+	metrics    *http.Server // nil with --metrics-addr off
+	metricsURL string       // printed in the banner; empty with --metrics-addr off
+	bank       string       // MAPI base URL
+	env        string
+	store      string
+	pass       string
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -136,9 +156,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		ln.Close()
 		return err
 	}
+	mln, err := s.listenMetrics(cfg.MetricsAddr)
+	if err != nil {
+		ln.Close()
+		return errors.Join(err, s.close(log))
+	}
 	printBanner(stdout, cfg, s)
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- s.server.Serve(ln) }()
+	if mln != nil {
+		go func() { errc <- s.metrics.Serve(mln) }()
+	}
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -185,15 +213,39 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 		return s, fmt.Errorf("serve: start engine: %w", err)
 	}
 	w, err := web.New(web.Config{Engine: s.engine, Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
-		AdminPassword: s.pass, Logger: log, Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}),
-		Sim: customerPages(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
+		AdminPassword: s.pass, Logger: log, Sim: customerPages(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
 		MAPIErrorRate: mapiErrorRate(reg), Environment: s.env, ClientID: bankCfg.ClientID})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
 	s.server = &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if cfg.MetricsAddr != metricsOff {
+		s.metrics = metricsServer(reg, log)
+	}
 	return s, nil
+}
+
+// metricsServer serves GET /metrics from reg, and nothing else.
+func metricsServer(reg *prometheus.Registry, log *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+}
+
+// listenMetrics opens the metrics listener on addr (nil with
+// --metrics-addr off) and records its URL for the banner.
+func (s *shop) listenMetrics(addr string) (net.Listener, error) {
+	if s.metrics == nil {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve: metrics listener (--metrics-addr, or off): %w", err)
+	}
+	s.metricsURL = "http://" + ln.Addr().String() + "/metrics"
+	return ln, nil
 }
 
 // chooseBank decides which MAPI the shop talks to: --mapi-url, the real
@@ -331,6 +383,9 @@ func (s *shop) close(log *slog.Logger) error {
 	if s.server != nil {
 		errs = append(errs, s.server.Shutdown(ctx))
 	}
+	if s.metrics != nil {
+		errs = append(errs, s.metrics.Shutdown(ctx))
+	}
 	if s.engine != nil {
 		errs = append(errs, s.engine.Stop(ctx))
 	}
@@ -414,6 +469,7 @@ func printBanner(w io.Writer, cfg *serveConfig, s *shop) {
 		fmt.Fprintf(w, "  simulator: %s/sim/sign/<payment>   store %s (only its signing pages are public)\n",
 			cfg.BaseURL, s.store)
 	}
+	fmt.Fprintf(w, "  metrics:   %s\n", cmpOr(s.metricsURL, metricsOff))
 	fmt.Fprintf(w, "  data:      %s\n", databaseName(cfg))
 	fmt.Fprintf(w, "  try:       curl -s %s/api/products\n", cfg.BaseURL)
 }

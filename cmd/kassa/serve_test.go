@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -35,6 +36,7 @@ func (s *syncBuffer) String() string {
 
 var (
 	shopRe     = regexp.MustCompile(`shop:\s+(http://\S+)/\n`)
+	metricsRe  = regexp.MustCompile(`metrics:\s+(\S+)\n`)
 	passwordRe = regexp.MustCompile(`password (\S+)\n`)
 )
 
@@ -43,14 +45,16 @@ var (
 func startServe(t *testing.T, args ...string) (string, string, func()) {
 	t.Helper()
 	for _, k := range []string{"KASSA_ADDR", "KASSA_BASE_URL", "KASSA_MAPI_URL", "KASSA_MAPI_ENV",
-		"KASSA_ADMIN_PASSWORD", "KASSA_MAPI_CLIENT_ID", "KASSA_MAPI_CLIENT_SECRET", "KASSA_MAPI_STORE_ID"} {
+		"KASSA_ADMIN_PASSWORD", "KASSA_MAPI_CLIENT_ID", "KASSA_MAPI_CLIENT_SECRET", "KASSA_MAPI_STORE_ID",
+		"KASSA_METRICS_ADDR"} {
 		t.Setenv(k, "")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), &stdout, &stderr)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, args...),
+			&stdout, &stderr)
 	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for !shopRe.MatchString(stdout.String()) {
@@ -85,7 +89,7 @@ func startServe(t *testing.T, args ...string) (string, string, func()) {
 // simulator's signing page, approve, follow the 303 to the thank-you page,
 // and find the order processing.
 func TestServeFlow(t *testing.T) {
-	base, _, stop := startServe(t, "--data", t.TempDir(), "--admin-password", "secret-pw")
+	base, banner, stop := startServe(t, "--data", t.TempDir(), "--admin-password", "secret-pw")
 	defer stop()
 	c := noRedirectClient()
 	resp := mustDo(t, c, http.MethodPost, base+"/api/orders", "application/json", bookOrderJSON)
@@ -123,8 +127,40 @@ func TestServeFlow(t *testing.T) {
 	if r := mustDo(t, c, http.MethodGet, base+"/healthz", "", ""); r.code != http.StatusOK {
 		t.Errorf("healthz: %d", r.code)
 	}
-	if r := mustDo(t, c, http.MethodGet, base+"/metrics", "", ""); !strings.Contains(r.body, "kassa_mapi_requests_total") {
+	m := metricsRe.FindStringSubmatch(banner)
+	if m == nil || !strings.HasPrefix(m[1], "http://127.0.0.1:") || strings.HasPrefix(m[1], base) {
+		t.Fatalf("banner names no metrics listener of its own:\n%s", banner)
+	}
+	if r := mustDo(t, c, http.MethodGet, m[1], "", ""); !strings.Contains(r.body, "kassa_mapi_requests_total") {
 		t.Errorf("metrics lack kassa_mapi_requests_total")
+	}
+	if r := mustDo(t, c, http.MethodGet, base+"/metrics", "", ""); r.code != http.StatusNotFound || strings.Contains(r.body, "kassa_") {
+		t.Errorf("the shop's listener serves /metrics: %d", r.code)
+	}
+}
+
+// TestServeMetricsOff: --metrics-addr off serves no metrics, and says so.
+func TestServeMetricsOff(t *testing.T) {
+	base, banner, stop := startServe(t, "--data", t.TempDir(), "--metrics-addr", "off")
+	defer stop()
+	if m := metricsRe.FindStringSubmatch(banner); m == nil || m[1] != "off" {
+		t.Errorf("banner does not say metrics are off:\n%s", banner)
+	}
+	if r := mustDo(t, noRedirectClient(), http.MethodGet, base+"/metrics", "", ""); r.code != http.StatusNotFound {
+		t.Errorf("GET /metrics on the shop: %d, want 404", r.code)
+	}
+}
+
+// TestServeMetricsDefault: unless configured, metrics listen on loopback.
+func TestServeMetricsDefault(t *testing.T) {
+	t.Setenv("KASSA_METRICS_ADDR", "")
+	cfg, err := parseServeFlags(nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, _, err := net.SplitHostPort(cfg.MetricsAddr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		t.Errorf("default --metrics-addr %q, want a loopback address", cfg.MetricsAddr)
 	}
 }
 
@@ -143,7 +179,8 @@ func TestServeAdminPassword(t *testing.T) {
 }
 
 func TestServeFlags(t *testing.T) {
-	for _, args := range [][]string{{"--hold", "10s"}, {"--sim-speed", "0"}, {"--mapi-env", "mars"}, {"extra"}} {
+	for _, args := range [][]string{{"--hold", "10s"}, {"--sim-speed", "0"}, {"--mapi-env", "mars"}, {"extra"},
+		{"--metrics-addr", "nowhere"}, {"--metrics-addr", ""}} {
 		var stderr bytes.Buffer
 		err := run(context.Background(), append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, args...),
 			io.Discard, &stderr)
