@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -86,6 +87,11 @@ type Config struct {
 	// environment and client id the process runs with.
 	Environment string
 	ClientID    string
+	// MaxAddressLookups is how many times one client (limits.go) may
+	// fetch its address in AddressLookupWindow (default 10 minutes);
+	// 0 = no limit.
+	MaxAddressLookups   int
+	AddressLookupWindow time.Duration
 }
 
 // Server is the HTTP server of the shop.
@@ -99,6 +105,7 @@ type Server struct {
 	idem    *idempotency
 	prices  *priceCache
 	logins  *loginLimiter
+	lookups *lookupLimiter              // address lookups per client
 	xorigin *http.CrossOriginProtection // admin API CSRF check
 	testMu  sync.Mutex                  // makes a callback test nonce single use
 }
@@ -135,6 +142,7 @@ func New(cfg Config) (*Server, error) {
 	s.idem = newIdempotency(cfg.Store, s.now, 24*time.Hour, s.log)
 	s.prices = newPriceCache(cfg.Bank, cfg.StoreID, s.now, 10*time.Minute)
 	s.logins = newLoginLimiter()
+	s.lookups = newLookupLimiter(cfg.MaxAddressLookups, cmp.Or(cfg.AddressLookupWindow, 10*time.Minute))
 	s.xorigin = http.NewCrossOriginProtection()
 	s.handler = s.routes()
 	return s, nil
