@@ -128,6 +128,10 @@ type Order struct {
 	ExpiresAt       time.Time `json:"expiresAt"` // end of the stock hold = payment TTL
 	NextSyncAt      time.Time `json:"-"`         // when the sweeper reads the payment next; zero = never
 	SyncAttempts    int       `json:"-"`
+	// ClientKeys name the client who placed the order (keyed hashes of its
+	// address and browser, never the raw address), for Orders.ClientHolds.
+	// CreateOrder stores them; reads of an order leave them empty.
+	ClientKeys []string `json:"-"`
 }
 
 // Product is a catalog item. Price includes VAT.
@@ -226,4 +230,7 @@ type OrderRequest struct {
 	Customer        Customer      `json:"customer"`
 	ClientIP        string        `json:"-"`
 	UserAgent       string        `json:"-"`
+	// ClientKeys identify the client for the limits on unpaid orders
+	// (Order.ClientKeys); none means the request is not limited.
+	ClientKeys []string `json:"-"`
 }

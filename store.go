@@ -126,6 +126,19 @@ type Orders interface {
 	// DueOrders returns up to limit orders in an open status whose
 	// NextSyncAt is set and not after now, earliest first.
 	DueOrders(ctx context.Context, now time.Time, limit int) ([]*Order, error)
+
+	// ClientHolds returns what the orders carrying any of keys (in their
+	// ClientKeys) hold unpaid: the pending orders whose stock is still
+	// reserved, and the units of each SKU on them. An order carrying
+	// several of the keys counts once. No keys hold nothing; EINVALID for
+	// an empty key.
+	ClientHolds(ctx context.Context, keys []string) (Holds, error)
+}
+
+// Holds is what one client's pending orders reserve (Orders.ClientHolds).
+type Holds struct {
+	Orders int              // pending orders with stock reserved
+	Units  map[string]int64 // units reserved by them, per SKU; never nil
 }
 
 // Inbox is the callback inbox: every callback the bank sent, recorded

@@ -184,7 +184,9 @@ func (r *runner) setup(ctx context.Context) error {
 		return err
 	}
 	args := []string{"--addr", addr, "--data", r.dir, "--mapi-url", b.url, "--hold", r.cfg.Hold.String(),
-		"--admin-password", adminPassword, "--log-level", "warn", "--metrics-addr", "off"}
+		"--admin-password", adminPassword, "--log-level", "warn", "--metrics-addr", "off",
+		// Every journey comes from 127.0.0.1: one client to the shop's limits.
+		"--max-unpaid-orders", "0", "--max-unpaid-units", "0", "--address-lookups", "0"}
 	env := childEnv()
 	if r.dbURL != "" {
 		args = append(args, "--database-url", r.dbURL)

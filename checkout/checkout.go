@@ -87,6 +87,11 @@ type Config struct {
 	ActionAttempts   int           // resumes without an answer (backoff 1 s doubling to 5 min) before an action is failed; default 20
 	MethodsTTL       time.Duration // payment-method cache lifetime; default 1m
 
+	// Limits on what one client (OrderRequest.ClientKeys) may hold unpaid
+	// at once, counted in the store (holds.go); 0 = no limit.
+	MaxOpenOrders int   // pending orders
+	MaxHeldUnits  int64 // units of one product over its pending orders
+
 	// MAPI deadlines, shorter than the MAPI client's own timeout (30 s) so
 	// that a hung call frees a worker or answers the customer quickly; a
 	// call that runs past one fails with an error wrapping ErrTimeout.
@@ -111,6 +116,7 @@ type Engine struct {
 
 	breaker *gobreaker.CircuitBreaker[any]
 	locks   stripes
+	clients clientLocks // one holds check and order creation per client at a time
 	methods methodCache
 	inbox   *queue[entry]         // callback inbox entries
 	actions *queue[*kassa.Action] // after-sale actions left pending

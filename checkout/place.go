@@ -20,7 +20,8 @@ const maxUserAgent = 200
 // payment is already decided.
 //
 // Errors: EINVALID with Fields for bad input (nothing created); ECONFLICT
-// when stock is short; EDECLINED when Resurs refused the payment (the order
+// when stock is short, or wrapping ErrTooManyHolds when the client of
+// req.ClientKeys holds as many unpaid orders or units as Config allows; EDECLINED when Resurs refused the payment (the order
 // is failed and restocked); EUNAVAILABLE when Resurs cannot be reached
 // (the order is failed and restocked, or — when it is unknown whether the
 // payment was created — left pending for the sweeper; when the circuit
@@ -43,10 +44,16 @@ func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kas
 	if err != nil {
 		return nil, "", err
 	}
+	unlockClient, err := e.checkHolds(ctx, req.ClientKeys, lines)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", op, err)
+	}
 	o := e.newOrder(req, lines)
 	ev := kassa.Event{At: e.now(), Source: src, To: kassa.StatusPending, Applied: true,
 		Note: "order placed, stock reserved; creating the payment at Resurs"}
-	if err := e.store.CreateOrder(ctx, o, ev, nil); err != nil {
+	err = e.store.CreateOrder(ctx, o, ev, nil)
+	unlockClient()
+	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", op, err)
 	}
 	e.log.Info("order placed", "order", o.ID, "number", o.Number, "total", o.Total.String(),
@@ -114,7 +121,7 @@ func (e *Engine) newOrder(req kassa.OrderRequest, lines []kassa.Line) *kassa.Ord
 	return &kassa.Order{
 		Key: newSecret(), CallbackToken: newSecret(), Status: kassa.StatusPending,
 		Currency: e.cfg.Currency, Lines: lines, Total: total, VATTotal: vat,
-		Customer: req.Customer, PaymentMethodID: req.PaymentMethodID,
+		Customer: req.Customer, PaymentMethodID: req.PaymentMethodID, ClientKeys: req.ClientKeys,
 		ExpiresAt:  now.Add(e.cfg.Hold),
 		NextSyncAt: now.Add(firstSync), // resolves the order if this process dies before the payment id is stored
 	}

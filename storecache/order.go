@@ -227,6 +227,7 @@ func (c *orderCache) check(changed, ok bool) {
 func cloneOrder(o *kassa.Order) *kassa.Order {
 	x := *o
 	x.Lines = cloneLines(o.Lines)
+	x.ClientKeys = nil // written by CreateOrder, never read back (kassa.Order)
 	return &x
 }
 

@@ -495,3 +495,52 @@ func checkReads(t *testing.T, s kassa.Orders, want *kassa.Order) {
 		}
 	}
 }
+
+// clientOrder returns order n with lines, placed by the client keys.
+func clientOrder(n int, keys []string, lines ...kassa.Line) *kassa.Order {
+	o := order(n, lines...)
+	o.ClientKeys = keys
+	return o
+}
+
+func testClientHolds(t *testing.T, s Orders) {
+	put(t, s, product("A", 20), product("B", 20))
+	create(t, s, clientOrder(1, []string{"ip:1", "browser:1"}, line(1, "A", 2), line(2, "B", 1), shipping))
+	create(t, s, clientOrder(2, []string{"ip:1", "ip:1"}, line(1, "A", 3)))
+	create(t, s, clientOrder(3, []string{"ip:2", "browser:1"}, line(1, "B", 4)))
+	create(t, s, clientOrder(4, nil, line(1, "A", 5)))
+	for _, st := range []kassa.Status{kassa.StatusCancelled, kassa.StatusProcessing} {
+		o := create(t, s, clientOrder(5, []string{"ip:1"}, line(1, "A", 7)))
+		o.Status = st
+		must(t, s.UpdateOrder(ctx, o, nil, nil))
+	}
+	for _, tt := range []struct {
+		keys []string
+		want kassa.Holds
+	}{
+		{[]string{"ip:1"}, kassa.Holds{Orders: 2, Units: map[string]int64{"A": 5, "B": 1}}},
+		{[]string{"ip:1", "browser:1"}, kassa.Holds{Orders: 3, Units: map[string]int64{"A": 5, "B": 5}}},
+		{[]string{"browser:1", "browser:1"}, kassa.Holds{Orders: 2, Units: map[string]int64{"A": 2, "B": 5}}},
+		{[]string{"ip:3"}, kassa.Holds{Units: map[string]int64{}}},
+		{nil, kassa.Holds{Units: map[string]int64{}}},
+	} {
+		got, err := s.ClientHolds(ctx, tt.keys)
+		must(t, err)
+		if got.Units == nil || diff(tt.want, got) != "" {
+			t.Errorf("ClientHolds(%q) = %+v, want %+v", tt.keys, got, tt.want)
+		}
+	}
+	if got := get(t, s, 1); len(got.ClientKeys) != 0 {
+		t.Errorf("Order returned client keys %q; reads leave them empty", got.ClientKeys)
+	}
+	_, err := s.ClientHolds(ctx, []string{"ip:1", ""})
+	wantCode(t, err, kassa.EINVALID)
+}
+
+func testCreateOrderEmptyClientKey(t *testing.T, s Orders) {
+	put(t, s, product("A", 5))
+	o := clientOrder(1, []string{"ip:1", ""}, line(1, "A", 2))
+	err := s.CreateOrder(ctx, o, kassa.Event{Source: kassa.SourceCheckout}, nil)
+	wantCode(t, err, kassa.EINVALID)
+	assertNothingWritten(t, s, o, false, map[string]int64{"A": 5})
+}

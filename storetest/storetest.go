@@ -105,6 +105,8 @@ func TestOrders(t *testing.T, open Opener[Orders]) {
 		{"AddEventTxFunc", testAddEventTxFunc},
 		{"ConcurrentCreateOrder", testConcurrentCreate},
 		{"ReplaceOrderLines", testReplaceOrderLines},
+		{"ClientHolds", testClientHolds},
+		{"CreateOrderEmptyClientKey", testCreateOrderEmptyClientKey},
 	})
 }
 

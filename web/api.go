@@ -139,7 +139,9 @@ func (s *Server) placeOrder(ctx context.Context, r *http.Request, body []byte) (
 		return nil, "", err
 	}
 	req.ClientIP, req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
-	return s.cfg.Engine.PlaceOrder(ctx, req, kassa.SourceAPI)
+	req.ClientKeys = s.clientKeys(r)
+	o, redirect, err := s.cfg.Engine.PlaceOrder(ctx, req, kassa.SourceAPI)
+	return o, redirect, holdsRefusal(err)
 }
 
 // requireJSON refuses (415) a request body sent as anything but

@@ -40,7 +40,10 @@ type stack struct {
 	Engine *checkout.Engine
 }
 
-func newStack(t testing.TB) *stack {
+// stackOption adjusts the engine's and the server's configuration.
+type stackOption func(*checkout.Config, *web.Config)
+
+func newStack(t testing.TB, opts ...stackOption) *stack {
 	t.Helper()
 	ctx := context.Background()
 	srv := httptest.NewUnstartedServer(nil)
@@ -58,13 +61,18 @@ func newStack(t testing.TB) *stack {
 	sim := mapisim.New(mapisim.Options{BaseURL: base + "/sim", Seed: 1})
 	bank := mapi.New(mapi.Config{BaseURL: base + "/sim", ClientID: mapisim.DefaultClientID,
 		ClientSecret: mapisim.DefaultClientSecret})
-	eng, err := checkout.New(checkout.Config{Store: db, Bank: bank, StoreID: mapisim.DefaultStoreID, BaseURL: base,
-		Logger: log})
+	ecfg := checkout.Config{Store: db, Bank: bank, StoreID: mapisim.DefaultStoreID, BaseURL: base, Logger: log}
+	wcfg := web.Config{Store: db, Bank: bank, StoreID: mapisim.DefaultStoreID, BaseURL: base,
+		AdminPassword: adminPassword, Logger: log, Sim: sim, Environment: "simulator"}
+	for _, o := range opts {
+		o(&ecfg, &wcfg)
+	}
+	eng, err := checkout.New(ecfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := web.New(web.Config{Engine: eng, Store: db, Bank: bank, StoreID: mapisim.DefaultStoreID, BaseURL: base,
-		AdminPassword: adminPassword, Logger: log, Sim: sim, Environment: "simulator"})
+	wcfg.Engine = eng
+	w, err := web.New(wcfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -87,6 +88,11 @@ type Config struct {
 	// environment and client id the process runs with.
 	Environment string
 	ClientID    string
+	// MaxAddressLookups is how many times one client (limits.go) may
+	// fetch its address in AddressLookupWindow (default 10 minutes);
+	// 0 = no limit.
+	MaxAddressLookups   int
+	AddressLookupWindow time.Duration
 }
 
 // Server is the HTTP server of the shop.
@@ -101,6 +107,7 @@ type Server struct {
 	prices  *priceCache
 	logins  *authLimiter
 	passwd  *adminPassword
+	lookups *lookupLimiter              // address lookups per client
 	xorigin *http.CrossOriginProtection // admin API CSRF check
 	testMu  sync.Mutex                  // makes a callback test nonce single use
 }
@@ -140,6 +147,7 @@ func New(cfg Config) (*Server, error) {
 	if s.passwd, err = loadPassword(context.Background(), cfg.Store, cfg.AdminPassword); err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
+	s.lookups = newLookupLimiter(cfg.MaxAddressLookups, cmp.Or(cfg.AddressLookupWindow, 10*time.Minute))
 	s.xorigin = http.NewCrossOriginProtection()
 	s.handler = s.routes()
 	return s, nil

@@ -259,6 +259,7 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) error {
 	if r.URL.Query().Get("type") == string(kassa.CustomerLegal) {
 		req.Customer.Type = kassa.CustomerLegal
 	}
+	s.ensureBrowserID(w, r)
 	return s.renderCheckout(w, r, c, &checkoutPage{Req: req}, http.StatusOK)
 }
 
@@ -293,18 +294,19 @@ func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) erro
 	}
 	p := &checkoutPage{Req: orderFromForm(r), Errors: map[string]string{}}
 	p.Req.Lines = c.Lines
+	s.ensureBrowserID(w, r)
 	switch r.PostFormValue("action") {
 	case "address":
-		s.fetchAddress(r, p)
-		return s.renderCheckout(w, r, c, p, http.StatusOK)
+		return s.renderCheckout(w, r, c, p, s.fetchAddress(w, r, p))
 	case "purchase":
 	default:
 		return s.renderCheckout(w, r, c, p, http.StatusOK)
 	}
 	p.Req.ClientIP, p.Req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
+	p.Req.ClientKeys = s.clientKeys(r)
 	_, redirect, err := s.cfg.Engine.PlaceOrder(r.Context(), p.Req, kassa.SourceCheckout)
 	if err != nil {
-		return s.checkoutFailed(w, r, c, p, err)
+		return s.checkoutFailed(w, r, c, p, holdsRefusal(err))
 	}
 	http.Redirect(w, r, redirect, http.StatusSeeOther)
 	return nil
@@ -327,13 +329,26 @@ func (s *Server) checkoutFailed(w http.ResponseWriter, r *http.Request, c cart, 
 }
 
 // fetchAddress fills the address from Resurs' getAddress for the given
-// government id; problems become a field error.
-func (s *Server) fetchAddress(r *http.Request, p *checkoutPage) {
+// government id, within the client's limit on lookups; problems become a
+// field error. It returns the status of the page.
+func (s *Server) fetchAddress(w http.ResponseWriter, r *http.Request, p *checkoutPage) int {
 	gid := strings.TrimSpace(p.Req.Customer.GovernmentID)
 	if gid == "" {
 		p.Errors["customer.governmentId"] = "Enter your personal identity number to fetch your address."
-		return
+		return http.StatusOK
 	}
+	if ok, wait := s.lookups.allow(s.now(), s.clientKeys(r)); !ok {
+		msg, retry := s.lookups.lookupRefusal(wait)
+		p.Errors["customer.governmentId"] = msg
+		w.Header().Set("Retry-After", retry)
+		return http.StatusTooManyRequests
+	}
+	s.lookupAddress(r, p, gid)
+	return http.StatusOK
+}
+
+// lookupAddress fills the address from Resurs' getAddress for gid.
+func (s *Server) lookupAddress(r *http.Request, p *checkoutPage, gid string) {
 	ctx, cancel := context.WithTimeout(r.Context(), s.bankTimeout())
 	defer cancel()
 	a, err := s.cfg.Bank.GetAddress(ctx, mapi.GetAddressRequest{StoreID: s.cfg.StoreID, CustomerIP: clientIP(r),

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,8 +21,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 		asJSON           bool
 		cpuPath, memPath string
 	)
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("bench", stderr)
 	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measured time of each phase (bare MAPI and shop)")
 	fs.IntVar(&cfg.Rounds, "rounds", 0, "alternate the phases in this many rounds (default one per 2s of --duration; 1 with --cpuprofile)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 500*time.Millisecond, "unmeasured time at the start of every round of a phase")
@@ -36,7 +34,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of the table")
 	fs.StringVar(&cpuPath, "cpuprofile", "", "write a CPU profile of the shop phase to this file")
 	fs.StringVar(&memPath, "memprofile", "", "write an allocation profile to this file after the shop phase")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,22 +19,21 @@ func init() {
 // parseChaosFlags reads the flags of `kassa chaos`.
 func parseChaosFlags(args []string, stderr io.Writer) (chaos.Config, error) {
 	var c chaos.Config
-	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("chaos", stderr)
 	fs.IntVar(&c.Orders, "orders", 500, "customer journeys")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed of plans, faults and crash moments")
 	fs.IntVar(&c.Concurrency, "concurrency", 32, "customers at a time")
 	fs.IntVar(&c.Crashes, "crashes", 1, "times the shop is killed with SIGKILL and restarted")
 	fs.StringVar(&c.Store, "store", "sqlite", "sqlite or postgres")
 	fs.StringVar(&c.DatabaseURL, "database-url", envOr("KASSA_DATABASE_URL", ""), "PostgreSQL URL for --store postgres; a fresh schema is made (KASSA_DATABASE_URL)")
-	fs.Float64Var(&c.SimSpeed, "sim-speed", 4, "clock factor of the simulator (the 1 min payment TTL lasts 60/speed s)")
+	fs.Float64Var(&c.SimSpeed, "sim-speed", 4, "clock factor of the simulator: a payment waits --hold divided by this for the customer")
 	fs.DurationVar(&c.Hold, "hold", time.Minute, "the shop's --hold (payment time to live)")
 	fs.DurationVar(&c.Timeout, "timeout", 30*time.Minute, "bound on the whole run")
 	fs.DurationVar(&c.Settle, "settle", 4*time.Minute, "bound on settling after the journeys")
 	fs.BoolVar(&c.Security, "security", true, "send forged, tampered and replayed requests before the check")
 	fs.StringVar(&c.Dir, "dir", "", "data directory of the shop (and shop.log); default a new temporary directory")
 	noFaults := fs.Bool("no-faults", false, "run without fault injection")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {

@@ -47,8 +47,11 @@ func orders(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err := cfg.define(fs); err != nil {
 		return err
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if err := cfg.check(); err != nil {
+		return fmt.Errorf("orders: %w", err)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -172,7 +175,7 @@ func (c *ordersCLI) act(ctx context.Context, kind kassa.ActionKind, id int64, ar
 		fs.StringVar(&amount, "amount", "", "refund this amount, e.g. 100.00 (split by the captured VAT rates)")
 		fs.BoolVar(&all, "all", false, "refund everything captured and not yet refunded")
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -198,7 +201,7 @@ func (c *ordersCLI) modify(ctx context.Context, id int64, args []string) error {
 	fs.SetOutput(c.errw)
 	var lines lineFlag
 	fs.Var(&lines, "line", "SKU:QTY of the order's new product lines (repeat)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	o, a, err := c.engine.Modify(ctx, id, checkout.ModifyRequest{Lines: lines, Source: kassa.SourceCLI, Creator: "cli"})
@@ -245,7 +248,7 @@ func (c *ordersCLI) list(ctx context.Context, args []string) error {
 	})
 	fs.StringVar(&f.Query, "q", "", "number, e-mail, last name or payment id")
 	fs.IntVar(&f.Limit, "n", 50, "how many")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	list, total, err := c.db.Orders(ctx, f)
@@ -319,7 +322,7 @@ func (c *ordersCLI) actions(ctx context.Context, args []string) error {
 		return nil
 	})
 	fs.IntVar(&f.Limit, "n", 50, "how many")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	as, total, err := c.engine.Actions(ctx, f)

@@ -53,30 +53,25 @@ type serveConfig struct {
 	Secure        bool
 	LogLevel      string
 	MetricsAddr   string // Prometheus listener; "off" = none
+	Limits        limitConfig
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	c := &serveConfig{}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", stderr)
 	if err := c.define(fs); err != nil {
 		return nil, err
 	}
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", envOr("KASSA_METRICS_ADDR", defaultMetricsAddr),
 		"listen address of /metrics (Prometheus), apart from the shop's; off: none (KASSA_METRICS_ADDR)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected arguments %q", fs.Args())
 	}
-	switch {
-	case c.Hold < time.Minute || c.Hold > 30*24*time.Hour:
-		return nil, fmt.Errorf("serve: --hold must be between 1m and 720h")
-	case c.SimSpeed <= 0 || c.SimSpeed > 10000:
-		return nil, fmt.Errorf("serve: --sim-speed must be in (0, 10000]")
-	case c.MetricsAddr != metricsOff && !validAddr(c.MetricsAddr):
-		return nil, fmt.Errorf("serve: --metrics-addr must be host:port or %s, not %q", metricsOff, c.MetricsAddr)
+	if err := c.check(); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
 	}
 	return c, nil
 }
@@ -84,29 +79,29 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 // define registers the shop's flags on fs with their KASSA_* defaults;
 // serve and the commands that work on the same shop (orders) share them.
 func (c *serveConfig) define(fs *flag.FlagSet) error {
-	fs.StringVar(&c.Addr, "addr", envOr("KASSA_ADDR", "localhost:8080"), "listen address (KASSA_ADDR)")
-	fs.StringVar(&c.Data, "data", envOr("KASSA_DATA", "./data"), "data directory; the database is <data>/kassa.db (KASSA_DATA)")
-	fs.StringVar(&c.DatabaseURL, "database-url", envOr("KASSA_DATABASE_URL", ""), "PostgreSQL database instead of SQLite in --data, e.g. postgres://kassa@127.0.0.1:5432/kassa?sslmode=disable; a search_path parameter selects the schema; several shops may share it (KASSA_DATABASE_URL)")
-	fs.StringVar(&c.BaseURL, "base-url", envOr("KASSA_BASE_URL", ""), "public URL of the shop, used in Resurs return and callback URLs; default http://<addr> (KASSA_BASE_URL)")
+	fs.StringVar(&c.Addr, "addr", envOr("KASSA_ADDR", "localhost:8080"), "`address` (host:port) to listen on (KASSA_ADDR)")
+	fs.StringVar(&c.Data, "data", envOr("KASSA_DATA", "./data"), "data `directory`; the SQLite database is <data>/kassa.db (KASSA_DATA)")
+	fs.StringVar(&c.DatabaseURL, "database-url", envOr("KASSA_DATABASE_URL", ""), "PostgreSQL database `URL` to use instead of SQLite in --data, e.g. postgres://kassa@127.0.0.1:5432/kassa?sslmode=disable; a search_path parameter selects the schema; several shops may share it (KASSA_DATABASE_URL)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr("KASSA_BASE_URL", ""), "public `URL` of the shop, used in Resurs' return and callback URLs; default http://<addr> (KASSA_BASE_URL)")
 	hold, err := time.ParseDuration(envOr("KASSA_HOLD", "120m"))
 	if err != nil {
 		return fmt.Errorf("KASSA_HOLD: %w", err)
 	}
-	fs.DurationVar(&c.Hold, "hold", hold, "stock hold = payment time to live (KASSA_HOLD)")
-	fs.StringVar(&c.AdminPassword, "admin-password", envOr("KASSA_ADMIN_PASSWORD", ""), "admin password; generated and stored at first start when empty (KASSA_ADMIN_PASSWORD)")
-	fs.StringVar(&c.MAPIURL, "mapi-url", envOr("KASSA_MAPI_URL", ""), "any MAPI-compatible server, e.g. a separate `kassa sim` (KASSA_MAPI_URL)")
-	fs.StringVar(&c.MAPIEnv, "mapi-env", envOr("KASSA_MAPI_ENV", ""), "simulator, test or prod; default: the admin settings, else simulator (KASSA_MAPI_ENV)")
-	fs.StringVar(&c.ClientID, "mapi-client-id", envOr("KASSA_MAPI_CLIENT_ID", ""), "MAPI client id (KASSA_MAPI_CLIENT_ID)")
-	fs.StringVar(&c.ClientSecret, "mapi-client-secret", envOr("KASSA_MAPI_CLIENT_SECRET", envOr("KASSA_MAPI_SECRET", "")), "MAPI client secret (KASSA_MAPI_CLIENT_SECRET)")
-	fs.StringVar(&c.StoreID, "mapi-store-id", envOr("KASSA_MAPI_STORE_ID", ""), "MAPI store id (KASSA_MAPI_STORE_ID)")
+	fs.DurationVar(&c.Hold, "hold", hold, "how long an unpaid order holds its stock, which is also the payment's time to live; 1m to 720h (KASSA_HOLD)")
+	fs.StringVar(&c.AdminPassword, "admin-password", envOr("KASSA_ADMIN_PASSWORD", ""), "admin `password`; when empty, one is generated and stored at first start (KASSA_ADMIN_PASSWORD)")
+	fs.StringVar(&c.MAPIURL, "mapi-url", envOr("KASSA_MAPI_URL", ""), "base `URL` of another MAPI-compatible server, such as a simulator started with \"kassa sim\"; overrides --mapi-env (KASSA_MAPI_URL)")
+	fs.StringVar(&c.MAPIEnv, "mapi-env", envOr("KASSA_MAPI_ENV", ""), "which Resurs to use: simulator (built in), test or prod; default: the admin settings, else simulator (KASSA_MAPI_ENV)")
+	fs.StringVar(&c.ClientID, "mapi-client-id", envOr("KASSA_MAPI_CLIENT_ID", ""), "MAPI client `id`, needed for --mapi-env test or prod (KASSA_MAPI_CLIENT_ID)")
+	fs.StringVar(&c.ClientSecret, "mapi-client-secret", envOr("KASSA_MAPI_CLIENT_SECRET", envOr("KASSA_MAPI_SECRET", "")), "MAPI client `secret`, needed for --mapi-env test or prod (KASSA_MAPI_CLIENT_SECRET)")
+	fs.StringVar(&c.StoreID, "mapi-store-id", envOr("KASSA_MAPI_STORE_ID", ""), "MAPI store `id` (a UUID), needed for --mapi-env test or prod (KASSA_MAPI_STORE_ID)")
 	speed, err := strconv.ParseFloat(envOr("KASSA_SIM_SPEED", "1"), 64)
 	if err != nil {
 		return fmt.Errorf("KASSA_SIM_SPEED: %w", err)
 	}
-	fs.Float64Var(&c.SimSpeed, "sim-speed", speed, "clock factor of the embedded simulator (KASSA_SIM_SPEED)")
-	fs.BoolVar(&c.Secure, "secure-cookies", envOr("KASSA_SECURE_COOKIES", "") == "true", "send cookies only over HTTPS; default: when the base URL is https (KASSA_SECURE_COOKIES)")
-	fs.StringVar(&c.LogLevel, "log-level", envOr("KASSA_LOG_LEVEL", "info"), "debug, info, warn or error (KASSA_LOG_LEVEL)")
-	return nil
+	fs.Float64Var(&c.SimSpeed, "sim-speed", speed, "clock `factor` of the built-in simulator: 60 makes a minute pass in a second (KASSA_SIM_SPEED)")
+	fs.BoolVar(&c.Secure, "secure-cookies", envOr("KASSA_SECURE_COOKIES", "") == "true", "send cookies only over HTTPS; always so when the base URL is https (KASSA_SECURE_COOKIES=true)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr("KASSA_LOG_LEVEL", "info"), "`level` of the log: debug, info, warn or error (KASSA_LOG_LEVEL)")
+	return c.defineLimits(fs)
 }
 
 // defaultMetricsAddr is where /metrics is served unless configured:
@@ -180,7 +175,7 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	s = &shop{}
 	defer func() {
 		if err != nil {
-			_ = s.close(log)
+			_ = s.release()
 		}
 	}()
 	db, err := openDatabase(ctx, cfg)
@@ -204,7 +199,8 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	bankCfg.Observe = metrics.ObserveMAPI
 	bank := mapi.New(bankCfg)
 	s.engine, err = checkout.New(checkout.Config{Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
-		Hold: cfg.Hold, Logger: log, Metrics: metrics})
+		Hold: cfg.Hold, Logger: log, Metrics: metrics,
+		MaxOpenOrders: cfg.Limits.MaxUnpaidOrders, MaxHeldUnits: cfg.Limits.MaxUnpaidUnits})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -214,7 +210,8 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	}
 	w, err := web.New(web.Config{Engine: s.engine, Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
 		AdminPassword: s.pass, Logger: log, Sim: customerPages(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
-		MAPIErrorRate: mapiErrorRate(reg), Environment: s.env, ClientID: bankCfg.ClientID})
+		MAPIErrorRate: mapiErrorRate(reg), Environment: s.env, ClientID: bankCfg.ClientID,
+		MaxAddressLookups: cfg.Limits.AddressLookups, AddressLookupWindow: cfg.Limits.AddressLookupWindow})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -374,9 +371,22 @@ func customerPages(sim *mapisim.Sim) http.Handler {
 	return sim.CustomerHandler()
 }
 
-// close shuts the shop down: HTTP first (in-flight requests finish), then
-// the engine (queued work finishes), the simulator and the database.
+// close shuts the running shop down (release) and logs that it stopped.
 func (s *shop) close(log *slog.Logger) error {
+	err := s.release()
+	if err != nil {
+		log.Error("shutdown", "err", err)
+	} else {
+		log.Info("stopped")
+	}
+	return err
+}
+
+// release frees what the shop opened: HTTP first (in-flight requests
+// finish), then the engine (queued work finishes), the simulator and the
+// database. A shop that failed to start is released without a log line,
+// so that its error is the one line printed.
+func (s *shop) release() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var errs []error
@@ -398,13 +408,7 @@ func (s *shop) close(log *slog.Logger) error {
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 	}
-	err := errors.Join(errs...)
-	if err != nil {
-		log.Error("shutdown", "err", err)
-	} else {
-		log.Info("stopped")
-	}
-	return err
+	return errors.Join(errs...)
 }
 
 // seedCatalog puts the demo catalog in an empty store.

@@ -36,8 +36,7 @@ type simConfig struct {
 func simFlags(stderr io.Writer) (*flag.FlagSet, *simConfig, *error) {
 	c := &simConfig{}
 	var envErr error
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("sim", stderr)
 	str := func(p *string, name, env, def, usage string) {
 		fs.StringVar(p, name, envOr(env, def), usage+" (env "+env+")")
 	}
@@ -94,7 +93,7 @@ func simEnvDuration(key string, errp *error) time.Duration {
 
 func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, c, envErr := simFlags(stderr)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *envErr != nil {

@@ -158,7 +158,7 @@ func WriteQueries(d *Dialect) []string {
 		putSettingSQL, putProductSQL, q.insertEvent, claimAnswerSQL, putAnswerSQL, answerSQL,
 		q.insertCallback, updateCallbackSQL,
 		q.insertAction, updateActionSQL, q.storedReleased, deleteLinesSQL, setTotalsSQL,
-		reserveSQL, stockSQL, d.InsertOrderSQL, casOrderSQL, versionSQL, d.MarkReleasedSQL,
+		reserveSQL, stockSQL, d.InsertOrderSQL, insertClientKeySQL, casOrderSQL, versionSQL, d.MarkReleasedSQL,
 		d.ReleaseSQL,
 	}
 }

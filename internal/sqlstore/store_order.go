@@ -50,6 +50,9 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 	if err := ValidateNewOrder(o); err != nil {
 		return err
 	}
+	if err := validateClientKeys(o.ClientKeys); err != nil {
+		return err
+	}
 	now := s.now()
 	var id int64
 	var number string
@@ -65,6 +68,9 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 		}
 		if err := insertLines(ctx, tx, id, o.Lines); err != nil {
 			return fmt.Errorf("insert lines: %w", err)
+		}
+		if err := insertClientKeys(ctx, tx, id, o.ClientKeys); err != nil {
+			return fmt.Errorf("insert client keys: %w", err)
 		}
 		ev.OrderID = id
 		if err := s.insertEvent(ctx, tx, &ev, now); err != nil {
