@@ -276,10 +276,12 @@ func (s *Server) handleAdminAction(w http.ResponseWriter, r *http.Request) error
 		return s.renderOrderProblem(w, r, id, err)
 	}
 	if req.All && kind != kassa.ActionCapture && r.PostFormValue("confirm") != "1" {
-		if c, ok := s.confirmation(r.Context(), o, kind); ok {
-			s.render(w, r, http.StatusOK, "admin_confirm", c)
-			return nil
+		c, err := s.confirmation(r.Context(), o, kind)
+		if err != nil {
+			return s.renderOrderProblem(w, r, id, err)
 		}
+		s.render(w, r, http.StatusOK, "admin_confirm", c)
+		return nil
 	}
 	_, a, err := do(r.Context(), o.ID, req)
 	if err != nil {
@@ -330,14 +332,18 @@ type confirmPage struct {
 func (p *confirmPage) title() string { return p.Heading }
 
 // confirmation builds the confirmation of cancelling or refunding all of
-// order o, from a fresh read of its payment; false when the payment does
-// not allow it (the action then runs and says why it was refused).
-func (s *Server) confirmation(ctx context.Context, o *kassa.Order, kind kassa.ActionKind) (*confirmPage, bool) {
+// order o, from a fresh read of its payment. When the payment cannot be
+// read, or does not allow the action, the error says so and nothing is
+// done: everything is never given up without a confirmation.
+func (s *Server) confirmation(ctx context.Context, o *kassa.Order, kind kassa.ActionKind) (*confirmPage, error) {
 	actions, err := s.cfg.Engine.OrderActions(ctx, o.ID)
 	if err != nil {
-		return nil, false
+		return nil, err
 	}
-	pay, _ := s.livePayment(ctx, o)
+	pay, problem := s.livePayment(ctx, o)
+	if pay == nil {
+		return nil, kassa.Errorf(kassa.EUNAVAILABLE, "%s Nothing was done.", problem)
+	}
 	can := checkout.PossibleActions(o, pay, actions)
 	c := &confirmPage{Order: o, Kind: kind}
 	switch {
@@ -357,9 +363,9 @@ func (s *Server) confirmation(ctx context.Context, o *kassa.Order, kind kassa.Ac
 			o.Number, formatMoney(can.Refundable))
 		c.Button = "Yes, refund " + formatMoney(can.Refundable)
 	default:
-		return nil, false
+		return nil, kassa.Errorf(kassa.ECONFLICT, "Resurs Bank does not allow this now. %s", strings.Join(can.Why, " "))
 	}
-	return c, true
+	return c, nil
 }
 
 // handleAdminModify handles the "change lines" form: a quantity for every

@@ -400,6 +400,10 @@ func TestAdminConfirmsDestructiveActions(t *testing.T) {
 	csrf := login(t, c, st.URL)
 	cancel, refund := paidOrder(t, st), paidOrder(t, st)
 	base := func(o *kassa.Order) string { return st.URL + "/admin/orders/" + itoa(o.ID) }
+	resp, page := postForm(t, c, base(refund)+"/refund", url.Values{"csrf": {csrf}, "all": {"1"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "Nothing is left to refund") {
+		t.Fatalf("refund everything before a capture: %d; want 409 saying nothing is left", resp.StatusCode)
+	}
 	if resp, _ := postForm(t, c, base(refund)+"/capture", url.Values{"csrf": {csrf}, "all": {"1"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("complete: %d, want 303 without a confirmation", resp.StatusCode)
 	}
@@ -413,7 +417,7 @@ func TestAdminConfirmsDestructiveActions(t *testing.T) {
 		{cancel, "cancel", mapi.LogCancel, "Yes, cancel 598,00\u00a0kr", kassa.StatusCancelled},
 		{refund, "refund", mapi.LogRefund, "Yes, refund 598,00\u00a0kr", kassa.StatusRefunded},
 	} {
-		resp, page := postForm(t, c, base(tc.order)+"/"+tc.verb, url.Values{"csrf": {csrf}, "all": {"1"}})
+		resp, page = postForm(t, c, base(tc.order)+"/"+tc.verb, url.Values{"csrf": {csrf}, "all": {"1"}})
 		if resp.StatusCode != http.StatusOK || !strings.Contains(page, tc.ask) || !strings.Contains(page, `name="confirm" value="1"`) {
 			t.Fatalf("%s everything: %d; want a confirmation page asking %q", tc.verb, resp.StatusCode, tc.ask)
 		}
