@@ -14,11 +14,10 @@ type Possible struct {
 	Capture, Cancel, Refund Allowed
 	Modify                  bool
 	// CancelOrder is a cancel of a pending order whose payment was never
-	// signed (CancelPending): the whole order, nothing by lines.
+	// signed (Engine.Cancel with All): the whole order, nothing by lines.
 	CancelOrder bool
 	Authorized  kassa.Money // left to capture or cancel
 	Refundable  kassa.Money // captured and not yet refunded
-	Total       kassa.Money // the order's total, what cancelling a pending order gives up
 	Why         []string    // why what is missing is missing, one sentence each
 }
 
@@ -27,9 +26,6 @@ type Possible struct {
 type Allowed struct {
 	All, Lines bool
 }
-
-// Any reports whether the action is allowed in some way.
-func (a Allowed) Any() bool { return a.All || a.Lines }
 
 // Offered names the actions allowed, in MAPI's words (CAPTURE,
 // PARTIAL_CAPTURE, …), for the "possible actions" line of a page.
@@ -53,7 +49,7 @@ func (p Possible) Offered() []mapi.ActionType {
 // payment p (nil when Resurs could not be read) and the order's actions.
 // It calls nothing.
 func PossibleActions(o *kassa.Order, p *mapi.Payment, actions []*kassa.Action) Possible {
-	pos := Possible{Total: o.Total}
+	var pos Possible
 	switch {
 	case o.PaymentID == "":
 		return pos.because("The order has no payment at Resurs Bank.")
@@ -108,6 +104,7 @@ func partialLeft(kind kassa.ActionKind, o *kassa.Order, p *mapi.Payment) bool {
 	return p.Order.CapturedAmount > p.Order.RefundedAmount && p.Order.Can(mapi.ActionPartialRefund)
 }
 
+// because returns pos with why as the reason nothing is offered.
 func (pos Possible) because(why string) Possible {
 	pos.note(why)
 	return pos

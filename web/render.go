@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -150,9 +151,7 @@ func (s *Server) templateFuncs() template.FuncMap {
 		"when":    func(t time.Time) string { return formatTime(t, s.zone.get(), false) },
 		"whensec": func(t time.Time) string { return formatTime(t, s.zone.get(), true) },
 	}
-	for k, v := range funcs {
-		fm[k] = v
-	}
+	maps.Copy(fm, funcs)
 	return fm
 }
 
