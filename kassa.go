@@ -74,6 +74,52 @@ func ParseMoney(s string) (Money, error) {
 	return m, nil
 }
 
+// ParseAmount parses an amount as a person types it into a form, the
+// Swedish way or the English way: "100,50", "100.50", "100", and with the
+// thousands grouped by spaces (plain, no-break or narrow no-break):
+// "1 000,50". One decimal mark, at most two decimals; groups after the
+// first have three digits, so "1 00" and "1,000.50" are refused rather
+// than guessed.
+func ParseAmount(s string) (Money, error) {
+	s = strings.TrimSpace(s)
+	whole, frac, hasFrac := strings.Cut(strings.Replace(s, ",", ".", 1), ".")
+	groups := strings.FieldsFunc(whole, isGroupSpace)
+	if len(groups) == 0 || strings.Join(groups, " ") != normalSpaces(whole) {
+		return 0, fmt.Errorf("invalid amount %q: want a number such as 100,50", s)
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 {
+			return 0, fmt.Errorf("invalid amount %q: digits in groups of three, such as 1 000,50", s)
+		}
+	}
+	if len(groups[0]) > 3 && len(groups) > 1 {
+		return 0, fmt.Errorf("invalid amount %q: digits in groups of three, such as 1 000,50", s)
+	}
+	plain := strings.Join(groups, "")
+	if hasFrac {
+		plain += "." + frac
+	}
+	m, err := ParseMoney(plain)
+	if err != nil {
+		return 0, fmt.Errorf("invalid amount %q: want a number with at most 2 decimals, such as 100,50", s)
+	}
+	return m, nil
+}
+
+// isGroupSpace reports whether r separates groups of thousands: a space,
+// a no-break space or a narrow no-break space.
+func isGroupSpace(r rune) bool { return r == ' ' || r == '\u00a0' || r == '\u202f' }
+
+// normalSpaces writes every group space of s as a plain space.
+func normalSpaces(s string) string {
+	return strings.Map(func(r rune) rune {
+		if isGroupSpace(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
 // VATPart returns the VAT contained in gross for a rate in hundredths of a
 // percent (2500 = 25 %), rounded half away from zero to the hundredth:
 // vat = gross × rate / (10000 + rate).

@@ -62,6 +62,35 @@ func TestParseMoney(t *testing.T) {
 	}
 }
 
+func TestParseAmount(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want kassa.Money
+	}{
+		{"100,50", 10050},
+		{"100.50", 10050},
+		{"100", 10000},
+		{"100,5", 10050},
+		{"0,01", 1},
+		{"1 000,50", 100050},
+		{"1\u00a0000,50", 100050},
+		{"1\u202f000,50", 100050},
+		{"12 345 678.90", 1234567890},
+		{" 7,10 ", 710},
+	} {
+		got, err := kassa.ParseAmount(tt.in)
+		if err != nil || got != tt.want {
+			t.Errorf("ParseAmount(%q) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	for _, in := range []string{"", " ", ",", "1,", ",5", "1,234", "1,000.50", "1.000,50", "1,5,0",
+		"1 00", "1000 000", "1  000", "10 00,50", "1 000 0", "abc", "1e3", "100,50 kr"} {
+		if got, err := kassa.ParseAmount(in); err == nil {
+			t.Errorf("ParseAmount(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
 // FuzzParseMoney checks that every accepted input formats back to a
 // canonical form that parses to the same amount. The seed corpus is in
 // testdata/fuzz/FuzzParseMoney.

@@ -263,7 +263,7 @@ func (c *customer) afterSaleActions(ctx context.Context, p plan, id int64) strin
 		return ""
 	}
 	hdr := map[string]string{"Content-Type": "application/json", "Idempotency-Key": fmt.Sprintf("chaos-capture-%d", id)}
-	st, _, err := c.do(ctx, http.MethodPost, fmt.Sprintf("%s/api/admin/orders/%d/capture", c.shop, id), []byte(`{}`), hdr)
+	st, _, err := c.do(ctx, http.MethodPost, fmt.Sprintf("%s/api/admin/orders/%d/capture", c.shop, id), []byte(`{"all":true}`), hdr)
 	switch {
 	case err != nil:
 		return "error"

@@ -35,16 +35,16 @@ const (
 	defaultActionsCreator = "kassa"
 )
 
-// Capture captures the order's payment at Resurs: everything authorized, or
-// the given lines and quantities (a partial capture leaves the order
-// processing until everything is captured or cancelled).
+// Capture captures the order's payment at Resurs: everything authorized
+// (req.All), or the given lines and quantities (a partial capture leaves the
+// order processing until everything is captured or cancelled).
 //
-// Errors: ENOTFOUND (no such order); EINVALID with Fields (lines that do not
-// fit the order); ECONFLICT (the payment does not allow it: on hold, nothing
+// Errors: EINVALID with Fields (a request that names neither lines nor all,
+// or both, or an amount; lines that do not fit the order); ENOTFOUND (no
+// such order); ECONFLICT (the payment does not allow it: on hold, nothing
 // left — recorded as an event; or Resurs does not know the payment);
-// EDECLINED (Resurs refused: the order is
-// unchanged, the action and an event carry the MAPI code, message and
-// traceId); EUNAVAILABLE (no answer: the action stays pending and is
+// EDECLINED (Resurs refused: the order is unchanged, the action and an
+// event carry the MAPI code, message and traceId); EUNAVAILABLE (no answer: the action stays pending and is
 // resumed by the action queue, which first looks for its transactionId at
 // Resurs).
 // The action is returned whenever one was stored.
@@ -52,8 +52,9 @@ func (e *Engine) Capture(ctx context.Context, orderID int64, req ActionRequest) 
 	return e.act(ctx, orderID, kassa.ActionCapture, req)
 }
 
-// Cancel cancels the authorization: everything not captured, or the given
-// lines. Errors as Capture.
+// Cancel cancels the authorization: everything not captured (req.All), or
+// the given lines. A pending order whose payment was never signed is
+// cancelled whole (see cancelPending). Errors as Capture.
 func (e *Engine) Cancel(ctx context.Context, orderID int64, req ActionRequest) (*kassa.Order, *kassa.Action, error) {
 	return e.act(ctx, orderID, kassa.ActionCancel, req)
 }
@@ -107,6 +108,9 @@ func (e *Engine) RetryAction(ctx context.Context, actionID int64, src kassa.Sour
 // act implements Capture, Cancel and Refund.
 func (e *Engine) act(ctx context.Context, id int64, kind kassa.ActionKind, req ActionRequest) (*kassa.Order, *kassa.Action, error) {
 	op := "checkout." + opName(kind)
+	if err := checkRequest(kind, req); err != nil {
+		return nil, nil, err
+	}
 	unlock := e.locks.lock(id)
 	defer unlock()
 	o, p, err := e.orderAndPayment(ctx, op, id)
@@ -115,6 +119,9 @@ func (e *Engine) act(ctx context.Context, id int64, kind kassa.ActionKind, req A
 	}
 	if err := e.checkUnsettled(ctx, op, o); err != nil {
 		return o, nil, e.refusedPlan(ctx, o, kind, req.Source, err)
+	}
+	if kind == kassa.ActionCancel && pendingCancel(o, p) {
+		return e.cancelPending(ctx, o, req)
 	}
 	pl, err := planFor(kind, o, p, req)
 	if err != nil {
@@ -135,6 +142,11 @@ func (e *Engine) checkUnsettled(ctx context.Context, op string, o *kassa.Order) 
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	return unsettled(op, as)
+}
+
+// unsettled refuses when one of the actions is not final.
+func unsettled(op string, as []*kassa.Action) error {
 	for _, a := range as {
 		if !a.State.Final() {
 			return refuse(op, "The %s %s is still %s at Resurs Bank; retry it (or wait for the automatic retry) before anything else.",
@@ -264,7 +276,7 @@ func (e *Engine) succeeded(ctx context.Context, o *kassa.Order, a *kassa.Action,
 	if l := p.Order.FindAction(a.TransactionID); l != nil {
 		a.MAPIActionID = l.ActionID
 	}
-	note := fmt.Sprintf("%s %s of %s accepted by Resurs", a.Kind, a.TransactionID, describeAction(a))
+	note := fmt.Sprintf("%s %s of %s, asked by %s, accepted by Resurs", a.Kind, a.TransactionID, describeAction(a), a.Creator)
 	if a.MAPIActionID != "" {
 		note += " (action " + a.MAPIActionID + ")"
 	}

@@ -12,16 +12,15 @@ import (
 // This file turns an after-sale request into the lines to send, checked
 // against the order and a fresh read of the payment. It calls nothing.
 
-// ActionRequest asks for a capture, cancel or refund.
-//
-// Capture and cancel without Lines act on everything still authorized.
-// A refund must say what it refunds: Lines, an Amount (split into one
-// line per VAT rate of what was captured) or All (everything captured and
-// not yet refunded) — never an implicit "refund everything".
+// ActionRequest asks for a capture, cancel or refund. It must say what it
+// acts on, exactly one of: Lines; All (for a capture or cancel everything
+// still authorized, for a refund everything captured and not yet
+// refunded); or, for a refund only, an Amount (split into one line per
+// VAT rate of what was captured). There is never an implicit "everything".
 type ActionRequest struct {
 	Lines   []kassa.LineRequest `json:"lines,omitempty"`  // SKU (or a line reference such as "shipping") and quantity
 	Amount  kassa.Money         `json:"amount,omitempty"` // refund only
-	All     bool                `json:"all,omitempty"`    // refund only
+	All     bool                `json:"all,omitempty"`    // everything the action can take
 	Source  kassa.Source        `json:"-"`                // admin, api, cli
 	Creator string              `json:"-"`                // who asks, sent to Resurs as creator
 }
@@ -120,15 +119,15 @@ func planCancel(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error
 }
 
 // planAuthorized checks an action on the authorized amount (a capture or a
-// cancel): all of it, which needs whole, or lines within what each line has
-// left, which needs whole or partial; nothing is the refusal when no
+// cancel): all of it (req.All), which needs whole, or lines within what
+// each line has left, which needs whole or partial; nothing is the refusal when no
 // whole action is possible.
 func planAuthorized(op string, o *kassa.Order, p *mapi.Payment, req ActionRequest, whole, partial mapi.ActionType, nothing string) (plan, error) {
 	if err := checkPayment(op, o, p); err != nil {
 		return plan{}, err
 	}
 	auth := kassa.Money(p.Order.AuthorizedAmount)
-	if len(req.Lines) == 0 {
+	if req.All {
 		if !p.Order.Can(whole) || auth <= 0 {
 			return plan{}, refuse(op, "%s", nothing)
 		}
@@ -143,20 +142,37 @@ func planAuthorized(op string, o *kassa.Order, p *mapi.Payment, req ActionReques
 	return withinLimit(op, lines, auth, "authorized", p.Order.Can(partial) || p.Order.Can(whole))
 }
 
-// planRefund checks a refund by lines (within what each line has captured
-// and not refunded), by amount, or of everything left.
-func planRefund(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error) {
-	const op = "checkout.Refund"
+// checkRequest refuses a request that does not say what it acts on, or
+// says it more than one way: capture and cancel take lines or all, a
+// refund lines, an amount or all. It reads nothing, so bad input changes
+// nothing.
+func checkRequest(kind kassa.ActionKind, req ActionRequest) error {
+	op := "checkout." + opName(kind)
+	if kind != kassa.ActionRefund && req.Amount != 0 {
+		return badInput(op, kassa.FieldError{Field: "amount",
+			Message: fmt.Sprintf("Only a refund takes an amount; say which lines to %s, or all of them.", kind)})
+	}
 	modes := 0
 	for _, set := range []bool{len(req.Lines) > 0, req.Amount != 0, req.All} {
 		if set {
 			modes++
 		}
 	}
-	if modes != 1 {
-		return plan{}, badInput(op, kassa.FieldError{Field: "lines",
+	switch {
+	case modes == 1:
+		return nil
+	case kind == kassa.ActionRefund:
+		return badInput(op, kassa.FieldError{Field: "lines",
 			Message: "Say what to refund: lines, an amount, or everything — exactly one of them."})
 	}
+	return badInput(op, kassa.FieldError{Field: "lines",
+		Message: fmt.Sprintf("Say what to %s: lines, or everything (all) — exactly one of them.", kind)})
+}
+
+// planRefund checks a refund by lines (within what each line has captured
+// and not refunded), by amount, or of everything left.
+func planRefund(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error) {
+	const op = "checkout.Refund"
 	if err := checkPayment(op, o, p); err != nil {
 		return plan{}, err
 	}

@@ -26,14 +26,16 @@ type bankProxy struct {
 	srv    *httptest.Server
 	target atomic.Pointer[url.URL]
 	mu     sync.Mutex
-	calls  map[string]int    // "POST capture" → requests
-	refuse map[string]string // "POST capture" → traceId of a 400 answer
-	down   map[string]bool   // "GET payment" → answer 503
-	after  map[string]string // "POST capture" → the key to take down once it arrives
+	calls  map[string]int           // "POST capture" → requests
+	refuse map[string]string        // "POST capture" → traceId of a 400 answer
+	down   map[string]bool          // "GET payment" → answer 503
+	after  map[string]string        // "POST capture" → the key to take down once it arrives
+	answer map[string]func() []byte // "POST cancel" → the body of a 200 answer, instead of the bank's
 }
 
 func newBankProxy(t *testing.T) *bankProxy {
-	p := &bankProxy{calls: map[string]int{}, refuse: map[string]string{}, down: map[string]bool{}, after: map[string]string{}}
+	p := &bankProxy{calls: map[string]int{}, refuse: map[string]string{}, down: map[string]bool{}, after: map[string]string{},
+		answer: map[string]func() []byte{}}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.srv.Close)
 	return p
@@ -54,6 +56,7 @@ func (p *bankProxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.calls[k]++
 	trace, refuse := p.refuse[k]
 	down := p.down[k]
+	answer := p.answer[k]
 	if next, ok := p.after[k]; ok {
 		p.down[next] = true
 	}
@@ -62,6 +65,11 @@ func (p *bankProxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, `{"traceId":"trace-down","code":"503","message":"Service unavailable (proxy)"}`)
+		return
+	}
+	if answer != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(answer())
 		return
 	}
 	if refuse {
@@ -110,6 +118,13 @@ func (p *bankProxy) count(k string) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.calls[k]
+}
+
+// answerWith answers requests like k with body, without asking the bank.
+func (p *bankProxy) answerWith(k string, body func() []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.answer[k] = body
 }
 
 func (p *bankProxy) refuseWith(k, trace string) {
@@ -232,6 +247,13 @@ func admin() checkout.ActionRequest {
 	return checkout.ActionRequest{Source: kassa.SourceAdmin, Creator: "admin"}
 }
 
+// everything asks for all of what an action can take.
+func everything() checkout.ActionRequest {
+	r := admin()
+	r.All = true
+	return r
+}
+
 func withLines(lines ...kassa.LineRequest) checkout.ActionRequest {
 	r := admin()
 	r.Lines = lines
@@ -251,7 +273,7 @@ func TestCaptureFull(t *testing.T) {
 	e := newAfterEnv(t, envOptions{})
 	o := e.paid(ln("TEE", 1))
 	total := teePrice + defaultShippingPaid
-	got, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	got, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	if err != nil {
 		t.Fatalf("Capture: %v", err)
 	}
@@ -270,7 +292,7 @@ func TestCaptureFull(t *testing.T) {
 	if !e.hasEvent(o.ID, "CAPTURE by kassa (capture "+a.TransactionID) {
 		t.Fatalf("no event names the shop's own capture; events:\n%s", eventsText(e.events(o.ID)))
 	}
-	if _, _, err := e.eng.Capture(e.ctx, o.ID, admin()); errCode(err) != kassa.ECONFLICT {
+	if _, _, err := e.eng.Capture(e.ctx, o.ID, everything()); errCode(err) != kassa.ECONFLICT {
 		t.Fatalf("second capture: %v, want %s", err, kassa.ECONFLICT)
 	}
 	if n := len(e.logged(o, mapi.LogCapture)); n != 1 || e.proxy.count("POST capture") != 1 {
@@ -299,7 +321,7 @@ func TestPartialCapture(t *testing.T) {
 	}
 	e.wantAmounts(o.ID, amounts{kassa.StatusProcessing, bigTotal - teePrice, teePrice, 0, 0})
 
-	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	_, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	if err != nil {
 		t.Fatalf("Capture the rest: %v", err)
 	}
@@ -313,7 +335,7 @@ func TestCaptureThenRefunds(t *testing.T) {
 	t.Parallel()
 	e := newAfterEnv(t, envOptions{})
 	o := e.paid(big...)
-	if _, _, err := e.eng.Capture(e.ctx, o.ID, admin()); err != nil {
+	if _, _, err := e.eng.Capture(e.ctx, o.ID, everything()); err != nil {
 		t.Fatalf("Capture: %v", err)
 	}
 	if _, _, err := e.eng.Refund(e.ctx, o.ID, withLines(ln("TEE", 1))); err != nil {
@@ -345,7 +367,7 @@ func TestRefundAmount(t *testing.T) {
 	t.Parallel()
 	e := newAfterEnv(t, envOptions{})
 	o := e.paid(big...)
-	if _, _, err := e.eng.Capture(e.ctx, o.ID, admin()); err != nil {
+	if _, _, err := e.eng.Capture(e.ctx, o.ID, everything()); err != nil {
 		t.Fatalf("Capture: %v", err)
 	}
 	for name, req := range map[string]checkout.ActionRequest{
@@ -396,7 +418,7 @@ func TestCancelBeforeCapture(t *testing.T) {
 	if got := e.stock("TEE"); got != initialTeeStock-1 {
 		t.Fatalf("stock %d after the order, want %d", got, initialTeeStock-1)
 	}
-	if _, _, err := e.eng.Cancel(e.ctx, o.ID, admin()); err != nil {
+	if _, _, err := e.eng.Cancel(e.ctx, o.ID, everything()); err != nil {
 		t.Fatalf("Cancel: %v", err)
 	}
 	total := teePrice + defaultShippingPaid
@@ -404,7 +426,7 @@ func TestCancelBeforeCapture(t *testing.T) {
 	if got := e.stock("TEE"); got != initialTeeStock {
 		t.Fatalf("stock %d after the cancel, want %d", got, initialTeeStock)
 	}
-	if _, _, err := e.eng.Capture(e.ctx, o.ID, admin()); errCode(err) != kassa.ECONFLICT {
+	if _, _, err := e.eng.Capture(e.ctx, o.ID, everything()); errCode(err) != kassa.ECONFLICT {
 		t.Fatalf("capture after a full cancel: %v, want %s", err, kassa.ECONFLICT)
 	}
 }
@@ -420,7 +442,7 @@ func TestPartialCancel(t *testing.T) {
 	if _, _, err := e.eng.Capture(e.ctx, o.ID, withLines(ln("BOOK", 1))); errCode(err) != kassa.EINVALID {
 		t.Fatalf("capture of the cancelled line: %v, want %s", err, kassa.EINVALID)
 	}
-	if _, _, err := e.eng.Capture(e.ctx, o.ID, admin()); err != nil {
+	if _, _, err := e.eng.Capture(e.ctx, o.ID, everything()); err != nil {
 		t.Fatalf("Capture the rest: %v", err)
 	}
 	e.wantAmounts(o.ID, amounts{kassa.StatusCompleted, 0, 2 * teePrice, 0, 24900})
@@ -463,7 +485,7 @@ func TestModify(t *testing.T) {
 	if !e.hasEvent(o.ID, "modify refused") {
 		t.Fatalf("no event for the refused modify; events:\n%s", eventsText(e.events(o.ID)))
 	}
-	if _, _, err := e.eng.Capture(e.ctx, o.ID, admin()); err != nil {
+	if _, _, err := e.eng.Capture(e.ctx, o.ID, everything()); err != nil {
 		t.Fatalf("Capture after modify: %v", err)
 	}
 	e.wantAmounts(o.ID, amounts{kassa.StatusCompleted, 0, second, 0, first})
@@ -475,7 +497,7 @@ func TestCaptureFrozenRefused(t *testing.T) {
 	o, _ := e.place(govFrozen)
 	e.sign(o, mapisim.Approve)
 	before := e.wantStatus(o.ID, kassa.StatusOnHold)
-	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	_, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	if errCode(err) != kassa.ECONFLICT || a != nil || !strings.Contains(kassa.ErrorMessage(err), "on hold") {
 		t.Fatalf("Capture on hold: %v, action %v; want %s saying on hold, no action", err, a, kassa.ECONFLICT)
 	}
@@ -493,7 +515,7 @@ func TestCaptureRefusedByBank(t *testing.T) {
 	o := e.paid(ln("TEE", 1))
 	before := e.order(o.ID)
 	e.proxy.refuseWith("POST capture", "trace-42")
-	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	_, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	if errCode(err) != kassa.EDECLINED {
 		t.Fatalf("Capture: %v, want %s", err, kassa.EDECLINED)
 	}
@@ -522,7 +544,7 @@ func TestCaptureLostAnswer(t *testing.T) {
 	e.sim.SetFaults(mapisim.Faults{Endpoints: []mapisim.EndpointFault{
 		{Route: "POST /v2/payments/{id}/capture", Timeout: 1, TimeoutAfterExecute: true},
 	}})
-	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	_, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	if err != nil {
 		t.Fatalf("Capture with a lost answer: %v (the actionLog shows it happened)", err)
 	}
@@ -546,7 +568,7 @@ func TestCaptureLostAnswerOperatorRetry(t *testing.T) {
 	}})
 	e.proxy.downAfter("POST capture", "GET payment") // the capture's answer and the read after it are lost
 	before := e.order(o.ID)
-	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	_, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	if errCode(err) != kassa.EUNAVAILABLE || a == nil || a.State != kassa.ActionPending {
 		t.Fatalf("Capture with no answer and no read: %v, action %+v; want %s, pending", err, a, kassa.EUNAVAILABLE)
 	}
@@ -561,7 +583,7 @@ func TestCaptureLostAnswerOperatorRetry(t *testing.T) {
 		t.Fatalf("failed actions = %d (%v) %+v; want the capture with the 503", n, err, failed)
 	}
 	e.proxy.up()
-	if _, again, err := e.eng.Capture(e.ctx, o.ID, admin()); errCode(err) != kassa.ECONFLICT || again != nil {
+	if _, again, err := e.eng.Capture(e.ctx, o.ID, everything()); errCode(err) != kassa.ECONFLICT || again != nil {
 		t.Fatalf("a second capture while one is pending: %v, action %v; want %s, none", err, again, kassa.ECONFLICT)
 	}
 	_, a, err = e.eng.RetryAction(e.ctx, a.ID, kassa.SourceAdmin)
@@ -582,7 +604,7 @@ func TestCaptureLostAnswerAcrossRestart(t *testing.T) {
 		{Route: "POST /v2/payments/{id}/capture", Timeout: 1, TimeoutAfterExecute: true},
 	}})
 	e.proxy.downAfter("POST capture", "GET payment") // the capture's answer and the read after it are lost
-	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	_, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	if errCode(err) != kassa.EUNAVAILABLE || a == nil || a.State != kassa.ActionPending {
 		t.Fatalf("Capture with no answer and no read: %v, action %+v; want %s, pending", err, a, kassa.EUNAVAILABLE)
 	}
@@ -681,5 +703,37 @@ func TestResumeUnknownPayment(t *testing.T) {
 	_, _, err = e.eng.RetryAction(e.ctx, a.ID, kassa.SourceAdmin)
 	if err != nil {
 		t.Errorf("RetryAction of a refused action: %v; want it returned as it is", err)
+	}
+}
+
+// TestNoImplicitEverything: a capture or cancel that names neither lines
+// nor all, or names an amount, is bad input and reaches no bank.
+func TestNoImplicitEverything(t *testing.T) {
+	t.Parallel()
+	e := newAfterEnv(t, envOptions{})
+	o := e.paid(ln("TEE", 1))
+	reqs := map[string]checkout.ActionRequest{
+		"nothing said": admin(),
+		"empty lines":  {Lines: []kassa.LineRequest{}, Source: kassa.SourceAPI},
+		"amount":       {Amount: 100, Source: kassa.SourceAPI},
+		"amount, all":  {Amount: 100, All: true, Source: kassa.SourceAPI},
+		"lines, all":   {Lines: []kassa.LineRequest{ln("TEE", 1)}, All: true, Source: kassa.SourceAPI},
+	}
+	for name, req := range reqs {
+		for kind, do := range map[string]func() error{
+			"capture": func() error { _, _, err := e.eng.Capture(e.ctx, o.ID, req); return err },
+			"cancel":  func() error { _, _, err := e.eng.Cancel(e.ctx, o.ID, req); return err },
+		} {
+			if err := do(); errCode(err) != kassa.EINVALID {
+				t.Errorf("%s %s: %v, want %s", kind, name, err, kassa.EINVALID)
+			}
+		}
+	}
+	if n := e.proxy.count("POST capture") + e.proxy.count("POST cancel"); n != 0 {
+		t.Errorf("%d calls reached the bank", n)
+	}
+	e.wantAmounts(o.ID, amounts{kassa.StatusProcessing, teePrice + defaultShippingPaid, 0, 0, 0})
+	if as, err := e.eng.OrderActions(e.ctx, o.ID); err != nil || len(as) != 0 {
+		t.Errorf("actions stored: %v, %v", as, err)
 	}
 }

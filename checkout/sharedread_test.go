@@ -241,7 +241,7 @@ func TestChangeAfterReadStopsSharing(t *testing.T) {
 		capture func(e *env, o *kassa.Order)
 	}{
 		{"this process", func(e *env, o *kassa.Order) {
-			if _, _, err := e.eng.Capture(e.ctx, o.ID, checkout.ActionRequest{Source: kassa.SourceAdmin}); err != nil {
+			if _, _, err := e.eng.Capture(e.ctx, o.ID, checkout.ActionRequest{All: true, Source: kassa.SourceAdmin}); err != nil {
 				e.t.Fatalf("Capture: %v", err)
 			}
 		}},

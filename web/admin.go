@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -121,6 +122,7 @@ type orderPage struct {
 	Rows      []actionRow // the line form of capture, cancel, refund and modify
 	Payment   *mapi.Payment
 	PaymentE  string
+	Can       checkout.Possible // the actions offered, by the live payment
 	Notice    string
 	Problem   string
 }
@@ -170,6 +172,7 @@ func (s *Server) loadOrderPage(ctx context.Context, id int64) (*orderPage, error
 		return nil, err
 	}
 	p.Payment, p.PaymentE = s.livePayment(ctx, o)
+	p.Can = checkout.PossibleActions(o, p.Payment, p.Actions)
 	return p, nil
 }
 

@@ -258,12 +258,15 @@ func formLines(r *http.Request, refs []string) ([]kassa.LineRequest, error) {
 
 // handleAdminAction handles the capture, cancel and refund forms: all=1
 // acts on everything, amount refunds an amount, else the line quantities.
+// Cancelling or refunding everything asks first: without confirm=1 the
+// answer is a page that names the amount and posts the form again with it.
 func (s *Server) handleAdminAction(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	do, ok := s.actionFor(r.PathValue("kind"))
+	kind := kassa.ActionKind(r.PathValue("kind"))
+	do, ok := s.actionFor(string(kind))
 	if !ok {
 		return kassa.Errorf(kassa.ENOTFOUND, "Page not found.")
 	}
@@ -271,7 +274,19 @@ func (s *Server) handleAdminAction(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	a, err := actOnForm(r, o, kassa.ActionKind(r.PathValue("kind")), do)
+	req, err := actionForm(r, o)
+	if err != nil {
+		return s.renderOrderProblem(w, r, id, err)
+	}
+	if req.All && kind != kassa.ActionCapture && r.PostFormValue("confirm") != "1" {
+		c, err := s.confirmation(r.Context(), o, kind)
+		if err != nil {
+			return s.renderOrderProblem(w, r, id, err)
+		}
+		s.render(w, r, http.StatusOK, "admin_confirm", c)
+		return nil
+	}
+	_, a, err := do(r.Context(), o.ID, req)
 	if err != nil {
 		return s.renderOrderProblem(w, r, id, err)
 	}
@@ -279,27 +294,18 @@ func (s *Server) handleAdminAction(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// actOnForm reads the action form of kind for order o and runs it with do.
-func actOnForm(r *http.Request, o *kassa.Order, kind kassa.ActionKind, do actionFunc) (*kassa.Action, error) {
-	req, err := actionForm(r, o, kind)
-	if err != nil {
-		return nil, err
-	}
-	_, a, err := do(r.Context(), o.ID, req)
-	return a, err
-}
-
-// actionForm reads an action form into a request.
-func actionForm(r *http.Request, o *kassa.Order, kind kassa.ActionKind) (checkout.ActionRequest, error) {
+// actionForm reads an action form into a request: all=1, an amount (typed
+// as a person types it: 100,50 or 1 000,50), or line quantities.
+func actionForm(r *http.Request, o *kassa.Order) (checkout.ActionRequest, error) {
 	req := checkout.ActionRequest{Source: kassa.SourceAdmin, Creator: "admin"}
 	if r.PostFormValue("all") == "1" {
-		req.All = kind == kassa.ActionRefund
+		req.All = true
 		return req, nil
 	}
-	if v := strings.TrimSpace(r.PostFormValue("amount")); v != "" && kind == kassa.ActionRefund {
-		m, err := kassa.ParseMoney(v)
+	if v := strings.TrimSpace(r.PostFormValue("amount")); v != "" {
+		m, err := kassa.ParseAmount(v)
 		if err != nil || m <= 0 || m > maxAmount {
-			return req, invalid("amount", "Give a positive amount with at most 2 decimals, e.g. 100.00.")
+			return req, invalid("amount", "Give a positive amount with at most 2 decimals, such as 100,50 or 1 000,00.")
 		}
 		req.Amount = m
 		return req, nil
@@ -313,6 +319,56 @@ func actionForm(r *http.Request, o *kassa.Order, kind kassa.ActionKind) (checkou
 	}
 	req.Lines = lines
 	return req, nil
+}
+
+// confirmPage asks the admin to confirm cancelling or refunding
+// everything, naming the amount; its form posts the action again with
+// confirm=1.
+type confirmPage struct {
+	Order   *kassa.Order
+	Kind    kassa.ActionKind
+	Heading string // the question
+	Detail  string // what happens, with the amount
+	Button  string // the confirming button, with the amount
+}
+
+func (p *confirmPage) title() string { return p.Heading }
+
+// confirmation builds the confirmation of cancelling or refunding all of
+// order o, from a fresh read of its payment. When the payment cannot be
+// read, or does not allow the action, the error says so and nothing is
+// done: everything is never given up without a confirmation.
+func (s *Server) confirmation(ctx context.Context, o *kassa.Order, kind kassa.ActionKind) (*confirmPage, error) {
+	actions, err := s.cfg.Engine.OrderActions(ctx, o.ID)
+	if err != nil {
+		return nil, err
+	}
+	pay, problem := s.livePayment(ctx, o)
+	if pay == nil {
+		return nil, kassa.Errorf(kassa.EUNAVAILABLE, "%s Nothing was done.", problem)
+	}
+	can := checkout.PossibleActions(o, pay, actions)
+	c := &confirmPage{Order: o, Kind: kind}
+	switch {
+	case kind == kassa.ActionCancel && can.CancelOrder:
+		c.Heading = "Cancel order " + o.Number + "?"
+		c.Detail = fmt.Sprintf("The customer never signed the payment of %s. Resurs Bank is asked to cancel it, and the order's stock is released. This cannot be undone.",
+			formatMoney(o.Total))
+		c.Button = "Yes, cancel the order"
+	case kind == kassa.ActionCancel && can.Cancel.All:
+		c.Heading = "Cancel everything not captured?"
+		c.Detail = fmt.Sprintf("Order %s: the %s still authorized at Resurs Bank is cancelled, and can then no longer be captured. This cannot be undone.",
+			o.Number, formatMoney(can.Authorized))
+		c.Button = "Yes, cancel " + formatMoney(can.Authorized)
+	case kind == kassa.ActionRefund && can.Refund.All:
+		c.Heading = "Refund everything captured?"
+		c.Detail = fmt.Sprintf("Order %s: the %s captured and not yet refunded is paid back to the customer by Resurs Bank. This cannot be undone.",
+			o.Number, formatMoney(can.Refundable))
+		c.Button = "Yes, refund " + formatMoney(can.Refundable)
+	default:
+		return nil, kassa.Errorf(kassa.ECONFLICT, "Resurs Bank does not allow this now. %s", strings.Join(can.Why, " "))
+	}
+	return c, nil
 }
 
 // handleAdminModify handles the "change lines" form: a quantity for every

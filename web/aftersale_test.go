@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +99,23 @@ func TestAPIAfterSale(t *testing.T) {
 		t.Fatalf("same key, other body: %d, want 409", resp.StatusCode)
 	}
 
-	resp, body = postJSON(t, c, base+"/capture", `{}`, auth(map[string]string{}))
+	for name, bad := range map[string]string{
+		"nothing said": `{}`,
+		"empty lines":  `{"lines":[]}`,
+		"null lines":   `{"lines":null}`,
+		"all false":    `{"all":false}`,
+		"an amount":    `{"amount":"1.00"}`,
+	} {
+		for _, verb := range []string{"capture", "cancel"} {
+			if resp, body := postJSON(t, c, base+"/"+verb, bad, auth(map[string]string{})); resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("%s %s: %d %s, want 422", verb, name, resp.StatusCode, body)
+			}
+		}
+	}
+	if n := bankLog(t, st, o, mapi.LogCapture) + bankLog(t, st, o, mapi.LogCancel); n != 1 {
+		t.Fatalf("%d CAPTURE and CANCEL entries after refused requests, want the 1 capture", n)
+	}
+	resp, body = postJSON(t, c, base+"/capture", `{"all":true}`, auth(map[string]string{}))
 	decode(t, body, &got)
 	if resp.StatusCode != http.StatusOK || got.Order.Status != "completed" || got.Order.Captured != "598.00" {
 		t.Fatalf("capture the rest: %d %s", resp.StatusCode, body)
@@ -296,7 +314,7 @@ func TestAdminAPICSRF(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("cross-site read: %d %s, want 200", resp.StatusCode, body)
 	}
-	resp, body = do(t, c, http.MethodPost, u, strings.NewReader(`{}`), map[string]string{"Authorization": creds,
+	resp, body = do(t, c, http.MethodPost, u, strings.NewReader(`{"all":true}`), map[string]string{"Authorization": creds,
 		"Content-Type": "application/json; charset=utf-8", "Origin": st.URL, "Sec-Fetch-Site": "same-origin"})
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("same-origin JSON capture: %d %s, want 200", resp.StatusCode, body)
@@ -304,4 +322,162 @@ func TestAdminAPICSRF(t *testing.T) {
 	if n := bankLog(t, st, o, mapi.LogCapture); n != 1 {
 		t.Fatalf("%d CAPTURE entries after the accepted capture, want 1", n)
 	}
+}
+
+// failedOrder places an order through the API as the rejected persona and
+// has the customer sign it: Resurs declines it.
+func failedOrder(t *testing.T, st *stack) *kassa.Order {
+	t.Helper()
+	_, o := placeAPIOrder(t, st, personaRejected)
+	if _, err := st.Sim.Sign(o.PaymentID, "approve"); err != nil {
+		t.Fatal(err)
+	}
+	return waitStatus(t, st.DB, o.ID, kassa.StatusFailed)
+}
+
+// TestAdminOrderOffersWhatThePaymentAllows: the order page shows an action
+// only when the live payment allows it, says why the others are missing,
+// and its "Possible actions" line names the same actions as its buttons.
+func TestAdminOrderOffersWhatThePaymentAllows(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	c := client(t)
+	csrf := login(t, c, st.URL)
+	paid, failed := paidOrder(t, st), failedOrder(t, st)
+	_, pending := placeAPIOrder(t, st, personaAccepted)
+	refunded := paidOrder(t, st)
+	for _, verb := range []string{"capture", "refund"} {
+		if resp, body := postForm(t, c, st.URL+"/admin/orders/"+itoa(refunded.ID)+"/"+verb,
+			url.Values{"csrf": {csrf}, "all": {"1"}, "confirm": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s everything: %d %s", verb, resp.StatusCode, body)
+		}
+	}
+	buttons := []string{`id="complete"`, `id="cancel-all"`, `id="refund-all"`, `id="cancel-order"`,
+		`id="capture-lines"`, `id="cancel-lines"`, `id="refund-lines"`, `id="refund-amount"`, `id="modify"`}
+	for _, tc := range []struct {
+		name     string
+		order    *kassa.Order
+		offered  []string
+		possible string
+		why      string
+	}{
+		{"paid", paid, []string{`id="complete"`, `id="cancel-all"`, `id="capture-lines"`, `id="cancel-lines"`, `id="modify"`},
+			"CAPTURE PARTIAL_CAPTURE CANCEL PARTIAL_CANCEL", "Nothing is left to refund"},
+		{"failed", failed, nil, "none", "The payment is REJECTED at Resurs Bank"},
+		{"pending", pending, []string{`id="cancel-order"`}, "CANCEL", ""},
+		{"refunded", refunded, nil, "none", "Nothing is left to refund"},
+	} {
+		_, page := do(t, c, http.MethodGet, st.URL+"/admin/orders/"+itoa(tc.order.ID), nil, nil)
+		for _, b := range buttons {
+			if want := slices.Contains(tc.offered, b); strings.Contains(page, b) != want {
+				t.Errorf("%s order: %s shown = %v, want %v", tc.name, b, !want, want)
+			}
+		}
+		if got := possibleLine(page); got != tc.possible {
+			t.Errorf("%s order: possible actions %q, want %q", tc.name, got, tc.possible)
+		}
+		if !strings.Contains(page, tc.why) {
+			t.Errorf("%s order: the page does not say %q", tc.name, tc.why)
+		}
+	}
+}
+
+// possibleLine is the text of the order page's "Possible actions" line,
+// its pills joined by spaces.
+func possibleLine(page string) string {
+	_, after, _ := strings.Cut(page, `<dd id="possible">`)
+	line, _, _ := strings.Cut(after, "</dd>")
+	line = regexp.MustCompile(`<[^>]+>`).ReplaceAllString(line, " ")
+	return strings.Join(strings.Fields(line), " ")
+}
+
+// TestAdminConfirmsDestructiveActions: cancelling or refunding everything
+// from the order page first shows the amount and acts only when confirmed.
+func TestAdminConfirmsDestructiveActions(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	c := client(t)
+	csrf := login(t, c, st.URL)
+	cancel, refund := paidOrder(t, st), paidOrder(t, st)
+	base := func(o *kassa.Order) string { return st.URL + "/admin/orders/" + itoa(o.ID) }
+	resp, page := postForm(t, c, base(refund)+"/refund", url.Values{"csrf": {csrf}, "all": {"1"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(page, "Nothing is left to refund") {
+		t.Fatalf("refund everything before a capture: %d; want 409 saying nothing is left", resp.StatusCode)
+	}
+	if resp, _ := postForm(t, c, base(refund)+"/capture", url.Values{"csrf": {csrf}, "all": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("complete: %d, want 303 without a confirmation", resp.StatusCode)
+	}
+	for _, tc := range []struct {
+		order *kassa.Order
+		verb  string
+		typ   mapi.ActionLogType
+		ask   string
+		after kassa.Status
+	}{
+		{cancel, "cancel", mapi.LogCancel, "Yes, cancel 598,00\u00a0kr", kassa.StatusCancelled},
+		{refund, "refund", mapi.LogRefund, "Yes, refund 598,00\u00a0kr", kassa.StatusRefunded},
+	} {
+		resp, page = postForm(t, c, base(tc.order)+"/"+tc.verb, url.Values{"csrf": {csrf}, "all": {"1"}})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(page, tc.ask) || !strings.Contains(page, `name="confirm" value="1"`) {
+			t.Fatalf("%s everything: %d; want a confirmation page asking %q", tc.verb, resp.StatusCode, tc.ask)
+		}
+		if n := bankLog(t, st, tc.order, tc.typ); n != 0 {
+			t.Fatalf("%s everything acted before it was confirmed (%d entries)", tc.verb, n)
+		}
+		resp, _ = postForm(t, c, base(tc.order)+"/"+tc.verb, url.Values{"csrf": {csrf}, "all": {"1"}, "confirm": {"1"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s everything, confirmed: %d, want 303", tc.verb, resp.StatusCode)
+		}
+		waitStatus(t, st.DB, tc.order.ID, tc.after)
+	}
+}
+
+// TestAdminRefundAmountTypedTheSwedishWay: the refund form takes 100,50
+// and 1 000,50 as a person types them.
+func TestAdminRefundAmountTypedTheSwedishWay(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	c := client(t)
+	csrf := login(t, c, st.URL)
+	o := paidOrder(t, st)
+	page := st.URL + "/admin/orders/" + itoa(o.ID)
+	postForm(t, c, page+"/capture", url.Values{"csrf": {csrf}, "all": {"1"}})
+	for _, typed := range []string{"100,50", "1\u00a000,50"} {
+		resp, body := postForm(t, c, page+"/refund", url.Values{"csrf": {csrf}, "amount": {typed}})
+		if typed == "100,50" && resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("refund %q: %d %s, want 303", typed, resp.StatusCode, body)
+		}
+		if typed != "100,50" && (resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "such as 100,50")) {
+			t.Fatalf("refund %q: %d, want 422 with an example", typed, resp.StatusCode)
+		}
+	}
+	resp, _ := postForm(t, c, page+"/refund", url.Values{"csrf": {csrf}, "amount": {"1 000,50"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("refund 1 000,50 of 598,00: %d, want 422 (more than captured)", resp.StatusCode)
+	}
+	if got, err := st.DB.Order(context.Background(), o.ID); err != nil || got.Refunded != 10050 {
+		t.Fatalf("refunded %v, %v; want 100.50", got.Refunded, err)
+	}
+}
+
+// TestAdminCancelPendingOrder: the owner can ask to cancel a pending order;
+// while the customer can still sign, Resurs (the simulator) refuses and the
+// page says the order stays pending.
+func TestAdminCancelPendingOrder(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	c := client(t)
+	csrf := login(t, c, st.URL)
+	_, o := placeAPIOrder(t, st, personaAccepted)
+	page := st.URL + "/admin/orders/" + itoa(o.ID)
+	resp, body := postForm(t, c, page+"/cancel", url.Values{"csrf": {csrf}, "all": {"1"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Cancel order "+o.Number+"?") ||
+		!strings.Contains(body, "598,00\u00a0kr") {
+		t.Fatalf("cancel a pending order: %d; want a confirmation naming the order and its total", resp.StatusCode)
+	}
+	resp, body = postForm(t, c, page+"/cancel", url.Values{"csrf": {csrf}, "all": {"1"}, "confirm": {"1"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "can still sign it") {
+		t.Fatalf("cancel a signable pending order: %d; want 409 saying the customer can still sign", resp.StatusCode)
+	}
+	waitStatus(t, st.DB, o.ID, kassa.StatusPending)
 }

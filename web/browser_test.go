@@ -234,3 +234,44 @@ func evalInt(t *testing.T, ctx context.Context, expr string) int {
 	}
 	return n
 }
+
+// TestBrowserAdminOffersOnlyWhatIsPossible: a failed order's page offers no
+// capture (nor anything else) and says why; cancelling a paid order's
+// authorization asks first, naming the amount, and acts once confirmed.
+func TestBrowserAdminOffersOnlyWhatIsPossible(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t, 1280, 900, 90*time.Second)
+	st := newStack(t)
+	failed, paid := failedOrder(t, st), paidOrder(t, st)
+	step(t, ctx, "admin login on the failed order",
+		chromedp.Navigate(st.URL+"/admin/orders/"+itoa(failed.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`#password`)),
+		chromedp.SendKeys(chromedp.CSS(`#password`), adminPassword),
+		chromedp.Submit(chromedp.CSS(`#password`)),
+		chromedp.WaitVisible(chromedp.CSS(`#payment`)))
+	if n := evalInt(t, ctx, `document.querySelectorAll("#aftersale button, #aftersale form").length`); n != 0 {
+		t.Fatalf("the failed order's page offers %d after-sale buttons and forms, want none", n)
+	}
+	if got := textOf(t, ctx, "#possible"); got != "none" {
+		t.Fatalf("possible actions of the failed order: %q, want none", got)
+	}
+	if why := textOf(t, ctx, "#why-not"); !strings.Contains(why, "REJECTED") {
+		t.Fatalf("the failed order's page says %q, want why nothing is offered", why)
+	}
+	step(t, ctx, "ask to cancel the paid order's authorization",
+		chromedp.Navigate(st.URL+"/admin/orders/"+itoa(paid.ID)),
+		chromedp.Click(chromedp.CSS(`#cancel-all`)),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm`)))
+	if ask := textOf(t, ctx, "#confirm-panel"); !strings.Contains(ask, "598,00") {
+		t.Fatalf("confirmation page: %q, want the amount", ask)
+	}
+	if p, ok := st.Sim.Payment(paid.PaymentID); !ok || p.Order.CanceledAmount != 0 {
+		t.Fatal("the authorization was cancelled before the admin confirmed")
+	}
+	step(t, ctx, "confirm",
+		chromedp.Click(chromedp.CSS(`#confirm`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.alert.ok`)))
+	if h := textOf(t, ctx, "h1"); !strings.Contains(h, "cancelled") {
+		t.Fatalf("order heading after confirming: %q, want cancelled", h)
+	}
+}

@@ -31,6 +31,7 @@ type dashboardPage struct {
 	Conversion   string
 	StatusBars   []bar
 	HourBars     []bar
+	HourZone     string // the zone of the hours, e.g. CET
 	Callbacks24h int
 	MAPIRate     string
 	MAPICalls    int64
@@ -86,9 +87,12 @@ func (s *Server) countOrders(ctx context.Context, p *dashboardPage) error {
 	return nil
 }
 
-// countCallbacks buckets the callbacks of the last 24 hours per hour.
+// countCallbacks buckets the callbacks of the last 24 hours per hour,
+// labelled with the hours of the shop's time zone.
 func (s *Server) countCallbacks(ctx context.Context, p *dashboardPage) error {
+	s.zone.ensure(ctx, s.cfg.Store, s.log)
 	now := s.now()
+	p.HourZone, _ = now.In(s.zone.get()).Zone()
 	cbs, _, err := s.cfg.Store.Callbacks(ctx, kassa.CallbackFilter{Limit: 5000})
 	if err != nil {
 		return err
@@ -97,7 +101,7 @@ func (s *Server) countCallbacks(ctx context.Context, p *dashboardPage) error {
 	labels := make([]string, 24)
 	start := now.Truncate(time.Hour).Add(-23 * time.Hour)
 	for i := range labels {
-		if h := start.Add(time.Duration(i) * time.Hour).Local().Hour(); i%3 == 0 {
+		if h := start.Add(time.Duration(i) * time.Hour).In(s.zone.get()).Hour(); i%3 == 0 {
 			labels[i] = fmt.Sprintf("%02d", h)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // BenchmarkThankYouPage puts together and executes the thank-you page for
 // a paid two-line order, the page every checkout ends on.
 func BenchmarkThankYouPage(b *testing.B) {
-	pages, err := parsePages()
+	pages, err := parsePages(new(Server).templateFuncs())
 	if err != nil {
 		b.Fatal(err)
 	}

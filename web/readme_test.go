@@ -186,7 +186,16 @@ func TestREADMEStatuses(t *testing.T) {
 			return call("GET", "/api/admin/callbacks?state=bogus", "", creds)
 		}},
 		{readmeStatus{"POST /api/admin/orders/{id}/capture", "409 not paid"}, func() int {
-			return call("POST", "/api/admin/orders/"+itoa(placed.ID)+"/capture", "{}", creds)
+			return call("POST", "/api/admin/orders/"+itoa(placed.ID)+"/capture", `{"all":true}`, creds)
+		}},
+		{readmeStatus{"POST /api/admin/orders/{id}/cancel", "409 payment still signable"}, func() int {
+			return call("POST", "/api/admin/orders/"+itoa(placed.ID)+"/cancel", `{"all":true}`, creds)
+		}},
+		{readmeStatus{"POST /api/admin/orders/{id}/capture", "422 nothing named"}, func() int {
+			return call("POST", admin(capture, "capture"), `{"lines":[]}`, creds)
+		}},
+		{readmeStatus{"POST /api/admin/orders/{id}/cancel", "422 nothing named"}, func() int {
+			return call("POST", admin(cancel, "cancel"), "{}", creds)
 		}},
 		{readmeStatus{"POST /api/admin/orders/{id}/capture", "415 not JSON"}, func() int {
 			return call("POST", admin(capture, "capture"), "{}", with("Content-Type", "text/plain"))
@@ -195,7 +204,7 @@ func TestREADMEStatuses(t *testing.T) {
 			return call("POST", admin(capture, "capture"), "{}", with("Sec-Fetch-Site", "cross-site"))
 		}},
 		{readmeStatus{"POST /api/admin/orders/{id}/capture", "200"}, func() int {
-			return call("POST", admin(capture, "capture"), "{}", creds)
+			return call("POST", admin(capture, "capture"), `{"all":true}`, creds)
 		}},
 		{readmeStatus{"POST /api/admin/orders/{id}/refund", "422 nothing named"}, func() int {
 			return call("POST", admin(capture, "refund"), "{}", creds)
@@ -204,7 +213,7 @@ func TestREADMEStatuses(t *testing.T) {
 			return call("POST", admin(capture, "refund"), `{"amount":"100.00"}`, creds)
 		}},
 		{readmeStatus{"POST /api/admin/orders/{id}/cancel", "200"}, func() int {
-			return call("POST", admin(cancel, "cancel"), "{}", creds)
+			return call("POST", admin(cancel, "cancel"), `{"all":true}`, creds)
 		}},
 		{readmeStatus{"POST /api/admin/orders/{id}/lines", "409 above the authorization"}, func() int {
 			return call("POST", admin(modify, "lines"), `{"lines":[{"sku":"BOOK-001","quantity":5}]}`, creds)

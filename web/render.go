@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,9 +22,10 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// parsePages parses every page template together with the layout.
-func parsePages() (map[string]*template.Template, error) {
-	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+// parsePages parses every page template together with the layout, with
+// the functions fm.
+func parsePages(fm template.FuncMap) (map[string]*template.Template, error) {
+	base, err := template.New("").Funcs(fm).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +71,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if sess, ok := s.adminSession(r); ok {
 		v.LoggedIn, v.CSRF = true, s.csrfToken(sess)
 	}
+	s.zone.ensure(r.Context(), s.cfg.Store, s.log)
 	c := s.cart(r)
 	v.CartCount = c.count()
 	if e, ok := data.(interface{ emptyCart() bool }); ok && e.emptyCart() {
@@ -119,8 +122,6 @@ var funcs = template.FuncMap{
 	"decimal":    func(d mapi.Decimal) string { return formatMoney(kassa.Money(d.Hundredths())) },
 	"vat":        formatVAT,
 	"mask":       maskID,
-	"when":       func(t time.Time) string { return t.Local().Format("2006-01-02 15:04") },
-	"whensec":    func(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05") },
 	"legalURL":   legalURL,
 	"legalName":  legalName,
 	"words":      statusWords,
@@ -128,6 +129,27 @@ var funcs = template.FuncMap{
 	"add":        func(a, b int) int { return a + b },
 	"str":        func(v any) string { return fmt.Sprint(v) },
 	"query":      url.QueryEscape,
+}
+
+// templateFuncs are funcs with the ones that depend on the server's
+// settings: when and whensec write a time in the shop's time zone, with
+// the zone's abbreviation ("2026-12-06 19:04 CET").
+func (s *Server) templateFuncs() template.FuncMap {
+	fm := template.FuncMap{
+		"when":    func(t time.Time) string { return formatTime(t, s.zone.get(), false) },
+		"whensec": func(t time.Time) string { return formatTime(t, s.zone.get(), true) },
+	}
+	maps.Copy(fm, funcs)
+	return fm
+}
+
+// formatTime writes t in loc to the minute, or to the second, with the
+// zone's abbreviation.
+func formatTime(t time.Time, loc *time.Location, seconds bool) string {
+	if seconds {
+		return t.In(loc).Format("2006-01-02 15:04:05 MST")
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
 // formatMoney writes 129900 as "1 299,00 kr" (Swedish grouping, no-break spaces).

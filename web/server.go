@@ -110,6 +110,7 @@ type Server struct {
 	lookups *lookupLimiter              // address lookups per client
 	xorigin *http.CrossOriginProtection // admin API CSRF check
 	testMu  sync.Mutex                  // makes a callback test nonce single use
+	zone    shopZone                    // the time zone pages show times in (settings.go)
 }
 
 // sessionKeySetting is the settings key of the cookie signing key. It is
@@ -138,7 +139,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
 	s.key = key
-	if s.pages, err = parsePages(); err != nil {
+	if s.pages, err = parsePages(s.templateFuncs()); err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
 	s.idem = newIdempotency(cfg.Store, s.now, 24*time.Hour, s.log)

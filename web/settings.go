@@ -2,10 +2,14 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
+	_ "time/tzdata" // the shop's time zone must load whatever zone files the host has
 
+	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -17,7 +21,67 @@ const (
 	SettingClientID     = "mapi.client_id"
 	SettingClientSecret = "mapi.client_secret" // write-only: never shown back
 	SettingStoreID      = "mapi.store_id"
+	// SettingTimeZone is the IANA name of the zone the admin pages show
+	// times in (DefaultTimeZone until one is stored). It applies at once.
+	SettingTimeZone = "shop.time_zone"
 )
+
+// DefaultTimeZone is the shop's time zone until the admin sets another.
+const DefaultTimeZone = "Europe/Stockholm"
+
+// shopZone is the time zone pages show times in, read from the settings
+// once and replaced when the admin saves another.
+type shopZone struct{ loc atomic.Pointer[time.Location] }
+
+// get returns the zone, DefaultTimeZone until one was loaded.
+func (z *shopZone) get() *time.Location {
+	if loc := z.loc.Load(); loc != nil {
+		return loc
+	}
+	return defaultZone()
+}
+
+// ensure loads the stored zone unless one is loaded already. A stored name
+// that no longer loads, or a store that cannot be read, leaves the default
+// (and the next page tries again).
+func (z *shopZone) ensure(ctx context.Context, st kassa.Settings, log *slog.Logger) {
+	if z.loc.Load() != nil {
+		return
+	}
+	name, ok, err := st.Setting(ctx, SettingTimeZone)
+	if err != nil {
+		log.Warn("read the shop's time zone", "err", err)
+		return
+	}
+	if !ok {
+		name = DefaultTimeZone
+	}
+	loc, err := loadZone(name)
+	if err != nil {
+		log.Warn("the stored time zone does not load; using "+DefaultTimeZone, "zone", name, "err", err)
+		loc = defaultZone()
+	}
+	z.loc.CompareAndSwap(nil, loc)
+}
+
+// loadZone loads an IANA zone name as the settings page accepts it: not
+// empty and not the host's "Local".
+func loadZone(name string) (*time.Location, error) {
+	if name == "" || name == "Local" || len(name) > 100 {
+		return nil, errBadZone
+	}
+	return time.LoadLocation(name)
+}
+
+var errBadZone = kassa.Errorf(kassa.EINVALID, "Not a time zone name.")
+
+// defaultZone is DefaultTimeZone, or UTC should it not load.
+func defaultZone() *time.Location {
+	if loc, err := time.LoadLocation(DefaultTimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
 
 // Environments the settings page offers.
 var environments = []string{"simulator", "test", "production"}
@@ -30,6 +94,7 @@ type settingsPage struct {
 	ClientID    string
 	SecretSet   bool
 	StoreID     string
+	TimeZone    string // IANA name, e.g. Europe/Stockholm
 	Stores      []mapi.Store
 	StoresE     string
 	Methods     []mapi.PaymentMethod
@@ -53,7 +118,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	switch {
 	case q.Get("saved") == "1":
-		p.Notice = "Saved. The change takes effect after a restart of kassa."
+		p.Notice = "Saved. A Merchant API change takes effect after a restart of kassa; the time zone applies at once."
 	case q.Get("test") != "":
 		st := mapi.CallbackTestStatus(q.Get("test"))
 		if st == mapi.CallbackTestOK {
@@ -85,6 +150,7 @@ func (s *Server) settingsPage(ctx context.Context) (*settingsPage, error) {
 	p.SecretSet = get(SettingClientSecret, "") != ""
 	p.StoreID = get(SettingStoreID, s.cfg.StoreID)
 	p.LastTest = get(callbackTestSetting, "")
+	p.TimeZone = get(SettingTimeZone, DefaultTimeZone)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +173,11 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 	id := strings.TrimSpace(r.PostFormValue("clientId"))
 	secret := r.PostFormValue("clientSecret")
 	store := strings.TrimSpace(r.PostFormValue("storeId"))
+	zone, loc, zoneErr := zoneField(r)
 	errs := map[string]string{}
+	if zoneErr != "" {
+		errs["timeZone"] = zoneErr
+	}
 	if !contains(environments, env) {
 		errs["env"] = "Choose simulator, test or production."
 	}
@@ -125,7 +195,7 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 		if err != nil {
 			return err
 		}
-		p.Env, p.ClientID, p.StoreID, p.Errors = env, id, store, errs
+		p.Env, p.ClientID, p.StoreID, p.TimeZone, p.Errors = env, id, store, zone, errs
 		p.Problem = "Nothing was saved: please correct the marked fields."
 		s.render(w, r, http.StatusUnprocessableEntity, "settings", p)
 		return nil
@@ -134,14 +204,35 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 	if secret != "" {
 		put = append(put, struct{ k, v string }{SettingClientSecret, secret})
 	}
+	if loc != nil {
+		put = append(put, struct{ k, v string }{SettingTimeZone, loc.String()})
+	}
 	for _, kv := range put {
 		if err := s.cfg.Store.PutSetting(r.Context(), kv.k, kv.v); err != nil {
 			return err
 		}
 	}
-	s.log.Info("admin: settings saved", "env", env, "storeId", store)
+	if loc != nil {
+		s.zone.loc.Store(loc)
+	}
+	s.log.Info("admin: settings saved", "env", env, "storeId", store, "timeZone", zone)
 	http.Redirect(w, r, "/admin/settings?saved=1", http.StatusSeeOther)
 	return nil
+}
+
+// zoneField reads the time zone field of the settings form: the name as
+// typed, its zone, or what is wrong with it. A form without the field
+// gives no zone and no problem: the stored zone stays.
+func zoneField(r *http.Request) (name string, loc *time.Location, problem string) {
+	name = strings.TrimSpace(r.PostFormValue("timeZone"))
+	if _, given := r.PostForm["timeZone"]; !given {
+		return name, nil, ""
+	}
+	loc, err := loadZone(name)
+	if err != nil {
+		return name, nil, "Give a time zone by its IANA name, such as Europe/Stockholm."
+	}
+	return name, loc, ""
 }
 
 // handleTestCallback asks Resurs to call the shop's callback test URL.

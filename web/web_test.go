@@ -449,7 +449,7 @@ func TestAdminInboxShowsRetry(t *testing.T) {
 	c := client(t)
 	login(t, c, st.URL)
 	_, page := do(t, c, http.MethodGet, st.URL+"/admin/callbacks?state=received", nil, nil)
-	want := "next attempt " + next.Local().Format("2006-01-02 15:04:05")
+	want := "next attempt 2031-05-06 09:08:09 CEST" // the shop's zone, Europe/Stockholm by default
 	if !strings.Contains(page, want) || !strings.Contains(page, "could not read the payment: 503") {
 		t.Errorf("inbox page does not show %q and the error", want)
 	}
@@ -512,5 +512,43 @@ func TestCallbackTestNeedsNonce(t *testing.T) {
 	}
 	if v, ok, err := st.DB.Setting(context.Background(), "web.callback_test_received_at"); err != nil || !ok || v == "" {
 		t.Fatalf("the admin's test was not recorded: %q %v %v", v, ok, err)
+	}
+}
+
+// TestAdminTimeZone: admin times are shown in the shop's zone with its
+// abbreviation, Europe/Stockholm until another is saved.
+func TestAdminTimeZone(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	c := client(t)
+	csrf := login(t, c, st.URL)
+	placeAPIOrder(t, st, personaAccepted)
+	stamp := regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d (CET|CEST|EET|EEST)`)
+	zoneShown := func() string {
+		_, page := do(t, c, http.MethodGet, st.URL+"/admin/orders", nil, nil)
+		m := stamp.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("the orders list shows no time with its zone")
+		}
+		return m[1]
+	}
+	if z := zoneShown(); z != "CET" && z != "CEST" {
+		t.Fatalf("default zone %s, want Stockholm's", z)
+	}
+	form := url.Values{"csrf": {csrf}, "env": {"simulator"}, "clientId": {"kassa"},
+		"storeId": {mapisim.DefaultStoreID}, "timeZone": {"Mars/Olympus"}}
+	if resp, body := postForm(t, c, st.URL+"/admin/settings", form); resp.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "IANA name") {
+		t.Fatalf("unknown zone: %d, want 422 naming the field", resp.StatusCode)
+	}
+	if z := zoneShown(); z != "CET" && z != "CEST" {
+		t.Fatalf("zone after a refused save %s, want Stockholm's", z)
+	}
+	form.Set("timeZone", "Europe/Helsinki")
+	if resp, _ := postForm(t, c, st.URL+"/admin/settings", form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save Europe/Helsinki: %d", resp.StatusCode)
+	}
+	if z := zoneShown(); z != "EET" && z != "EEST" {
+		t.Fatalf("zone after saving Europe/Helsinki %s, want Helsinki's", z)
 	}
 }

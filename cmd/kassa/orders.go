@@ -24,8 +24,9 @@ const ordersUsage = `usage: kassa orders [shop flags] COMMAND [ARGS]
 commands:
   list [--status S] [--q TEXT]              orders, newest first
   show ID                                   an order, its actions and timeline
-  capture ID [--line SKU:QTY ...]           capture everything authorized, or the lines
-  cancel ID [--line SKU:QTY ...]            cancel everything not captured, or the lines
+  capture ID (--line SKU:QTY ... | --all)   capture the lines, or everything authorized
+  cancel ID (--line SKU:QTY ... | --all)    cancel the lines, or everything not captured
+                                            (a pending order: its unsigned payment and the order)
   refund ID (--line SKU:QTY ... | --amount 100.00 | --all)
   modify ID --line SKU:QTY ...              the order's new product lines (before capture)
   sync ID                                   read the payment at Resurs and apply it
@@ -163,7 +164,9 @@ func (l *lineFlag) Set(v string) error {
 	return nil
 }
 
-// act runs capture, cancel or refund.
+// act runs capture, cancel or refund. It must name what it acts on (lines,
+// --all, or for a refund --amount): the engine refuses anything else, so
+// "everything" is never implied.
 func (c *ordersCLI) act(ctx context.Context, kind kassa.ActionKind, id int64, args []string) error {
 	fs := flag.NewFlagSet("orders "+string(kind), flag.ContinueOnError)
 	fs.SetOutput(c.errw)
@@ -171,9 +174,13 @@ func (c *ordersCLI) act(ctx context.Context, kind kassa.ActionKind, id int64, ar
 	var amount string
 	var all bool
 	fs.Var(&lines, "line", "SKU:QTY to act on (repeat for several lines)")
+	fs.BoolVar(&all, "all", false, map[kassa.ActionKind]string{
+		kassa.ActionCapture: "capture everything authorized",
+		kassa.ActionCancel:  "cancel everything not captured (of a pending order: its unsigned payment and the order)",
+		kassa.ActionRefund:  "refund everything captured and not yet refunded",
+	}[kind])
 	if kind == kassa.ActionRefund {
 		fs.StringVar(&amount, "amount", "", "refund this amount, e.g. 100.00 (split by the captured VAT rates)")
-		fs.BoolVar(&all, "all", false, "refund everything captured and not yet refunded")
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return err

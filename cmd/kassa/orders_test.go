@@ -33,6 +33,9 @@ func TestOrdersCLI(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"refund", sid},                          // nothing said: never "refund everything"
+		{"capture", sid},                         // nothing said: never "capture everything"
+		{"cancel", sid},                          // nothing said: never "cancel everything"
+		{"capture", sid, "--amount", "1.00"},     // only a refund takes an amount
 		{"refund", sid, "--line", "BOOK-001:2"},  // only 1 captured
 		{"capture", sid, "--line", "BOOK-001:x"}, // not a quantity
 		{"refund", sid, "--amount", "1.234"},     // 3 decimals
@@ -42,6 +45,9 @@ func TestOrdersCLI(t *testing.T) {
 		if out, err := orders(bad...); err == nil {
 			t.Errorf("orders %q: no error\n%s", bad, out)
 		}
+	}
+	if _, err := orders("capture", sid); err == nil || !strings.Contains(err.Error(), "Say what to capture") {
+		t.Errorf("capture without lines or --all: %v; want it to say what to give", err)
 	}
 	out, err = orders("refund", sid, "--amount", "100.00")
 	if err != nil || !strings.Contains(out, number+"-refund-1 (100.00): succeeded") || !strings.Contains(out, "refunded 100.00") {
