@@ -670,7 +670,7 @@ func TestCaptureUnknownPayment(t *testing.T) {
 	e := newAfterEnv(t, envOptions{})
 	o := e.paid(ln("TEE", 1))
 	e.forget()
-	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	_, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	msg := kassa.ErrorMessage(err)
 	if errCode(err) != kassa.ECONFLICT || !strings.Contains(msg, "not found at Resurs") || !strings.Contains(msg, o.Number) {
 		t.Fatalf("Capture of an unknown payment: %v (%q); want %s saying not found", err, msg, kassa.ECONFLICT)
@@ -690,7 +690,7 @@ func TestResumeUnknownPayment(t *testing.T) {
 	e.sim.SetFaults(mapisim.Faults{Endpoints: []mapisim.EndpointFault{
 		{Route: "POST /v2/payments/{id}/capture", Timeout: 1},
 	}})
-	_, a, err := e.eng.Capture(e.ctx, o.ID, admin())
+	_, a, err := e.eng.Capture(e.ctx, o.ID, everything())
 	if errCode(err) != kassa.EUNAVAILABLE || a == nil || a.State != kassa.ActionPending {
 		t.Fatalf("Capture without an answer: %v, action %+v; want %s, pending", err, a, kassa.EUNAVAILABLE)
 	}
