@@ -50,6 +50,15 @@ type passwordHash struct {
 	salt, key, base []byte
 }
 
+// AdminPasswordChanged reports whether a password set in the admin is in
+// force instead of the configured (or generated) one, so that the
+// start-up banner does not print a password that no longer works.
+func (s *Server) AdminPasswordChanged() bool {
+	s.passwd.mu.RLock()
+	defer s.passwd.mu.RUnlock()
+	return s.passwd.stored != nil
+}
+
 // loadPassword returns the current admin password: the stored one if
 // configured was current when it was set, else configured.
 func loadPassword(ctx context.Context, st kassa.Settings, configured string) (*adminPassword, error) {

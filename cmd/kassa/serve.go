@@ -130,6 +130,7 @@ type shop struct {
 	env        string
 	store      string
 	pass       string
+	changed    bool // a password set in the admin replaced pass
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -215,6 +216,7 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
+	s.changed = w.AdminPasswordChanged()
 	s.server = &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	if cfg.MetricsAddr != metricsOff {
@@ -468,7 +470,11 @@ func printBanner(w io.Writer, cfg *serveConfig, s *shop) {
 	}
 	fmt.Fprintf(w, "kassa is running (MAPI: %s, %s)\n", s.env, bank)
 	fmt.Fprintf(w, "  shop:      %s/\n", cfg.BaseURL)
-	fmt.Fprintf(w, "  admin:     %s/admin   user admin, password %s\n", cfg.BaseURL, s.pass)
+	if s.changed {
+		fmt.Fprintf(w, "  admin:     %s/admin   user admin, the password set in the admin (--admin-password resets it)\n", cfg.BaseURL)
+	} else {
+		fmt.Fprintf(w, "  admin:     %s/admin   user admin, password %s\n", cfg.BaseURL, s.pass)
+	}
 	if s.sim != nil {
 		fmt.Fprintf(w, "  simulator: %s/sim/sign/<payment>   store %s (only its signing pages are public)\n",
 			cfg.BaseURL, s.store)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -175,6 +176,37 @@ func TestServeAdminPassword(t *testing.T) {
 	p1, p2 := passwordRe.FindStringSubmatch(banner1), passwordRe.FindStringSubmatch(banner2)
 	if p1 == nil || p2 == nil || p1[1] != p2[1] || len(p1[1]) < 12 {
 		t.Errorf("passwords %q and %q: want the same generated one", p1, p2)
+	}
+}
+
+// TestServeAdminPasswordChanged: after the admin changed the password in
+// the admin, the next start does not print the old one, which no longer
+// works, but says where the password is.
+func TestServeAdminPasswordChanged(t *testing.T) {
+	dir := t.TempDir()
+	const old, next = "the-configured-password", "a-password-set-in-the-admin"
+	base, banner, stop := startServe(t, "--data", dir, "--admin-password", old)
+	if !strings.Contains(banner, "password "+old) {
+		t.Errorf("first banner does not print the configured password:\n%s", banner)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := noRedirectClient()
+	c.Jar = jar
+	mustDo(t, c, "POST", base+"/admin/login", "application/x-www-form-urlencoded", url.Values{"password": {old}}.Encode())
+	page := mustDo(t, c, "GET", base+"/admin/sessions", "", "")
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page.body)
+	if m == nil {
+		t.Fatalf("no CSRF token on the sessions page (%d)", page.code)
+	}
+	form := url.Values{"csrf": {m[1]}, "current": {old}, "new": {next}, "confirm": {next}}
+	if a := mustDo(t, c, "POST", base+"/admin/password", "application/x-www-form-urlencoded", form.Encode()); a.code != http.StatusSeeOther {
+		t.Fatalf("change the password: %d", a.code)
+	}
+	stop()
+	_, banner, stop = startServe(t, "--data", dir, "--admin-password", old)
+	stop()
+	if strings.Contains(banner, old) || !strings.Contains(banner, "the password set in the admin") {
+		t.Errorf("banner after the change:\n%s\nwant no old password, and where the password is", banner)
 	}
 }
 
