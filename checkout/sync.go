@@ -104,11 +104,15 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 // order since.
 func (e *Engine) decide(ctx context.Context, st *stripe, r paymentRead, run *syncRun) (*kassa.Order, error) {
 	o, err := run.apply(ctx)
-	if err == nil {
-		r.version = o.Version
-		st.remember(r)
+	switch {
+	case err != nil:
+		return o, err
+	case run.annul != nil:
+		return e.annul(ctx, o, run) // r is old once the payment is annulled
 	}
-	return o, err
+	r.version = o.Version
+	st.remember(r)
+	return o, nil
 }
 
 // note is the note prefix of an event decided without a payment read.
@@ -327,6 +331,9 @@ type syncRun struct {
 	// settle is the inbox entry stored as processed in the same write; nil
 	// for none.
 	settle *inboxWrite
+	// annul is the owner's cancel of the order, refused while its payment
+	// was unsigned, that the decision found owed (signedLate); nil for none.
+	annul *kassa.Action
 }
 
 // apply writes what the snapshot implies onto the order. On a version
@@ -391,6 +398,14 @@ func (r *syncRun) applyOnce(ctx context.Context) error {
 	next := e.nextSync(o)
 	note = joinNote(note, d.Note)
 	alert := paidButClosed(d, snap)
+	if alert && d.From == kassa.StatusCancelled {
+		var err error
+		var annulled bool
+		if note, annulled, err = r.signedLate(ctx, note); err != nil {
+			return err
+		}
+		alert = !annulled
+	}
 	if alert {
 		note = fmt.Sprintf("ALERT: the payment is accepted at Resurs but the order is %s; refund the payment or revive the order: %s",
 			d.From, note)

@@ -147,7 +147,7 @@ func (s *Server) handleAdminOrder(w http.ResponseWriter, r *http.Request) error 
 	if done, err := strconv.ParseInt(r.URL.Query().Get("done"), 10, 64); err == nil {
 		for _, a := range p.Actions {
 			if a.ID == done {
-				p.Notice = doneNotice(a)
+				p.Notice = doneNotice(p.Order, a)
 			}
 		}
 	}

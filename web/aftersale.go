@@ -352,7 +352,7 @@ func (s *Server) confirmation(ctx context.Context, o *kassa.Order, kind kassa.Ac
 	switch {
 	case kind == kassa.ActionCancel && can.CancelOrder:
 		c.Heading = "Cancel order " + o.Number + "?"
-		c.Detail = fmt.Sprintf("The customer never signed the payment of %s. Resurs Bank is asked to cancel it, and the order's stock is released. This cannot be undone.",
+		c.Detail = fmt.Sprintf("The customer never signed the payment of %s. Resurs Bank is asked to cancel it, and the order's stock is released; should Resurs not be able to cancel it yet, the order is cancelled all the same and the payment annulled if the customer signs it later. This cannot be undone.",
 			formatMoney(o.Total))
 		c.Button = "Yes, cancel the order"
 	case kind == kassa.ActionCancel && can.Cancel.All:
@@ -495,12 +495,15 @@ func actionRows(o *kassa.Order) []actionRow {
 	return rows
 }
 
-// doneNotice describes the action ?done= names, for the order page.
-func doneNotice(a *kassa.Action) string {
-	switch a.State {
-	case kassa.ActionSucceeded:
+// doneNotice describes the action ?done= names, for the order page of o.
+func doneNotice(o *kassa.Order, a *kassa.Action) string {
+	switch {
+	case a.Kind == kassa.ActionCancel && a.State == kassa.ActionRefused && o.Status == kassa.StatusCancelled:
+		return fmt.Sprintf("Resurs Bank could not cancel the unsigned payment yet (%s), so the order is cancelled in the shop and its stock released. Should the customer still sign the payment, it is annulled automatically.",
+			a.TransactionID)
+	case a.State == kassa.ActionSucceeded:
 		return fmt.Sprintf("Resurs Bank accepted the %s (%s, %s).", a.Kind, a.TransactionID, a.Amount)
-	case kassa.ActionPending:
+	case a.State == kassa.ActionPending:
 		return fmt.Sprintf("The %s (%s) is waiting for Resurs Bank; it is retried automatically.", a.Kind, a.TransactionID)
 	}
 	return fmt.Sprintf("The %s (%s) is %s.", a.Kind, a.TransactionID, a.State)
