@@ -46,6 +46,11 @@ func bankDown(err error) bool {
 	return !errors.Is(err, context.Canceled)
 }
 
+// BankUnavailable reports whether err, from a MAPI call, says Resurs could
+// not be reached or failed on its side, so trying again later may help;
+// Resurs refusing the request (a 4xx answer) is not that.
+func BankUnavailable(err error) bool { return bankDown(err) }
+
 // refused reports whether err is Resurs refusing a request (a 4xx answer
 // other than 408 and 429) or the client refusing to send an invalid one,
 // so the request certainly changed nothing.

@@ -50,18 +50,22 @@ func TestCreateFailsWith5xx(t *testing.T) {
 func TestCreateRefused(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		gov  string
-		hold time.Duration
-		note string
+		name  string
+		phone string // refused by Resurs although its format is right
+		hold  time.Duration
+		note  string
 	}{
-		{"refused by Resurs", "198123112311", 0, "HTTP 400"},
-		{"refused by the client", govAccepted, 50000 * time.Minute, "timeToLiveInMinutes"}, // above 43200
+		{"refused by Resurs", "0809910000", 0, "HTTP 400"},
+		{"refused by the client", "", 50000 * time.Minute, "timeToLiveInMinutes"}, // above 43200
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t, envOptions{config: func(c *checkout.Config) { c.Hold = tt.hold }})
-			o, _, err := e.eng.PlaceOrder(e.ctx, orderRequest(tt.gov), kassa.SourceCheckout)
+			req := orderRequest(govAccepted)
+			if tt.phone != "" {
+				req.Customer.Phone = tt.phone
+			}
+			o, _, err := e.eng.PlaceOrder(e.ctx, req, kassa.SourceCheckout)
 			if !isCode(err, kassa.EDECLINED) {
 				t.Fatalf("PlaceOrder = %v, want EDECLINED", err)
 			}

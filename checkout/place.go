@@ -34,7 +34,7 @@ func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kas
 	if e.breakerOpen() {
 		return nil, "", unavailable(op, errors.New("circuit breaker open"))
 	}
-	req.Customer = normalizeCustomer(req.Customer)
+	req.Customer = normalizeCustomer(req.Customer, e.cfg.Country, e.now())
 	// PlaceTimeout bounds all of PlaceOrder's MAPI work, so the customer
 	// gets a clear answer well within the web server's write timeout.
 	budget := time.Now().Add(e.cfg.PlaceTimeout)
@@ -73,7 +73,7 @@ func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kas
 // checkOrder validates everything about req and returns the order lines.
 func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kassa.Line, error) {
 	const op = "checkout.PlaceOrder"
-	fields := checkCustomer(req.Customer, e.cfg.Country)
+	fields := checkCustomer(req.Customer, e.cfg.Country, e.now())
 	if req.PaymentMethodID == "" {
 		fields = append(fields, kassa.FieldError{Field: "paymentMethodId", Message: "Choose a payment method."})
 	}

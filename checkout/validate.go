@@ -5,18 +5,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/idnum"
 )
 
 var (
 	postalCodeRE = regexp.MustCompile(`^[ \d]{1,10}$`)
 	phoneRE      = regexp.MustCompile(`^\+?[\d \-()]{5,20}$`)
-	// govIDSE is a Swedish personal or organisation number: 10 or 12
-	// digits, optionally with '-' (or '+', over 100 years old) before the last four.
-	govIDSE = regexp.MustCompile(`^(\d{2})?\d{6}[-+]?\d{4}$`)
 )
 
 // fieldChecker collects field errors.
@@ -40,19 +39,25 @@ func (c *fieldChecker) text(field, v string, min, max int, label string) {
 	}
 }
 
-// normalizeCustomer trims the spaces around every text field.
-func normalizeCustomer(c kassa.Customer) kassa.Customer {
+// normalizeCustomer trims the spaces around every text field and writes a
+// valid government id in the form sent to Resurs (docs/mapi.md
+// §Government ids); an invalid one is left for checkCustomer to report.
+// today decides the century of a short Swedish number.
+func normalizeCustomer(c kassa.Customer, country string, today time.Time) kassa.Customer {
 	t := strings.TrimSpace
 	c.GovernmentID, c.Email, c.Phone = t(c.GovernmentID), t(c.Email), t(c.Phone)
 	a := &c.Address
 	a.FirstName, a.LastName, a.CompanyName = t(a.FirstName), t(a.LastName), t(a.CompanyName)
 	a.AddressRow1, a.AddressRow2 = t(a.AddressRow1), t(a.AddressRow2)
 	a.PostalCode, a.PostalArea, a.CountryCode = t(a.PostalCode), t(a.PostalArea), strings.ToUpper(t(a.CountryCode))
+	if n, err := parseGovID(c, country, today); err == nil {
+		c.GovernmentID = n.String()
+	}
 	return c
 }
 
 // checkCustomer validates a normalized customer for a store in country.
-func checkCustomer(c kassa.Customer, country string) []kassa.FieldError {
+func checkCustomer(c kassa.Customer, country string, today time.Time) []kassa.FieldError {
 	var fc fieldChecker
 	if c.Type != kassa.CustomerNatural && c.Type != kassa.CustomerLegal {
 		fc.add("customer.type", "Choose private person or company.")
@@ -61,11 +66,29 @@ func checkCustomer(c kassa.Customer, country string) []kassa.FieldError {
 	if !phoneRE.MatchString(c.Phone) {
 		fc.add("customer.phone", "Enter a phone number (digits, optionally starting with +).")
 	}
-	if c.GovernmentID != "" && !plausibleGovID(c.GovernmentID, country) {
-		fc.add("customer.governmentId", governmentIDHint(country))
+	if _, err := parseGovID(c, country, today); c.GovernmentID != "" && err != nil {
+		fc.add("customer.governmentId", idnum.Describe(err, country, govIDKind(c.Type)))
 	}
 	checkAddress(&fc, c.Address, c.Type, country)
 	return fc.fields
+}
+
+// parseGovID parses the government id of c, a customer of a store in
+// country: a company's organisation number (in Sweden also a sole
+// trader's personal number) or a person's personal identity number.
+func parseGovID(c kassa.Customer, country string, today time.Time) (idnum.Number, error) {
+	if govIDKind(c.Type) == idnum.Organisation {
+		return idnum.ForCompany(country, c.GovernmentID, today)
+	}
+	return idnum.ForPerson(country, c.GovernmentID, today)
+}
+
+// govIDKind returns the kind of government id a customer of type ct has.
+func govIDKind(ct kassa.CustomerType) idnum.Kind {
+	if ct == kassa.CustomerLegal {
+		return idnum.Organisation
+	}
+	return idnum.Person
 }
 
 func checkEmail(fc *fieldChecker, v string) {
@@ -93,24 +116,4 @@ func checkAddress(fc *fieldChecker, a kassa.Address, ct kassa.CustomerType, coun
 	if a.CountryCode != country {
 		fc.add(p+"countryCode", "This shop delivers only to "+country+".")
 	}
-}
-
-// plausibleGovID reports whether id looks like a government id of country.
-// Only the format is checked; Resurs decides the rest.
-func plausibleGovID(id, country string) bool {
-	switch country {
-	case "SE":
-		return govIDSE.MatchString(id)
-	default:
-		return len(id) <= 20 && strings.IndexFunc(id, func(r rune) bool {
-			return !(unicode.IsDigit(r) || r == '-' || unicode.IsLetter(r))
-		}) < 0
-	}
-}
-
-func governmentIDHint(country string) string {
-	if country == "SE" {
-		return "Enter a personal or organisation number of 10 or 12 digits, like 198305147715 or 830514-7715."
-	}
-	return "Enter a valid government id."
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/idnum"
 	"github.com/kassa-dev/kassa/mapisim"
 )
 
@@ -51,6 +53,14 @@ func TestPlaceOrderValidation(t *testing.T) {
 		{"phone", func(r *kassa.OrderRequest) { r.Customer.Phone = "call me" }, "customer.phone"},
 		{"government id format", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "12345" }, "customer.governmentId"},
 		{"government id letters", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "19830514771X" }, "customer.governmentId"},
+		{"government id check digit", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "198305147716" }, "customer.governmentId"},
+		{"government id date", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "198302307715" }, "customer.governmentId"},
+		{"organisation number for a person", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "556036-0793" }, "customer.governmentId"},
+		{"company with a wrong organisation number", func(r *kassa.OrderRequest) {
+			r.Customer.Type = kassa.CustomerLegal
+			r.Customer.GovernmentID = "556036-0794"
+			r.Customer.Address.CompanyName = "Firma AB"
+		}, "customer.governmentId"},
 		{"first name missing", func(r *kassa.OrderRequest) { r.Customer.Address.FirstName = " " }, "customer.address.firstName"},
 		{"first name too long", func(r *kassa.OrderRequest) { r.Customer.Address.FirstName = long(51) }, "customer.address.firstName"},
 		{"last name too long", func(r *kassa.OrderRequest) { r.Customer.Address.LastName = long(51) }, "customer.address.lastName"},
@@ -100,22 +110,32 @@ func TestPlaceOrderValidation(t *testing.T) {
 // TestPlaceOrderAcceptsVariants: valid inputs the rules must let through.
 func TestPlaceOrderAcceptsVariants(t *testing.T) {
 	t.Parallel()
+	company := func(id string) func(r *kassa.OrderRequest) {
+		return func(r *kassa.OrderRequest) {
+			r.Customer.Type = kassa.CustomerLegal
+			r.Customer.GovernmentID = id
+			r.Customer.Address.CompanyName = "Firma AB"
+		}
+	}
 	tests := []struct {
 		name   string
 		change func(r *kassa.OrderRequest)
+		sent   string // the government id Resurs receives
 	}{
-		{"no government id", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "" }},
-		{"10-digit id with dash", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "830514-7715" }},
-		{"company", func(r *kassa.OrderRequest) {
-			r.Customer.Type = kassa.CustomerLegal
-			r.Customer.GovernmentID = "166997368573"
-			r.Customer.Address.CompanyName = "Firma AB"
-		}},
-		{"spaces around fields", func(r *kassa.OrderRequest) { r.Customer.Email = " anna@example.com " }},
-		{"lower-case country", func(r *kassa.OrderRequest) { r.Customer.Address.CountryCode = "se" }},
+		{"no government id", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "" }, ""},
+		{"10-digit id with dash", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "830514-7715" }, govAccepted},
+		{"10-digit id", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "8305147715" }, govAccepted},
+		{"12-digit id with dash", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "19830514-7715" }, govAccepted},
+		{"id with spaces", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = " 830514 7715 " }, govAccepted},
+		{"company", company("166997368573"), "166997368573"},
+		{"company without 16", company("699736-8573"), "166997368573"},
+		{"sole trader", company("830514-7715"), govAccepted},
+		{"100 years or older", func(r *kassa.OrderRequest) { r.Customer.GovernmentID = "830514+7715" }, "188305147715"},
+		{"spaces around fields", func(r *kassa.OrderRequest) { r.Customer.Email = " anna@example.com " }, govAccepted},
+		{"lower-case country", func(r *kassa.OrderRequest) { r.Customer.Address.CountryCode = "se" }, govAccepted},
 		{"several products", func(r *kassa.OrderRequest) {
 			r.Lines = append(r.Lines, kassa.LineRequest{SKU: "BOOK", Quantity: 2})
-		}},
+		}, govAccepted},
 	}
 	e := newEnv(t, envOptions{})
 	for _, tt := range tests {
@@ -127,8 +147,61 @@ func TestPlaceOrderAcceptsVariants(t *testing.T) {
 				t.Fatalf("PlaceOrder = %v", err)
 			}
 			pay, _ := e.sim.Payment(o.PaymentID)
-			if req.Customer.GovernmentID == "" && pay.Customer != nil && pay.Customer.GovernmentID != "" {
-				t.Errorf("government id sent: %q", pay.Customer.GovernmentID)
+			sent := ""
+			if pay.Customer != nil {
+				sent = pay.Customer.GovernmentID
+			}
+			if sent != tt.sent || o.Customer.GovernmentID != tt.sent {
+				t.Errorf("government id sent %q, stored %q; want %q", sent, o.Customer.GovernmentID, tt.sent)
+			}
+		})
+	}
+}
+
+// TestGovernmentIDMessages: a refused government id is reported with what
+// is wrong with it, for the store's country and the customer type, before
+// anything reaches Resurs.
+func TestGovernmentIDMessages(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		country string
+		legal   bool
+		id      string
+		want    idnum.Problem
+	}{
+		{"SE", false, "198305147716", idnum.ErrCheckDigit},
+		{"SE", false, "198302307715", idnum.ErrDate},
+		{"SE", false, "12345", idnum.ErrLength},
+		{"SE", false, "830514/7715", idnum.ErrFormat},
+		{"SE", false, "556036-0793", idnum.ErrNotPerson},
+		{"SE", true, "556036-0794", idnum.ErrCheckDigit},
+		{"NO", false, "18087248795", idnum.ErrCheckDigit},
+		{"NO", true, "18087248794", idnum.ErrNotCompany},
+		{"FI", false, "131052-308U", idnum.ErrCheckDigit},
+		{"FI", true, "0112038-8", idnum.ErrCheckDigit},
+		{"DK", false, "300285-3877", idnum.ErrDate},
+		{"DK", true, "13585627", idnum.ErrCheckDigit},
+	}
+	for _, tt := range tests {
+		t.Run(tt.country+"/"+tt.id, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, envOptions{config: func(c *checkout.Config) { c.Country = tt.country }})
+			req := orderRequest(tt.id)
+			req.Customer.Address.CountryCode = tt.country
+			if tt.legal {
+				req.Customer.Type = kassa.CustomerLegal
+				req.Customer.Address.CompanyName = "Firma AB"
+			}
+			_, _, err := e.eng.PlaceOrder(e.ctx, req, kassa.SourceCheckout)
+			var ke *kassa.Error
+			if !asError(err, &ke) || len(ke.Fields) != 1 || ke.Fields[0].Field != "customer.governmentId" {
+				t.Fatalf("PlaceOrder = %v, want one error on customer.governmentId", err)
+			}
+			if msg := ke.Fields[0].Message; !strings.HasPrefix(msg, tt.want.Error()) {
+				t.Errorf("message %q, want it to start with %q", msg, tt.want.Error())
+			}
+			if n := len(e.sim.Payments()); n != 0 {
+				t.Errorf("%d payments at Resurs", n)
 			}
 		})
 	}

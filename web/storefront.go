@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/idnum"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -328,14 +330,28 @@ func (s *Server) checkoutFailed(w http.ResponseWriter, r *http.Request, c cart, 
 	return s.renderCheckout(w, r, c, p, errorStatus(err))
 }
 
+// The answers of "Fetch my address"; what is wrong with a number comes
+// from idnum.
+const (
+	addressNoNumber    = "Enter your personal identity number to fetch your address."
+	addressNotFound    = "No address was found for this number. Please fill in the address yourself."
+	addressUnavailable = "Resurs Bank cannot be reached right now, so the address could not be fetched. Please try again in a moment, or fill in the address yourself."
+	addressFilled      = "We filled in your address from Resurs Bank. Please check it."
+)
+
 // fetchAddress fills the address from Resurs' getAddress for the given
 // government id, within the client's limit on lookups; problems become a
-// field error. It returns the status of the page.
+// field error. A number that is not valid never reaches Resurs and does
+// not count against the limit. It returns the status of the page.
 func (s *Server) fetchAddress(w http.ResponseWriter, r *http.Request, p *checkoutPage) int {
-	gid := strings.TrimSpace(p.Req.Customer.GovernmentID)
-	if gid == "" {
-		p.Errors["customer.governmentId"] = "Enter your personal identity number to fetch your address."
+	if strings.TrimSpace(p.Req.Customer.GovernmentID) == "" {
+		p.Errors["customer.governmentId"] = addressNoNumber
 		return http.StatusOK
+	}
+	gid, problem := lookupGovID(p.Req.Customer, s.now())
+	if problem != "" {
+		p.Errors["customer.governmentId"] = problem
+		return http.StatusUnprocessableEntity
 	}
 	if ok, wait := s.lookups.allow(s.now(), s.clientKeys(r)); !ok {
 		msg, retry := s.lookups.lookupRefusal(wait)
@@ -343,20 +359,44 @@ func (s *Server) fetchAddress(w http.ResponseWriter, r *http.Request, p *checkou
 		w.Header().Set("Retry-After", retry)
 		return http.StatusTooManyRequests
 	}
-	s.lookupAddress(r, p, gid)
-	return http.StatusOK
+	return s.lookupAddress(r, p, gid)
 }
 
-// lookupAddress fills the address from Resurs' getAddress for gid.
-func (s *Server) lookupAddress(r *http.Request, p *checkoutPage, gid string) {
+// lookupGovID returns the customer's government id in the form sent to
+// Resurs, or a message saying what is wrong with it. The country is the
+// address's (Sweden when the form has none).
+func lookupGovID(c kassa.Customer, today time.Time) (gid, problem string) {
+	country := strings.ToUpper(strings.TrimSpace(c.Address.CountryCode))
+	if country == "" {
+		country = "SE"
+	}
+	parse, kind := idnum.ForPerson, idnum.Person
+	if c.Type == kassa.CustomerLegal {
+		parse, kind = idnum.ForCompany, idnum.Organisation
+	}
+	n, err := parse(country, c.GovernmentID, today)
+	if err != nil {
+		return "", idnum.Describe(err, country, kind)
+	}
+	return n.String(), ""
+}
+
+// lookupAddress fills the address from Resurs' getAddress for gid. It
+// tells "Resurs has no address for it" from "Resurs cannot be reached"
+// and returns the status of the page.
+func (s *Server) lookupAddress(r *http.Request, p *checkoutPage, gid string) int {
 	ctx, cancel := context.WithTimeout(r.Context(), s.bankTimeout())
 	defer cancel()
 	a, err := s.cfg.Bank.GetAddress(ctx, mapi.GetAddressRequest{StoreID: s.cfg.StoreID, CustomerIP: clientIP(r),
 		GovernmentID: gid, CustomerType: mapi.CustomerType(p.Req.Customer.Type)})
 	if err != nil {
 		s.log.Info("get address failed", "err", err)
-		p.Errors["customer.governmentId"] = "No address was found for this number. Please fill in the address yourself."
-		return
+		if checkout.BankUnavailable(err) {
+			p.Errors["customer.governmentId"] = addressUnavailable
+			return http.StatusServiceUnavailable
+		}
+		p.Errors["customer.governmentId"] = addressNotFound
+		return http.StatusOK
 	}
 	addr := &p.Req.Customer.Address
 	if p.Legal() {
@@ -367,7 +407,8 @@ func (s *Server) lookupAddress(r *http.Request, p *checkoutPage, gid string) {
 	addr.AddressRow1, addr.AddressRow2 = a.AddressRow1, a.AddressRow2
 	addr.PostalCode, addr.PostalArea = a.PostalCode, a.PostalArea
 	addr.CountryCode = firstNonEmpty(a.CountryCode, addr.CountryCode)
-	p.Notice = "We filled in your address from Resurs Bank. Please check it."
+	p.Notice = addressFilled
+	return http.StatusOK
 }
 
 func (s *Server) bankTimeout() time.Duration { return 5 * time.Second }
