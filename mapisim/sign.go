@@ -1,6 +1,7 @@
 package mapisim
 
 import (
+	"strings"
 	"time"
 
 	"github.com/kassa-dev/kassa/mapi"
@@ -92,11 +93,27 @@ func (s *Sim) decide(p *payment, d Decision) bool {
 
 func (s *Sim) personaOf(p *payment) persona {
 	if c := p.pay.Customer; c != nil {
-		if per, ok := personas[c.GovernmentID]; ok {
+		if per, ok := personasByKey[personaKey(c.GovernmentID)]; ok {
 			return per
 		}
 	}
 	return persona{outcome: outAccept}
+}
+
+// personasByKey are the personas by personaKey, so that a persona is
+// recognised whichever way a shop writes the number ("180872-48794" or
+// "18087248794").
+var personasByKey = func() map[string]persona {
+	m := make(map[string]persona, len(personas))
+	for id, per := range personas {
+		m[personaKey(id)] = per
+	}
+	return m
+}()
+
+// personaKey is id without separators (dash, plus, spaces), upper case.
+func personaKey(id string) string {
+	return strings.ToUpper(strings.NewReplacer("-", "", "+", "", " ", "").Replace(id))
 }
 
 // freeze handles the frozen personas. Without handleFrozenPayments the shop
