@@ -235,6 +235,7 @@ type checkoutPage struct {
 	Errors   map[string]string
 	Message  string
 	Notice   string
+	Token    string // the form's one-time purchase token (checkoutstate.go)
 	Cart     *cartPage
 	Methods  []mapi.PaymentMethod
 	MethodsE string
@@ -248,19 +249,38 @@ func (p *checkoutPage) Err(field string) string { return p.Errors[field] }
 // Legal reports whether the customer is a company.
 func (p *checkoutPage) Legal() bool { return p.Req.Customer.Type == kassa.CustomerLegal }
 
+// handleCheckout shows the checkout form, filled in with what the shopper
+// typed before (the checkout state) and the messages of the POST that
+// redirected here.
 func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) error {
 	c := s.cart(r)
 	if len(c.Lines) == 0 {
 		http.Redirect(w, r, "/cart", http.StatusSeeOther)
 		return nil
 	}
-	req := kassa.OrderRequest{Customer: kassa.Customer{Type: kassa.CustomerNatural,
-		Address: kassa.Address{CountryCode: "SE"}}}
-	if r.URL.Query().Get("type") == string(kassa.CustomerLegal) {
-		req.Customer.Type = kassa.CustomerLegal
+	st, err := s.forms.load(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	p := &checkoutPage{}
+	st.show(p)
+	if p.Req.Customer.Type == "" {
+		p.Req.Customer = kassa.Customer{Type: kassa.CustomerNatural, Address: kassa.Address{CountryCode: "SE"}}
+	}
+	if t := kassa.CustomerType(r.URL.Query().Get("type")); t == kassa.CustomerLegal || t == kassa.CustomerNatural {
+		p.Req.Customer.Type = t
 	}
 	s.ensureBrowserID(w, r)
-	return s.renderCheckout(w, r, c, &checkoutPage{Req: req}, http.StatusOK)
+	if err := s.saveCheckout(r.Context(), w, st); err != nil { // the token, the messages shown
+		return err
+	}
+	return s.renderForm(w, r, c, st, p, http.StatusOK)
+}
+
+// renderForm renders the checkout form p with st's token.
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, c cart, st *checkoutState, p *checkoutPage, status int) error {
+	p.Token = st.Token
+	return s.renderCheckout(w, r, c, p, status)
 }
 
 // renderCheckout fills in the cart and the payment methods and renders.
@@ -281,8 +301,10 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, c cart, 
 	return nil
 }
 
-// handleCheckoutPost handles the checkout form's three buttons: fetch my
-// address, update (customer type changed) and purchase.
+// handleCheckoutPost handles the checkout form's buttons: purchase, fetch
+// my address, change the cart and update (customer type changed). All but
+// purchase keep the form in the checkout state and redirect
+// (post-redirect-get), so Back never asks to send the form again.
 func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) error {
 	c := s.cart(r)
 	if len(c.Lines) == 0 {
@@ -292,40 +314,55 @@ func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) erro
 	if err := r.ParseForm(); err != nil {
 		return invalid("body", "The form could not be read.")
 	}
-	p := &checkoutPage{Req: orderFromForm(r), Errors: map[string]string{}}
-	p.Req.Lines = c.Lines
-	s.ensureBrowserID(w, r)
-	switch r.PostFormValue("action") {
-	case "address":
-		return s.renderCheckout(w, r, c, p, s.fetchAddress(w, r, p))
-	case "purchase":
-	default:
-		return s.renderCheckout(w, r, c, p, http.StatusOK)
-	}
-	p.Req.ClientIP, p.Req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
-	p.Req.ClientKeys = s.clientKeys(r)
-	_, redirect, err := s.cfg.Engine.PlaceOrder(r.Context(), p.Req, kassa.SourceCheckout)
+	st, err := s.forms.load(r.Context(), r)
 	if err != nil {
-		return s.checkoutFailed(w, r, c, p, holdsRefusal(err))
+		return err
 	}
-	http.Redirect(w, r, redirect, http.StatusSeeOther)
+	p := &checkoutPage{Req: orderFromForm(r), Errors: map[string]string{}}
+	s.ensureBrowserID(w, r)
+	next := "/checkout"
+	switch r.PostFormValue("action") {
+	case "purchase":
+		p.Req.Lines = c.Lines
+		return s.purchase(w, r, c, st, p)
+	case "address":
+		if status := s.fetchAddress(w, r, p); status != http.StatusOK {
+			// Refused before the lookup: the answer says when to try again.
+			st.keep(&checkoutPage{Req: p.Req})
+			if err := s.saveCheckout(r.Context(), w, st); err != nil {
+				return err
+			}
+			return s.renderForm(w, r, c, st, p, status)
+		}
+	case "cart":
+		next = "/cart"
+	}
+	st.keep(p)
+	if err := s.saveCheckout(r.Context(), w, st); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
-// checkoutFailed re-renders the form with the engine's answer: field
-// errors next to the fields, anything else as a message on top.
-func (s *Server) checkoutFailed(w http.ResponseWriter, r *http.Request, c cart, p *checkoutPage, err error) error {
-	code := kassa.ErrorCode(err)
-	if code == kassa.EINTERNAL {
-		return err
-	}
+// setFailure puts the engine's answer on the form: field errors next to
+// the fields, anything else as a message on top.
+func setFailure(p *checkoutPage, err error) {
 	p.Message = kassa.ErrorMessage(err)
 	if e, ok := err.(*kassa.Error); ok {
 		for _, f := range e.Fields {
 			p.Errors[f.Field] = f.Message
 		}
 	}
-	return s.renderCheckout(w, r, c, p, errorStatus(err))
+}
+
+// checkoutFailed renders the form of a failed purchase (setFailure put
+// the reasons on it); an internal error is an error page.
+func (s *Server) checkoutFailed(w http.ResponseWriter, r *http.Request, c cart, st *checkoutState, p *checkoutPage, err error) error {
+	if kassa.ErrorCode(err) == kassa.EINTERNAL {
+		return err
+	}
+	return s.renderForm(w, r, c, st, p, errorStatus(err))
 }
 
 // fetchAddress fills the address from Resurs' getAddress for the given
@@ -483,6 +520,7 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, o *kassa.
 	p := newOutcome(o)
 	if _, err := r.Cookie(cartCookie); err == nil && (p.Paid || p.Open) {
 		s.saveCart(w, cart{})
+		s.forgetCheckout(r.Context(), w, r)
 	}
 	page := "thankyou"
 	if p.Fail {
