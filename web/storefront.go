@@ -440,12 +440,26 @@ func orderFromForm(r *http.Request) kassa.OrderRequest {
 	}
 }
 
-// outcomePage is the thank-you or fail page.
+// outcomePage is the thank-you or fail page of an order: what it says
+// follows the order's status, the URL the shopper came back to and the
+// payment method's type. Its words are in thankyou.html and fail.html.
 type outcomePage struct {
 	Order *kassa.Order
 	Paid  bool // processing or completed
-	Open  bool // awaiting Resurs' decision
-	Fail  bool // failed or cancelled: cart kept, pick another method
+	Open  bool // awaiting Resurs' decision (on hold, or pending on the return URL)
+	Fail  bool // not paid, or closed: the fail page
+	// Of the fail page, at most one: the payment can still be signed
+	// (pending on the fail URL; cart kept, Retry is its signing page when
+	// known), the shop refunded the order, or the shop cancelled it after
+	// Resurs had accepted it.
+	Unsigned, Refunded, ShopCancelled bool
+	Retry                             string
+	// Of the thank-you page: the method's name, and whether it is paid
+	// later, to Resurs Bank (invoice, part payment, credit), or paid now
+	// (card, Swish, …); neither when its type is unknown.
+	Method            string
+	PayLater, PaidNow bool
+	Mail              bool // the shop e-mails its customers (Config.MailConfigured)
 	// What the thank-you page shows, put together here rather than in
 	// its template: html/template runs every action through an escaper
 	// called by reflection, and this page ends every checkout (kassa
@@ -462,18 +476,28 @@ type outcomeLine struct {
 }
 
 func (p *outcomePage) title() string {
-	if p.Fail {
+	switch {
+	case p.Refunded:
+		return "Order refunded"
+	case p.ShopCancelled:
+		return "Order cancelled"
+	case p.Fail:
 		return "Payment not completed"
 	}
 	return "Thank you"
 }
 
-func newOutcome(o *kassa.Order) *outcomePage {
+// newOutcome is the page of o reached by the return URL, or by the fail
+// URL when fail is set.
+func newOutcome(o *kassa.Order, fail bool) *outcomePage {
 	st := o.Status
 	p := &outcomePage{Order: o,
-		Paid: st == kassa.StatusProcessing || st == kassa.StatusCompleted,
-		Open: st.Open(),
-		Fail: st == kassa.StatusFailed || st == kassa.StatusCancelled || st == kassa.StatusRefunded}
+		Paid:          st == kassa.StatusProcessing || st == kassa.StatusCompleted,
+		Unsigned:      fail && st == kassa.StatusPending,
+		Refunded:      st == kassa.StatusRefunded,
+		ShopCancelled: st == kassa.StatusCancelled && (o.Canceled > 0 || o.Captured > 0 || o.Authorized > 0)}
+	p.Open = st.Open() && !p.Unsigned
+	p.Fail = !p.Paid && !p.Open
 	if p.Fail {
 		return p
 	}
@@ -485,6 +509,55 @@ func newOutcome(o *kassa.Order) *outcomePage {
 	}
 	p.VAT, p.Total = formatMoney(o.VATTotal), formatMoney(o.Total)
 	return p
+}
+
+// payLater are the method types paid afterwards to Resurs Bank.
+var payLater = map[mapi.PaymentMethodType]bool{
+	mapi.MethodResursInvoice: true, mapi.MethodResursPartPayment: true, mapi.MethodResursRevolvingCredit: true,
+	mapi.MethodResursNewRevolvingCredit: true, mapi.MethodResursZero: true, mapi.MethodResursInvoiceAccount: true,
+}
+
+// paidNow are the method types that move the money at once.
+var paidNow = map[mapi.PaymentMethodType]bool{
+	mapi.MethodResursCard: true, mapi.MethodResursNewCard: true, mapi.MethodCard: true, mapi.MethodDebitCard: true,
+	mapi.MethodCreditCard: true, mapi.MethodSwish: true, mapi.MethodInternet: true, mapi.MethodPayPal: true,
+	mapi.MethodMasterpass: true,
+}
+
+// setMethod names the order's payment method on the thank-you page; a
+// method Resurs no longer lists (or that cannot be read) stays unnamed.
+func (s *Server) setMethod(ctx context.Context, p *outcomePage) {
+	o := p.Order
+	methods, err := s.cfg.Engine.PaymentMethods(ctx, o.Total, o.Customer.Type)
+	if err != nil {
+		s.log.Warn("payment methods for the thank-you page", "err", err)
+		return
+	}
+	for _, m := range methods {
+		if m.ID == o.PaymentMethodID {
+			p.Method, p.PayLater, p.PaidNow = m.Name, payLater[m.Type], paidNow[m.Type]
+			return
+		}
+	}
+}
+
+// retryURL is the signing page of o's unsigned payment: the one the
+// checkout state remembers, else the payment's as Resurs tells it; ""
+// when neither is known.
+func (s *Server) retryURL(ctx context.Context, r *http.Request, o *kassa.Order) string {
+	if st, err := s.forms.load(ctx, r); err == nil && st.Placed != nil && st.Placed.ID == o.ID {
+		return st.Placed.Redirect
+	}
+	if o.PaymentID == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.bankTimeout())
+	defer cancel()
+	pay, err := s.cfg.Bank.GetPayment(ctx, o.PaymentID)
+	if err != nil || pay.TaskRedirectionURLs == nil {
+		return ""
+	}
+	return pay.TaskRedirectionURLs.CustomerURL
 }
 
 // handleReturn is the success URL: the engine reads the payment from
@@ -499,11 +572,12 @@ func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return hideExistence(err)
 	}
-	return s.renderOutcome(w, r, o)
+	return s.renderOutcome(w, r, newOutcome(o, false))
 }
 
 // handleFail is the fail URL. An order Resurs accepted gets the thank-you
-// page; otherwise the reason, with the cart kept.
+// page; a payment that can still be signed is offered again; otherwise
+// the reason, with the cart kept.
 func (s *Server) handleFail(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -513,18 +587,26 @@ func (s *Server) handleFail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return hideExistence(err)
 	}
-	return s.renderOutcome(w, r, o)
+	p := newOutcome(o, true)
+	if p.Unsigned {
+		p.Retry = s.retryURL(r.Context(), r, o)
+	}
+	return s.renderOutcome(w, r, p)
 }
 
-func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, o *kassa.Order) error {
-	p := newOutcome(o)
-	if _, err := r.Cookie(cartCookie); err == nil && (p.Paid || p.Open) {
-		s.saveCart(w, cart{})
+func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, p *outcomePage) error {
+	if p.emptyCart() {
+		if _, err := r.Cookie(cartCookie); err == nil {
+			s.saveCart(w, cart{})
+		}
 		s.forgetCheckout(r.Context(), w, r)
 	}
 	page := "thankyou"
 	if p.Fail {
 		page = "fail"
+	} else {
+		s.setMethod(r.Context(), p)
+		p.Mail = s.cfg.MailConfigured
 	}
 	s.render(w, r, http.StatusOK, page, p)
 	return nil

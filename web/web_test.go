@@ -248,7 +248,7 @@ func TestStorefrontFlow(t *testing.T) {
 		t.Fatalf("sign: %d %q", resp.StatusCode, back)
 	}
 	_, page = do(t, c, http.MethodGet, back, nil, nil)
-	if !strings.Contains(page, "Your order is paid") {
+	if !strings.Contains(page, "Your order is confirmed") {
 		t.Errorf("thank-you page does not say paid:\n%s", page)
 	}
 	_, page = do(t, c, http.MethodGet, st.URL+"/cart", nil, nil)
