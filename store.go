@@ -54,6 +54,7 @@ type Store interface {
 	Settings
 	Answers
 	Sessions
+	CheckoutStates
 
 	// Close releases the store.
 	Close() error
@@ -257,6 +258,35 @@ type Sessions interface {
 	// PurgeSessions deletes the sessions expired at now (ExpiresAt not
 	// after now) and returns how many.
 	PurgeSessions(ctx context.Context, now time.Time) (int64, error)
+}
+
+// CheckoutStates is the storefront's server-side checkout state, one per
+// cart session: what the shopper typed into the checkout form and the
+// order placed from it. Keeping it on the server lets the form survive a
+// failed payment, the Back button and a restart without the government
+// id ever travelling in a cookie. A state is found by the SHA-256 of the
+// random id its cookie carries (SessionHash); the store keeps Data as it
+// is given and knows nothing of its content. Times are kept to the
+// millisecond.
+type CheckoutStates interface {
+	// CheckoutState returns the state id; ENOTFOUND if there is none.
+	CheckoutState(ctx context.Context, id SessionHash) (CheckoutState, error)
+	// PutCheckoutState stores st, replacing a state stored under its ID;
+	// EINVALID when its ID is zero.
+	PutCheckoutState(ctx context.Context, st CheckoutState) error
+	// DeleteCheckoutState deletes state id; deleting a state that does
+	// not exist is no error.
+	DeleteCheckoutState(ctx context.Context, id SessionHash) error
+	// PurgeCheckoutStates deletes the states last stored before t and
+	// returns how many.
+	PurgeCheckoutStates(ctx context.Context, before time.Time) (int64, error)
+}
+
+// CheckoutState is one cart session's checkout state (CheckoutStates).
+type CheckoutState struct {
+	ID        SessionHash
+	Data      []byte    // the storefront's own encoding
+	UpdatedAt time.Time // when it was last stored
 }
 
 // SessionHash is the SHA-256 of a session id: what the store keeps of

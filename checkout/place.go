@@ -308,3 +308,44 @@ func truncate(s string, n int) string {
 	}
 	return string([]rune(s)[:n])
 }
+
+// Replace is called when the customer who placed order id placed order by
+// instead, having changed the cart or the details: the earlier order must
+// not keep holding stock. It records why in id's timeline and, while id is
+// pending and its payment still waits for the customer, cancels that
+// payment at Resurs and the order, which releases its stock. Should Resurs
+// refuse to cancel the unsigned payment, the order stays pending until the
+// payment expires, when the sweeper cancels it and releases its stock; that
+// is recorded too, and is no error. An order signed, decided or closed
+// meanwhile is left as it is. Errors: those of reading the order and its
+// payment, and of the cancel (see Cancel).
+func (e *Engine) Replace(ctx context.Context, id int64, by *kassa.Order) (*kassa.Order, error) {
+	const op = "checkout.Replace"
+	unlock := e.locks.lock(id)
+	defer unlock()
+	o, p, err := e.orderAndPayment(ctx, op, id)
+	if err != nil {
+		return o, err
+	}
+	why := "replaced by order " + by.Number + ": the customer changed the cart or the details and purchased again"
+	if !pendingCancel(o, p) {
+		return o, e.note(ctx, o, fmt.Sprintf("%s; left as it is (%s, payment %s)", why, o.Status, p.Status))
+	}
+	if err := e.note(ctx, o, why+"; cancelling its unsigned payment"); err != nil {
+		return o, err
+	}
+	o, _, err = e.cancelPending(ctx, o, ActionRequest{All: true, Source: kassa.SourceCheckout, Creator: "customer"})
+	if kassa.ErrorCode(err) == kassa.ECONFLICT {
+		return o, e.note(ctx, o, "Resurs Bank did not cancel the unsigned payment ("+kassa.ErrorMessage(err)+
+			"); its stock is released when the payment expires")
+	}
+	return o, err
+}
+
+// note records an event on o that changes nothing.
+func (e *Engine) note(ctx context.Context, o *kassa.Order, note string) error {
+	if err := e.store.AddEvent(ctx, e.event(o, kassa.SourceCheckout, o.Status, false, "", note), nil); err != nil {
+		return fmt.Errorf("checkout.Replace: %w", err)
+	}
+	return nil
+}

@@ -208,3 +208,14 @@ func login(t *testing.T, c *http.Client, base string) string {
 	}
 	return m[1]
 }
+
+// follow returns resp, or the page it redirects to within the shop (the
+// checkout form's post-redirect-get).
+func follow(t *testing.T, c *http.Client, st *stack, resp *http.Response, body string) (*http.Response, string) {
+	t.Helper()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/") {
+		return resp, body
+	}
+	return do(t, c, http.MethodGet, st.URL+loc, nil, nil)
+}

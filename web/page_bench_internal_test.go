@@ -26,7 +26,7 @@ func BenchmarkThankYouPage(b *testing.B) {
 			LastName: "Customer", AddressRow1: "Glassgatan 15", PostalCode: "41655", PostalArea: "Göteborg"}},
 	}
 	for b.Loop() {
-		p := newOutcome(o)
+		p := newOutcome(o, false)
 		v := view{Title: p.title(), Path: "/checkout/orders/42/return", Data: p}
 		if err := pages["thankyou"].ExecuteTemplate(io.Discard, "layout", v); err != nil {
 			b.Fatal(err)

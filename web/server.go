@@ -26,6 +26,7 @@ type Engine interface {
 	Quote(ctx context.Context, lines []kassa.LineRequest) ([]kassa.Line, kassa.Money, error)
 	PaymentMethods(ctx context.Context, amount kassa.Money, ct kassa.CustomerType) ([]mapi.PaymentMethod, error)
 	PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kassa.Source) (*kassa.Order, string, error)
+	Replace(ctx context.Context, id int64, by *kassa.Order) (*kassa.Order, error)
 	Return(ctx context.Context, id int64, key string) (*kassa.Order, error)
 	Fail(ctx context.Context, id int64, key string) (*kassa.Order, error)
 	ReceiveCallback(ctx context.Context, kind kassa.CallbackKind, token string, body []byte) error
@@ -58,8 +59,8 @@ type Bank interface {
 
 // Store is what the server reads and writes itself (the engine does the
 // rest): the catalog, orders and their events, the callback inbox for the
-// admin pages, settings, the answers of idempotent API requests, and the
-// admin sessions.
+// admin pages, settings, the answers of idempotent API requests (and of
+// purchases), the admin sessions and the checkout states.
 type Store interface {
 	kassa.Catalog
 	kassa.Orders
@@ -67,6 +68,7 @@ type Store interface {
 	kassa.Settings
 	kassa.Answers
 	kassa.Sessions
+	kassa.CheckoutStates
 }
 
 // Config holds the server's dependencies and settings.
@@ -93,6 +95,10 @@ type Config struct {
 	// 0 = no limit.
 	MaxAddressLookups   int
 	AddressLookupWindow time.Duration
+	// MailConfigured says that the shop e-mails its customers, so the
+	// pages may promise an e-mail (the thank-you page of an order on
+	// hold). Default false: no page promises one.
+	MailConfigured bool
 }
 
 // Server is the HTTP server of the shop.
@@ -108,6 +114,7 @@ type Server struct {
 	logins  *authLimiter
 	passwd  *adminPassword
 	lookups *lookupLimiter              // address lookups per client
+	forms   *checkoutStates             // the checkout form's state per cart session
 	xorigin *http.CrossOriginProtection // admin API CSRF check
 	testMu  sync.Mutex                  // makes a callback test nonce single use
 	zone    shopZone                    // the time zone pages show times in (settings.go)
@@ -150,6 +157,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.lookups = newLookupLimiter(cfg.MaxAddressLookups, cmp.Or(cfg.AddressLookupWindow, 10*time.Minute))
 	s.xorigin = http.NewCrossOriginProtection()
+	s.forms = &checkoutStates{store: cfg.Store, now: s.now, log: s.log}
 	s.handler = s.routes()
 	return s, nil
 }

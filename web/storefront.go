@@ -237,6 +237,7 @@ type checkoutPage struct {
 	Errors   map[string]string
 	Message  string
 	Notice   string
+	Token    string // the form's one-time purchase token (checkoutstate.go)
 	Cart     *cartPage
 	Methods  []mapi.PaymentMethod
 	MethodsE string
@@ -250,19 +251,38 @@ func (p *checkoutPage) Err(field string) string { return p.Errors[field] }
 // Legal reports whether the customer is a company.
 func (p *checkoutPage) Legal() bool { return p.Req.Customer.Type == kassa.CustomerLegal }
 
+// handleCheckout shows the checkout form, filled in with what the shopper
+// typed before (the checkout state) and the messages of the POST that
+// redirected here.
 func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) error {
 	c := s.cart(r)
 	if len(c.Lines) == 0 {
 		http.Redirect(w, r, "/cart", http.StatusSeeOther)
 		return nil
 	}
-	req := kassa.OrderRequest{Customer: kassa.Customer{Type: kassa.CustomerNatural,
-		Address: kassa.Address{CountryCode: "SE"}}}
-	if r.URL.Query().Get("type") == string(kassa.CustomerLegal) {
-		req.Customer.Type = kassa.CustomerLegal
+	st, err := s.forms.load(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	p := &checkoutPage{}
+	st.show(p)
+	if p.Req.Customer.Type == "" {
+		p.Req.Customer = kassa.Customer{Type: kassa.CustomerNatural, Address: kassa.Address{CountryCode: "SE"}}
+	}
+	if t := kassa.CustomerType(r.URL.Query().Get("type")); t == kassa.CustomerLegal || t == kassa.CustomerNatural {
+		p.Req.Customer.Type = t
 	}
 	s.ensureBrowserID(w, r)
-	return s.renderCheckout(w, r, c, &checkoutPage{Req: req}, http.StatusOK)
+	if err := s.saveCheckout(r.Context(), w, st); err != nil { // the token, the messages shown
+		return err
+	}
+	return s.renderForm(w, r, c, st, p, http.StatusOK)
+}
+
+// renderForm renders the checkout form p with st's token.
+func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, c cart, st *checkoutState, p *checkoutPage, status int) error {
+	p.Token = st.Token
+	return s.renderCheckout(w, r, c, p, status)
 }
 
 // renderCheckout fills in the cart and the payment methods and renders.
@@ -283,8 +303,10 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, c cart, 
 	return nil
 }
 
-// handleCheckoutPost handles the checkout form's three buttons: fetch my
-// address, update (customer type changed) and purchase.
+// handleCheckoutPost handles the checkout form's buttons: purchase, fetch
+// my address, change the cart and update (customer type changed). All but
+// purchase keep the form in the checkout state and redirect
+// (post-redirect-get), so Back never asks to send the form again.
 func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) error {
 	c := s.cart(r)
 	if len(c.Lines) == 0 {
@@ -294,40 +316,55 @@ func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) erro
 	if err := r.ParseForm(); err != nil {
 		return invalid("body", "The form could not be read.")
 	}
-	p := &checkoutPage{Req: orderFromForm(r), Errors: map[string]string{}}
-	p.Req.Lines = c.Lines
-	s.ensureBrowserID(w, r)
-	switch r.PostFormValue("action") {
-	case "address":
-		return s.renderCheckout(w, r, c, p, s.fetchAddress(w, r, p))
-	case "purchase":
-	default:
-		return s.renderCheckout(w, r, c, p, http.StatusOK)
-	}
-	p.Req.ClientIP, p.Req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
-	p.Req.ClientKeys = s.clientKeys(r)
-	_, redirect, err := s.cfg.Engine.PlaceOrder(r.Context(), p.Req, kassa.SourceCheckout)
+	st, err := s.forms.load(r.Context(), r)
 	if err != nil {
-		return s.checkoutFailed(w, r, c, p, holdsRefusal(err))
+		return err
 	}
-	http.Redirect(w, r, redirect, http.StatusSeeOther)
+	p := &checkoutPage{Req: orderFromForm(r), Errors: map[string]string{}}
+	s.ensureBrowserID(w, r)
+	next := "/checkout"
+	switch r.PostFormValue("action") {
+	case "purchase":
+		p.Req.Lines = c.Lines
+		return s.purchase(w, r, c, st, p)
+	case "address":
+		if status := s.fetchAddress(w, r, p); status != http.StatusOK {
+			// Refused before the lookup: the answer says when to try again.
+			st.keep(&checkoutPage{Req: p.Req})
+			if err := s.saveCheckout(r.Context(), w, st); err != nil {
+				return err
+			}
+			return s.renderForm(w, r, c, st, p, status)
+		}
+	case "cart":
+		next = "/cart"
+	}
+	st.keep(p)
+	if err := s.saveCheckout(r.Context(), w, st); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 
-// checkoutFailed re-renders the form with the engine's answer: field
-// errors next to the fields, anything else as a message on top.
-func (s *Server) checkoutFailed(w http.ResponseWriter, r *http.Request, c cart, p *checkoutPage, err error) error {
-	code := kassa.ErrorCode(err)
-	if code == kassa.EINTERNAL {
-		return err
-	}
+// setFailure puts the engine's answer on the form: field errors next to
+// the fields, anything else as a message on top.
+func setFailure(p *checkoutPage, err error) {
 	p.Message = kassa.ErrorMessage(err)
 	if e, ok := err.(*kassa.Error); ok {
 		for _, f := range e.Fields {
 			p.Errors[f.Field] = f.Message
 		}
 	}
-	return s.renderCheckout(w, r, c, p, errorStatus(err))
+}
+
+// checkoutFailed renders the form of a failed purchase (setFailure put
+// the reasons on it); an internal error is an error page.
+func (s *Server) checkoutFailed(w http.ResponseWriter, r *http.Request, c cart, st *checkoutState, p *checkoutPage, err error) error {
+	if kassa.ErrorCode(err) == kassa.EINTERNAL {
+		return err
+	}
+	return s.renderForm(w, r, c, st, p, errorStatus(err))
 }
 
 // The answers of "Fetch my address"; what is wrong with a number comes
@@ -444,12 +481,26 @@ func orderFromForm(r *http.Request) kassa.OrderRequest {
 	}
 }
 
-// outcomePage is the thank-you or fail page.
+// outcomePage is the thank-you or fail page of an order: what it says
+// follows the order's status, the URL the shopper came back to and the
+// payment method's type. Its words are in thankyou.html and fail.html.
 type outcomePage struct {
 	Order *kassa.Order
 	Paid  bool // processing or completed
-	Open  bool // awaiting Resurs' decision
-	Fail  bool // failed or cancelled: cart kept, pick another method
+	Open  bool // awaiting Resurs' decision (on hold, or pending on the return URL)
+	Fail  bool // not paid, or closed: the fail page
+	// Of the fail page, at most one: the payment can still be signed
+	// (pending on the fail URL; cart kept, Retry is its signing page when
+	// known), the shop refunded the order, or the shop cancelled it after
+	// Resurs had accepted it.
+	Unsigned, Refunded, ShopCancelled bool
+	Retry                             string
+	// Of the thank-you page: the method's name, and whether it is paid
+	// later, to Resurs Bank (invoice, part payment, credit), or paid now
+	// (card, Swish, …); neither when its type is unknown.
+	Method            string
+	PayLater, PaidNow bool
+	Mail              bool // the shop e-mails its customers (Config.MailConfigured)
 	// What the thank-you page shows, put together here rather than in
 	// its template: html/template runs every action through an escaper
 	// called by reflection, and this page ends every checkout (kassa
@@ -466,18 +517,28 @@ type outcomeLine struct {
 }
 
 func (p *outcomePage) title() string {
-	if p.Fail {
+	switch {
+	case p.Refunded:
+		return "Order refunded"
+	case p.ShopCancelled:
+		return "Order cancelled"
+	case p.Fail:
 		return "Payment not completed"
 	}
 	return "Thank you"
 }
 
-func newOutcome(o *kassa.Order) *outcomePage {
+// newOutcome is the page of o reached by the return URL, or by the fail
+// URL when fail is set.
+func newOutcome(o *kassa.Order, fail bool) *outcomePage {
 	st := o.Status
 	p := &outcomePage{Order: o,
-		Paid: st == kassa.StatusProcessing || st == kassa.StatusCompleted,
-		Open: st.Open(),
-		Fail: st == kassa.StatusFailed || st == kassa.StatusCancelled || st == kassa.StatusRefunded}
+		Paid:          st == kassa.StatusProcessing || st == kassa.StatusCompleted,
+		Unsigned:      fail && st == kassa.StatusPending,
+		Refunded:      st == kassa.StatusRefunded,
+		ShopCancelled: st == kassa.StatusCancelled && (o.Canceled > 0 || o.Captured > 0 || o.Authorized > 0)}
+	p.Open = st.Open() && !p.Unsigned
+	p.Fail = !p.Paid && !p.Open
 	if p.Fail {
 		return p
 	}
@@ -489,6 +550,55 @@ func newOutcome(o *kassa.Order) *outcomePage {
 	}
 	p.VAT, p.Total = formatMoney(o.VATTotal), formatMoney(o.Total)
 	return p
+}
+
+// payLater are the method types paid afterwards to Resurs Bank.
+var payLater = map[mapi.PaymentMethodType]bool{
+	mapi.MethodResursInvoice: true, mapi.MethodResursPartPayment: true, mapi.MethodResursRevolvingCredit: true,
+	mapi.MethodResursNewRevolvingCredit: true, mapi.MethodResursZero: true, mapi.MethodResursInvoiceAccount: true,
+}
+
+// paidNow are the method types that move the money at once.
+var paidNow = map[mapi.PaymentMethodType]bool{
+	mapi.MethodResursCard: true, mapi.MethodResursNewCard: true, mapi.MethodCard: true, mapi.MethodDebitCard: true,
+	mapi.MethodCreditCard: true, mapi.MethodSwish: true, mapi.MethodInternet: true, mapi.MethodPayPal: true,
+	mapi.MethodMasterpass: true,
+}
+
+// setMethod names the order's payment method on the thank-you page; a
+// method Resurs no longer lists (or that cannot be read) stays unnamed.
+func (s *Server) setMethod(ctx context.Context, p *outcomePage) {
+	o := p.Order
+	methods, err := s.cfg.Engine.PaymentMethods(ctx, o.Total, o.Customer.Type)
+	if err != nil {
+		s.log.Warn("payment methods for the thank-you page", "err", err)
+		return
+	}
+	for _, m := range methods {
+		if m.ID == o.PaymentMethodID {
+			p.Method, p.PayLater, p.PaidNow = m.Name, payLater[m.Type], paidNow[m.Type]
+			return
+		}
+	}
+}
+
+// retryURL is the signing page of o's unsigned payment: the one the
+// checkout state remembers, else the payment's as Resurs tells it; ""
+// when neither is known.
+func (s *Server) retryURL(ctx context.Context, r *http.Request, o *kassa.Order) string {
+	if st, err := s.forms.load(ctx, r); err == nil && st.Placed != nil && st.Placed.ID == o.ID {
+		return st.Placed.Redirect
+	}
+	if o.PaymentID == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.bankTimeout())
+	defer cancel()
+	pay, err := s.cfg.Bank.GetPayment(ctx, o.PaymentID)
+	if err != nil || pay.TaskRedirectionURLs == nil {
+		return ""
+	}
+	return pay.TaskRedirectionURLs.CustomerURL
 }
 
 // handleReturn is the success URL: the engine reads the payment from
@@ -503,11 +613,12 @@ func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return hideExistence(err)
 	}
-	return s.renderOutcome(w, r, o)
+	return s.renderOutcome(w, r, newOutcome(o, false))
 }
 
 // handleFail is the fail URL. An order Resurs accepted gets the thank-you
-// page; otherwise the reason, with the cart kept.
+// page; a payment that can still be signed is offered again; otherwise
+// the reason, with the cart kept.
 func (s *Server) handleFail(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
@@ -517,17 +628,26 @@ func (s *Server) handleFail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return hideExistence(err)
 	}
-	return s.renderOutcome(w, r, o)
+	p := newOutcome(o, true)
+	if p.Unsigned {
+		p.Retry = s.retryURL(r.Context(), r, o)
+	}
+	return s.renderOutcome(w, r, p)
 }
 
-func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, o *kassa.Order) error {
-	p := newOutcome(o)
-	if _, err := r.Cookie(cartCookie); err == nil && (p.Paid || p.Open) {
-		s.saveCart(w, cart{})
+func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, p *outcomePage) error {
+	if p.emptyCart() {
+		if _, err := r.Cookie(cartCookie); err == nil {
+			s.saveCart(w, cart{})
+		}
+		s.forgetCheckout(r.Context(), w, r)
 	}
 	page := "thankyou"
 	if p.Fail {
 		page = "fail"
+	} else {
+		s.setMethod(r.Context(), p)
+		p.Mail = s.cfg.MailConfigured
 	}
 	s.render(w, r, http.StatusOK, page, p)
 	return nil
