@@ -22,7 +22,7 @@ const (
 	noteRefusedExpired    = "Resurs Bank refused to cancel the payment, which can no longer be signed (it expired)"
 	noteRefusedSignable   = "Resurs Bank could not cancel the unsigned payment yet; it will be annulled if the customer signs it"
 	noteSignedLate        = "payment signed after the order was cancelled"
-	noteAnnulling         = "annulling it at Resurs (a cancel of everything, as %s %s asked)"
+	noteAnnulling         = "annulling it at Resurs (a cancel of everything, as %s asked)"
 	noteAnnulUnderway     = "its annulment at Resurs is under way"
 )
 
@@ -72,7 +72,7 @@ func (e *Engine) closePending(ctx context.Context, o *kassa.Order, a *kassa.Acti
 	if o.Status != kassa.StatusPending {
 		return o, a, nil
 	}
-	note := fmt.Sprintf("order cancelled by %s %s before the payment was signed: %s", a.Source, a.Creator, why)
+	note := fmt.Sprintf("order cancelled by %s before the payment was signed: %s", who(a.Source, a.Creator), why)
 	o, err := e.force(ctx, o, kassa.StatusCancelled, syncOpts{src: a.Source}, "The order was cancelled by the shop.", note)
 	if err != nil {
 		return o, a, fmt.Errorf("checkout.Cancel: %w", err)
@@ -95,7 +95,7 @@ func (r *syncRun) signedLate(ctx context.Context, note string) (string, bool, er
 		return note, false, err
 	case owed != nil:
 		r.annul = owed
-		return joinNote(note, noteSignedLate+": "+fmt.Sprintf(noteAnnulling, owed.Source, owed.Creator)), true, nil
+		return joinNote(note, noteSignedLate+": "+fmt.Sprintf(noteAnnulling, who(owed.Source, owed.Creator))), true, nil
 	case underway:
 		return joinNote(note, noteSignedLate+": "+noteAnnulUnderway), true, nil
 	}
@@ -150,4 +150,16 @@ func (e *Engine) annul(ctx context.Context, o *kassa.Order, run *syncRun) (*kass
 		e.log.Warn("annulling a payment signed after its order was cancelled", "order", o.ID, "action", a.ID, "err", err)
 	}
 	return o, nil
+}
+
+// who names whoever asked for an action in a timeline note: "admin Anna",
+// or "the customer" for a purchase that replaced the order.
+func who(src kassa.Source, creator string) string {
+	switch {
+	case src == kassa.SourceCheckout:
+		return "the customer"
+	case creator == "":
+		return string(src)
+	}
+	return string(src) + " " + creator
 }

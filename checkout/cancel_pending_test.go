@@ -107,6 +107,12 @@ func TestCancelPendingThenSigned(t *testing.T) {
 	e := newAfterEnv(t, envOptions{config: func(c *checkout.Config) { c.Metrics = checkout.NewMetrics(reg) }})
 	o := e.cancelledWhileSignable()
 	e.sign(o, mapisim.Approve)
+	// The callback's entry is settled with the order write; the annulment
+	// follows that write.
+	e.waitFor("the annulling cancel", func() bool {
+		a := e.lastAction(o.ID)
+		return a.Kind == kassa.ActionCancel && a.State == kassa.ActionSucceeded
+	})
 	e.wantAnnulled(o, reg)
 }
 

@@ -314,9 +314,11 @@ func truncate(s string, n int) string {
 // not keep holding stock. It records why in id's timeline and, while id is
 // pending and its payment still waits for the customer, cancels that
 // payment at Resurs and the order, which releases its stock. Should Resurs
-// refuse to cancel the unsigned payment, the order stays pending until the
-// payment expires, when the sweeper cancels it and releases its stock; that
-// is recorded too, and is no error. An order signed, decided or closed
+// refuse to cancel the unsigned payment, the order is cancelled in the
+// shop all the same, and the payment is annulled if the customer still
+// signs it (as an owner's cancel of a pending order). Should another
+// action of the order be unsettled, the order stays pending until its
+// payment expires; that is recorded, and is no error. An order signed, decided or closed
 // meanwhile is left as it is. Errors: those of reading the order and its
 // payment, and of the cancel (see Cancel).
 func (e *Engine) Replace(ctx context.Context, id int64, by *kassa.Order) (*kassa.Order, error) {

@@ -38,10 +38,12 @@ func TestReplaceCancelsUnsignedOrder(t *testing.T) {
 	}
 }
 
-// TestReplaceRefusedLeavesOrderToExpire: when Resurs refuses to cancel the
-// unsigned payment (the simulator does), the replaced order stays pending,
-// holding its stock until the payment expires, and the timeline says so.
-func TestReplaceRefusedLeavesOrderToExpire(t *testing.T) {
+// TestReplaceRefusedCancelsInTheShop: when Resurs refuses to cancel the
+// unsigned payment (the simulator does), the replaced order is cancelled
+// in the shop all the same, so its stock is free at once; the timeline
+// names the replacing order and says the payment is annulled should the
+// customer still sign it.
+func TestReplaceRefusedCancelsInTheShop(t *testing.T) {
 	t.Parallel()
 	e := newAfterEnv(t, envOptions{})
 	old := e.pendingOrder()
@@ -49,8 +51,12 @@ func TestReplaceRefusedLeavesOrderToExpire(t *testing.T) {
 	if _, err := e.eng.Replace(e.ctx, old.ID, by); err != nil {
 		t.Fatalf("Replace: %v; want no error", err)
 	}
-	e.wantStatus(old.ID, kassa.StatusPending)
-	if !e.hasEvent(old.ID, "replaced by order "+by.Number) || !e.hasEvent(old.ID, "released when the payment expires") {
+	got := e.wantStatus(old.ID, kassa.StatusCancelled)
+	if !got.StockReleased || e.stock("TEE") != initialTeeStock-1 {
+		t.Errorf("stock released %v, stock %d; want only the new order's T-shirt held", got.StockReleased, e.stock("TEE"))
+	}
+	if !e.hasEvent(old.ID, "replaced by order "+by.Number) || !e.hasEvent(old.ID, "cancelled by the customer") ||
+		!e.hasEvent(old.ID, "annulled if the customer signs it") {
 		t.Errorf("the timeline does not say why and what happens next:\n%s", eventsText(e.events(old.ID)))
 	}
 }
