@@ -54,8 +54,6 @@ func (c *serveConfig) check() error {
 		return errors.New("--hold must be between 1m and 720h")
 	case c.SimSpeed <= 0 || c.SimSpeed > 10000:
 		return errors.New("--sim-speed must be in (0, 10000]")
-	case c.MetricsAddr != "" && c.MetricsAddr != metricsOff && !validAddr(c.MetricsAddr): // serve's only
-		return fmt.Errorf("--metrics-addr must be host:port or %s, not %q", metricsOff, c.MetricsAddr)
 	case c.StoreID != "" && !storeIDRE.MatchString(c.StoreID):
 		return fmt.Errorf("--mapi-store-id (KASSA_MAPI_STORE_ID) must be the UUID of a store at Resurs, "+
 			"like %s, not %q", exampleStoreID, c.StoreID)

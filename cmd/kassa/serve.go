@@ -73,6 +73,9 @@ func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
 	if err := c.check(); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
+	if c.MetricsAddr != metricsOff && !validAddr(c.MetricsAddr) {
+		return nil, fmt.Errorf("serve: --metrics-addr must be host:port or %s, not %q", metricsOff, c.MetricsAddr)
+	}
 	return c, nil
 }
 
