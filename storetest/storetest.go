@@ -7,7 +7,7 @@
 //
 // A store or wrapper that implements only some roles runs their suites:
 // TestCatalog, TestOrders, TestInbox, TestActions, TestSettings,
-// TestAnswers and TestSessions (Run runs them all). open must return an empty store and
+// TestAnswers, TestSessions and TestMails (Run runs them all). open must return an empty store and
 // arrange its closing with t.Cleanup. Each subtest opens its own store. Bench is the same for the store
 // benchmarks, each a sub-benchmark with a store of its own.
 package storetest
@@ -72,6 +72,7 @@ func Run(t *testing.T, open Opener[kassa.Store]) {
 	t.Run("Settings", func(t *testing.T) { TestSettings(t, func(t *testing.T) kassa.Settings { return open(t) }) })
 	t.Run("Answers", func(t *testing.T) { TestAnswers(t, func(t *testing.T) kassa.Answers { return open(t) }) })
 	t.Run("Sessions", func(t *testing.T) { TestSessions(t, func(t *testing.T) kassa.Sessions { return open(t) }) })
+	t.Run("Mails", func(t *testing.T) { TestMails(t, func(t *testing.T) Mails { return open(t) }) })
 }
 
 // TestCatalog holds the stores open returns to kassa.Catalog.
