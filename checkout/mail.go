@@ -9,8 +9,8 @@ import (
 	"github.com/kassa-dev/kassa/mail"
 )
 
-// Order e-mails (docs/architecture.md §E-mails). The write that changes
-// an order enqueues the mails the change causes in its own transaction
+// Order e-mails (README.md §E-mails). The write that changes an order
+// enqueues the mails the change causes in its own transaction
 // (kassa.Tx.AddMail), rendered already; each mail's key (order id, kind,
 // and for a refund the refunded total) is unique in the outbox, so a
 // retried write, a second sync of the same change or a second process
