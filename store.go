@@ -13,6 +13,9 @@ type Tx interface {
 	// writes the same fields of cb; ENOTFOUND when the entry does not
 	// exist, EINVALID for an unknown state or negative attempts.
 	UpdateCallback(ctx context.Context, cb *Callback) error
+	// AddMail is Mails.AddMail inside the transaction: the mail caused by
+	// the write commits with it or not at all.
+	AddMail(ctx context.Context, m *Mail) error
 }
 
 // TxFunc runs inside a store's write transaction, after the store's own
@@ -55,6 +58,7 @@ type Store interface {
 	Answers
 	Sessions
 	CheckoutStates
+	Mails
 
 	// Close releases the store.
 	Close() error
@@ -197,6 +201,34 @@ type Actions interface {
 	// Actions lists actions: of one order oldest first when f.OrderID is
 	// set, otherwise newest first; and the total matching f.
 	Actions(ctx context.Context, f ActionFilter) ([]*Action, int, error)
+}
+
+// Mails is the outbox of order e-mails: each mail rendered and stored in
+// the transaction of the order write that causes it, then sent by the
+// engine's work queue (or kept, without an SMTP server).
+type Mails interface {
+	// AddMail stores m (ID and CreatedAt filled in; State defaults to
+	// queued; NextAttemptAt as given, zero for none) unless a mail with
+	// its Key exists: then nothing is stored, m.ID stays 0 and the error
+	// is nil, so that a retried write enqueues its mail once. EINVALID for
+	// an unknown kind or state, an empty Key, To or Lang, or negative
+	// attempts; ENOTFOUND when the order does not exist. Inside another
+	// write's transaction, Tx.AddMail does the same.
+	AddMail(ctx context.Context, m *Mail) error
+	// Mail returns one mail; ENOTFOUND if unknown.
+	Mail(ctx context.Context, id int64) (*Mail, error)
+	// Mails lists mails newest first, and the total matching f.
+	Mails(ctx context.Context, f MailFilter) ([]*Mail, int, error)
+	// UpdateMail writes State, Attempts, Error, SentAt and NextAttemptAt;
+	// ENOTFOUND if unknown, EINVALID for an unknown state or negative
+	// attempts.
+	UpdateMail(ctx context.Context, m *Mail) error
+	// ClaimMails returns up to limit queued mails whose NextAttemptAt is
+	// not after now, earliest NextAttemptAt first, and in the same
+	// transaction sets their NextAttemptAt to lease (also on the returned
+	// mails), so that no other claim returns them before lease. EINVALID
+	// when limit is not positive or lease is not after now.
+	ClaimMails(ctx context.Context, now, lease time.Time, limit int) ([]*Mail, error)
 }
 
 // Settings is the shop's key-value settings (the secret key, the admin

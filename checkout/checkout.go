@@ -44,16 +44,19 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mail"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
 // Store is what the engine needs of the store: the catalog to price
-// orders, the orders, the callback inbox and the after-sale actions.
+// orders, the orders, the callback inbox, the after-sale actions and the
+// mail outbox.
 type Store interface {
 	kassa.Catalog
 	kassa.Orders
 	kassa.Inbox
 	kassa.Actions
+	kassa.Mails
 }
 
 // Config configures an Engine. Store, Bank, StoreID and BaseURL are
@@ -86,6 +89,13 @@ type Config struct {
 	ActionRetryDelay time.Duration // before the queue resumes an after-sale action still pending (the lease of a call in flight); default 2m
 	ActionAttempts   int           // resumes without an answer (backoff 1 s doubling to 5 min) before an action is failed; default 20
 	MethodsTTL       time.Duration // payment-method cache lifetime; default 1m
+
+	// Order e-mails (mail.go). Without a Mailer they are rendered and
+	// kept for the admin, not sent.
+	Mailer       Mailer
+	ShopEmail    string        // the shop owner's address for owner mails; "" = none
+	MailAttempts int           // sending attempts (backoff 1 s doubling to 5 min) before a mail is failed; default 10
+	MailPoll     time.Duration // how often due mails are claimed; default 1s
 
 	// Limits on what one client (OrderRequest.ClientKeys) may hold unpaid
 	// at once, counted in the store (holds.go); 0 = no limit.
@@ -120,6 +130,7 @@ type Engine struct {
 	methods methodCache
 	inbox   *queue[entry]         // callback inbox entries
 	actions *queue[*kassa.Action] // after-sale actions left pending
+	mailer  mailer                // order e-mails
 
 	onSettled func(*kassa.Callback) // see WithSettled; nil for none
 
@@ -139,7 +150,8 @@ const (
 // New checks cfg, fills in defaults, applies opts and returns an Engine.
 // Call Start to run the callback workers and the sweeper.
 func New(cfg Config, opts ...Option) (*Engine, error) {
-	if err := cfg.check(); err != nil {
+	err := cfg.check()
+	if err != nil {
 		return nil, err
 	}
 	cfg.defaults()
@@ -155,6 +167,10 @@ func New(cfg Config, opts ...Option) (*Engine, error) {
 	e.metrics.watch(cfg.Store)
 	e.methods.ttl = cfg.MethodsTTL
 	e.inbox, e.actions = e.newInbox(), e.newActionQueue()
+	if e.mailer.render, err = mail.NewRenderer(); err != nil {
+		return nil, fmt.Errorf("checkout.New: %w", err)
+	}
+	e.mailer.queue = e.newMailQueue()
 	return e, nil
 }
 
@@ -203,6 +219,8 @@ func (c *Config) defaults() {
 	setDefault(&c.ActionRetryDelay, defaultActionDelay)
 	setDefault(&c.ActionAttempts, defaultActionAttempts)
 	setDefault(&c.MethodsTTL, time.Minute)
+	setDefault(&c.MailAttempts, defaultMailAttempts)
+	setDefault(&c.MailPoll, time.Second)
 	setDefault(&c.ReadTimeout, defaultReadTimeout)
 	setDefault(&c.CreateTimeout, defaultCreateTimeout)
 	setDefault(&c.SearchTimeout, defaultSearchTimeout)
@@ -219,12 +237,15 @@ func setDefault[T comparable](p *T, def T) {
 	}
 }
 
-// Start starts the callback workers, the after-sale action workers and the
-// sweeper loop. It returns once they run; Stop ends them. ctx is not kept:
-// the work runs until Stop.
+// Start starts the callback workers, the after-sale action workers, the
+// mail workers (with a Mailer) and the sweeper loop. It returns once they
+// run; Stop ends them. ctx is not kept: the work runs until Stop.
 func (e *Engine) Start(context.Context) error {
 	e.inbox.start()
 	e.actions.start()
+	if e.cfg.Mailer != nil {
+		e.mailer.queue.start()
+	}
 	e.startSweeper()
 	return nil
 }
@@ -235,7 +256,7 @@ func (e *Engine) Start(context.Context) error {
 // entries are claimed again when their lease ends).
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopSweeper()
-	if err := errors.Join(e.inbox.shutdown(ctx), e.actions.shutdown(ctx)); err != nil {
+	if err := errors.Join(e.inbox.shutdown(ctx), e.actions.shutdown(ctx), e.mailer.queue.shutdown(ctx)); err != nil {
 		return fmt.Errorf("checkout.Stop: %w", err)
 	}
 	return nil

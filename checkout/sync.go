@@ -389,6 +389,7 @@ func (r *syncRun) reread(ctx context.Context) {
 // is always recorded, and raised (see alertPaidButClosed).
 func (r *syncRun) applyOnce(ctx context.Context) error {
 	e, o := r.e, r.order
+	refunded := o.Refunded
 	snap, note := e.expiredSnapshot(o, r.snap, r.note)
 	d := kassa.Transition(o.Status, snap)
 	changed := mirror(o, r.payment, snap)
@@ -412,20 +413,21 @@ func (r *syncRun) applyOnce(ctx context.Context) error {
 	}
 	ev := e.event(o, r.src, d.From, d.Applied, snap.Status, note)
 	e.metrics.transition(r.src, result(d, snap))
+	then := e.withMails(d.From, refunded, o, alert, r.settle.then())
 	var err error
 	switch {
 	case d.Applied || changed:
 		o.NextSyncAt, o.SyncAttempts = next, 0
-		err = e.store.UpdateOrder(ctx, o, &ev, r.settle.then())
+		err = e.store.UpdateOrder(ctx, o, &ev, then)
 	case r.src == kassa.SourceSweeper:
 		o.NextSyncAt, o.SyncAttempts = next, 0
 		var quiet *kassa.Event
 		if alert {
 			quiet = &ev
 		}
-		err = e.store.UpdateOrder(ctx, o, quiet, r.settle.then())
+		err = e.store.UpdateOrder(ctx, o, quiet, then)
 	default:
-		err = e.store.AddEvent(ctx, ev, r.settle.then())
+		err = e.store.AddEvent(ctx, ev, then)
 	}
 	if err == nil && alert {
 		e.alertPaidButClosed(o, d.From, snap, r.src)

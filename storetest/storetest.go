@@ -7,8 +7,9 @@
 //
 // A store or wrapper that implements only some roles runs their suites:
 // TestCatalog, TestOrders, TestInbox, TestActions, TestSettings,
-// TestAnswers, TestSessions and TestCheckoutStates (Run runs them all). open must return an empty store and
-// arrange its closing with t.Cleanup. Each subtest opens its own store. Bench is the same for the store
+// TestAnswers, TestSessions, TestCheckoutStates and TestMails (Run runs
+// them all). open must return an empty store and arrange its closing with
+// t.Cleanup. Each subtest opens its own store. Bench is the same for the store
 // benchmarks, each a sub-benchmark with a store of its own.
 package storetest
 
@@ -75,6 +76,7 @@ func Run(t *testing.T, open Opener[kassa.Store]) {
 	t.Run("CheckoutStates", func(t *testing.T) {
 		TestCheckoutStates(t, func(t *testing.T) kassa.CheckoutStates { return open(t) })
 	})
+	t.Run("Mails", func(t *testing.T) { TestMails(t, func(t *testing.T) Mails { return open(t) }) })
 }
 
 // TestCatalog holds the stores open returns to kassa.Catalog.

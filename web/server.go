@@ -60,7 +60,8 @@ type Bank interface {
 // Store is what the server reads and writes itself (the engine does the
 // rest): the catalog, orders and their events, the callback inbox for the
 // admin pages, settings, the answers of idempotent API requests (and of
-// purchases), the admin sessions and the checkout states.
+// purchases), the admin sessions, the checkout states and the mail outbox
+// (the E-mails page).
 type Store interface {
 	kassa.Catalog
 	kassa.Orders
@@ -69,6 +70,7 @@ type Store interface {
 	kassa.Answers
 	kassa.Sessions
 	kassa.CheckoutStates
+	kassa.Mails
 }
 
 // Config holds the server's dependencies and settings.
@@ -237,6 +239,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/actions/{id}/retry", s.admin(s.handleAdminRetry))
 	mux.Handle("GET /admin/callbacks", s.admin(s.handleAdminCallbacks))
 	mux.Handle("POST /admin/callbacks/{id}/process", s.admin(s.handleAdminReprocess))
+	mux.Handle("GET /admin/emails", s.admin(s.handleAdminMails))
+	mux.Handle("GET /admin/emails/{id}", s.admin(s.handleAdminMail))
 	mux.Handle("GET /admin/settings", s.admin(s.handleSettings))
 	mux.Handle("POST /admin/settings", s.admin(s.handleSettingsPost))
 	mux.Handle("POST /admin/settings/test-callback", s.admin(s.handleTestCallback))

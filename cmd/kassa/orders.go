@@ -96,8 +96,13 @@ func openOrdersCLI(ctx context.Context, cfg *serveConfig, stdout, stderr io.Writ
 		}
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	mailer, err := cfg.Mail.mailer()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("orders: %w", err)
+	}
 	eng, err := checkout.New(checkout.Config{Store: db, Bank: mapi.New(b.cfg), StoreID: b.store, BaseURL: cfg.BaseURL,
-		Hold: cfg.Hold, Logger: log.With("component", "orders")})
+		Hold: cfg.Hold, Logger: log.With("component", "orders"), Mailer: mailer, ShopEmail: cfg.Mail.ShopEmail})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("orders: %w", err)

@@ -54,6 +54,7 @@ type serveConfig struct {
 	LogLevel      string
 	MetricsAddr   string // Prometheus listener; "off" = none
 	Limits        limitConfig
+	Mail          mailConfig
 }
 
 func parseServeFlags(args []string, stderr io.Writer) (*serveConfig, error) {
@@ -104,6 +105,7 @@ func (c *serveConfig) define(fs *flag.FlagSet) error {
 	fs.Float64Var(&c.SimSpeed, "sim-speed", speed, "clock `factor` of the built-in simulator: 60 makes a minute pass in a second (KASSA_SIM_SPEED)")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("KASSA_SECURE_COOKIES", "") == "true", "send cookies only over HTTPS; always so when the base URL is https (KASSA_SECURE_COOKIES=true)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("KASSA_LOG_LEVEL", "info"), "`level` of the log: debug, info, warn or error (KASSA_LOG_LEVEL)")
+	c.defineMail(fs)
 	return c.defineLimits(fs)
 }
 
@@ -202,9 +204,14 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	metrics := checkout.NewMetrics(reg)
 	bankCfg.Observe = metrics.ObserveMAPI
 	bank := mapi.New(bankCfg)
+	mailer, err := cfg.Mail.mailer()
+	if err != nil {
+		return s, fmt.Errorf("serve: %w", err)
+	}
 	s.engine, err = checkout.New(checkout.Config{Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
 		Hold: cfg.Hold, Logger: log, Metrics: metrics,
-		MaxOpenOrders: cfg.Limits.MaxUnpaidOrders, MaxHeldUnits: cfg.Limits.MaxUnpaidUnits})
+		MaxOpenOrders: cfg.Limits.MaxUnpaidOrders, MaxHeldUnits: cfg.Limits.MaxUnpaidUnits,
+		Mailer: mailer, ShopEmail: cfg.Mail.ShopEmail})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -215,7 +222,8 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	w, err := web.New(web.Config{Engine: s.engine, Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
 		AdminPassword: s.pass, Logger: log, Sim: customerPages(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
 		MAPIErrorRate: mapiErrorRate(reg), Environment: s.env, ClientID: bankCfg.ClientID,
-		MaxAddressLookups: cfg.Limits.AddressLookups, AddressLookupWindow: cfg.Limits.AddressLookupWindow})
+		MaxAddressLookups: cfg.Limits.AddressLookups, AddressLookupWindow: cfg.Limits.AddressLookupWindow,
+		MailConfigured: cfg.Mail.SMTPURL != ""})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -484,6 +492,7 @@ func printBanner(w io.Writer, cfg *serveConfig, s *shop) {
 	}
 	fmt.Fprintf(w, "  metrics:   %s\n", cmpOr(s.metricsURL, metricsOff))
 	fmt.Fprintf(w, "  data:      %s\n", databaseName(cfg))
+	fmt.Fprintf(w, "  e-mails:   %s\n", cfg.Mail.describe())
 	fmt.Fprintf(w, "  try:       curl -s %s/api/products\n", cfg.BaseURL)
 }
 

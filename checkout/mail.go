@@ -1,0 +1,197 @@
+package checkout
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/mail"
+)
+
+// Order e-mails (README.md §E-mails). The write that changes an order
+// enqueues the mails the change causes in its own transaction
+// (kassa.Tx.AddMail), rendered already; each mail's key (order id, kind,
+// and for a refund the refunded total) is unique in the outbox, so a
+// retried write, a second sync of the same change or a second process
+// stores it once. The mail queue, an entry kind of the engine's one work
+// queue (queue.go), claims the queued mails and sends them through the
+// Mailer, retrying with the queue's backoff; after MailAttempts failures a
+// mail is failed, for the admin to see. Without a Mailer mails are stored
+// as kept: rendered, shown in the admin, never sent.
+
+// Mailer sends one rendered mail; *mail.Sender is the SMTP one.
+type Mailer interface {
+	Send(ctx context.Context, m *kassa.Mail) error
+}
+
+// Mail queue defaults.
+const (
+	// mailLease covers one sending attempt (mail's own timeout is 30 s).
+	mailLease           = 2 * time.Minute
+	defaultMailAttempts = 10
+	mailWorkers         = 2
+)
+
+// mailEvent is one mail an order change causes.
+type mailEvent struct {
+	kind   kassa.MailKind
+	owner  bool        // to the shop owner, not the customer
+	event  string      // what makes its key unique beyond order and kind
+	amount kassa.Money // a refund's amount
+}
+
+// mailsFor decides which mails the change of an order from status from
+// with refunded refunded before, to o, causes; alert says the change is a
+// paid but closed alert (paidButClosed). Confirmed orders tell customer
+// and owner; a decision on an on-hold order, the cancellation of a
+// confirmed one and every refund tell the customer. An order never
+// confirmed (pending to failed or cancelled) mails nobody: the customer
+// saw it fail at checkout.
+func mailsFor(from kassa.Status, refunded kassa.Money, o *kassa.Order, alert bool) []mailEvent {
+	var evs []mailEvent
+	if alert {
+		evs = append(evs, mailEvent{kind: kassa.MailPaidButClosed, owner: true})
+	}
+	if k, ok := statusMail(from, o.Status); ok {
+		evs = append(evs, mailEvent{kind: k})
+		if from == kassa.StatusPending {
+			evs = append(evs, mailEvent{kind: kassa.MailNewOrder, owner: true})
+		}
+	}
+	if o.Refunded > refunded {
+		evs = append(evs, mailEvent{kind: kassa.MailRefunded, event: strconv.FormatInt(int64(o.Refunded), 10),
+			amount: o.Refunded - refunded})
+	}
+	return evs
+}
+
+// statusMail is the customer's mail of a move from → to, if any.
+func statusMail(from, to kassa.Status) (kassa.MailKind, bool) {
+	confirmed := to == kassa.StatusProcessing || to == kassa.StatusCompleted
+	switch {
+	case from == to:
+		return "", false
+	case from == kassa.StatusPending && confirmed:
+		return kassa.MailConfirmation, true
+	case from == kassa.StatusPending && to == kassa.StatusOnHold:
+		return kassa.MailOnHold, true
+	case from == kassa.StatusOnHold && confirmed:
+		return kassa.MailAccepted, true
+	case from == kassa.StatusOnHold && (to == kassa.StatusFailed || to == kassa.StatusCancelled):
+		return kassa.MailRejected, true
+	case from == kassa.StatusProcessing && to == kassa.StatusCancelled:
+		return kassa.MailCancelled, true
+	}
+	return "", false
+}
+
+// withMails returns then followed by enqueuing the mails the change of o
+// (from status from, with refunded refunded before) causes, rendered now,
+// outside the transaction. A mail that cannot be rendered or has no
+// recipient is logged and left out: it must not hold up the order write.
+func (e *Engine) withMails(from kassa.Status, refunded kassa.Money, o *kassa.Order, alert bool, then kassa.TxFunc) kassa.TxFunc {
+	var ms []*kassa.Mail
+	for _, ev := range mailsFor(from, refunded, o, alert) {
+		if m := e.renderMail(o, ev); m != nil {
+			ms = append(ms, m)
+		}
+	}
+	if len(ms) == 0 {
+		return then
+	}
+	return func(ctx context.Context, tx kassa.Tx) error {
+		if then != nil {
+			if err := then(ctx, tx); err != nil {
+				return err
+			}
+		}
+		for _, m := range ms {
+			if err := tx.AddMail(ctx, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// renderMail renders the mail of ev about o; nil when it cannot be made.
+func (e *Engine) renderMail(o *kassa.Order, ev mailEvent) *kassa.Mail {
+	to, lang := o.Customer.Email, customerLang(o)
+	if ev.owner {
+		to, lang = e.cfg.ShopEmail, mail.DefaultLang
+	}
+	if to == "" {
+		return nil
+	}
+	c, err := e.mailer.render.Render(ev.kind, lang, mail.Data{Order: o, Amount: ev.amount, Shop: e.base.Host,
+		OrderURL: e.cfg.BaseURL + ReturnPath(o), AdminURL: e.cfg.BaseURL + "/admin/orders/" + strconv.FormatInt(o.ID, 10)})
+	if err != nil {
+		e.log.Error("render mail", "order", o.ID, "kind", ev.kind, "err", err)
+		return nil
+	}
+	m := &kassa.Mail{OrderID: o.ID, Key: kassa.MailKey(o.ID, ev.kind, ev.event), Kind: ev.kind, Lang: lang,
+		To: to, Subject: c.Subject, Text: c.Text, HTML: c.HTML, Amount: ev.amount, State: kassa.MailKept}
+	if e.cfg.Mailer != nil {
+		m.State, m.NextAttemptAt = kassa.MailQueued, e.now()
+	}
+	return m
+}
+
+// customerLang is the language of the customer's mails. Orders do not
+// record the customer's language yet, so it is the default.
+func customerLang(*kassa.Order) string { return mail.DefaultLang }
+
+// mailer is the engine's part in e-mail: the templates and the queue.
+type mailer struct {
+	render *mail.Renderer
+	queue  *queue[*kassa.Mail]
+}
+
+// newMailQueue returns the queue of e's mail workers.
+func (e *Engine) newMailQueue() *queue[*kassa.Mail] {
+	return &queue[*kassa.Mail]{
+		name: "mail", workers: mailWorkers, poll: e.cfg.MailPoll, log: e.log,
+		claim: e.claimMails,
+		work:  e.sendMail,
+		attrs: func(m *kassa.Mail) []any { return []any{"mail", m.ID, "order", m.OrderID} },
+	}
+}
+
+// claimMails claims up to limit due mails, leased for one attempt.
+func (e *Engine) claimMails(ctx context.Context, limit int) ([]*kassa.Mail, error) {
+	now := e.now()
+	return e.store.ClaimMails(ctx, now, now.Add(mailLease), limit)
+}
+
+// sendMail makes one attempt at a claimed mail and records the outcome:
+// sent; or due again after the backoff; or failed after MailAttempts. A
+// mail whose attempt was cut short by Stop is left to its lease. A crash
+// between sending and recording sends the mail again once its lease ends:
+// mail is at least once, and its Message-ID names it.
+func (e *Engine) sendMail(ctx context.Context, m *kassa.Mail) {
+	err := e.cfg.Mailer.Send(ctx, m)
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	m.NextAttemptAt = time.Time{}
+	switch {
+	case err == nil:
+		m.State, m.SentAt, m.Error = kassa.MailSent, e.now(), ""
+	case m.Attempts+1 >= e.cfg.MailAttempts:
+		m.State, m.Attempts, m.Error = kassa.MailFailed, m.Attempts+1, err.Error()
+	default:
+		m.Attempts, m.Error = m.Attempts+1, err.Error()
+		m.NextAttemptAt = e.now().Add(queueBackoff(m.Attempts))
+	}
+	if uerr := e.store.UpdateMail(context.WithoutCancel(ctx), m); uerr != nil {
+		e.log.Error("record mail attempt", "mail", m.ID, "err", uerr, "cause", err)
+		return
+	}
+	switch {
+	case m.State == kassa.MailFailed:
+		e.log.Error("mail failed; see the admin's E-mails page", "mail", m.ID, "order", m.OrderID, "err", err)
+	case err != nil:
+		e.log.Warn("mail not sent; will retry", "mail", m.ID, "order", m.OrderID, "err", err)
+	}
+}

@@ -1,0 +1,31 @@
+-- 0008: the outbox of order e-mails. A mail is rendered and inserted in
+-- the transaction of the order write that causes it; mail_key (the order id
+-- and the event) is unique, so a retried write stores it once. A queued
+-- mail is an entry of the engine's work queue, due at next_attempt_at
+-- (INTEGER unix milliseconds, UTC; NULL when unset), as callbacks (0003)
+-- and actions (0005) are.
+
+CREATE TABLE mails (
+	id              INTEGER PRIMARY KEY,
+	order_id        INTEGER NOT NULL REFERENCES orders (id),
+	mail_key        TEXT    NOT NULL UNIQUE,
+	kind            TEXT    NOT NULL,
+	lang            TEXT    NOT NULL,
+	recipient       TEXT    NOT NULL,
+	subject         TEXT    NOT NULL,
+	text_body       TEXT    NOT NULL,
+	html_body       TEXT    NOT NULL,
+	amount          INTEGER NOT NULL DEFAULT 0,
+	state           TEXT    NOT NULL,
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	error           TEXT    NOT NULL DEFAULT '',
+	created_at      INTEGER NOT NULL,
+	sent_at         INTEGER,
+	next_attempt_at INTEGER
+) STRICT;
+
+CREATE INDEX mails_order ON mails (order_id, id);
+CREATE INDEX mails_state ON mails (state, id);
+-- ClaimMails reads this index in order of due time (see callbacks_due in
+-- 0003 for why it leads with state).
+CREATE INDEX mails_due ON mails (state, next_attempt_at) WHERE state = 'queued';
