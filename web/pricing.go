@@ -22,6 +22,7 @@ type priceCache struct {
 
 	mu      sync.Mutex
 	fetched time.Time
+	wanted  string // the method id asked for ("" = the first part-payment method)
 	method  *mapi.PaymentMethod
 	factors []mapi.AnnuityFactor
 }
@@ -37,17 +38,21 @@ type monthly struct {
 	Method string
 }
 
-// from returns the lowest monthly cost of price with the part-payment
-// method, or nil when there is none or price is outside its limits.
-func (c *priceCache) from(ctx context.Context, price kassa.Money) *monthly {
-	m, factors := c.load(ctx)
+// from returns the monthly cost of price with the part-payment method of
+// t over its period (the lowest monthly cost when t has none), or nil when
+// there is none, price is below t's minimum or outside the method's limits.
+func (c *priceCache) from(ctx context.Context, price kassa.Money, t shopTerms) *monthly {
+	if price < t.PartMinPrice {
+		return nil
+	}
+	m, factors := c.load(ctx, t.PartMethod)
 	if m == nil || int64(price) < m.MinPurchaseLimit.Hundredths() || int64(price) > m.MaxPurchaseLimit.Hundredths() {
 		return nil
 	}
 	var best *monthly
 	for _, f := range factors {
 		amt, ok := monthlyCost(price, f.AnnuityFactor.String())
-		if !ok || f.DurationMonths <= 0 {
+		if !ok || f.DurationMonths <= 0 || (t.PartMonths > 0 && f.DurationMonths != t.PartMonths) {
 			continue
 		}
 		if best == nil || amt < best.Amount {
@@ -71,24 +76,26 @@ func monthlyCost(price kassa.Money, factor string) (kassa.Money, bool) {
 	return kassa.Money(whole.Int64() * 100), true
 }
 
-// load returns the cached method and factors, refreshing them when stale.
-// The lock is held during the refresh so concurrent pages share one read.
-func (c *priceCache) load(ctx context.Context) (*mapi.PaymentMethod, []mapi.AnnuityFactor) {
+// load returns the cached part-payment method id (the store's first
+// RESURS_PART_PAYMENT method when id is "") and its factors, refreshing
+// them when stale or another method is asked for. The lock is held during
+// the refresh so concurrent pages share one read.
+func (c *priceCache) load(ctx context.Context, id string) (*mapi.PaymentMethod, []mapi.AnnuityFactor) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.fetched.IsZero() && c.now().Sub(c.fetched) < c.ttl {
+	if !c.fetched.IsZero() && c.now().Sub(c.fetched) < c.ttl && c.wanted == id {
 		return c.method, c.factors
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	c.fetched, c.method, c.factors = c.now(), nil, nil
+	c.fetched, c.wanted, c.method, c.factors = c.now(), id, nil, nil
 	methods, err := c.bank.PaymentMethods(ctx, c.storeID, nil)
 	if err != nil {
 		c.fetched = c.now().Add(-c.ttl + time.Minute) // retry in a minute
 		return nil, nil
 	}
 	for i := range methods {
-		if methods[i].Type == mapi.MethodResursPartPayment {
+		if methods[i].Type == mapi.MethodResursPartPayment && (id == "" || methods[i].ID == id) {
 			c.method = &methods[i]
 			break
 		}
