@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/mapi"
@@ -150,17 +149,15 @@ func (s *Server) partPayment(ctx context.Context, price kassa.Money) *partOffer 
 	return s.signage(ctx, *m, price, t.PartMonths)
 }
 
-// signage asks Resurs for the price signage of method m for amount and
-// picks the period months (0: the lowest monthly cost).
+// signage is the line of Resurs' price signage of method m for amount
+// (read through the price cache) over the period months (0: the lowest
+// monthly cost); nil when amount is outside m's limits or there is none.
 func (s *Server) signage(ctx context.Context, m mapi.PaymentMethod, amount kassa.Money, months int) *partOffer {
 	if int64(amount) < m.MinPurchaseLimit.Hundredths() || int64(amount) > m.MaxPurchaseLimit.Hundredths() {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	ps, err := s.cfg.Bank.PriceSignage(ctx, s.cfg.StoreID, m.ID, mapi.Decimal(amount))
-	if err != nil {
-		s.log.Warn("price signage", "method", m.ID, "err", err)
+	ps := s.prices.signage(ctx, m.ID, amount)
+	if ps == nil {
 		return nil
 	}
 	c := pickCost(ps.CostList, months)

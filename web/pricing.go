@@ -25,10 +25,57 @@ type priceCache struct {
 	wanted  string // the method id asked for ("" = the first part-payment method)
 	method  *mapi.PaymentMethod
 	factors []mapi.AnnuityFactor
+
+	signMu sync.Mutex
+	signs  map[signageKey]signageEntry // price signage by method and amount
 }
 
+// signageKey is what a price signage is asked for.
+type signageKey struct {
+	method string
+	amount kassa.Money
+}
+
+// signageEntry is a price signage read (nil: the read failed) and until
+// when it is used.
+type signageEntry struct {
+	ps    *mapi.PriceSignage
+	until time.Time
+}
+
+// maxSignages bounds the price signages kept: one per product price and
+// cart total seen within ttl.
+const maxSignages = 1000
+
 func newPriceCache(b Bank, storeID string, now func() time.Time, ttl time.Duration) *priceCache {
-	return &priceCache{bank: b, storeID: storeID, now: now, ttl: ttl}
+	return &priceCache{bank: b, storeID: storeID, now: now, ttl: ttl, signs: map[signageKey]signageEntry{}}
+}
+
+// signage returns Resurs' price signage of method for amount, read at most
+// once per ttl (a failed read is remembered for a minute); nil when it
+// cannot be read. Reads of different amounts do not wait for each other.
+func (c *priceCache) signage(ctx context.Context, method string, amount kassa.Money) *mapi.PriceSignage {
+	k := signageKey{method, amount}
+	c.signMu.Lock()
+	e, ok := c.signs[k]
+	c.signMu.Unlock()
+	if ok && c.now().Before(e.until) {
+		return e.ps
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	ps, err := c.bank.PriceSignage(ctx, c.storeID, method, mapi.Decimal(amount))
+	e = signageEntry{ps: ps, until: c.now().Add(c.ttl)}
+	if err != nil {
+		e = signageEntry{until: c.now().Add(time.Minute)}
+	}
+	c.signMu.Lock()
+	defer c.signMu.Unlock()
+	if len(c.signs) >= maxSignages {
+		clear(c.signs)
+	}
+	c.signs[k] = e
+	return e.ps
 }
 
 // monthly is a "from X kr/month" offer.

@@ -135,7 +135,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	switch {
 	case q.Get("saved") == "1":
-		p.Notice = "Saved. A Merchant API change takes effect after a restart of kassa; the time zone applies at once."
+		p.Notice = "Saved. A Merchant API change takes effect after a restart of kassa; the time zone, the shop pages and the part payment apply at once."
 	case q.Get("test") != "":
 		st := mapi.CallbackTestStatus(q.Get("test"))
 		if st == mapi.CallbackTestOK {
