@@ -78,6 +78,7 @@ func TestBrowserAddressBackNoResubmission(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#email`), "test@example.com"),
 		chromedp.SendKeys(chromedp.CSS(`#phone`), "0701112233"),
 		chromedp.Click(chromedp.CSS(`input[value="`+mapisim.MethodInvoice+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="terms"]`)),
 		chromedp.Click(chromedp.CSS(`button[value="purchase"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`button[value="approve"]`)))
 	step(t, ctx, "back", chromedp.NavigateBack(), chromedp.WaitVisible(chromedp.CSS(`#row1`)))

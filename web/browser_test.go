@@ -125,7 +125,8 @@ func buy(t *testing.T, ctx context.Context, base, gid, decision string) {
 }
 
 // fillCheckout adds the shown product to the cart, goes to the checkout
-// and fills in the form as persona gid, paying by invoice.
+// and fills in the form as persona gid, paying by invoice, with the terms
+// accepted.
 func fillCheckout(t *testing.T, ctx context.Context, gid string) {
 	t.Helper()
 	step(t, ctx, "add to cart",
@@ -142,7 +143,8 @@ func fillCheckout(t *testing.T, ctx context.Context, gid string) {
 		chromedp.SendKeys(chromedp.CSS(`#city`), "Göteborg"),
 		chromedp.SendKeys(chromedp.CSS(`#email`), "test@example.com"),
 		chromedp.SendKeys(chromedp.CSS(`#phone`), "0701112233"),
-		chromedp.Click(chromedp.CSS(`input[value="`+mapisim.MethodInvoice+`"]`)))
+		chromedp.Click(chromedp.CSS(`input[value="`+mapisim.MethodInvoice+`"]`)),
+		chromedp.Click(chromedp.CSS(`input[name="terms"]`)))
 }
 
 func TestBrowserBuyApproved(t *testing.T) {

@@ -56,6 +56,7 @@ type view struct {
 	CSRF      string
 	CartCount int64
 	Path      string
+	Terms     shopTerms // the storefront footer's legal links (legal.go)
 	Data      any
 }
 
@@ -72,6 +73,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.LoggedIn, v.CSRF = true, s.csrfToken(sess)
 	}
 	s.zone.ensure(r.Context(), s.cfg.Store, s.log)
+	if !v.Admin {
+		v.Terms = s.terms.get(r.Context(), s.cfg.Store, s.log)
+	}
 	c := s.cart(r)
 	v.CartCount = c.count()
 	if e, ok := data.(interface{ emptyCart() bool }); ok && e.emptyCart() {

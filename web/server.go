@@ -101,6 +101,10 @@ type Config struct {
 	// pages may promise an e-mail (the thank-you page of an order on
 	// hold). Default false: no page promises one.
 	MailConfigured bool
+	// FreeShippingFrom is the products total from which shipping is free,
+	// as the engine's checkout.Config has it: the cart states it. 0 means
+	// the engine's default (500.00), negative never free.
+	FreeShippingFrom kassa.Money
 }
 
 // Server is the HTTP server of the shop.
@@ -120,6 +124,7 @@ type Server struct {
 	xorigin *http.CrossOriginProtection // admin API CSRF check
 	testMu  sync.Mutex                  // makes a callback test nonce single use
 	zone    shopZone                    // the time zone pages show times in (settings.go)
+	terms   shopTermsCache              // legal links and part-payment settings (legal.go)
 }
 
 // sessionKeySetting is the settings key of the cookie signing key. It is
@@ -203,6 +208,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /checkout/orders/{id}/return", s.h(s.handleReturn))
 	mux.Handle("GET /checkout/orders/{id}/fail", s.h(s.handleFail))
 	mux.Handle("GET /static/", s.h(s.handleStatic))
+	mux.Handle("GET /terms", s.h(s.handleLegal("terms")))
+	mux.Handle("GET /privacy", s.h(s.handleLegal("privacy")))
+	mux.Handle("GET /withdrawal", s.h(s.handleLegal("withdrawal")))
 
 	// JSON API.
 	mux.Handle("GET /api/products", s.h(s.apiProducts))

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -24,6 +27,19 @@ const (
 	// SettingTimeZone is the IANA name of the zone the admin pages show
 	// times in (DefaultTimeZone until one is stored). It applies at once.
 	SettingTimeZone = "shop.time_zone"
+	// The shop's legal pages (legal.go): URLs of its terms, privacy policy
+	// and right of withdrawal; empty = the built-in demo page. They apply
+	// at once.
+	SettingTermsURL      = "shop.terms_url"
+	SettingPrivacyURL    = "shop.privacy_url"
+	SettingWithdrawalURL = "shop.withdrawal_url"
+	// The part-payment line (legal.go): the method id (empty = the store's
+	// first part-payment method), the period in months (empty = the lowest
+	// monthly cost) and the lowest product price that shows it, in
+	// hundredths. They apply at once.
+	SettingPartMethod   = "partpayment.method_id"
+	SettingPartMonths   = "partpayment.months"
+	SettingPartMinPrice = "partpayment.min_price"
 )
 
 // DefaultTimeZone is the shop's time zone until the admin sets another.
@@ -95,6 +111,7 @@ type settingsPage struct {
 	SecretSet   bool
 	StoreID     string
 	TimeZone    string // IANA name, e.g. Europe/Stockholm
+	Shop        shopForm
 	Stores      []mapi.Store
 	StoresE     string
 	Methods     []mapi.PaymentMethod
@@ -118,7 +135,7 @@ func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	switch {
 	case q.Get("saved") == "1":
-		p.Notice = "Saved. A Merchant API change takes effect after a restart of kassa; the time zone applies at once."
+		p.Notice = "Saved. A Merchant API change takes effect after a restart of kassa; the time zone, the shop pages and the part payment apply at once."
 	case q.Get("test") != "":
 		st := mapi.CallbackTestStatus(q.Get("test"))
 		if st == mapi.CallbackTestOK {
@@ -151,6 +168,13 @@ func (s *Server) settingsPage(ctx context.Context) (*settingsPage, error) {
 	p.StoreID = get(SettingStoreID, s.cfg.StoreID)
 	p.LastTest = get(callbackTestSetting, "")
 	p.TimeZone = get(SettingTimeZone, DefaultTimeZone)
+	p.Shop = shopForm{TermsURL: get(SettingTermsURL, ""), PrivacyURL: get(SettingPrivacyURL, ""),
+		WithdrawalURL: get(SettingWithdrawalURL, ""), PartMethod: get(SettingPartMethod, ""),
+		PartMonths: get(SettingPartMonths, "")}
+	if min := get(SettingPartMinPrice, ""); min != "" {
+		n, _ := strconv.ParseInt(min, 10, 64)
+		p.Shop.PartMinPrice = mapi.Decimal(n).String()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +198,7 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 	secret := r.PostFormValue("clientSecret")
 	store := strings.TrimSpace(r.PostFormValue("storeId"))
 	zone, loc, zoneErr := zoneField(r)
-	errs := map[string]string{}
+	shop, shopPut, errs := shopFields(r)
 	if zoneErr != "" {
 		errs["timeZone"] = zoneErr
 	}
@@ -196,6 +220,9 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 		p.Env, p.ClientID, p.StoreID, p.TimeZone, p.Errors = env, id, store, zone, errs
+		if len(shopPut) > 0 {
+			p.Shop = shop
+		}
 		p.Problem = "Nothing was saved: please correct the marked fields."
 		s.render(w, r, http.StatusUnprocessableEntity, "settings", p)
 		return nil
@@ -207,6 +234,7 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 	if loc != nil {
 		put = append(put, struct{ k, v string }{SettingTimeZone, loc.String()})
 	}
+	put = append(put, shopPut...)
 	for _, kv := range put {
 		if err := s.cfg.Store.PutSetting(r.Context(), kv.k, kv.v); err != nil {
 			return err
@@ -215,9 +243,66 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 	if loc != nil {
 		s.zone.loc.Store(loc)
 	}
+	s.terms.t.Store(nil) // read again by the next page
 	s.log.Info("admin: settings saved", "env", env, "storeId", store, "timeZone", zone)
 	http.Redirect(w, r, "/admin/settings?saved=1", http.StatusSeeOther)
 	return nil
+}
+
+// shopForm is the settings form's legal links and part-payment line, as typed.
+type shopForm struct {
+	TermsURL, PrivacyURL, WithdrawalURL string
+	PartMethod, PartMonths              string
+	PartMinPrice                        string // kronor, e.g. "500" or "500,00"
+}
+
+// shopFields reads the legal links and part-payment fields of the settings
+// form: the form as typed, the settings to store and what is wrong. A form
+// without them stores none.
+func shopFields(r *http.Request) (f shopForm, put []struct{ k, v string }, errs map[string]string) {
+	errs = map[string]string{}
+	if _, given := r.PostForm["termsUrl"]; !given {
+		return f, nil, errs
+	}
+	v := func(name string) string { return strings.TrimSpace(r.PostFormValue(name)) }
+	f = shopForm{TermsURL: v("termsUrl"), PrivacyURL: v("privacyUrl"), WithdrawalURL: v("withdrawalUrl"),
+		PartMethod: v("partMethod"), PartMonths: v("partMonths"), PartMinPrice: v("partMinPrice")}
+	for _, u := range []struct{ field, key, v string }{{"termsUrl", SettingTermsURL, f.TermsURL},
+		{"privacyUrl", SettingPrivacyURL, f.PrivacyURL}, {"withdrawalUrl", SettingWithdrawalURL, f.WithdrawalURL}} {
+		if !pageURL(u.v) {
+			errs[u.field] = "Give an address starting with https://, http:// or /, or leave it empty for the demo page."
+		}
+		put = append(put, struct{ k, v string }{u.key, u.v})
+	}
+	if len(f.PartMethod) > 100 || strings.ContainsAny(f.PartMethod, " \t\r\n/?#") {
+		errs["partMethod"] = "Choose a part-payment method."
+	}
+	months, err := strconv.Atoi(cmp.Or(f.PartMonths, "0"))
+	if err != nil || months < 0 || months > 120 {
+		errs["partMonths"] = "Give a number of months from 1 to 120, or leave it empty for the lowest monthly cost."
+	}
+	min, err := mapi.ParseDecimal(strings.ReplaceAll(cmp.Or(f.PartMinPrice, "0"), ",", "."))
+	if err != nil || min < 0 {
+		errs["partMinPrice"] = "Give a price in kronor, such as 500 or 500,00."
+	}
+	put = append(put, struct{ k, v string }{SettingPartMethod, f.PartMethod},
+		struct{ k, v string }{SettingPartMonths, f.PartMonths},
+		struct{ k, v string }{SettingPartMinPrice, strconv.FormatInt(min.Hundredths(), 10)})
+	return f, put, errs
+}
+
+// pageURL reports whether u may be linked as a legal page: empty (the
+// demo page), a path on the shop, or an http(s) address.
+func pageURL(u string) bool {
+	if u == "" {
+		return true
+	}
+	p, err := url.Parse(u)
+	if err != nil || len(u) > 500 {
+		return false
+	}
+	return (strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//")) ||
+		((p.Scheme == "https" || p.Scheme == "http") && p.Host != "")
 }
 
 // zoneField reads the time zone field of the settings form: the name as

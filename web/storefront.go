@@ -31,9 +31,10 @@ func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := s.cart(r)
+	t := s.terms.get(r.Context(), s.cfg.Store, s.log)
 	p := &catalogPage{}
 	for _, pr := range products {
-		p.Products = append(p.Products, productView{Product: pr, Monthly: s.prices.from(r.Context(), pr.Price),
+		p.Products = append(p.Products, productView{Product: pr, Monthly: s.prices.from(r.Context(), pr.Price, t),
 			InCart: c.quantity(pr.SKU)})
 	}
 	s.render(w, r, http.StatusOK, "catalog", p)
@@ -42,6 +43,7 @@ func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) error {
 
 type productPage struct {
 	productView
+	Offer *partOffer // the part-payment line with Resurs' price signage (legal.go)
 	Error string
 }
 
@@ -57,8 +59,8 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *http.Request, sku strin
 		return err
 	}
 	c := s.cart(r)
-	s.render(w, r, status, "product", &productPage{productView: productView{Product: pr,
-		Monthly: s.prices.from(r.Context(), pr.Price), InCart: c.quantity(pr.SKU)}, Error: msg})
+	s.render(w, r, status, "product", &productPage{productView: productView{Product: pr, InCart: c.quantity(pr.SKU)},
+		Offer: s.partPayment(r.Context(), pr.Price), Error: msg})
 	return nil
 }
 
@@ -72,7 +74,8 @@ type cartPage struct {
 	Total    kassa.Money
 	VATTotal kassa.Money
 	Error    string
-	Unpriced bool // the engine could not price the cart (see Error)
+	Unpriced bool          // the engine could not price the cart (see Error)
+	Shipping *freeShipping // the free-shipping line (legal.go); nil when never free
 }
 
 func (*cartPage) title() string { return "Cart" }
@@ -108,10 +111,15 @@ func (s *Server) quoteCart(ctx context.Context, c cart) (*cartPage, error) {
 		return nil, err
 	}
 	p.Total = total
+	goods := total
 	for _, l := range lines {
 		p.VATTotal += l.VATAmount
 		p.Lines = append(p.Lines, cartLine{Line: l, Product: l.SKU != "" && l.Type != kassa.LineShipping})
+		if l.Type == kassa.LineShipping {
+			goods -= l.Total
+		}
 	}
+	p.Shipping = s.freeShippingFor(goods)
 	p.Error, err = s.stockProblem(ctx, c)
 	return p, err
 }
@@ -241,12 +249,18 @@ type checkoutPage struct {
 	Cart     *cartPage
 	Methods  []mapi.PaymentMethod
 	MethodsE string
+	Accepted bool                  // the "I accept the terms" box is ticked
+	Offers   map[string]*partOffer // part-payment lines by method id (legal.go)
+	Offer    *partOffer            // the shop's part-payment line for the total
 }
 
 func (*checkoutPage) title() string { return "Checkout" }
 
 // Err returns the error message of a field, for the template.
 func (p *checkoutPage) Err(field string) string { return p.Errors[field] }
+
+// MethodOffer returns the part-payment line of method id, for the template.
+func (p *checkoutPage) MethodOffer(id string) *partOffer { return p.Offers[id] }
 
 // Legal reports whether the customer is a company.
 func (p *checkoutPage) Legal() bool { return p.Req.Customer.Type == kassa.CustomerLegal }
@@ -298,6 +312,8 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, c cart, 
 			s.log.Warn("payment methods", "err", err)
 			p.MethodsE = kassa.ErrorMessage(err)
 		}
+		p.Offers = s.methodOffers(r.Context(), p.Methods, cp.Total)
+		p.Offer = s.partPayment(r.Context(), cp.Total)
 	}
 	s.render(w, r, status, "checkout", p)
 	return nil
@@ -325,7 +341,16 @@ func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) erro
 	next := "/checkout"
 	switch r.PostFormValue("action") {
 	case "purchase":
-		p.Req.Lines = c.Lines
+		p.Req.Lines, p.Accepted = c.Lines, r.PostFormValue("terms") != ""
+		if !p.Accepted {
+			// Refused before anything is placed; the form keeps what was typed.
+			p.Errors["terms"] = termsRequired
+			st.keep(&checkoutPage{Req: p.Req})
+			if err := s.saveCheckout(r.Context(), w, st); err != nil {
+				return err
+			}
+			return s.renderForm(w, r, c, st, p, http.StatusUnprocessableEntity)
+		}
 		return s.purchase(w, r, c, st, p)
 	case "address":
 		if status := s.fetchAddress(w, r, p); status != http.StatusOK {

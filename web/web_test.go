@@ -339,7 +339,7 @@ func checkoutForm(gid string) url.Values {
 		"customer.address.firstName": {"Vincent"}, "customer.address.lastName": {"Alexandersson"},
 		"customer.address.addressRow1": {"Glassgatan 15"}, "customer.address.postalCode": {"41655"},
 		"customer.address.postalArea": {"Göteborg"}, "customer.address.countryCode": {"SE"},
-		"paymentMethodId": {mapisim.MethodInvoice},
+		"paymentMethodId": {mapisim.MethodInvoice}, "terms": {"accepted"},
 	}
 }
 
