@@ -74,36 +74,13 @@ func body(b []byte) []byte {
 // Callback returns one inbox entry; ENOTFOUND if unknown.
 func (s *Store) Callback(ctx context.Context, id int64) (_ *kassa.Callback, err error) {
 	defer s.wrap(&err, "Callback(%d)", id)
-	cbs, err := QueryCallbacks(ctx, s.b.Reader(), `SELECT `+CallbackColumns+` FROM callbacks WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(cbs) == 0 {
-		return nil, kassa.Errorf(kassa.ENOTFOUND, "Callback %d does not exist.", id)
-	}
-	return cbs[0], nil
+	return rowByID(ctx, s, "callbacks", CallbackColumns, QueryCallbacks, "Callback", id)
 }
 
 // Callbacks lists inbox entries newest first, and the total matching f.
 func (s *Store) Callbacks(ctx context.Context, f kassa.CallbackFilter) (_ []*kassa.Callback, _ int, err error) {
 	defer s.wrap(&err, "Callbacks")
-	var conds []string
-	var args []any
-	if f.State != "" {
-		conds, args = append(conds, `state = ?`), append(args, f.State)
-	}
-	if f.OrderID != 0 {
-		conds, args = append(conds, `order_id = ?`), append(args, f.OrderID)
-	}
-	where := where(conds)
-	var total int
-	if err := s.b.Reader().QueryRowContext(ctx, `SELECT count(*) FROM callbacks`+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	args = append(args, pageSize(f.Limit), max(f.Offset, 0))
-	cbs, err := QueryCallbacks(ctx, s.b.Reader(), `SELECT `+CallbackColumns+` FROM callbacks`+where+
-		` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
-	return cbs, total, err
+	return pageByStateAndOrder(ctx, s, "callbacks", CallbackColumns, QueryCallbacks, string(f.State), f.OrderID, f.Limit, f.Offset)
 }
 
 // UpdateCallback writes State, Attempts, Error, OrderID, ProcessedAt and

@@ -73,37 +73,14 @@ func (s *Store) addMail(ctx context.Context, tx *Runner, m *kassa.Mail) error {
 // Mail returns one mail; ENOTFOUND if unknown.
 func (s *Store) Mail(ctx context.Context, id int64) (_ *kassa.Mail, err error) {
 	defer s.wrap(&err, "Mail(%d)", id)
-	ms, err := QueryMails(ctx, s.b.Reader(), `SELECT `+MailColumns+` FROM mails WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(ms) == 0 {
-		return nil, kassa.Errorf(kassa.ENOTFOUND, "Mail %d does not exist.", id)
-	}
-	return ms[0], nil
+	return rowByID(ctx, s, "mails", MailColumns, QueryMails, "Mail", id)
 }
 
 // Mails lists mails newest first, and the total matching f. See
 // kassa.Mails.
 func (s *Store) Mails(ctx context.Context, f kassa.MailFilter) (_ []*kassa.Mail, _ int, err error) {
 	defer s.wrap(&err, "Mails")
-	var conds []string
-	var args []any
-	if f.State != "" {
-		conds, args = append(conds, `state = ?`), append(args, f.State)
-	}
-	if f.OrderID != 0 {
-		conds, args = append(conds, `order_id = ?`), append(args, f.OrderID)
-	}
-	where := where(conds)
-	var total int
-	if err := s.b.Reader().QueryRowContext(ctx, `SELECT count(*) FROM mails`+where, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	args = append(args, pageSize(f.Limit), max(f.Offset, 0))
-	ms, err := QueryMails(ctx, s.b.Reader(), `SELECT `+MailColumns+` FROM mails`+where+
-		` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
-	return ms, total, err
+	return pageByStateAndOrder(ctx, s, "mails", MailColumns, QueryMails, string(f.State), f.OrderID, f.Limit, f.Offset)
 }
 
 // UpdateMail writes a mail's state, attempts, error, sending time and due
