@@ -211,33 +211,29 @@ func (s *Server) purchase(w http.ResponseWriter, r *http.Request, c cart, st *ch
 	case prev != nil:
 		return s.replayPurchase(w, r, prev)
 	}
-	finished := false
-	defer func() {
-		if !finished { // it panicked: wake the waiters; the claim stays
-			s.idem.abandon(key)
-		}
-	}()
 	// Like a keyed API request, the purchase runs to its end even when the
 	// shopper's browser hangs up: its retry gets the answer.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), keyedRunTimeout)
-	defer cancel()
-	ans, failure := s.placeOnce(ctx, r, st, p, reqMAC)
-	st.Token = randomToken()
-	if failure != nil {
-		setFailure(p, failure)
-	}
-	st.keep(p)
-	// The state is stored before the answer, which wakes the waiters:
-	// they are sent to what it says.
-	if err := s.saveCheckout(ctx, w, st); err != nil {
-		s.idem.abandon(key)
-		finished = true
+	var ans purchaseAnswer
+	var failure error
+	a, err := s.runClaimed(r, key, func(ctx context.Context) (int, []byte, error) {
+		ans, failure = s.placeOnce(ctx, r, st, p, reqMAC)
+		st.Token = randomToken()
+		if failure != nil {
+			setFailure(p, failure)
+		}
+		st.keep(p)
+		// The state is stored before the answer, which wakes the waiters:
+		// they are sent to what it says.
+		if err := s.saveCheckout(ctx, w, st); err != nil {
+			return 0, nil, err
+		}
+		body, _ := json.Marshal(ans) // of plain data: never fails
+		return http.StatusSeeOther, body, nil
+	})
+	if err != nil {
 		return err
 	}
-	body, _ := json.Marshal(ans) // of plain data: never fails
-	a := s.idem.finish(key, http.StatusSeeOther, body)
-	finished = true
-	defer s.idem.purge(ctx, a.At)
+	defer s.idem.purge(context.WithoutCancel(r.Context()), a.At)
 	if failure != nil {
 		return s.checkoutFailed(w, r, c, st, p, failure)
 	}

@@ -50,22 +50,41 @@ func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, rerun bool, 
 		writeRaw(w, prev.Status, prev.Body)
 		return nil
 	}
+	a, err := s.runClaimed(r, key, func(ctx context.Context) (int, []byte, error) {
+		status, answer := run(ctx, body)
+		return status, answer, nil
+	})
+	if err != nil {
+		return err
+	}
+	writeRaw(w, a.Status, a.Body)
+	// The hourly purge runs after the answer has left, not before it.
+	_ = http.NewResponseController(w).Flush()
+	s.idem.purge(context.WithoutCancel(r.Context()), a.At)
+	return nil
+}
+
+// runClaimed runs fn for key, which this request has claimed, and stores
+// the answer fn makes in place of the claim. fn runs to its end even when
+// the client hangs up (its context ignores the client, bounded by
+// keyedRunTimeout): the retry gets the answer. When fn fails or panics,
+// the claim is abandoned: its waiters wake, and it stays stored.
+func (s *Server) runClaimed(r *http.Request, key string, fn func(ctx context.Context) (int, []byte, error)) (*kassa.Answer, error) {
 	finished := false
 	defer func() {
-		if !finished { // run panicked: wake the waiters; the claim stays
+		if !finished {
 			s.idem.abandon(key)
 		}
 	}()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), keyedRunTimeout)
 	defer cancel()
-	status, answer := run(ctx, body)
-	a := s.idem.finish(key, status, answer)
+	status, body, err := fn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := s.idem.finish(key, status, body)
 	finished = true
-	writeRaw(w, a.Status, a.Body)
-	// The hourly purge runs after the answer has left, not before it.
-	_ = http.NewResponseController(w).Flush()
-	s.idem.purge(ctx, a.At)
-	return nil
+	return a, nil
 }
 
 // idempotency runs a mutating API request once per Idempotency-Key: the
