@@ -2,6 +2,7 @@ package kassa
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -19,14 +20,7 @@ const (
 var ActionKinds = []ActionKind{ActionCapture, ActionCancel, ActionRefund, ActionModify}
 
 // Valid reports whether k is a known kind.
-func (k ActionKind) Valid() bool {
-	for _, v := range ActionKinds {
-		if k == v {
-			return true
-		}
-	}
-	return false
-}
+func (k ActionKind) Valid() bool { return slices.Contains(ActionKinds, k) }
 
 // ActionState is where an action stands.
 //
@@ -47,14 +41,7 @@ const (
 var ActionStates = []ActionState{ActionPending, ActionSucceeded, ActionRefused, ActionFailed}
 
 // Valid reports whether s is a known state.
-func (s ActionState) Valid() bool {
-	for _, v := range ActionStates {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func (s ActionState) Valid() bool { return slices.Contains(ActionStates, s) }
 
 // Final reports whether nothing more happens to an action in s.
 func (s ActionState) Final() bool { return s == ActionSucceeded || s == ActionRefused }

@@ -2,6 +2,7 @@ package kassa
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -25,14 +26,7 @@ var MailKinds = []MailKind{MailConfirmation, MailOnHold, MailAccepted, MailRejec
 	MailRefunded, MailNewOrder, MailPaidButClosed}
 
 // Valid reports whether k is a known kind.
-func (k MailKind) Valid() bool {
-	for _, v := range MailKinds {
-		if k == v {
-			return true
-		}
-	}
-	return false
-}
+func (k MailKind) Valid() bool { return slices.Contains(MailKinds, k) }
 
 // MailState is where a mail of the outbox stands.
 //
@@ -53,14 +47,7 @@ const (
 var MailStates = []MailState{MailQueued, MailSent, MailFailed, MailKept}
 
 // Valid reports whether s is a known state.
-func (s MailState) Valid() bool {
-	for _, v := range MailStates {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func (s MailState) Valid() bool { return slices.Contains(MailStates, s) }
 
 // Mail is one e-mail of the outbox, rendered when it is enqueued: in the
 // same transaction as the order write that causes it (Tx.AddMail), so that

@@ -23,14 +23,7 @@ var Statuses = []Status{StatusPending, StatusOnHold, StatusProcessing, StatusCom
 	StatusRefunded, StatusFailed, StatusCancelled}
 
 // Valid reports whether s is a known status.
-func (s Status) Valid() bool {
-	for _, v := range Statuses {
-		if s == v {
-			return true
-		}
-	}
-	return false
-}
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
 
 // Open reports whether the payment of an order in s is still undecided, so
 // the sweeper must keep reading it.
