@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // Cart limits.
@@ -29,8 +30,7 @@ func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.L
 	for i, r := range reqs {
 		p, err := e.store.ProductTerms(ctx, r.SKU)
 		if kassa.ErrorCode(err) == kassa.ENOTFOUND {
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),
-				Message: "This product does not exist."})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].sku", i), "field.no_product"))
 			continue
 		}
 		if err != nil {
@@ -49,23 +49,22 @@ func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.L
 func checkLineRequests(reqs []kassa.LineRequest) []kassa.FieldError {
 	switch {
 	case len(reqs) == 0:
-		return []kassa.FieldError{{Field: "lines", Message: "The cart is empty."}}
+		return []kassa.FieldError{locale.Field("lines", "field.cart_empty")}
 	case len(reqs) > maxLines:
-		return []kassa.FieldError{{Field: "lines", Message: fmt.Sprintf("At most %d different products per order.", maxLines)}}
+		return []kassa.FieldError{locale.Field("lines", "field.too_many_lines", "Max", maxLines)}
 	}
 	var fields []kassa.FieldError
 	seen := make(map[string]bool, len(reqs))
 	for i, r := range reqs {
 		switch {
 		case r.SKU == "" || len(r.SKU) > 64:
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i), Message: "Choose a product."})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].sku", i), "field.choose_product"))
 		case seen[r.SKU]:
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i), Message: "This product is already in the order."})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].sku", i), "field.product_twice"))
 		}
 		seen[r.SKU] = true
 		if r.Quantity < 1 || r.Quantity > maxQuantity {
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i),
-				Message: fmt.Sprintf("The quantity must be between 1 and %d.", maxQuantity)})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].quantity", i), "field.quantity", "Max", maxQuantity))
 		}
 	}
 	return fields
@@ -114,6 +113,7 @@ func sumLines(lines []kassa.Line) (total, vat kassa.Money) {
 }
 
 func invalid(op string, fields []kassa.FieldError) *kassa.Error {
-	return &kassa.Error{Code: kassa.EINVALID, Op: op, Fields: fields,
-		Message: "Please correct the marked fields."}
+	e := locale.Error(kassa.EINVALID, "error.correct_fields")
+	e.Op, e.Fields = op, fields
+	return e
 }
