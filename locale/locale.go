@@ -40,7 +40,8 @@ type Lang struct {
 	code  string
 	name  string // the language's name in itself: "Svenska"
 	loc   *i18n.Localizer
-	plain map[string]string // messages without placeholders, as written
+	plain map[string]string   // messages without placeholders, as written
+	msgs  map[string]*message // every message of the language's catalogs
 	num   numberFormat
 }
 
@@ -56,7 +57,8 @@ func init() {
 	bundle = i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
 	for _, code := range Codes {
-		langs[code] = &Lang{code: code, loc: i18n.NewLocalizer(bundle, code), plain: map[string]string{}, num: numberFormats[code]}
+		langs[code] = &Lang{code: code, loc: i18n.NewLocalizer(bundle, code), plain: map[string]string{},
+			msgs: map[string]*message{}, num: numberFormats[code]}
 	}
 	names, err := fs.Glob(files, "messages/*.json")
 	if err != nil {
@@ -86,6 +88,9 @@ func load(name string) error {
 	for _, m := range f.Messages {
 		if m.Other != "" && !strings.Contains(m.Other, "{{") && m.One == "" {
 			l.plain[m.ID] = m.Other
+		}
+		if msg, ok := compile(m); ok {
+			l.msgs[m.ID] = msg
 		}
 		if l.code == "en" {
 			ids = append(ids, m.ID)
@@ -201,6 +206,19 @@ func (l *Lang) Duration(d time.Duration) string {
 }
 
 func (l *Lang) localize(id string, count any, args []any) string {
+	msg := l.msgs[id]
+	if msg == nil && l != english {
+		msg = english.msgs[id] // the English text is the better answer for the reader
+	}
+	if msg != nil {
+		return msg.write(l, count, args)
+	}
+	return l.localizeTemplate(id, count, args)
+}
+
+// localizeTemplate says a message that uses more of text/template than
+// placeholders through go-i18n.
+func (l *Lang) localizeTemplate(id string, count any, args []any) string {
 	data := make(map[string]any, len(args)/2)
 	for i := 0; i+1 < len(args); i += 2 {
 		v := args[i+1]

@@ -233,3 +233,28 @@ func TestChoose(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesAsGoI18nSaysThem: every message said without go-i18n's
+// templates (message.go) comes out as go-i18n says it, in every
+// language, for one and for many.
+func TestMessagesAsGoI18nSaysThem(t *testing.T) {
+	for _, code := range Codes {
+		l := langs[code]
+		for id, msg := range l.msgs {
+			var args []any
+			for _, form := range [][]segment{msg.one, msg.other} {
+				for _, sg := range form {
+					if sg.name != "" && sg.name != "Count" {
+						args = append(args, sg.name, "<"+sg.name+">")
+					}
+				}
+			}
+			for _, n := range []int64{1, 5} {
+				a := append(slices.Clone(args), "Count", n)
+				if got, want := msg.write(l, n, a), l.localizeTemplate(id, n, a); got != want {
+					t.Errorf("%s %s (%d): %q, go-i18n says %q", code, id, n, got, want)
+				}
+			}
+		}
+	}
+}
