@@ -80,29 +80,28 @@ func TestCatalogsComplete(t *testing.T) {
 		}
 	}
 	for _, id := range ids {
-		want := placeholders(english.plain[id])
+		want := placeholderNames(english.msgs[id])
 		for _, code := range Codes {
-			if msg, ok := langs[code].plain[id]; ok && !slices.Equal(placeholders(msg), want) {
-				t.Errorf("%s %s: placeholders %v, English has %v", code, id, placeholders(msg), want)
+			if msg, ok := langs[code].msgs[id]; ok && !slices.Equal(placeholderNames(msg), want) {
+				t.Errorf("%s %s: placeholders %v, English has %v", code, id, placeholderNames(msg), want)
 			}
 		}
 	}
 }
 
-// placeholders returns the sorted, distinct {{.Name}} placeholders of s.
-func placeholders(s string) []string {
+// placeholderNames returns the sorted, distinct placeholder names of a message's
+// forms.
+func placeholderNames(m *message) []string {
 	var out []string
-	for {
-		i := strings.Index(s, "{{.")
-		if i < 0 {
-			break
+	if m == nil {
+		return nil
+	}
+	for _, form := range [][]segment{m.one, m.other} {
+		for _, sg := range form {
+			if sg.name != "" {
+				out = append(out, sg.name)
+			}
 		}
-		j := strings.Index(s[i:], "}}")
-		if j < 0 {
-			break
-		}
-		out = append(out, s[i+3:i+j])
-		s = s[i+j+2:]
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
