@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -149,8 +150,7 @@ func (e *Engine) checkUnsettled(ctx context.Context, op string, o *kassa.Order) 
 func unsettled(op string, as []*kassa.Action) error {
 	for _, a := range as {
 		if !a.State.Final() {
-			return refuse(op, "The %s %s is still %s at Resurs Bank; retry it (or wait for the automatic retry) before anything else.",
-				a.Kind, a.TransactionID, a.State)
+			return refuse(op, "aftersale.unsettled", "Action", actionThe(a.Kind), "TX", a.TransactionID, "State", a.State)
 		}
 	}
 	return nil
@@ -185,7 +185,7 @@ func (e *Engine) orderAndPayment(ctx context.Context, op string, id int64) (*kas
 		return nil, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	if o.PaymentID == "" {
-		return o, nil, refuse(op, "Order %s has no payment at Resurs Bank.", o.Number)
+		return o, nil, refuse(op, "aftersale.no_payment", "Number", o.Number)
 	}
 	p, err := call(e, func() (*mapi.Payment, error) { return e.bank.GetPayment(ctx, o.PaymentID) })
 	switch {
@@ -328,8 +328,9 @@ func (e *Engine) refusedByBank(ctx context.Context, o *kassa.Order, a *kassa.Act
 	if mapi.IsNotFound(cause) {
 		return o, a, paymentUnknown("checkout."+opName(a.Kind), o, cause)
 	}
-	return o, a, &kassa.Error{Code: kassa.EDECLINED, Op: "checkout." + opName(a.Kind), Err: cause,
-		Message: fmt.Sprintf("Resurs Bank refused the %s: %s", a.Kind, a.Error)}
+	refused := locale.Error(kassa.EDECLINED, "aftersale.refused", "Action", actionThe(a.Kind), "Error", a.Error.String())
+	refused.Op, refused.Err = "checkout."+opName(a.Kind), cause
+	return o, a, refused
 }
 
 // actionReadFailed handles a failed read of the payment before an action is

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -33,7 +34,7 @@ func (e *Engine) Modify(ctx context.Context, orderID int64, req ModifyRequest) (
 		return o, nil, err
 	}
 	if sameLines(o.Lines, lines) {
-		return o, nil, badInput(op, kassa.FieldError{Field: "lines", Message: "The lines are the same as the order's."})
+		return o, nil, badInput(op, locale.Field("lines", "aftersale.same_lines"))
 	}
 	if err := e.checkUnsettled(ctx, op, o); err != nil {
 		return o, nil, e.refusedPlan(ctx, o, kassa.ActionModify, req.Source, err)
@@ -56,11 +57,11 @@ func (e *Engine) checkModify(ctx context.Context, o *kassa.Order, p *mapi.Paymen
 	}
 	switch limit := modifyLimit(p); {
 	case p.Order.CapturedAmount > 0 || p.Order.RefundedAmount > 0:
-		return refuse(op, "Part of the payment is captured already; only an order with nothing captured can be modified.")
+		return refuse(op, "aftersale.modify_captured")
 	case !p.Order.Can(mapi.ActionCancel) || limit <= 0:
-		return refuse(op, "Resurs Bank does not allow changing this payment now (nothing authorized).")
+		return refuse(op, "aftersale.modify_nothing")
 	case total > limit:
-		return refuse(op, "The new total %s is more than the %s Resurs Bank authorized; the order was not changed.", total, limit)
+		return refuse(op, "aftersale.modify_over", "Total", total, "Limit", limit)
 	}
 	if err := e.checkMethodLimit(ctx, o, p, total); err != nil {
 		return err
@@ -77,8 +78,8 @@ func (e *Engine) checkMethodLimit(ctx context.Context, o *kassa.Order, p *mapi.P
 	}
 	for _, m := range ms {
 		if m.ID == o.PaymentMethodID && m.MaxPurchaseLimit > 0 && p.Order.TotalOrderAmount+mapi.Decimal(total) > m.MaxPurchaseLimit {
-			return refuse("checkout.Modify", "The change would take the payment over the %s limit of %s; the order was not changed.",
-				kassa.Money(m.MaxPurchaseLimit), m.Name)
+			return refuse("checkout.Modify", "aftersale.modify_method_limit", "Limit", kassa.Money(m.MaxPurchaseLimit),
+				"Method", m.Name)
 		}
 	}
 	return nil
@@ -100,7 +101,7 @@ func (e *Engine) checkStock(ctx context.Context, o *kassa.Order, lines []kassa.L
 			return fmt.Errorf("checkout.Modify: %w", err)
 		}
 		if p.Stock < more {
-			return refuse("checkout.Modify", "Only %d more of %s in stock, %d wanted.", p.Stock, l.SKU, more)
+			return refuse("checkout.Modify", "aftersale.modify_stock", "Stock", p.Stock, "SKU", l.SKU, "Wanted", more)
 		}
 	}
 	return nil

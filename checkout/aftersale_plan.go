@@ -3,9 +3,11 @@ package checkout
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -80,14 +82,19 @@ func ledgerOf(p *mapi.Payment) ledger {
 }
 
 // refuse is a refusal that follows from the payment's state at Resurs
-// (frozen, nothing to capture): ECONFLICT, recorded as an event.
-func refuse(op, format string, args ...any) *kassa.Error {
-	return &kassa.Error{Code: kassa.ECONFLICT, Op: op, Message: fmt.Sprintf(format, args...)}
+// (frozen, nothing to capture): ECONFLICT with the catalog's message id,
+// recorded as an event.
+func refuse(op, id string, args ...any) *kassa.Error {
+	e := locale.Error(kassa.ECONFLICT, id, args...)
+	e.Op = op
+	return e
 }
 
 // badInput is a request that does not fit the order: EINVALID with fields.
 func badInput(op string, fields ...kassa.FieldError) *kassa.Error {
-	return &kassa.Error{Code: kassa.EINVALID, Op: op, Message: "The request does not fit the order.", Fields: fields}
+	e := locale.Error(kassa.EINVALID, "aftersale.not_fit")
+	e.Op, e.Fields = op, fields
+	return e
 }
 
 // checkPayment refuses any action on a payment Resurs has not accepted
@@ -95,11 +102,11 @@ func badInput(op string, fields ...kassa.FieldError) *kassa.Error {
 func checkPayment(op string, o *kassa.Order, p *mapi.Payment) error {
 	switch {
 	case o.Status == kassa.StatusOnHold:
-		return refuse(op, "The order is on hold: Resurs Bank is still reviewing the payment (%s), so nothing can be done with it yet.", p.Status)
+		return refuse(op, "aftersale.on_hold", "Status", p.Status)
 	case p.Status == mapi.StatusFrozen || p.Status == mapi.StatusInspection:
-		return refuse(op, "Resurs Bank has put the payment on hold (%s); nothing can be captured or changed until they decide.", p.Status)
+		return refuse(op, "aftersale.frozen", "Status", p.Status)
 	case p.Status != mapi.StatusAccepted:
-		return refuse(op, "The payment is %s at Resurs Bank; only accepted payments can be captured, cancelled or refunded.", p.Status)
+		return refuse(op, "aftersale.not_accepted", "Status", p.Status)
 	}
 	return nil
 }
@@ -108,38 +115,38 @@ func checkPayment(op string, o *kassa.Order, p *mapi.Payment) error {
 // what each line has left (ordered − captured − cancelled).
 func planCapture(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error) {
 	return planAuthorized("checkout.Capture", o, p, req, mapi.ActionCapture, mapi.ActionPartialCapture,
-		fmt.Sprintf("Nothing is left to capture: Resurs Bank reports %s authorized and %s captured.",
-			kassa.Money(p.Order.AuthorizedAmount), kassa.Money(p.Order.CapturedAmount)))
+		refuse("checkout.Capture", "aftersale.nothing_capture", "Authorized", kassa.Money(p.Order.AuthorizedAmount),
+			"Captured", kassa.Money(p.Order.CapturedAmount)))
 }
 
 // planCancel checks a cancel like a capture.
 func planCancel(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error) {
 	return planAuthorized("checkout.Cancel", o, p, req, mapi.ActionCancel, mapi.ActionPartialCancel,
-		fmt.Sprintf("Nothing is left to cancel: Resurs Bank reports %s authorized.", kassa.Money(p.Order.AuthorizedAmount)))
+		refuse("checkout.Cancel", "aftersale.nothing_cancel", "Authorized", kassa.Money(p.Order.AuthorizedAmount)))
 }
 
 // planAuthorized checks an action on the authorized amount (a capture or a
 // cancel): all of it (req.All), which needs whole, or lines within what
 // each line has left, which needs whole or partial; nothing is the refusal when no
 // whole action is possible.
-func planAuthorized(op string, o *kassa.Order, p *mapi.Payment, req ActionRequest, whole, partial mapi.ActionType, nothing string) (plan, error) {
+func planAuthorized(op string, o *kassa.Order, p *mapi.Payment, req ActionRequest, whole, partial mapi.ActionType, nothing *kassa.Error) (plan, error) {
 	if err := checkPayment(op, o, p); err != nil {
 		return plan{}, err
 	}
 	auth := kassa.Money(p.Order.AuthorizedAmount)
 	if req.All {
 		if !p.Order.Can(whole) || auth <= 0 {
-			return plan{}, refuse(op, "%s", nothing)
+			return plan{}, nothing
 		}
 		return plan{amount: auth}, nil
 	}
 	led := ledgerOf(p)
 	lines, err := pickLines(op, o, req.Lines, func(ref string) mapi.Decimal { return led.captured[ref] + led.canceled[ref] },
-		"captured or cancelled")
+		"aftersale.used.captured_or_cancelled")
 	if err != nil {
 		return plan{}, err
 	}
-	return withinLimit(op, lines, auth, "authorized", p.Order.Can(partial) || p.Order.Can(whole))
+	return withinLimit(op, lines, auth, "aftersale.what.authorized", p.Order.Can(partial) || p.Order.Can(whole))
 }
 
 // checkRequest refuses a request that does not say what it acts on, or
@@ -149,8 +156,7 @@ func planAuthorized(op string, o *kassa.Order, p *mapi.Payment, req ActionReques
 func checkRequest(kind kassa.ActionKind, req ActionRequest) error {
 	op := "checkout." + opName(kind)
 	if kind != kassa.ActionRefund && req.Amount != 0 {
-		return badInput(op, kassa.FieldError{Field: "amount",
-			Message: fmt.Sprintf("Only a refund takes an amount; say which lines to %s, or all of them.", kind)})
+		return badInput(op, locale.Field("amount", "aftersale.amount_only_refund", "Action", actionVerb(kind)))
 	}
 	modes := 0
 	for _, set := range []bool{len(req.Lines) > 0, req.Amount != 0, req.All} {
@@ -162,11 +168,9 @@ func checkRequest(kind kassa.ActionKind, req ActionRequest) error {
 	case modes == 1:
 		return nil
 	case kind == kassa.ActionRefund:
-		return badInput(op, kassa.FieldError{Field: "lines",
-			Message: "Say what to refund: lines, an amount, or everything — exactly one of them."})
+		return badInput(op, locale.Field("lines", "aftersale.say_refund"))
 	}
-	return badInput(op, kassa.FieldError{Field: "lines",
-		Message: fmt.Sprintf("Say what to %s: lines, or everything (all) — exactly one of them.", kind)})
+	return badInput(op, locale.Field("lines", "aftersale.say_what", "Action", actionVerb(kind)))
 }
 
 // planRefund checks a refund by lines (within what each line has captured
@@ -179,8 +183,8 @@ func planRefund(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error
 	left := kassa.Money(p.Order.CapturedAmount - p.Order.RefundedAmount)
 	canRefund := p.Order.Can(mapi.ActionRefund) || p.Order.Can(mapi.ActionPartialRefund)
 	if left <= 0 || !canRefund {
-		return plan{}, refuse(op, "Nothing is left to refund: Resurs Bank reports %s captured and %s refunded.",
-			kassa.Money(p.Order.CapturedAmount), kassa.Money(p.Order.RefundedAmount))
+		return plan{}, refuse(op, "aftersale.nothing_refund",
+			"Captured", kassa.Money(p.Order.CapturedAmount), "Refunded", kassa.Money(p.Order.RefundedAmount))
 	}
 	led := ledgerOf(p)
 	switch {
@@ -191,11 +195,11 @@ func planRefund(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error
 	}
 	lines, err := pickLines(op, o, req.Lines, func(ref string) mapi.Decimal {
 		return refundedOrUncaptured(o, led, ref)
-	}, "not captured or already refunded")
+	}, "aftersale.used.uncaptured_or_refunded")
 	if err != nil {
 		return plan{}, err
 	}
-	return withinLimit(op, lines, left, "captured and not refunded", true)
+	return withinLimit(op, lines, left, "aftersale.what.refundable", true)
 }
 
 // refundedOrUncaptured is the quantity of line ref that cannot be refunded:
@@ -234,14 +238,13 @@ func planRefundAll(o *kassa.Order, led ledger, left kassa.Money) plan {
 func planRefundAmount(op string, led ledger, amount, left kassa.Money) (plan, error) {
 	switch {
 	case amount < 0:
-		return plan{}, badInput(op, kassa.FieldError{Field: "amount", Message: "must be more than 0.00"})
+		return plan{}, badInput(op, locale.Field("amount", "aftersale.amount_positive"))
 	case amount > left:
-		return plan{}, badInput(op, kassa.FieldError{Field: "amount",
-			Message: fmt.Sprintf("%s is more than the %s captured and not yet refunded", amount, left)})
+		return plan{}, badInput(op, locale.Field("amount", "aftersale.amount_over", "Amount", amount, "Left", left))
 	}
 	lines := splitByVAT(led, amount)
 	if len(lines) == 0 {
-		return plan{}, refuse(op, "Resurs Bank reports no captured lines to refund against.")
+		return plan{}, refuse(op, "aftersale.no_captured_lines")
 	}
 	return plan{lines: lines, amount: amount}, nil
 }
@@ -298,7 +301,7 @@ func splitByVAT(led ledger, amount kassa.Money) []kassa.Line {
 // pickLines turns requested (reference, quantity) pairs into partial order
 // lines, each within what its line has left; used says how much of a line
 // is no longer available.
-func pickLines(op string, o *kassa.Order, reqs []kassa.LineRequest, used func(ref string) mapi.Decimal, usedWhat string) ([]kassa.Line, error) {
+func pickLines(op string, o *kassa.Order, reqs []kassa.LineRequest, used func(ref string) mapi.Decimal, usedWhat locale.ID) ([]kassa.Line, error) {
 	var out []kassa.Line
 	var fields []kassa.FieldError
 	seen := map[string]bool{}
@@ -307,20 +310,20 @@ func pickLines(op string, o *kassa.Order, reqs []kassa.LineRequest, used func(re
 		l, ok := findLine(o, r.SKU)
 		switch {
 		case !ok:
-			fields = append(fields, kassa.FieldError{Field: field + ".sku", Message: fmt.Sprintf("The order has no line %q.", r.SKU)})
+			fields = append(fields, locale.Field(field+".sku", "aftersale.no_line", "SKU", strconv.Quote(r.SKU)))
 			continue
 		case seen[lineRef(l)]:
-			fields = append(fields, kassa.FieldError{Field: field + ".sku", Message: fmt.Sprintf("Line %q is given twice.", r.SKU)})
+			fields = append(fields, locale.Field(field+".sku", "aftersale.line_twice", "SKU", strconv.Quote(r.SKU)))
 			continue
 		case r.Quantity <= 0:
-			fields = append(fields, kassa.FieldError{Field: field + ".quantity", Message: "must be at least 1"})
+			fields = append(fields, locale.Field(field+".quantity", "aftersale.quantity_min"))
 			continue
 		}
 		seen[lineRef(l)] = true
 		left := (mapi.Units(l.Quantity) - used(lineRef(l))).Hundredths() / 100
 		if r.Quantity > left {
-			fields = append(fields, kassa.FieldError{Field: field + ".quantity", Message: fmt.Sprintf(
-				"Only %d of %d × %s are left; the rest is %s.", max(left, 0), l.Quantity, lineRef(l), usedWhat)})
+			fields = append(fields, locale.Field(field+".quantity", "aftersale.only_left", "Left", max(left, 0),
+				"Quantity", l.Quantity, "Ref", lineRef(l), "Used", usedWhat))
 			continue
 		}
 		out = append(out, partial(l, r.Quantity))
@@ -353,17 +356,17 @@ func partial(l kassa.Line, q int64) kassa.Line {
 }
 
 // withinLimit checks the lines' sum against what Resurs has available.
-func withinLimit(op string, lines []kassa.Line, avail kassa.Money, what string, possible bool) (plan, error) {
+func withinLimit(op string, lines []kassa.Line, avail kassa.Money, what locale.ID, possible bool) (plan, error) {
 	var sum kassa.Money
 	for _, l := range lines {
 		sum += l.Total
 	}
 	switch {
 	case !possible || avail <= 0:
-		return plan{}, refuse(op, "Resurs Bank does not allow this now: %s %s.", avail, what)
+		return plan{}, refuse(op, "aftersale.not_allowed", "Avail", avail, "What", what)
 	case sum > avail:
-		return plan{}, badInput(op, kassa.FieldError{Field: "lines",
-			Message: fmt.Sprintf("The lines add up to %s, but only %s is %s at Resurs Bank.", sum, avail, what)})
+		return plan{}, badInput(op, locale.Field("lines", "aftersale.lines_over", "Sum", sum, "Avail", avail,
+			"What", what))
 	}
 	return plan{lines: lines, amount: sum}, nil
 }
@@ -388,3 +391,11 @@ func mapiLog(k kassa.ActionKind) mapi.ActionLogType {
 	}
 	return mapi.LogCancel // cancel, and the cancel that starts a modify
 }
+
+// actionVerb names what an action of kind does, as a verb of a message
+// ("say which lines to capture").
+func actionVerb(kind kassa.ActionKind) locale.ID { return locale.ID("action.verb." + string(kind)) }
+
+// actionThe names an action of kind as a message's noun ("refused the
+// capture"): Swedish writes it in its definite form.
+func actionThe(kind kassa.ActionKind) locale.ID { return locale.ID("action.the." + string(kind)) }

@@ -1,9 +1,11 @@
 package checkout
 
 import (
+	"errors"
 	"slices"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -18,7 +20,10 @@ type Possible struct {
 	CancelOrder bool
 	Authorized  kassa.Money // left to capture or cancel
 	Refundable  kassa.Money // captured and not yet refunded
-	Why         []string    // why what is missing is missing, one sentence each
+	Why         []string    // why what is missing is missing, one sentence each, in English
+	// WhySaid are Why's messages, in the same order, for a page in the
+	// reader's language (locale.Lang.Say).
+	WhySaid []kassa.Said
 }
 
 // Allowed says how an action may be asked for: everything at once, and
@@ -52,12 +57,12 @@ func PossibleActions(o *kassa.Order, p *mapi.Payment, actions []*kassa.Action) P
 	var pos Possible
 	switch {
 	case o.PaymentID == "":
-		return pos.because("The order has no payment at Resurs Bank.")
+		return pos.because(locale.Error(kassa.ECONFLICT, "aftersale.possible.no_payment"))
 	case p == nil:
-		return pos.because("The payment could not be read from Resurs Bank, so no action is offered; try again in a moment.")
+		return pos.because(locale.Error(kassa.EUNAVAILABLE, "aftersale.possible.unreadable"))
 	}
 	if err := unsettled("checkout.Possible", actions); err != nil {
-		return pos.because(kassa.ErrorMessage(err))
+		return pos.because(err)
 	}
 	if pendingCancel(o, p) {
 		pos.CancelOrder = true
@@ -84,7 +89,7 @@ func (pos *Possible) allowed(kind kassa.ActionKind, o *kassa.Order, p *mapi.Paym
 		return Allowed{Lines: true}
 	}
 	if kassa.ErrorCode(err) == kassa.ECONFLICT {
-		pos.note(kassa.ErrorMessage(err))
+		pos.note(err)
 	}
 	return Allowed{}
 }
@@ -104,15 +109,23 @@ func partialLeft(kind kassa.ActionKind, o *kassa.Order, p *mapi.Payment) bool {
 	return p.Order.CapturedAmount > p.Order.RefundedAmount && p.Order.Can(mapi.ActionPartialRefund)
 }
 
-// because returns pos with why as the reason nothing is offered.
-func (pos Possible) because(why string) Possible {
+// because returns pos with why's message as the reason nothing is offered.
+func (pos Possible) because(why error) Possible {
 	pos.note(why)
 	return pos
 }
 
-// note adds why once.
-func (pos *Possible) note(why string) {
-	if !slices.Contains(pos.Why, why) {
-		pos.Why = append(pos.Why, why)
+// note adds why's message once.
+func (pos *Possible) note(why error) {
+	msg := kassa.ErrorMessage(why)
+	if slices.Contains(pos.Why, msg) {
+		return
 	}
+	var said kassa.Said
+	var e *kassa.Error
+	if errors.As(why, &e) {
+		said = e.Said
+	}
+	pos.Why = append(pos.Why, msg)
+	pos.WhySaid = append(pos.WhySaid, said)
 }

@@ -86,8 +86,9 @@ func unavailable(op string, err error) *kassa.Error {
 // paymentUnknown is the error for an order whose payment Resurs answers
 // 404 for: retrying cannot help, so it is a conflict, not an outage.
 func paymentUnknown(op string, o *kassa.Order, err error) *kassa.Error {
-	return &kassa.Error{Code: kassa.ECONFLICT, Op: op, Err: err,
-		Message: fmt.Sprintf("The payment of order %s (%s) was not found at Resurs Bank.", o.Number, o.PaymentID)}
+	e := locale.Error(kassa.ECONFLICT, "aftersale.payment_unknown", "Number", o.Number, "PaymentID", o.PaymentID)
+	e.Op, e.Err = op, err
+	return e
 }
 
 // isBreakerRefusal reports whether err comes from the open breaker.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -43,8 +44,7 @@ func pendingCancel(o *kassa.Order, p *mapi.Payment) bool {
 func (e *Engine) cancelPending(ctx context.Context, o *kassa.Order, req ActionRequest) (*kassa.Order, *kassa.Action, error) {
 	const op = "checkout.Cancel"
 	if !req.All {
-		return o, nil, badInput(op, kassa.FieldError{Field: "lines",
-			Message: "The payment was never signed, so the order is cancelled whole: ask for all of it, not lines."})
+		return o, nil, badInput(op, locale.Field("lines", "aftersale.cancel_whole"))
 	}
 	if err := e.checkUnsettled(ctx, op, o); err != nil {
 		return o, nil, e.refusedPlan(ctx, o, kassa.ActionCancel, req.Source, err)

@@ -18,7 +18,7 @@ type loginPage struct {
 	Error string
 }
 
-func (*loginPage) title(*locale.Lang) string { return "Admin login" }
+func (*loginPage) title(l *locale.Lang) string { return l.T("admin.login.title") }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := s.adminSession(r); ok {
@@ -33,17 +33,17 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 // attempts are limited per client and per account, as on the admin API.
 func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostFormValue("next"))
-	ip := clientIP(r)
+	ip, l := clientIP(r), s.lang(r)
 	if wait := s.logins.wait(ip, adminUser); wait > 0 {
 		retryAfter(w, wait)
 		s.render(w, r, http.StatusTooManyRequests, "login", &loginPage{Next: next,
-			Error: "Too many failed attempts. Try again in " + seconds(wait) + "."})
+			Error: l.T("admin.login.too_many", "Wait", secondsIn(l, wait))})
 		return nil
 	}
 	if !s.checkPassword(adminUser, r.PostFormValue("password")) {
 		s.logins.fail(ip, adminUser)
 		s.log.Warn("admin login failed", "ip", ip)
-		s.render(w, r, http.StatusUnauthorized, "login", &loginPage{Next: next, Error: "Wrong password."})
+		s.render(w, r, http.StatusUnauthorized, "login", &loginPage{Next: next, Error: l.T("admin.login.wrong")})
 		return nil
 	}
 	if err := s.newAdminSession(w, r); err != nil {
@@ -84,15 +84,19 @@ type listing struct {
 	Total int    // items matching the filter
 	Page  int    // from 1
 	Pages int    // at least the current page's
-	Noun  string // what the items are, e.g. "orders"
+	Noun  string // the message id that counts the items, e.g. "admin.count.orders"
 }
 
-// newListing pages total items limit at a time, from offset.
+// newListing pages total items limit at a time, from offset; noun is the
+// message id that counts them.
 func newListing(noun string, offset, limit, total int) listing {
 	return listing{Total: total, Page: offset/limit + 1, Pages: (total + limit - 1) / limit, Noun: noun}
 }
 
-func (*ordersPage) title(*locale.Lang) string { return "Orders" }
+// Count is Total for the plural message Noun.
+func (l listing) Count() int64 { return int64(l.Total) }
+
+func (*ordersPage) title(l *locale.Lang) string { return l.T("admin.nav.orders") }
 
 // PageURL is the list URL for page n with the same filter.
 func (p *ordersPage) PageURL(n int) string {
@@ -109,7 +113,7 @@ func (s *Server) handleAdminOrders(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	p := &ordersPage{listing: newListing("orders", f.Offset, f.Limit, total), Filter: f, Orders: orders,
+	p := &ordersPage{listing: newListing("admin.count.orders", f.Offset, f.Limit, total), Filter: f, Orders: orders,
 		Statuses: kassa.Statuses}
 	s.render(w, r, http.StatusOK, "orders", p)
 	return nil
@@ -124,31 +128,35 @@ type orderPage struct {
 	Payment   *mapi.Payment
 	PaymentE  string
 	Can       checkout.Possible // the actions offered, by the live payment
+	Why       []string          // Can.Why in the page's language
 	Notice    string
 	Problem   string
 }
 
-func (p *orderPage) title(*locale.Lang) string { return "Order " + p.Order.Number }
+func (p *orderPage) title(l *locale.Lang) string {
+	return l.T("admin.order.title", "Number", p.Order.Number)
+}
 
 func (s *Server) handleAdminOrder(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.loadOrderPage(r.Context(), id)
+	l := s.lang(r)
+	p, err := s.loadOrderPage(r.Context(), l, id)
 	if err != nil {
 		return err
 	}
 	switch r.URL.Query().Get("sync") {
 	case "ok":
-		p.Notice = "Synced with Resurs: the status below is what Resurs says now."
+		p.Notice = l.T("admin.order.synced")
 	case "failed":
-		p.Problem = "Resurs could not be reached. The order is unchanged; the sweeper will try again."
+		p.Problem = l.T("admin.order.sync_failed")
 	}
 	if done, err := strconv.ParseInt(r.URL.Query().Get("done"), 10, 64); err == nil {
 		for _, a := range p.Actions {
 			if a.ID == done {
-				p.Notice = doneNotice(p.Order, a)
+				p.Notice = doneNotice(l, s.currency(), p.Order, a)
 			}
 		}
 	}
@@ -156,8 +164,8 @@ func (s *Server) handleAdminOrder(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// loadOrderPage reads everything the order page shows.
-func (s *Server) loadOrderPage(ctx context.Context, id int64) (*orderPage, error) {
+// loadOrderPage reads everything the order page in l shows.
+func (s *Server) loadOrderPage(ctx context.Context, l *locale.Lang, id int64) (*orderPage, error) {
 	o, err := s.cfg.Store.Order(ctx, id)
 	if err != nil {
 		return nil, err
@@ -172,23 +180,28 @@ func (s *Server) loadOrderPage(ctx context.Context, id int64) (*orderPage, error
 	if p.Actions, err = s.cfg.Engine.OrderActions(ctx, id); err != nil {
 		return nil, err
 	}
-	p.Payment, p.PaymentE = s.livePayment(ctx, o)
+	var problem string
+	p.Payment, problem = s.livePayment(ctx, o)
+	if problem != "" {
+		p.PaymentE = l.T(problem)
+	}
 	p.Can = checkout.PossibleActions(o, p.Payment, p.Actions)
+	p.Why = whyIn(l, p.Can)
 	return p, nil
 }
 
 // livePayment reads the payment from MAPI once; MAPI being down is shown,
-// not fatal.
+// not fatal: the message id of the problem says why there is no payment.
 func (s *Server) livePayment(ctx context.Context, o *kassa.Order) (*mapi.Payment, string) {
 	if o.PaymentID == "" {
-		return nil, "No payment at Resurs for this order."
+		return nil, "admin.order.no_payment"
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	pay, err := s.cfg.Bank.GetPayment(ctx, o.PaymentID)
 	if err != nil {
 		s.log.Warn("admin: read payment", "order", o.ID, "err", err)
-		return nil, "Resurs could not be reached right now; showing the shop's last known state."
+		return nil, "admin.order.payment_unreachable"
 	}
 	return pay, ""
 }
@@ -218,7 +231,7 @@ type callbacksPage struct {
 	Notice    string
 }
 
-func (*callbacksPage) title(*locale.Lang) string { return "Callbacks" }
+func (*callbacksPage) title(l *locale.Lang) string { return l.T("admin.nav.callbacks") }
 
 // PageURL is the list URL for page n with the same filter.
 func (p *callbacksPage) PageURL(n int) string {
@@ -244,13 +257,13 @@ func (s *Server) handleAdminCallbacks(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	p := &callbacksPage{listing: newListing("callbacks", f.Offset, f.Limit, total), Filter: f,
+	p := &callbacksPage{listing: newListing("admin.count.callbacks", f.Offset, f.Limit, total), Filter: f,
 		States: kassa.CallbackStates}
 	for _, cb := range cbs {
 		p.Callbacks = append(p.Callbacks, toAPICallback(cb))
 	}
 	if n, err := strconv.ParseInt(r.URL.Query().Get("processed"), 10, 64); err == nil {
-		p.Notice = "Callback " + strconv.FormatInt(n, 10) + " was queued for processing again."
+		p.Notice = s.lang(r).T("admin.callbacks.requeued", "ID", n)
 	}
 	s.render(w, r, http.StatusOK, "callbacks", p)
 	return nil

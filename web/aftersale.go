@@ -227,7 +227,7 @@ func actionFilter(r *http.Request) (kassa.ActionFilter, error) {
 	q := r.URL.Query()
 	f := kassa.ActionFilter{State: kassa.ActionState(q.Get("state")), Limit: 25}
 	if f.State != "" && !f.State.Valid() {
-		return f, invalid("state", "Unknown state.")
+		return f, invalidSaid("state", "admin.unknown_state")
 	}
 	var err error
 	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
@@ -250,7 +250,7 @@ func formLines(r *http.Request, refs []string) ([]kassa.LineRequest, error) {
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 || n > maxFormQuantity {
-			return nil, invalid("qty."+ref, "Give a whole number of units.")
+			return nil, invalidSaid("qty."+ref, "admin.order.form_units")
 		}
 		out = append(out, kassa.LineRequest{SKU: ref, Quantity: n})
 	}
@@ -269,7 +269,7 @@ func (s *Server) handleAdminAction(w http.ResponseWriter, r *http.Request) error
 	kind := kassa.ActionKind(r.PathValue("kind"))
 	do, ok := s.actionFor(string(kind))
 	if !ok {
-		return kassa.Errorf(kassa.ENOTFOUND, "Page not found.")
+		return locale.Error(kassa.ENOTFOUND, "admin.page_not_found")
 	}
 	o, err := s.cfg.Store.Order(r.Context(), id)
 	if err != nil {
@@ -306,7 +306,7 @@ func actionForm(r *http.Request, o *kassa.Order) (checkout.ActionRequest, error)
 	if v := strings.TrimSpace(r.PostFormValue("amount")); v != "" {
 		m, err := kassa.ParseAmount(v)
 		if err != nil || m <= 0 || m > maxAmount {
-			return req, invalid("amount", "Give a positive amount with at most 2 decimals, such as 100,50 or 1 000,00.")
+			return req, invalidSaid("amount", "admin.order.form_amount")
 		}
 		req.Amount = m
 		return req, nil
@@ -316,7 +316,7 @@ func actionForm(r *http.Request, o *kassa.Order) (checkout.ActionRequest, error)
 		return req, err
 	}
 	if len(lines) == 0 {
-		return req, invalid("lines", "Enter a quantity for at least one line.")
+		return req, invalidSaid("lines", "admin.order.form_lines")
 	}
 	req.Lines = lines
 	return req, nil
@@ -335,6 +335,14 @@ type confirmPage struct {
 
 func (p *confirmPage) title(*locale.Lang) string { return p.Heading }
 
+// invalidSaid is invalid with the catalog's message id: the page says it
+// in the reader's language, the JSON API in English.
+func invalidSaid(field, id string, args ...any) error {
+	e := locale.Error(kassa.EINVALID, "error.correct_fields")
+	e.Fields = []kassa.FieldError{locale.Field(field, id, args...)}
+	return e
+}
+
 // confirmation builds the confirmation of cancelling or refunding all of
 // order o, from a fresh read of its payment. When the payment cannot be
 // read, or does not allow the action, the error says so and nothing is
@@ -347,30 +355,43 @@ func (s *Server) confirmation(ctx context.Context, l *locale.Lang, o *kassa.Orde
 	}
 	pay, problem := s.livePayment(ctx, o)
 	if pay == nil {
-		return nil, kassa.Errorf(kassa.EUNAVAILABLE, "%s Nothing was done.", problem)
+		return nil, locale.Error(kassa.EUNAVAILABLE, "admin.order.nothing_done", "Problem", locale.ID(problem))
 	}
 	can := checkout.PossibleActions(o, pay, actions)
 	c := &confirmPage{Order: o, Kind: kind}
+	var key string
+	var amount kassa.Money
 	switch {
 	case kind == kassa.ActionCancel && can.CancelOrder:
-		c.Heading = "Cancel order " + o.Number + "?"
-		c.Detail = fmt.Sprintf("The customer never signed the payment of %s. Resurs Bank is asked to cancel it, and the order's stock is released; should Resurs not be able to cancel it yet, the order is cancelled all the same and the payment annulled if the customer signs it later. This cannot be undone.",
-			formatMoney(o.Total))
-		c.Button = "Yes, cancel the order"
+		key, amount = "admin.confirm.cancel_order", o.Total
 	case kind == kassa.ActionCancel && can.Cancel.All:
-		c.Heading = "Cancel everything not captured?"
-		c.Detail = fmt.Sprintf("Order %s: the %s still authorized at Resurs Bank is cancelled, and can then no longer be captured. This cannot be undone.",
-			o.Number, formatMoney(can.Authorized))
-		c.Button = "Yes, cancel " + formatMoney(can.Authorized)
+		key, amount = "admin.confirm.cancel_all", can.Authorized
 	case kind == kassa.ActionRefund && can.Refund.All:
-		c.Heading = "Refund everything captured?"
-		c.Detail = fmt.Sprintf("Order %s: the %s captured and not yet refunded is paid back to the customer by Resurs Bank. This cannot be undone.",
-			o.Number, formatMoney(can.Refundable))
-		c.Button = "Yes, refund " + formatMoney(can.Refundable)
+		key, amount = "admin.confirm.refund_all", can.Refundable
 	default:
-		return nil, kassa.Errorf(kassa.ECONFLICT, "Resurs Bank does not allow this now. %s", strings.Join(can.Why, " "))
+		return nil, notAllowed(l, can)
 	}
+	args := []any{"Number", o.Number, "Amount", formatMoney(amount)}
+	c.Heading, c.Detail, c.Button = l.T(key+".heading", args...), l.T(key+".detail", args...), l.T(key+".button", args...)
 	return c, nil
+}
+
+// notAllowed is the refusal of an action the payment does not allow now,
+// with the reasons can gives: in English in its Message (for the log), in
+// l where a page says it.
+func notAllowed(l *locale.Lang, can checkout.Possible) error {
+	e := locale.Error(kassa.ECONFLICT, "admin.order.not_allowed", "Why", strings.Join(can.Why, " "))
+	e.Said.Args = []any{"Why", strings.Join(whyIn(l, can), " ")}
+	return e
+}
+
+// whyIn says in l why can offers what it does not.
+func whyIn(l *locale.Lang, can checkout.Possible) []string {
+	out := make([]string, len(can.Why))
+	for i, why := range can.Why {
+		out[i] = l.Say(can.WhySaid[i], why)
+	}
+	return out
 }
 
 // handleAdminModify handles the "change lines" form: a quantity for every
@@ -417,7 +438,7 @@ func modifyForm(r *http.Request, o *kassa.Order) ([]kassa.LineRequest, error) {
 	if sku := strings.TrimSpace(r.PostFormValue("add_sku")); sku != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("add_qty")), 10, 64)
 		if err != nil || n < 1 || n > maxFormQuantity {
-			return nil, invalid("add_qty", "Give the number of units to add.")
+			return nil, invalidSaid("add_qty", "admin.order.form_add_qty")
 		}
 		lines = append(lines, kassa.LineRequest{SKU: sku, Quantity: n})
 	}
@@ -433,7 +454,7 @@ func (s *Server) handleAdminRetry(w http.ResponseWriter, r *http.Request) error 
 	o, a, err := s.cfg.Engine.RetryAction(r.Context(), id, kassa.SourceAdmin)
 	if o == nil {
 		if err == nil {
-			err = kassa.Errorf(kassa.ENOTFOUND, "Not found.")
+			err = locale.Error(kassa.ENOTFOUND, "admin.not_found")
 		}
 		return err
 	}
@@ -446,15 +467,16 @@ func (s *Server) handleAdminRetry(w http.ResponseWriter, r *http.Request) error 
 
 // renderOrderProblem shows the order page again with what went wrong.
 func (s *Server) renderOrderProblem(w http.ResponseWriter, r *http.Request, id int64, cause error) error {
-	p, err := s.loadOrderPage(r.Context(), id)
+	l := s.lang(r)
+	p, err := s.loadOrderPage(r.Context(), l, id)
 	if err != nil {
 		return err
 	}
-	p.Problem = kassa.ErrorMessage(cause)
+	p.Problem = l.Message(cause)
 	var e *kassa.Error
 	if errors.As(cause, &e) {
 		for _, f := range e.Fields {
-			p.Problem += " " + f.Message
+			p.Problem += " " + l.Field(f)
 		}
 	}
 	if status := errorStatus(cause); status >= 500 && status != http.StatusServiceUnavailable {
@@ -497,18 +519,19 @@ func actionRows(o *kassa.Order) []actionRow {
 	return rows
 }
 
-// doneNotice describes the action ?done= names, for the order page of o.
-func doneNotice(o *kassa.Order, a *kassa.Action) string {
+// doneNotice describes in l the action ?done= names, for the order page
+// of o; amounts are in currency.
+func doneNotice(l *locale.Lang, currency string, o *kassa.Order, a *kassa.Action) string {
+	what := locale.ID("action.the." + string(a.Kind))
 	switch {
 	case a.Kind == kassa.ActionCancel && a.State == kassa.ActionRefused && o.Status == kassa.StatusCancelled:
-		return fmt.Sprintf("Resurs Bank could not cancel the unsigned payment yet (%s), so the order is cancelled in the shop and its stock released. Should the customer still sign the payment, it is annulled automatically.",
-			a.TransactionID)
+		return l.T("admin.done.cancel_unsigned", "TX", a.TransactionID)
 	case a.State == kassa.ActionSucceeded:
-		return fmt.Sprintf("Resurs Bank accepted the %s (%s, %s).", a.Kind, a.TransactionID, a.Amount)
+		return l.T("admin.done.succeeded", "Action", what, "TX", a.TransactionID, "Amount", l.Money(a.Amount, currency))
 	case a.State == kassa.ActionPending:
-		return fmt.Sprintf("The %s (%s) is waiting for Resurs Bank; it is retried automatically.", a.Kind, a.TransactionID)
+		return l.T("admin.done.pending", "Action", what, "TX", a.TransactionID)
 	}
-	return fmt.Sprintf("The %s (%s) is %s.", a.Kind, a.TransactionID, a.State)
+	return l.T("admin.done.other", "Action", what, "TX", a.TransactionID, "State", a.State)
 }
 
 type actionsPage struct {
@@ -518,7 +541,7 @@ type actionsPage struct {
 	States  []kassa.ActionState
 }
 
-func (*actionsPage) title(*locale.Lang) string { return "After-sale actions" }
+func (*actionsPage) title(l *locale.Lang) string { return l.T("admin.actions.title") }
 
 // PageURL is the list URL for page n with the same filter.
 func (p *actionsPage) PageURL(n int) string {
@@ -544,7 +567,7 @@ func (s *Server) handleAdminActions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "actions", &actionsPage{listing: newListing("actions", f.Offset, f.Limit, total),
+	s.render(w, r, http.StatusOK, "actions", &actionsPage{listing: newListing("admin.count.actions", f.Offset, f.Limit, total),
 		Filter: f, Actions: as, States: actionStates})
 	return nil
 }

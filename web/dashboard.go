@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 
@@ -38,7 +39,7 @@ type dashboardPage struct {
 	MAPICalls    int64
 }
 
-func (*dashboardPage) title(*locale.Lang) string { return "Dashboard" }
+func (*dashboardPage) title(l *locale.Lang) string { return l.T("admin.nav.dashboard") }
 
 const (
 	chartW, chartH = 600, 160
@@ -46,17 +47,18 @@ const (
 )
 
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
+	l := s.lang(r)
 	p := &dashboardPage{}
-	if err := s.countOrders(r.Context(), p); err != nil {
+	if err := s.countOrders(r.Context(), l, p); err != nil {
 		return err
 	}
 	if err := s.countCallbacks(r.Context(), p); err != nil {
 		return err
 	}
-	p.MAPIRate = "no data"
+	p.MAPIRate = l.T("admin.dashboard.no_data")
 	if s.cfg.MAPIErrorRate != nil {
 		if rate, calls := s.cfg.MAPIErrorRate(); calls > 0 {
-			p.MAPIRate, p.MAPICalls = fmt.Sprintf("%.1f %%", rate*100), calls
+			p.MAPIRate, p.MAPICalls = l.Percent(int64(math.Round(rate*1000))*10), calls
 		}
 	}
 	s.render(w, r, http.StatusOK, "dashboard", p)
@@ -64,8 +66,9 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 }
 
 // countOrders counts orders per status; conversion is the share of placed
-// orders that Resurs accepted (processing, completed or refunded later).
-func (s *Server) countOrders(ctx context.Context, p *dashboardPage) error {
+// orders that Resurs accepted (processing, completed or refunded later),
+// written in l to a tenth of a percent.
+func (s *Server) countOrders(ctx context.Context, l *locale.Lang, p *dashboardPage) error {
 	values := make([]int, len(kassa.Statuses))
 	labels := make([]string, len(kassa.Statuses))
 	for i, st := range kassa.Statuses {
@@ -82,7 +85,8 @@ func (s *Server) countOrders(ctx context.Context, p *dashboardPage) error {
 	}
 	p.Conversion = "–"
 	if p.Placed > 0 {
-		p.Conversion = fmt.Sprintf("%.1f %%", float64(p.Paid)*100/float64(p.Placed))
+		tenths := (int64(p.Paid)*2000 + int64(p.Placed)) / (2 * int64(p.Placed)) // rounded half up
+		p.Conversion = l.Percent(tenths * 10)
 	}
 	p.StatusBars = bars(labels, values)
 	return nil

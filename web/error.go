@@ -102,7 +102,11 @@ func (s *Server) error(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, status, body)
 		return
 	}
-	s.render(w, r, status, "error", &errorPage{Status: status, Message: body.Message})
+	msg := body.Message
+	if e := (*kassa.Error)(nil); errors.As(err, &e) && e.Said.ID != "" && e.Message == msg {
+		msg = s.lang(r).Say(e.Said, msg)
+	}
+	s.render(w, r, status, "error", &errorPage{Status: status, Message: msg})
 }
 
 type errorPage struct {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/locale"
@@ -19,7 +18,7 @@ type mailsPage struct {
 	States []kassa.MailState
 }
 
-func (*mailsPage) title(*locale.Lang) string { return "E-mails" }
+func (*mailsPage) title(l *locale.Lang) string { return l.T("admin.nav.emails") }
 
 // PageURL is the list URL for page n with the same filter.
 func (p *mailsPage) PageURL(n int) string {
@@ -29,14 +28,14 @@ func (p *mailsPage) PageURL(n int) string {
 // mailPage is one mail.
 type mailPage struct{ Mail *kassa.Mail }
 
-func (p *mailPage) title(*locale.Lang) string { return "E-mail " + strconv.FormatInt(p.Mail.ID, 10) }
+func (p *mailPage) title(l *locale.Lang) string { return l.T("admin.mail.title", "ID", p.Mail.ID) }
 
 // mailFilter reads the list's filter: state, order and page.
 func mailFilter(r *http.Request) (kassa.MailFilter, error) {
 	q := r.URL.Query()
 	f := kassa.MailFilter{State: kassa.MailState(q.Get("state")), Limit: 25}
 	if f.State != "" && !f.State.Valid() {
-		return f, invalid("state", "Unknown state.")
+		return f, invalidSaid("state", "admin.unknown_state")
 	}
 	var err error
 	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
@@ -52,7 +51,7 @@ func (s *Server) handleAdminMails(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "mails", &mailsPage{listing: newListing("e-mails", f.Offset, f.Limit, total),
+	s.render(w, r, http.StatusOK, "mails", &mailsPage{listing: newListing("admin.count.emails", f.Offset, f.Limit, total),
 		Filter: f, Mails: ms, States: kassa.MailStates})
 	return nil
 }

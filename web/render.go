@@ -150,6 +150,7 @@ var funcs = template.FuncMap{
 	"legalURL":   legalURL,
 	"statusText": func(s kassa.Status) string { return strings.ReplaceAll(string(s), "-", " ") },
 	"add":        func(a, b int) int { return a + b },
+	"i64":        func(n int) int64 { return int64(n) },
 	"str":        func(v any) string { return fmt.Sprint(v) },
 	"query":      url.QueryEscape,
 }
@@ -163,24 +164,26 @@ var funcs = template.FuncMap{
 //   - date and datetime write a time in the shop's time zone as l does;
 //     when and whensec write it to the minute or second for the admin's
 //     tables, with the zone's abbreviation ("2026-12-06 19:04 CET");
-//   - words says what an order's status means to its customer.
+//   - words says what an order's status means to its customer;
+//   - actionKind names an after-sale action's kind for the admin.
 func (s *Server) templateFuncs(l *locale.Lang) template.FuncMap {
 	cur := s.currency()
 	fm := template.FuncMap{
-		"T":         l.T,
-		"TH":        l.HTML,
-		"N":         l.N,
-		"money":     func(m kassa.Money) string { return l.Money(m, cur) },
-		"kr":        func(m kassa.Money) string { return l.MoneyShort(m, cur) },
-		"decimal":   func(d mapi.Decimal) string { return l.Money(kassa.Money(d.Hundredths()), cur) },
-		"vat":       l.Percent,
-		"rate":      func(d mapi.Decimal) string { return l.Percent(d.Hundredths()) },
-		"date":      func(t time.Time) string { return l.Date(t.In(s.zone.get())) },
-		"datetime":  func(t time.Time) string { return l.DateTime(t.In(s.zone.get())) },
-		"when":      func(t time.Time) string { return formatTime(t, s.zone.get(), false) },
-		"whensec":   func(t time.Time) string { return formatTime(t, s.zone.get(), true) },
-		"words":     func(st kassa.Status) string { return statusWords(l, st) },
-		"legalName": func(t mapi.LegalLinkType) string { return legalName(l, t) },
+		"T":          l.T,
+		"TH":         l.HTML,
+		"N":          l.N,
+		"money":      func(m kassa.Money) string { return l.Money(m, cur) },
+		"kr":         func(m kassa.Money) string { return l.MoneyShort(m, cur) },
+		"decimal":    func(d mapi.Decimal) string { return l.Money(kassa.Money(d.Hundredths()), cur) },
+		"vat":        l.Percent,
+		"rate":       func(d mapi.Decimal) string { return l.Percent(d.Hundredths()) },
+		"date":       func(t time.Time) string { return l.Date(t.In(s.zone.get())) },
+		"datetime":   func(t time.Time) string { return l.DateTime(t.In(s.zone.get())) },
+		"when":       func(t time.Time) string { return formatTime(t, s.zone.get(), false) },
+		"whensec":    func(t time.Time) string { return formatTime(t, s.zone.get(), true) },
+		"words":      func(st kassa.Status) string { return statusWords(l, st) },
+		"legalName":  func(t mapi.LegalLinkType) string { return legalName(l, t) },
+		"actionKind": func(k kassa.ActionKind) string { return l.T("action.kind." + string(k)) },
 	}
 	maps.Copy(fm, funcs)
 	return fm

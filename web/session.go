@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 const (
@@ -229,12 +230,12 @@ func (s *Server) admin(fn handlerFunc) http.Handler {
 				http.Redirect(w, r, "/admin/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			s.error(w, r, kassa.Errorf(kassa.EUNAUTHORIZED, "Please log in again."))
+			s.error(w, r, locale.Error(kassa.EUNAUTHORIZED, "admin.login_again"))
 			return
 		}
 		if r.Method == http.MethodPost && !s.validCSRF(r, sess) {
 			s.render(w, r, http.StatusForbidden, "error", &errorPage{Status: http.StatusForbidden,
-				Message: "The form has expired. Go back, reload the page and try again."})
+				Message: s.lang(r).T("admin.form_expired")})
 			return
 		}
 		s.touch(r.Context(), &sess)
@@ -290,6 +291,11 @@ func retryAfter(w http.ResponseWriter, wait time.Duration) {
 }
 
 // seconds says wait in whole seconds, rounded up: "1 second", "12 seconds".
+// secondsIn writes wait in l in whole seconds, rounded up.
+func secondsIn(l *locale.Lang, wait time.Duration) string {
+	return l.N("admin.seconds", int64((wait+time.Second-1)/time.Second))
+}
+
 func seconds(wait time.Duration) string {
 	n := int((wait + time.Second - 1) / time.Second)
 	if n == 1 {

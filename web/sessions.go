@@ -168,7 +168,10 @@ type sessionsPage struct {
 	Errors   map[string]string
 }
 
-func (*sessionsPage) title(*locale.Lang) string { return "Sessions" }
+func (*sessionsPage) title(l *locale.Lang) string { return l.T("admin.nav.sessions") }
+
+// MinPassword is the shortest password the form takes.
+func (*sessionsPage) MinPassword() int { return minPassword }
 
 // Err is the message of a field of the password form.
 func (p *sessionsPage) Err(field string) string { return p.Errors[field] }
@@ -185,11 +188,11 @@ func (s *Server) handleSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch {
+	switch l := s.lang(r); {
 	case r.URL.Query().Get("ended") == "1":
-		p.Notice = "The session was ended: its browser must log in again."
+		p.Notice = l.T("admin.sessions.ended")
 	case r.URL.Query().Get("password") == "changed":
-		p.Notice = "The password was changed, and every other session was ended."
+		p.Notice = l.T("admin.sessions.password_changed")
 	}
 	s.render(w, r, http.StatusOK, "sessions", p)
 	return nil
@@ -239,7 +242,7 @@ func parseSessionRef(ref string) (kassa.SessionHash, error) {
 	var id kassa.SessionHash
 	b, err := hex.DecodeString(ref)
 	if err != nil || len(b) != len(id) {
-		return id, kassa.Errorf(kassa.ENOTFOUND, "There is no such session.")
+		return id, locale.Error(kassa.ENOTFOUND, "admin.sessions.no_such")
 	}
 	copy(id[:], b)
 	return id, nil
@@ -248,19 +251,19 @@ func parseSessionRef(ref string) (kassa.SessionHash, error) {
 // handlePasswordPost changes the admin password and ends every other
 // session. The current password is checked, and limited, like a login.
 func (s *Server) handlePasswordPost(w http.ResponseWriter, r *http.Request) error {
-	ip := clientIP(r)
+	ip, l := clientIP(r), s.lang(r)
 	if wait := s.logins.wait(ip, adminUser); wait > 0 {
 		retryAfter(w, wait)
 		return s.passwordProblem(w, r, http.StatusTooManyRequests, map[string]string{
-			"current": "Too many failed attempts. Try again in " + seconds(wait) + "."})
+			"current": l.T("admin.login.too_many", "Wait", secondsIn(l, wait))})
 	}
 	if !s.passwd.check(r.PostFormValue("current")) {
 		s.logins.fail(ip, adminUser)
 		s.log.Warn("admin: password change with a wrong password", "ip", ip)
-		return s.passwordProblem(w, r, http.StatusUnprocessableEntity, map[string]string{"current": "Wrong password."})
+		return s.passwordProblem(w, r, http.StatusUnprocessableEntity, map[string]string{"current": l.T("admin.login.wrong")})
 	}
 	next := r.PostFormValue("new")
-	if errs := newPasswordErrors(next, r.PostFormValue("confirm"), r.PostFormValue("current")); len(errs) > 0 {
+	if errs := newPasswordErrors(l, next, r.PostFormValue("confirm"), r.PostFormValue("current")); len(errs) > 0 {
 		return s.passwordProblem(w, r, http.StatusUnprocessableEntity, errs)
 	}
 	if err := s.passwd.set(r.Context(), s.cfg.Store, next, s.cfg.AdminPassword); err != nil {
@@ -276,18 +279,19 @@ func (s *Server) handlePasswordPost(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// newPasswordErrors checks a new password and its confirmation.
-func newPasswordErrors(next, confirm, current string) map[string]string {
+// newPasswordErrors checks a new password and its confirmation, saying
+// what is wrong in l.
+func newPasswordErrors(l *locale.Lang, next, confirm, current string) map[string]string {
 	errs := map[string]string{}
 	switch n := len([]rune(next)); {
 	case n < minPassword:
-		errs["new"] = fmt.Sprintf("Use at least %d characters.", minPassword)
+		errs["new"] = l.T("admin.password.too_short", "Min", minPassword)
 	case n > maxPassword:
-		errs["new"] = fmt.Sprintf("Use at most %d characters.", maxPassword)
+		errs["new"] = l.T("admin.password.too_long", "Max", maxPassword)
 	case next == current:
-		errs["new"] = "The new password is the current one."
+		errs["new"] = l.T("admin.password.same")
 	case next != confirm:
-		errs["confirm"] = "The two new passwords differ."
+		errs["confirm"] = l.T("admin.password.differ")
 	}
 	return errs
 }
@@ -300,7 +304,7 @@ func (s *Server) passwordProblem(w http.ResponseWriter, r *http.Request, status 
 		return err
 	}
 	p.Errors = errs
-	p.Problem = "The password was not changed: please correct the marked fields."
+	p.Problem = s.lang(r).T("admin.password.not_changed")
 	s.render(w, r, status, "sessions", p)
 	return nil
 }

@@ -124,32 +124,34 @@ type settingsPage struct {
 	Errors      map[string]string
 }
 
-func (*settingsPage) title(*locale.Lang) string { return "Settings" }
+func (*settingsPage) title(l *locale.Lang) string { return l.T("admin.nav.settings") }
 
 func (p *settingsPage) Err(field string) string { return p.Errors[field] }
 
 func (s *Server) handleSettings(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.settingsPage(r.Context())
+	l := s.lang(r)
+	p, err := s.settingsPage(r.Context(), l)
 	if err != nil {
 		return err
 	}
 	q := r.URL.Query()
 	switch {
 	case q.Get("saved") == "1":
-		p.Notice = "Saved. A Merchant API change takes effect after a restart of kassa; the time zone, the shop pages and the part payment apply at once."
+		p.Notice = l.T("admin.settings.saved")
 	case q.Get("test") != "":
 		st := mapi.CallbackTestStatus(q.Get("test"))
 		if st == mapi.CallbackTestOK {
-			p.Notice = "Callback test: Resurs reached the shop (OK)."
+			p.Notice = l.T("admin.settings.test_ok")
 		} else {
-			p.Problem = "Callback test: " + string(knownTestStatus(st)) + ". Resurs could not reach " + p.CallbackURL + "."
+			p.Problem = l.T("admin.settings.test_failed", "Status", knownTestStatus(st), "URL", p.CallbackURL)
 		}
 	}
 	s.render(w, r, http.StatusOK, "settings", p)
 	return nil
 }
 
-func (s *Server) settingsPage(ctx context.Context) (*settingsPage, error) {
+// settingsPage reads the settings page, in l.
+func (s *Server) settingsPage(ctx context.Context, l *locale.Lang) (*settingsPage, error) {
 	p := &settingsPage{Running: s.cfg.Environment, RunningID: s.cfg.ClientID, RunningSt: s.cfg.StoreID,
 		Envs: environments, Errors: map[string]string{}, CallbackURL: s.cfg.BaseURL + "/callbacks/resurs/test"}
 	var err error
@@ -183,7 +185,7 @@ func (s *Server) settingsPage(ctx context.Context) (*settingsPage, error) {
 	defer cancel()
 	if p.Stores, err = s.cfg.Bank.Stores(bctx); err != nil {
 		s.log.Warn("settings: stores", "err", err)
-		p.StoresE = "The stores could not be read from Resurs with the running credentials."
+		p.StoresE = l.T("admin.settings.stores_unreadable")
 	}
 	if p.Methods, err = s.cfg.Bank.PaymentMethods(bctx, s.cfg.StoreID, nil); err != nil {
 		s.log.Warn("settings: payment methods", "err", err)
@@ -198,25 +200,26 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 	id := strings.TrimSpace(r.PostFormValue("clientId"))
 	secret := r.PostFormValue("clientSecret")
 	store := strings.TrimSpace(r.PostFormValue("storeId"))
-	zone, loc, zoneErr := zoneField(r)
-	shop, shopPut, errs := shopFields(r)
+	l := s.lang(r)
+	zone, loc, zoneErr := zoneField(l, r)
+	shop, shopPut, errs := shopFields(l, r)
 	if zoneErr != "" {
 		errs["timeZone"] = zoneErr
 	}
 	if !contains(environments, env) {
-		errs["env"] = "Choose simulator, test or production."
+		errs["env"] = l.T("admin.settings.err.env")
 	}
 	if len(id) > 200 || strings.ContainsAny(id, " \t\r\n") {
-		errs["clientId"] = "At most 200 characters, no spaces."
+		errs["clientId"] = l.T("admin.settings.err.client_id")
 	}
 	if len(secret) > 500 {
-		errs["clientSecret"] = "At most 500 characters."
+		errs["clientSecret"] = l.T("admin.settings.err.secret")
 	}
 	if len(store) > 100 || strings.ContainsAny(store, " \t\r\n/?#") {
-		errs["storeId"] = "Choose a store."
+		errs["storeId"] = l.T("admin.settings.err.store")
 	}
 	if len(errs) > 0 {
-		p, err := s.settingsPage(r.Context())
+		p, err := s.settingsPage(r.Context(), l)
 		if err != nil {
 			return err
 		}
@@ -224,7 +227,7 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 		if len(shopPut) > 0 {
 			p.Shop = shop
 		}
-		p.Problem = "Nothing was saved: please correct the marked fields."
+		p.Problem = l.T("admin.settings.not_saved")
 		s.render(w, r, http.StatusUnprocessableEntity, "settings", p)
 		return nil
 	}
@@ -258,9 +261,9 @@ type shopForm struct {
 }
 
 // shopFields reads the legal links and part-payment fields of the settings
-// form: the form as typed, the settings to store and what is wrong. A form
-// without them stores none.
-func shopFields(r *http.Request) (f shopForm, put []struct{ k, v string }, errs map[string]string) {
+// form: the form as typed, the settings to store and what is wrong (in l).
+// A form without them stores none.
+func shopFields(l *locale.Lang, r *http.Request) (f shopForm, put []struct{ k, v string }, errs map[string]string) {
 	errs = map[string]string{}
 	if _, given := r.PostForm["termsUrl"]; !given {
 		return f, nil, errs
@@ -271,20 +274,20 @@ func shopFields(r *http.Request) (f shopForm, put []struct{ k, v string }, errs 
 	for _, u := range []struct{ field, key, v string }{{"termsUrl", SettingTermsURL, f.TermsURL},
 		{"privacyUrl", SettingPrivacyURL, f.PrivacyURL}, {"withdrawalUrl", SettingWithdrawalURL, f.WithdrawalURL}} {
 		if !pageURL(u.v) {
-			errs[u.field] = "Give an address starting with https://, http:// or /, or leave it empty for the demo page."
+			errs[u.field] = l.T("admin.settings.err.url")
 		}
 		put = append(put, struct{ k, v string }{u.key, u.v})
 	}
 	if len(f.PartMethod) > 100 || strings.ContainsAny(f.PartMethod, " \t\r\n/?#") {
-		errs["partMethod"] = "Choose a part-payment method."
+		errs["partMethod"] = l.T("admin.settings.err.part_method")
 	}
 	months, err := strconv.Atoi(cmp.Or(f.PartMonths, "0"))
 	if err != nil || months < 0 || months > 120 {
-		errs["partMonths"] = "Give a number of months from 1 to 120, or leave it empty for the lowest monthly cost."
+		errs["partMonths"] = l.T("admin.settings.err.part_months")
 	}
 	min, err := mapi.ParseDecimal(strings.ReplaceAll(cmp.Or(f.PartMinPrice, "0"), ",", "."))
 	if err != nil || min < 0 {
-		errs["partMinPrice"] = "Give a price in kronor, such as 500 or 500,00."
+		errs["partMinPrice"] = l.T("admin.settings.err.part_min")
 	}
 	put = append(put, struct{ k, v string }{SettingPartMethod, f.PartMethod},
 		struct{ k, v string }{SettingPartMonths, f.PartMonths},
@@ -307,16 +310,16 @@ func pageURL(u string) bool {
 }
 
 // zoneField reads the time zone field of the settings form: the name as
-// typed, its zone, or what is wrong with it. A form without the field
-// gives no zone and no problem: the stored zone stays.
-func zoneField(r *http.Request) (name string, loc *time.Location, problem string) {
+// typed, its zone, or what is wrong with it (in l). A form without the
+// field gives no zone and no problem: the stored zone stays.
+func zoneField(l *locale.Lang, r *http.Request) (name string, loc *time.Location, problem string) {
 	name = strings.TrimSpace(r.PostFormValue("timeZone"))
 	if _, given := r.PostForm["timeZone"]; !given {
 		return name, nil, ""
 	}
 	loc, err := loadZone(name)
 	if err != nil {
-		return name, nil, "Give a time zone by its IANA name, such as Europe/Stockholm."
+		return name, nil, l.T("admin.settings.err.zone")
 	}
 	return name, loc, ""
 }
