@@ -125,6 +125,10 @@ type Order struct {
 	// address and browser, never the raw address), for Orders.ClientHolds.
 	// CreateOrder stores them; reads of an order leave them empty.
 	ClientKeys []string `json:"-"`
+	// Lang is the customer's language (one of locale.Codes), the language
+	// of the customer's e-mails; "" for an order placed before orders
+	// recorded it.
+	Lang string `json:"lang"`
 }
 
 // Product is a catalog item. Price includes VAT.
@@ -226,4 +230,7 @@ type OrderRequest struct {
 	// ClientKeys identify the client for the limits on unpaid orders
 	// (Order.ClientKeys); none means the request is not limited.
 	ClientKeys []string `json:"-"`
+	// Lang is the customer's language, one of locale.Codes; "" is the
+	// language of the store's country.
+	Lang string `json:"lang,omitempty"`
 }

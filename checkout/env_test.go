@@ -213,7 +213,16 @@ func orderRequest(gov string) kassa.OrderRequest {
 // place places an order for one T-shirt and fails the test on error.
 func (e *env) place(gov string) (*kassa.Order, string) {
 	e.t.Helper()
-	o, redirect, err := e.eng.PlaceOrder(e.ctx, orderRequest(gov), kassa.SourceCheckout)
+	return e.placeIn(gov, "")
+}
+
+// placeIn is place for a customer who shops in language lang ("" for
+// the store country's).
+func (e *env) placeIn(gov, lang string) (*kassa.Order, string) {
+	e.t.Helper()
+	req := orderRequest(gov)
+	req.Lang = lang
+	o, redirect, err := e.eng.PlaceOrder(e.ctx, req, kassa.SourceCheckout)
 	if err != nil {
 		e.t.Fatalf("PlaceOrder: %v", err)
 	}

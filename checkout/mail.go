@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mail"
 )
 
@@ -117,14 +118,14 @@ func (e *Engine) withMails(from kassa.Status, refunded kassa.Money, o *kassa.Ord
 
 // renderMail renders the mail of ev about o; nil when it cannot be made.
 func (e *Engine) renderMail(o *kassa.Order, ev mailEvent) *kassa.Mail {
-	to, lang := o.Customer.Email, customerLang(o)
+	to, lang := o.Customer.Email, e.customerLang(o)
 	if ev.owner {
-		to, lang = e.cfg.ShopEmail, mail.DefaultLang
+		to, lang = e.cfg.ShopEmail, e.ownerLang()
 	}
 	if to == "" {
 		return nil
 	}
-	c, err := e.mailer.render.Render(ev.kind, lang, mail.Data{Order: o, Amount: ev.amount, Shop: e.base.Host,
+	c, err := e.mailer.render.Render(ev.kind, lang, mail.Data{Order: o, Amount: ev.amount, Shop: e.base.Host, Country: e.cfg.Country,
 		OrderURL: e.cfg.BaseURL + ReturnPath(o), AdminURL: e.cfg.BaseURL + "/admin/orders/" + strconv.FormatInt(o.ID, 10)})
 	if err != nil {
 		e.log.Error("render mail", "order", o.ID, "kind", ev.kind, "err", err)
@@ -138,9 +139,19 @@ func (e *Engine) renderMail(o *kassa.Order, ev mailEvent) *kassa.Mail {
 	return m
 }
 
-// customerLang is the language of the customer's mails. Orders do not
-// record the customer's language yet, so it is the default.
-func customerLang(*kassa.Order) string { return mail.DefaultLang }
+// customerLang is the language of the customer's mails: the order's
+// (the language the customer shopped in), or for an order that does not
+// record one the language of the store's country.
+func (e *Engine) customerLang(o *kassa.Order) string {
+	if locale.Supported(o.Lang) {
+		return o.Lang
+	}
+	return locale.ForCountry(e.cfg.Country).Code()
+}
+
+// ownerLang is the language of the shop owner's mails: the admin's
+// language for the store's country (Swedish in Sweden, else English).
+func (e *Engine) ownerLang() string { return locale.ForCountry(e.cfg.Country).Admin().Code() }
 
 // mailer is the engine's part in e-mail: the templates and the queue.
 type mailer struct {

@@ -43,3 +43,32 @@ func TestMailsFor(t *testing.T) {
 		}
 	}
 }
+
+// TestMailLanguages checks whose language each mail is in: the
+// customer's the order's, or for an order without one the store
+// country's; the owner's the admin's for the store's country.
+func TestMailLanguages(t *testing.T) {
+	for _, tt := range []struct {
+		country, orderLang string
+		customer, owner    string
+	}{
+		{"SE", "", "sv", "sv"},
+		{"SE", "fi", "fi", "sv"},
+		{"NO", "", "nb", "en"},
+		{"FI", "", "fi", "en"},
+		{"FI", "sv", "sv", "en"},
+		{"DK", "", "da", "en"},
+		{"DK", "en", "en", "en"},
+		{"DE", "", "en", "en"},
+		{"SE", "xx", "sv", "sv"}, // not a language the shop speaks
+	} {
+		e := &Engine{cfg: Config{Country: tt.country}}
+		o := &kassa.Order{Lang: tt.orderLang}
+		if got := e.customerLang(o); got != tt.customer {
+			t.Errorf("store %s, order in %q: customer's mails in %s; want %s", tt.country, tt.orderLang, got, tt.customer)
+		}
+		if got := e.ownerLang(); got != tt.owner {
+			t.Errorf("store %s: owner's mails in %s; want %s", tt.country, got, tt.owner)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package checkout_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -87,13 +88,14 @@ func byKey(msgs []mailtest.Message) map[string]int {
 }
 
 // TestMailOnHoldThenAccepted follows an order through on-hold to
-// accepted: the customer gets "awaiting a decision", then the decision;
-// the owner gets the new order.
+// accepted: the customer, who shopped in English, gets "awaiting a
+// decision", then the decision; the owner of the Swedish store gets the
+// new order in Swedish.
 func TestMailOnHoldThenAccepted(t *testing.T) {
 	t.Parallel()
 	srv := mailtest.Start(t)
 	e := mailEnv(t, srv, envOptions{})
-	o, _ := e.place(govFrozenAccepted)
+	o, _ := e.placeIn(govFrozenAccepted, "en")
 	e.sign(o, mapisim.Approve)
 	e.wantStatus(o.ID, kassa.StatusOnHold)
 	e.waitSent(o.ID, 2)
@@ -108,7 +110,7 @@ func TestMailOnHoldThenAccepted(t *testing.T) {
 		says    string
 	}{
 		{kassa.MailOnHold, "anna@example.com", "We have received your order " + o.Number, "awaiting a decision"},
-		{kassa.MailNewOrder, shopEmail, "New order " + o.Number, "do not ship yet"},
+		{kassa.MailNewOrder, shopEmail, "Ny beställning " + o.Number, "skicka inte varorna än"},
 		{kassa.MailAccepted, "anna@example.com", "Your order " + o.Number + " is approved", "approved the payment"},
 	}
 	msgs := srv.Messages()
@@ -137,7 +139,7 @@ func TestMailRefund(t *testing.T) {
 	t.Parallel()
 	srv := mailtest.Start(t)
 	e := mailEnv(t, srv, envOptions{})
-	o, _ := e.place(govAccepted)
+	o, _ := e.placeIn(govAccepted, "en")
 	e.sign(o, mapisim.Approve)
 	e.waitSent(o.ID, 2)
 	if _, _, err := e.eng.Capture(e.ctx, o.ID, everything()); err != nil {
@@ -268,20 +270,66 @@ func TestMailFailsAfterAttempts(t *testing.T) {
 }
 
 // TestMailKeptWithoutSMTP keeps the rendered mails when no Mailer is
-// configured.
+// configured. An order placed without a language is in the store
+// country's: Swedish.
 func TestMailKeptWithoutSMTP(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{})
 	o, _ := e.place(govAccepted)
+	if o.Lang != "sv" {
+		t.Errorf("order language %q; want the Swedish store's sv", o.Lang)
+	}
 	e.sign(o, mapisim.Approve)
 	ms := e.mails(o.ID)
 	if len(ms) != 1 {
 		t.Fatalf("%d mails; want the customer's confirmation only (no shop address)", len(ms))
 	}
 	m := ms[0]
-	if m.State != kassa.MailKept || m.Kind != kassa.MailConfirmation || m.Lang != "en" || m.To != "anna@example.com" ||
+	if m.State != kassa.MailKept || m.Kind != kassa.MailConfirmation || m.Lang != "sv" || m.To != "anna@example.com" ||
+		m.Subject != "Din beställning "+o.Number+" är bekräftad" || !strings.Contains(m.Text, "Totalt  248,00\u00a0kr") ||
 		!m.NextAttemptAt.IsZero() || !strings.Contains(m.Text, o.Number) || !strings.Contains(m.HTML, "<html") ||
 		!strings.Contains(m.Text, checkout.ReturnPath(o)) {
 		t.Fatalf("kept mail: %+v", m)
+	}
+}
+
+// TestMailInCustomersLanguage sends each customer the mails in the
+// language the order was placed in, whatever the store's, and the owner
+// of the Swedish store the new order in Swedish.
+func TestMailInCustomersLanguage(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		lang          string
+		subject, says string
+		money         string // the order's total, 248,00 SEK
+	}{
+		{"sv", "Din beställning %s är bekräftad", "Tack för din beställning!", "248,00\u00a0kr"},
+		{"en", "Your order %s is confirmed", "Thank you for your order.", "248,00\u00a0kr"},
+		{"nb", "Ordren din %s er bekreftet", "Takk for bestillingen!", "248,00\u00a0SEK"},
+		{"fi", "Tilauksesi %s on vahvistettu", "Kiitos tilauksestasi!", "248,00\u00a0SEK"},
+		{"da", "Din ordre %s er bekræftet", "Tak for din bestilling!", "248,00\u00a0SEK"},
+	} {
+		t.Run(tt.lang, func(t *testing.T) {
+			t.Parallel()
+			srv := mailtest.Start(t)
+			e := mailEnv(t, srv, envOptions{})
+			o, _ := e.placeIn(govAccepted, tt.lang)
+			if got := e.order(o.ID); got.Lang != tt.lang {
+				t.Fatalf("stored order language %q; want %q", got.Lang, tt.lang)
+			}
+			e.sign(o, mapisim.Approve)
+			ms := e.waitSent(o.ID, 2)
+			customer, owner := messageOf(t, srv.Messages(), ms[0]), messageOf(t, srv.Messages(), ms[1])
+			if ms[0].Lang != tt.lang || customer.Header("Content-Language") != tt.lang ||
+				customer.Header("Subject") != fmt.Sprintf(tt.subject, o.Number) ||
+				!strings.Contains(customer.Part("text/plain"), tt.says) || !strings.Contains(customer.Part("text/plain"), tt.money) ||
+				!strings.Contains(customer.Part("text/html"), `<html lang="`+tt.lang+`">`) {
+				t.Errorf("customer's mail in %s, Content-Language %s, subject %q:\n%s",
+					ms[0].Lang, customer.Header("Content-Language"), customer.Header("Subject"), customer.Part("text/plain"))
+			}
+			if ms[1].Lang != "sv" || !strings.HasPrefix(owner.Header("Subject"), "Ny beställning "+o.Number) {
+				t.Errorf("owner's mail in %s: %q; want Swedish", ms[1].Lang, owner.Header("Subject"))
+			}
+		})
 	}
 }

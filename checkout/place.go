@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -78,6 +79,12 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 	if req.PaymentMethodID == "" {
 		fields = append(fields, locale.Field("paymentMethodId", "field.choose_method"))
 	}
+	if req.Lang != "" && !locale.Supported(req.Lang) {
+		// Only the JSON API sends a language of its own, so the message
+		// is English, as the API's are.
+		fields = append(fields, kassa.FieldError{Field: "lang",
+			Message: fmt.Sprintf("The language must be one of %s.", strings.Join(locale.Codes, ", "))})
+	}
 	lines, total, err := e.Quote(ctx, req.Lines)
 	var ke *kassa.Error
 	switch {
@@ -122,9 +129,19 @@ func (e *Engine) newOrder(req kassa.OrderRequest, lines []kassa.Line) *kassa.Ord
 		Key: newSecret(), CallbackToken: newSecret(), Status: kassa.StatusPending,
 		Currency: e.cfg.Currency, Lines: lines, Total: total, VATTotal: vat,
 		Customer: req.Customer, PaymentMethodID: req.PaymentMethodID, ClientKeys: req.ClientKeys,
+		Lang:       e.orderLang(req.Lang),
 		ExpiresAt:  now.Add(e.cfg.Hold),
 		NextSyncAt: now.Add(firstSync), // resolves the order if this process dies before the payment id is stored
 	}
+}
+
+// orderLang is the language of an order whose request asked for lang
+// (checked already): lang, or the language of the store's country.
+func (e *Engine) orderLang(lang string) string {
+	if lang != "" {
+		return lang
+	}
+	return locale.ForCountry(e.cfg.Country).Code()
 }
 
 // createPayment creates o's payment at Resurs and handles every outcome:

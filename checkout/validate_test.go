@@ -76,6 +76,8 @@ func TestPlaceOrderValidation(t *testing.T) {
 		{"postal code too long", func(r *kassa.OrderRequest) { r.Customer.Address.PostalCode = "12345678901" }, "customer.address.postalCode"},
 		{"postal code empty", func(r *kassa.OrderRequest) { r.Customer.Address.PostalCode = "" }, "customer.address.postalCode"},
 		{"country", func(r *kassa.OrderRequest) { r.Customer.Address.CountryCode = "NO" }, "customer.address.countryCode"},
+		{"language the shop does not speak", func(r *kassa.OrderRequest) { r.Lang = "de" }, "lang"},
+		{"language not a code", func(r *kassa.OrderRequest) { r.Lang = "Svenska" }, "lang"},
 	}
 	e := newEnv(t, envOptions{})
 	for _, tt := range tests {

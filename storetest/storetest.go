@@ -248,6 +248,7 @@ func order(n int, lines ...kassa.Line) *kassa.Order {
 		},
 		PaymentMethodID: "pm-invoice",
 		ExpiresAt:       at.Add(time.Hour),
+		Lang:            "sv",
 	}
 	for _, l := range lines {
 		o.Total += l.Total

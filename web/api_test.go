@@ -128,6 +128,8 @@ func TestAPICreateOrderInvalid(t *testing.T) {
 		{name: "bad postal code", mutate: func(m map[string]any) { addr(m)["postalCode"] = "ABC" }, field: "customer.address.postalCode"},
 		{name: "missing street", mutate: func(m map[string]any) { addr(m)["addressRow1"] = "" }, field: "customer.address.addressRow1"},
 		{name: "missing payment method", mutate: func(m map[string]any) { m["paymentMethodId"] = "" }, field: "paymentMethodId"},
+		{name: "language the shop does not speak", mutate: func(m map[string]any) { m["lang"] = "de" }, field: "lang"},
+		{name: "language not a string", mutate: func(m map[string]any) { m["lang"] = 1 }, field: "lang"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -251,6 +251,7 @@ func (s *Server) placeOnce(ctx context.Context, r *http.Request, st *checkoutSta
 	}
 	p.Req.ClientIP, p.Req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
 	p.Req.ClientKeys = s.clientKeys(r)
+	p.Req.Lang = s.lang(r).Code() // the customer's e-mails speak the page's language
 	o, redirect, err := s.cfg.Engine.PlaceOrder(ctx, p.Req, kassa.SourceCheckout)
 	if err != nil {
 		return purchaseAnswer{}, holdsRefusal(err)

@@ -60,7 +60,8 @@ func TestMailFlags(t *testing.T) {
 }
 
 // TestServeSendsMail runs `kassa serve` with an SMTP server: an approved
-// order mails the customer and the owner.
+// order mails the customer and the owner, both in Swedish (the store is
+// Swedish and the API order names no language).
 func TestServeSendsMail(t *testing.T) {
 	clearMailEnv(t)
 	srv := mailtest.Start(t)
@@ -91,8 +92,8 @@ func TestServeSendsMail(t *testing.T) {
 		to = append(to, m.To[0]+": "+m.Header("Subject"))
 	}
 	sort.Strings(to)
-	if len(to) != 2 || !strings.HasPrefix(to[0], "a@example.com: Your order K") ||
-		!strings.HasPrefix(to[1], "owner@example.com: New order K") {
+	if len(to) != 2 || !strings.HasPrefix(to[0], "a@example.com: Din beställning K") ||
+		!strings.HasPrefix(to[1], "owner@example.com: Ny beställning K") {
 		t.Fatalf("messages: %q; want the confirmation and the owner's new order", to)
 	}
 }

@@ -27,7 +27,7 @@ func scanOrder(rows *sql.Rows, r *orderRow, withLines bool) (*kassa.Order, error
 	dest := [...]any{&o.ID, &o.Number, &o.Key, &o.CallbackToken, &o.Status, &o.Currency, &o.Total,
 		&o.VATTotal, &r.customer, &o.PaymentMethodID, &o.PaymentID, &o.PaymentStatus, &o.StatusReason,
 		&o.Authorized, &o.Captured, &o.Refunded, &o.Canceled, &o.StockReleased, &o.Version,
-		&r.created, &r.updated, &r.expires, &r.nextSync, &o.SyncAttempts, &r.lines}
+		&r.created, &r.updated, &r.expires, &r.nextSync, &o.SyncAttempts, &o.Lang, &r.lines}
 	n := len(dest)
 	if !withLines {
 		n--

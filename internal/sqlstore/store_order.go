@@ -28,14 +28,14 @@ const (
 
 const orderColumns = `id, number, key, callback_token, status, currency, total, vat_total, customer,
 	payment_method_id, payment_id, payment_status, status_reason, authorized, captured, refunded,
-	canceled, stock_released, version, created_at, updated_at, expires_at, next_sync_at, sync_attempts`
+	canceled, stock_released, version, created_at, updated_at, expires_at, next_sync_at, sync_attempts, lang`
 
 // OrderInsertColumns are the columns, in order, that Dialect.InsertOrderSQL
 // writes.
 const OrderInsertColumns = `id, number, search, key, callback_token, status, currency, total, vat_total,
 			customer, payment_method_id, payment_id, payment_status, status_reason, authorized,
 			captured, refunded, canceled, stock_released, version, created_at, updated_at, expires_at,
-			next_sync_at, sync_attempts`
+			next_sync_at, sync_attempts, lang`
 
 // CreateOrder reserves stock, inserts o with its lines and ev, and runs
 // then, all in one transaction. See kassa.Store.
@@ -139,7 +139,7 @@ func (s *Store) insertOrder(ctx context.Context, tx *Runner, o *kassa.Order, now
 	args := []any{SearchSuffix(o.Customer), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
 		string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized,
 		o.Captured, o.Refunded, o.Canceled, now.UnixMilli(), now.UnixMilli(), Millis(o.ExpiresAt),
-		Millis(o.NextSyncAt), o.SyncAttempts}
+		Millis(o.NextSyncAt), o.SyncAttempts, o.Lang}
 	if s.d.LastInsertID {
 		id, err := s.insertID(ctx, tx, s.d.InsertOrderSQL, args...)
 		if err == nil && id == 0 {
