@@ -59,6 +59,7 @@ type Store interface {
 	Sessions
 	CheckoutStates
 	Mails
+	APIKeys
 
 	// Close releases the store.
 	Close() error

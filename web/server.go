@@ -71,6 +71,7 @@ type Store interface {
 	kassa.Sessions
 	kassa.CheckoutStates
 	kassa.Mails
+	kassa.APIKeys
 }
 
 // Config holds the server's dependencies and settings.
@@ -255,6 +256,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/sessions", s.admin(s.handleSessions))
 	mux.Handle("POST /admin/sessions/{id}/end", s.admin(s.handleEndSession))
 	mux.Handle("POST /admin/password", s.admin(s.handlePasswordPost))
+	mux.Handle("GET /admin/keys", s.admin(s.handleKeys))
+	mux.Handle("POST /admin/keys", s.admin(s.handleKeyCreate))
+	mux.Handle("POST /admin/keys/{id}/revoke", s.admin(s.handleKeyRevoke))
 
 	// Operations (metrics are served on a listener of their own: cmd/kassa).
 	mux.HandleFunc("GET /healthz", s.handleHealth)
