@@ -74,6 +74,9 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if o.PaymentID == "" && so.candidate == "" && !o.Status.Open() {
 		return o, nil // its create failed for certain: there is nothing to read
 	}
+	if o.AwaitingShopper() && so.candidate == "" {
+		return e.awaitingShopper(ctx, o, so)
+	}
 	if r, ok := st.since(o, so.since); ok {
 		e.metrics.readShared(so.src)
 		note := joinNote(e.readNote(ctx, o.ID, so.callback, r.log), sharedReadNote)

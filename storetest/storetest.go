@@ -113,6 +113,8 @@ func TestOrders(t *testing.T, open Opener[Orders]) {
 		{"ReplaceOrderLines", testReplaceOrderLines},
 		{"ClientHolds", testClientHolds},
 		{"CreateOrderEmptyClientKey", testCreateOrderEmptyClientKey},
+		{"HostedOrder", testHostedOrder},
+		{"UpdateOrderCustomer", testUpdateOrderCustomer},
 	})
 }
 

@@ -58,7 +58,13 @@ type view struct {
 	Path      string
 	Terms     shopTerms // the storefront footer's legal links (legal.go)
 	Data      any
+	// Refresh, when set, is where the page sends the browser on after a
+	// moment (a hosted checkout's outcome page: the merchant's shop).
+	Refresh string
 }
+
+// refresher is a page that sends the browser on (view.Refresh).
+type refresher interface{ refresh() string }
 
 type titled interface{ title() string }
 
@@ -68,6 +74,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	v := view{Path: r.URL.Path, Data: data, Admin: strings.HasPrefix(r.URL.Path, "/admin")}
 	if t, ok := data.(titled); ok {
 		v.Title = t.title()
+	}
+	if rf, ok := data.(refresher); ok {
+		v.Refresh = rf.refresh()
 	}
 	if sess, ok := s.adminSession(r); ok {
 		v.LoggedIn, v.CSRF = true, s.csrfToken(sess)
