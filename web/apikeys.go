@@ -22,9 +22,6 @@ import (
 // integration does not write on every call.
 const keyTouchEvery = time.Minute
 
-// keyCtxKey carries the API key a request was authenticated with.
-type keyCtxKey struct{}
-
 // bearerKey returns the key of an `Authorization: Bearer` header.
 func bearerKey(r *http.Request) (string, bool) {
 	scheme, key, ok := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -56,7 +53,7 @@ func (s *Server) bearer(w http.ResponseWriter, r *http.Request, key string, next
 		return
 	}
 	s.touchKey(r.Context(), k)
-	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyCtxKey{}, k)))
+	next.ServeHTTP(w, r)
 }
 
 // checkKey returns the valid key key; ENOTFOUND for an unknown, revoked or
@@ -88,11 +85,6 @@ func (s *Server) touchKey(ctx context.Context, k kassa.APIKey) {
 	}
 }
 
-// apiKeyFrom returns the API key a request was authenticated with.
-func apiKeyFrom(ctx context.Context) (kassa.APIKey, bool) {
-	k, ok := ctx.Value(keyCtxKey{}).(kassa.APIKey)
-	return k, ok
-}
 
 // keysPage is Admin → API keys.
 type keysPage struct {
