@@ -16,6 +16,9 @@ type Tx interface {
 	// AddMail is Mails.AddMail inside the transaction: the mail caused by
 	// the write commits with it or not at all.
 	AddMail(ctx context.Context, m *Mail) error
+	// AddWebhookEvent is Webhooks.AddWebhookEvent inside the transaction:
+	// the event of a change commits with it or not at all.
+	AddWebhookEvent(ctx context.Context, ev *WebhookEvent) error
 }
 
 // TxFunc runs inside a store's write transaction, after the store's own
@@ -60,6 +63,7 @@ type Store interface {
 	CheckoutStates
 	Mails
 	APIKeys
+	Webhooks
 
 	// Close releases the store.
 	Close() error
@@ -91,7 +95,7 @@ type Orders interface {
 	// own lines, POST /api/checkouts),
 	// inserts o with its lines, records ev (its OrderID is filled in), and
 	// runs then. It fills o.ID, o.Number, o.Version (1), o.CreatedAt and
-	// o.UpdatedAt. EINVALID for an unknown status or a line without
+	// o.UpdatedAt (ID and Number already while then runs). EINVALID for an unknown status or a line without
 	// quantity. Nothing is written when any step fails.
 	CreateOrder(ctx context.Context, o *Order, ev Event, then TxFunc) error
 

@@ -85,7 +85,6 @@ func (s *Server) touchKey(ctx context.Context, k kassa.APIKey) {
 	}
 }
 
-
 // keysPage is Admin → API keys.
 type keysPage struct {
 	Keys    []kassa.APIKey

@@ -42,6 +42,7 @@ type Engine interface {
 	CreateCheckout(ctx context.Context, req checkout.CheckoutRequest, src kassa.Source) (*kassa.Order, error)
 	HostedOrder(ctx context.Context, id int64, key string) (*kassa.Order, error)
 	PayCheckout(ctx context.Context, id int64, key string, req kassa.OrderRequest) (*kassa.Order, string, error)
+	ResendWebhook(ctx context.Context, deliveryID int64) (*kassa.WebhookDelivery, error)
 	RetryAction(ctx context.Context, actionID int64, src kassa.Source) (*kassa.Order, *kassa.Action, error)
 	OrderActions(ctx context.Context, orderID int64) ([]*kassa.Action, error)
 	Actions(ctx context.Context, f kassa.ActionFilter) ([]*kassa.Action, int, error)
@@ -75,6 +76,7 @@ type Store interface {
 	kassa.CheckoutStates
 	kassa.Mails
 	kassa.APIKeys
+	kassa.Webhooks
 }
 
 // Config holds the server's dependencies and settings.
@@ -235,6 +237,13 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/admin/orders/{id}/lines", s.basic(s.h(s.apiAdminModify)))
 	mux.Handle("GET /api/admin/actions", s.basic(s.h(s.apiAdminActions)))
 	mux.Handle("POST /api/admin/actions/{id}/retry", s.basic(s.h(s.apiAdminRetry)))
+	mux.Handle("GET /api/admin/webhooks", s.basic(s.h(s.apiWebhooks)))
+	mux.Handle("POST /api/admin/webhooks", s.basic(s.h(s.apiCreateWebhook)))
+	mux.Handle("GET /api/admin/webhooks/{id}", s.basic(s.h(s.apiWebhook)))
+	mux.Handle("PATCH /api/admin/webhooks/{id}", s.basic(s.h(s.apiPatchWebhook)))
+	mux.Handle("DELETE /api/admin/webhooks/{id}", s.basic(s.h(s.apiDeleteWebhook)))
+	mux.Handle("GET /api/admin/webhooks/{id}/deliveries", s.basic(s.h(s.apiWebhookDeliveries)))
+	mux.Handle("POST /api/admin/webhook-deliveries/{id}/resend", s.basic(s.h(s.apiResendDelivery)))
 
 	// Resurs callbacks: no session, no CSRF; the token in the URL authenticates.
 	mux.HandleFunc("POST /callbacks/resurs/authorization", s.callback(kassa.CallbackAuthorization))
@@ -263,6 +272,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/sessions", s.admin(s.handleSessions))
 	mux.Handle("POST /admin/sessions/{id}/end", s.admin(s.handleEndSession))
 	mux.Handle("POST /admin/password", s.admin(s.handlePasswordPost))
+	mux.Handle("GET /admin/webhooks", s.admin(s.handleWebhooks))
+	mux.Handle("POST /admin/webhooks", s.admin(s.handleWebhookCreate))
+	mux.Handle("GET /admin/webhooks/{id}", s.admin(s.handleWebhook))
+	mux.Handle("POST /admin/webhooks/{id}", s.admin(s.handleWebhookChange))
+	mux.Handle("POST /admin/webhook-deliveries/{id}/resend", s.admin(s.handleResendDelivery))
 	mux.Handle("GET /admin/keys", s.admin(s.handleKeys))
 	mux.Handle("POST /admin/keys", s.admin(s.handleKeyCreate))
 	mux.Handle("POST /admin/keys/{id}/revoke", s.admin(s.handleKeyRevoke))

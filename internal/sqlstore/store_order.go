@@ -82,9 +82,11 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 				return err
 			}
 		}
+		o.ID, o.Number = id, number // for the hook: an event about the new order names it
 		return s.runHook(ctx, tx, then)
 	})
 	if err != nil {
+		o.ID, o.Number = 0, ""
 		return err
 	}
 	o.ID, o.Number, o.Version, o.CreatedAt, o.UpdatedAt = id, number, 1, now, now
