@@ -11,19 +11,20 @@ type MailKind string
 
 // The customer's mails, and the shop owner's.
 const (
-	MailConfirmation  MailKind = "confirmation"    // customer: the order is confirmed (processing or completed)
-	MailOnHold        MailKind = "on-hold"         // customer: the order awaits Resurs Bank's decision
-	MailAccepted      MailKind = "accepted"        // customer: the on-hold order was accepted
-	MailRejected      MailKind = "rejected"        // customer: the on-hold order was declined or cancelled
-	MailCancelled     MailKind = "cancelled"       // customer: a confirmed order was cancelled
-	MailRefunded      MailKind = "refunded"        // customer: money was refunded (Mail.Amount)
-	MailNewOrder      MailKind = "new-order"       // owner: a new order is confirmed or on hold
-	MailPaidButClosed MailKind = "paid-but-closed" // owner: an accepted payment on a closed order
+	MailConfirmation    MailKind = "confirmation"     // customer: the order is confirmed (processing or completed)
+	MailOnHold          MailKind = "on-hold"          // customer: the order awaits Resurs Bank's decision
+	MailAccepted        MailKind = "accepted"         // customer: the on-hold order was accepted
+	MailRejected        MailKind = "rejected"         // customer: the on-hold order was declined or cancelled
+	MailCancelled       MailKind = "cancelled"        // customer: a confirmed order was cancelled
+	MailRefunded        MailKind = "refunded"         // customer: money was refunded (Mail.Amount)
+	MailNewOrder        MailKind = "new-order"        // owner: a new order is confirmed or on hold
+	MailPaidButClosed   MailKind = "paid-but-closed"  // owner: an accepted payment on a closed order
+	MailWebhookDisabled MailKind = "webhook-disabled" // owner: a webhook endpoint failed too long and was disabled
 )
 
 // MailKinds lists every kind.
 var MailKinds = []MailKind{MailConfirmation, MailOnHold, MailAccepted, MailRejected, MailCancelled,
-	MailRefunded, MailNewOrder, MailPaidButClosed}
+	MailRefunded, MailNewOrder, MailPaidButClosed, MailWebhookDisabled}
 
 // Valid reports whether k is a known kind.
 func (k MailKind) Valid() bool { return slices.Contains(MailKinds, k) }

@@ -121,6 +121,11 @@ type Order struct {
 	ExpiresAt       time.Time `json:"expiresAt"` // end of the stock hold = payment TTL
 	NextSyncAt      time.Time `json:"-"`         // when the sweeper reads the payment next; zero = never
 	SyncAttempts    int       `json:"-"`
+	// Reference is the merchant's own reference of an order created
+	// through POST /api/checkouts; searchable. Hosted holds the rest of
+	// such an order's checkout; nil for the shop's own orders.
+	Reference string          `json:"reference,omitempty"`
+	Hosted    *HostedCheckout `json:"-"`
 	// ClientKeys name the client who placed the order (keyed hashes of its
 	// address and browser, never the raw address), for Orders.ClientHolds.
 	// CreateOrder stores them; reads of an order leave them empty.
@@ -129,6 +134,21 @@ type Order struct {
 	// of the customer's e-mails; "" for an order placed before orders
 	// recorded it.
 	Lang string `json:"lang"`
+}
+
+// HostedCheckout is what a merchant's system gave for an order it created
+// through POST /api/checkouts, beyond the lines: where kassa's thank-you
+// and fail pages send the shopper on, and the merchant's own metadata.
+type HostedCheckout struct {
+	SuccessURL string            `json:"successUrl"`
+	FailURL    string            `json:"failUrl"`
+	Metadata   map[string]string `json:"metadata,omitempty"`
+}
+
+// AwaitingShopper reports whether o is a hosted checkout whose shopper has
+// not yet filled in the checkout: no payment method, no payment.
+func (o *Order) AwaitingShopper() bool {
+	return o.Hosted != nil && o.PaymentMethodID == "" && o.PaymentID == "" && o.Status == StatusPending
 }
 
 // Product is a catalog item. Price includes VAT.

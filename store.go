@@ -16,6 +16,9 @@ type Tx interface {
 	// AddMail is Mails.AddMail inside the transaction: the mail caused by
 	// the write commits with it or not at all.
 	AddMail(ctx context.Context, m *Mail) error
+	// AddWebhookEvent is Webhooks.AddWebhookEvent inside the transaction:
+	// the event of a change commits with it or not at all.
+	AddWebhookEvent(ctx context.Context, ev *WebhookEvent) error
 }
 
 // TxFunc runs inside a store's write transaction, after the store's own
@@ -29,7 +32,7 @@ type TxFunc func(ctx context.Context, tx Tx) error
 // OrderFilter selects orders for listings. Zero values select everything.
 type OrderFilter struct {
 	Status Status // "" = any
-	Query  string // matches number, e-mail, last name or payment id
+	Query  string // matches number, e-mail, last name, merchant reference or payment id
 	Limit  int    // 0 = 50
 	Offset int
 }
@@ -59,6 +62,8 @@ type Store interface {
 	Sessions
 	CheckoutStates
 	Mails
+	APIKeys
+	Webhooks
 
 	// Close releases the store.
 	Close() error
@@ -85,10 +90,12 @@ type Catalog interface {
 // write runs a TxFunc in its own transaction.
 type Orders interface {
 	// CreateOrder, in one transaction: reserves stock for every line with a
-	// SKU (ECONFLICT naming the SKU when short, ENOTFOUND when unknown),
+	// SKU (ECONFLICT naming the SKU when short, ENOTFOUND when unknown)
+	// unless o.StockReleased says the order holds no stock (a merchant's
+	// own lines, POST /api/checkouts),
 	// inserts o with its lines, records ev (its OrderID is filled in), and
 	// runs then. It fills o.ID, o.Number, o.Version (1), o.CreatedAt and
-	// o.UpdatedAt. EINVALID for an unknown status or a line without
+	// o.UpdatedAt (ID and Number already while then runs). EINVALID for an unknown status or a line without
 	// quantity. Nothing is written when any step fails.
 	CreateOrder(ctx context.Context, o *Order, ev Event, then TxFunc) error
 
@@ -114,6 +121,11 @@ type Orders interface {
 	// released before (exactly once, o.StockReleased is set), records ev
 	// when non-nil, and runs then.
 	UpdateOrder(ctx context.Context, o *Order, ev *Event, then TxFunc) error
+	// UpdateOrderCustomer is UpdateOrder that also writes o's Customer,
+	// PaymentMethodID and ExpiresAt, and makes the order findable by the
+	// customer's e-mail and name: the shopper of a hosted checkout filled
+	// in the form. Same compare-and-set and hook as UpdateOrder.
+	UpdateOrderCustomer(ctx context.Context, o *Order, ev *Event, then TxFunc) error
 	// ReplaceOrderLines is UpdateOrder that also replaces o's lines, Total
 	// and VATTotal (an order modified after the sale). Unless the order's
 	// stock was released, the reservation follows the lines: stock of

@@ -282,7 +282,7 @@ func (e *Engine) succeeded(ctx context.Context, o *kassa.Order, a *kassa.Action,
 	}
 	// The order first: should the process die in between, the action is
 	// still pending and its job finds the transactionId and finishes it.
-	run := syncRun{e: e, order: o, payment: p.ID, snap: snapshotOf(p), src: a.Source, note: note}
+	run := syncRun{e: e, order: o, payment: p.ID, snap: snapshotOf(p), src: a.Source, note: note, action: a}
 	o, err := run.apply(ctx)
 	e.metrics.action(a.Kind, "succeeded")
 	a.State, a.Error, a.NextAttemptAt = kassa.ActionSucceeded, kassa.ActionError{}, time.Time{}

@@ -230,5 +230,5 @@ func (e *Engine) writeModified(ctx context.Context, o *kassa.Order, a *kassa.Act
 	}
 	note := fmt.Sprintf("modify %s accepted by Resurs: order total %s → %s (%s)", a.TransactionID, old, o.Total, describeAction(a))
 	ev := e.event(o, a.Source, d.From, d.Applied, snap.Status, joinNote(note, d.Note))
-	return e.store.ReplaceOrderLines(ctx, o, &ev, nil)
+	return e.store.ReplaceOrderLines(ctx, o, &ev, e.actionEvent(o, a, nil))
 }

@@ -36,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ type Store interface {
 	kassa.Inbox
 	kassa.Actions
 	kassa.Mails
+	kassa.Webhooks
 }
 
 // Config configures an Engine. Store, Bank, StoreID and BaseURL are
@@ -97,6 +99,15 @@ type Config struct {
 	MailAttempts int           // sending attempts (backoff 1 s doubling to 5 min) before a mail is failed; default 10
 	MailPoll     time.Duration // how often due mails are claimed; default 1s
 
+	// Webhooks (webhook.go): how often due deliveries are claimed
+	// (default 1s), how long a delivery is retried (default 72h), how
+	// long an endpoint may fail before it is disabled (default 72h), and
+	// the HTTP client that delivers (default: 10 s timeout, no redirects).
+	WebhookPoll         time.Duration
+	WebhookRetryFor     time.Duration
+	WebhookDisableAfter time.Duration
+	WebhookClient       *http.Client
+
 	// Limits on what one client (OrderRequest.ClientKeys) may hold unpaid
 	// at once, counted in the store (holds.go); 0 = no limit.
 	MaxOpenOrders int   // pending orders
@@ -131,6 +142,7 @@ type Engine struct {
 	inbox   *queue[entry]         // callback inbox entries
 	actions *queue[*kassa.Action] // after-sale actions left pending
 	mailer  mailer                // order e-mails
+	hooks   *queue[*kassa.WebhookDelivery]
 
 	onSettled func(*kassa.Callback) // see WithSettled; nil for none
 
@@ -171,6 +183,8 @@ func New(cfg Config, opts ...Option) (*Engine, error) {
 		return nil, fmt.Errorf("checkout.New: %w", err)
 	}
 	e.mailer.queue = e.newMailQueue()
+	e.hooks = e.newWebhookQueue()
+	e.store = webhookStore{Store: cfg.Store, e: e}
 	return e, nil
 }
 
@@ -221,6 +235,13 @@ func (c *Config) defaults() {
 	setDefault(&c.MethodsTTL, time.Minute)
 	setDefault(&c.MailAttempts, defaultMailAttempts)
 	setDefault(&c.MailPoll, time.Second)
+	setDefault(&c.WebhookPoll, time.Second)
+	setDefault(&c.WebhookRetryFor, 72*time.Hour)
+	setDefault(&c.WebhookDisableAfter, 72*time.Hour)
+	if c.WebhookClient == nil {
+		c.WebhookClient = &http.Client{Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
 	setDefault(&c.ReadTimeout, defaultReadTimeout)
 	setDefault(&c.CreateTimeout, defaultCreateTimeout)
 	setDefault(&c.SearchTimeout, defaultSearchTimeout)
@@ -246,6 +267,7 @@ func (e *Engine) Start(context.Context) error {
 	if e.cfg.Mailer != nil {
 		e.mailer.queue.start()
 	}
+	e.hooks.start()
 	e.startSweeper()
 	return nil
 }
@@ -256,7 +278,7 @@ func (e *Engine) Start(context.Context) error {
 // entries are claimed again when their lease ends).
 func (e *Engine) Stop(ctx context.Context) error {
 	e.stopSweeper()
-	if err := errors.Join(e.inbox.shutdown(ctx), e.actions.shutdown(ctx), e.mailer.queue.shutdown(ctx)); err != nil {
+	if err := errors.Join(e.inbox.shutdown(ctx), e.actions.shutdown(ctx), e.mailer.queue.shutdown(ctx), e.hooks.shutdown(ctx)); err != nil {
 		return fmt.Errorf("checkout.Stop: %w", err)
 	}
 	return nil

@@ -74,6 +74,9 @@ func (e *Engine) syncOrder(ctx context.Context, id int64, so syncOpts) (*kassa.O
 	if o.PaymentID == "" && so.candidate == "" && !o.Status.Open() {
 		return o, nil // its create failed for certain: there is nothing to read
 	}
+	if o.AwaitingShopper() && so.candidate == "" {
+		return e.awaitingShopper(ctx, o, so)
+	}
 	if r, ok := st.since(o, so.since); ok {
 		e.metrics.readShared(so.src)
 		note := joinNote(e.readNote(ctx, o.ID, so.callback, r.log), sharedReadNote)
@@ -334,6 +337,9 @@ type syncRun struct {
 	// annul is the owner's cancel of the order, refused while its payment
 	// was unsigned, that the decision found owed (signedLate); nil for none.
 	annul *kassa.Action
+	// action is the after-sale action Resurs accepted that this run
+	// records (its order.action webhook event); nil for none.
+	action *kassa.Action
 }
 
 // apply writes what the snapshot implies onto the order. On a version
@@ -413,7 +419,7 @@ func (r *syncRun) applyOnce(ctx context.Context) error {
 	}
 	ev := e.event(o, r.src, d.From, d.Applied, snap.Status, note)
 	e.metrics.transition(r.src, result(d, snap))
-	then := e.withMails(d.From, refunded, o, alert, r.settle.then())
+	then := e.actionEvent(o, r.action, e.withMails(d.From, refunded, o, alert, r.settle.then()))
 	var err error
 	switch {
 	case d.Applied || changed:

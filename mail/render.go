@@ -54,6 +54,8 @@ type Data struct {
 	Country  string
 	OrderURL string // the customer's page of the order
 	AdminURL string // the shop owner's admin page of the order
+	Endpoint string // a webhook endpoint's URL (webhook-disabled)
+	Reason   string // why it was disabled
 }
 
 // Renderer renders the mails of every language it has templates for. It

@@ -1,6 +1,7 @@
 package storecache
 
 import (
+	"maps"
 	"sync"
 	"time"
 
@@ -228,6 +229,11 @@ func cloneOrder(o *kassa.Order) *kassa.Order {
 	x := *o
 	x.Lines = cloneLines(o.Lines)
 	x.ClientKeys = nil // written by CreateOrder, never read back (kassa.Order)
+	if o.Hosted != nil {
+		h := *o.Hosted
+		h.Metadata = maps.Clone(h.Metadata)
+		x.Hosted = &h
+	}
 	return &x
 }
 

@@ -111,6 +111,16 @@ func (s *Store) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa
 	return s.update(o, true, func() error { return s.Store.ReplaceOrderLines(ctx, o, ev, then) })
 }
 
+// UpdateOrderCustomer writes the order's customer in the store and drops
+// the order from the cache: the customer is not among the fields an
+// update carries over.
+func (s *Store) UpdateOrderCustomer(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) error {
+	s.orders.updating(o.ID)
+	err := s.Store.UpdateOrderCustomer(ctx, o, ev, then)
+	s.orders.updated(o, o.Version, false, false)
+	return err
+}
+
 // update runs write, an update of o (with lines: of its lines too), with
 // the order marked as being updated in the cache.
 func (s *Store) update(o *kassa.Order, lines bool, write func() error) error {

@@ -7,7 +7,7 @@
 //
 // A store or wrapper that implements only some roles runs their suites:
 // TestCatalog, TestOrders, TestInbox, TestActions, TestSettings,
-// TestAnswers, TestSessions, TestCheckoutStates and TestMails (Run runs
+// TestAnswers, TestSessions, TestCheckoutStates, TestMails, TestAPIKeys and TestWebhooks (Run runs
 // them all). open must return an empty store and arrange its closing with
 // t.Cleanup. Each subtest opens its own store. Bench is the same for the store
 // benchmarks, each a sub-benchmark with a store of its own.
@@ -77,6 +77,8 @@ func Run(t *testing.T, open Opener[kassa.Store]) {
 		TestCheckoutStates(t, func(t *testing.T) kassa.CheckoutStates { return open(t) })
 	})
 	t.Run("Mails", func(t *testing.T) { TestMails(t, func(t *testing.T) Mails { return open(t) }) })
+	t.Run("APIKeys", func(t *testing.T) { TestAPIKeys(t, func(t *testing.T) kassa.APIKeys { return open(t) }) })
+	t.Run("Webhooks", func(t *testing.T) { TestWebhooks(t, func(t *testing.T) Webhooks { return open(t) }) })
 }
 
 // TestCatalog holds the stores open returns to kassa.Catalog.
@@ -112,6 +114,8 @@ func TestOrders(t *testing.T, open Opener[Orders]) {
 		{"ReplaceOrderLines", testReplaceOrderLines},
 		{"ClientHolds", testClientHolds},
 		{"CreateOrderEmptyClientKey", testCreateOrderEmptyClientKey},
+		{"HostedOrder", testHostedOrder},
+		{"UpdateOrderCustomer", testUpdateOrderCustomer},
 	})
 }
 

@@ -162,7 +162,14 @@ func requireJSON(r *http.Request) error {
 // decodeOrder reads an order request strictly: unknown fields and wrong
 // types are field errors, a body that is not one JSON value is malformed.
 func decodeOrder(body []byte) (kassa.OrderRequest, error) {
-	var req kassa.OrderRequest
+	return decodeTyped[kassa.OrderRequest](body)
+}
+
+// decodeTyped reads a request body of type T strictly: unknown fields
+// and wrong types are field errors, a body that is not one JSON value is
+// malformed.
+func decodeTyped[T any](body []byte) (T, error) {
+	var req T
 	err := decodeOne(body, &req)
 	if err == nil {
 		return req, nil
@@ -175,7 +182,7 @@ func decodeOrder(body []byte) (kassa.OrderRequest, error) {
 	case errors.As(err, &te):
 		return req, invalid(te.Field, fmt.Sprintf("Must be a JSON %s.", jsonKind(te.Type.Kind().String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := unknownFieldPath(body, reflect.TypeFor[kassa.OrderRequest]())
+		name := unknownFieldPath(body, reflect.TypeFor[T]())
 		if name == "" {
 			name = strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		}
@@ -269,6 +276,7 @@ type apiOrderView struct {
 	Currency        string       `json:"currency"`
 	Total           string       `json:"total"`
 	VATTotal        string       `json:"vatTotal"`
+	Reference       string       `json:"reference,omitempty"`
 	PaymentMethodID string       `json:"paymentMethodId"`
 	PaymentID       string       `json:"paymentId,omitempty"`
 	PaymentStatus   string       `json:"paymentStatus,omitempty"`
@@ -285,7 +293,7 @@ type apiOrderView struct {
 
 func toAPIOrder(o *kassa.Order, events []kassa.Event, withCustomer bool) apiOrderView {
 	v := apiOrderView{ID: o.ID, Number: o.Number, Status: string(o.Status), StatusText: statusWords(locale.English(), o.Status),
-		StatusReason: o.StatusReason, Currency: o.Currency, Total: o.Total.String(), VATTotal: o.VATTotal.String(),
+		StatusReason: o.StatusReason, Reference: o.Reference, Currency: o.Currency, Total: o.Total.String(), VATTotal: o.VATTotal.String(),
 		PaymentMethodID: o.PaymentMethodID, PaymentID: o.PaymentID, PaymentStatus: o.PaymentStatus,
 		Authorized: o.Authorized.String(), Captured: o.Captured.String(), Refunded: o.Refunded.String(),
 		Canceled: o.Canceled.String(), CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt, Lines: []apiLine{}}

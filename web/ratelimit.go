@@ -56,6 +56,22 @@ func (l *authLimiter) fail(ip, account string) {
 	l.accounts.take(account, now)
 }
 
+// waitClient returns how long a sign-in from ip must wait, by the
+// client's failures alone: an API key names no account whose bucket a
+// stranger could drain for everyone.
+func (l *authLimiter) waitClient(ip string) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ips.wait(ip, l.now())
+}
+
+// failClient records a failed sign-in from ip that names no account.
+func (l *authLimiter) failClient(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ips.take(ip, l.now())
+}
+
 // buckets are the token buckets of one kind of key.
 type buckets struct {
 	every time.Duration // one token back per every

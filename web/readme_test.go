@@ -230,6 +230,51 @@ func TestREADMEStatuses(t *testing.T) {
 		{readmeStatus{"POST /api/admin/actions/{id}/retry", "404 unknown action"}, func() int {
 			return call("POST", "/api/admin/actions/999999/retry", "", creds)
 		}},
+		{readmeStatus{"POST /api/admin/webhooks", "201"}, func() int {
+			return call("POST", "/api/admin/webhooks", `{"url":"http://127.0.0.1:9/hooks"}`, creds)
+		}},
+		{readmeStatus{"POST /api/admin/webhooks", "422 bad URL or event type"}, func() int {
+			return call("POST", "/api/admin/webhooks", `{"url":"http://127.0.0.1:9/","events":["order.eaten"]}`, creds)
+		}},
+		{readmeStatus{"GET /api/admin/webhooks", "200"}, func() int { return call("GET", "/api/admin/webhooks", "", creds) }},
+		{readmeStatus{"GET /api/admin/webhooks/{id}", "200"}, func() int { return call("GET", "/api/admin/webhooks/1", "", creds) }},
+		{readmeStatus{"GET /api/admin/webhooks/{id}", "404 unknown endpoint"}, func() int {
+			return call("GET", "/api/admin/webhooks/999", "", creds)
+		}},
+		{readmeStatus{"POST /api/checkouts", "201 created"}, func() int {
+			return call("POST", "/api/checkouts", mustJSON(t, merchantCheckout("R-1")), creds)
+		}},
+		{readmeStatus{"POST /api/checkouts", "422 lines not adding up"}, func() int {
+			bad := merchantCheckout("R-2")
+			bad["total"] = "1.00"
+			return call("POST", "/api/checkouts", mustJSON(t, bad), creds)
+		}},
+		{readmeStatus{"POST /api/checkouts", "401 no key"}, func() int {
+			return call("POST", "/api/checkouts", mustJSON(t, merchantCheckout("R-3")), nil)
+		}},
+		{readmeStatus{"GET /api/checkouts/{id}", "200"}, func() int {
+			list, _, _ := st.DB.Orders(context.Background(), kassa.OrderFilter{Query: "R-1"})
+			return call("GET", "/api/checkouts/"+itoa(list[0].ID), "", creds)
+		}},
+		{readmeStatus{"GET /api/checkouts/{id}", "404 not a checkout"}, func() int {
+			return call("GET", "/api/checkouts/"+itoa(placed.ID), "", creds)
+		}},
+		{readmeStatus{"GET /api/admin/webhooks/{id}/deliveries", "200"}, func() int {
+			return call("GET", "/api/admin/webhooks/1/deliveries?state=queued", "", creds)
+		}},
+		{readmeStatus{"POST /api/admin/webhook-deliveries/{id}/resend", "200"}, func() int {
+			ds, _, _ := st.DB.WebhookDeliveries(context.Background(), kassa.WebhookDeliveryFilter{EndpointID: 1})
+			return call("POST", "/api/admin/webhook-deliveries/"+itoa(ds[0].ID)+"/resend", "", creds)
+		}},
+		{readmeStatus{"POST /api/admin/webhook-deliveries/{id}/resend", "404 unknown delivery"}, func() int {
+			return call("POST", "/api/admin/webhook-deliveries/999/resend", "", creds)
+		}},
+		{readmeStatus{"PATCH /api/admin/webhooks/{id}", "200"}, func() int {
+			return call("PATCH", "/api/admin/webhooks/1", `{"enabled":false}`, creds)
+		}},
+		{readmeStatus{"DELETE /api/admin/webhooks/{id}", "204"}, func() int {
+			return call("DELETE", "/api/admin/webhooks/1", "", creds)
+		}},
 	}
 
 	promised := readmeStatuses(t)

@@ -71,7 +71,13 @@ type view struct {
 	Path      string
 	Terms     shopTerms // the storefront footer's legal links (legal.go)
 	Data      any
+	// Refresh, when set, is where the page sends the browser on after a
+	// moment (a hosted checkout's outcome page: the merchant's shop).
+	Refresh string
 }
+
+// refresher is a page that sends the browser on (view.Refresh).
+type refresher interface{ refresh() string }
 
 // titled is a page's data that names the page, in the page's language.
 type titled interface{ title(l *locale.Lang) string }
@@ -85,6 +91,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	v.Langs, v.Back = s.langChoices(v.Admin, l), backPath(r)
 	if t, ok := data.(titled); ok {
 		v.Title = t.title(l)
+	}
+	if rf, ok := data.(refresher); ok {
+		v.Refresh = rf.refresh()
 	}
 	if sess, ok := s.adminSession(r); ok {
 		v.LoggedIn, v.CSRF = true, s.csrfToken(sess)

@@ -40,6 +40,10 @@ type Engine interface {
 	Cancel(ctx context.Context, orderID int64, req checkout.ActionRequest) (*kassa.Order, *kassa.Action, error)
 	Refund(ctx context.Context, orderID int64, req checkout.ActionRequest) (*kassa.Order, *kassa.Action, error)
 	Modify(ctx context.Context, orderID int64, req checkout.ModifyRequest) (*kassa.Order, *kassa.Action, error)
+	CreateCheckout(ctx context.Context, req checkout.CheckoutRequest, src kassa.Source) (*kassa.Order, error)
+	HostedOrder(ctx context.Context, id int64, key string) (*kassa.Order, error)
+	PayCheckout(ctx context.Context, id int64, key string, req kassa.OrderRequest) (*kassa.Order, string, error)
+	ResendWebhook(ctx context.Context, deliveryID int64) (*kassa.WebhookDelivery, error)
 	RetryAction(ctx context.Context, actionID int64, src kassa.Source) (*kassa.Order, *kassa.Action, error)
 	OrderActions(ctx context.Context, orderID int64) ([]*kassa.Action, error)
 	Actions(ctx context.Context, f kassa.ActionFilter) ([]*kassa.Action, int, error)
@@ -72,6 +76,8 @@ type Store interface {
 	kassa.Sessions
 	kassa.CheckoutStates
 	kassa.Mails
+	kassa.APIKeys
+	kassa.Webhooks
 }
 
 // Config holds the server's dependencies and settings.
@@ -213,6 +219,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /cart/items/{sku}/delete", s.h(s.handleCartRemove))
 	mux.Handle("GET /checkout", s.h(s.handleCheckout))
 	mux.Handle("POST /checkout", s.h(s.handleCheckoutPost))
+	mux.Handle("GET /checkout/hosted/{id}", s.h(s.handleHosted))
+	mux.Handle("POST /checkout/hosted/{id}", s.h(s.handleHostedPost))
 	mux.Handle("GET /checkout/orders/{id}/return", s.h(s.handleReturn))
 	mux.Handle("GET /checkout/orders/{id}/fail", s.h(s.handleFail))
 	mux.Handle("GET /static/", s.h(s.handleStatic))
@@ -226,6 +234,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/payment-methods", s.h(s.apiPaymentMethods))
 	mux.Handle("POST /api/orders", s.h(s.apiCreateOrder))
 	mux.Handle("GET /api/orders/{id}", s.h(s.apiOrder))
+	mux.Handle("POST /api/checkouts", s.basic(s.h(s.apiCreateCheckout)))
+	mux.Handle("GET /api/checkouts/{id}", s.basic(s.h(s.apiGetCheckout)))
 	mux.Handle("GET /api/admin/orders", s.basic(s.h(s.apiAdminOrders)))
 	mux.Handle("GET /api/admin/orders/{id}", s.basic(s.h(s.apiAdminOrder)))
 	mux.Handle("POST /api/admin/orders/{id}/sync", s.basic(s.h(s.apiAdminSync)))
@@ -236,6 +246,13 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/admin/orders/{id}/lines", s.basic(s.h(s.apiAdminModify)))
 	mux.Handle("GET /api/admin/actions", s.basic(s.h(s.apiAdminActions)))
 	mux.Handle("POST /api/admin/actions/{id}/retry", s.basic(s.h(s.apiAdminRetry)))
+	mux.Handle("GET /api/admin/webhooks", s.basic(s.h(s.apiWebhooks)))
+	mux.Handle("POST /api/admin/webhooks", s.basic(s.h(s.apiCreateWebhook)))
+	mux.Handle("GET /api/admin/webhooks/{id}", s.basic(s.h(s.apiWebhook)))
+	mux.Handle("PATCH /api/admin/webhooks/{id}", s.basic(s.h(s.apiPatchWebhook)))
+	mux.Handle("DELETE /api/admin/webhooks/{id}", s.basic(s.h(s.apiDeleteWebhook)))
+	mux.Handle("GET /api/admin/webhooks/{id}/deliveries", s.basic(s.h(s.apiWebhookDeliveries)))
+	mux.Handle("POST /api/admin/webhook-deliveries/{id}/resend", s.basic(s.h(s.apiResendDelivery)))
 
 	// Resurs callbacks: no session, no CSRF; the token in the URL authenticates.
 	mux.HandleFunc("POST /callbacks/resurs/authorization", s.callback(kassa.CallbackAuthorization))
@@ -264,6 +281,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /admin/sessions", s.admin(s.handleSessions))
 	mux.Handle("POST /admin/sessions/{id}/end", s.admin(s.handleEndSession))
 	mux.Handle("POST /admin/password", s.admin(s.handlePasswordPost))
+	mux.Handle("GET /admin/webhooks", s.admin(s.handleWebhooks))
+	mux.Handle("POST /admin/webhooks", s.admin(s.handleWebhookCreate))
+	mux.Handle("GET /admin/webhooks/{id}", s.admin(s.handleWebhook))
+	mux.Handle("POST /admin/webhooks/{id}", s.admin(s.handleWebhookChange))
+	mux.Handle("POST /admin/webhook-deliveries/{id}/resend", s.admin(s.handleResendDelivery))
+	mux.Handle("GET /admin/keys", s.admin(s.handleKeys))
+	mux.Handle("POST /admin/keys", s.admin(s.handleKeyCreate))
+	mux.Handle("POST /admin/keys/{id}/revoke", s.admin(s.handleKeyRevoke))
 
 	// Operations (metrics are served on a listener of their own: cmd/kassa).
 	mux.HandleFunc("GET /healthz", s.handleHealth)

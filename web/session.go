@@ -246,14 +246,18 @@ func (s *Server) admin(fn handlerFunc) http.Handler {
 	})
 }
 
-// basic guards the admin JSON API with HTTP Basic (user "admin"), and
-// refuses cross-site writes (see apiRefusal). Failed attempts are limited
+// basic guards the admin JSON API with HTTP Basic (user "admin") or an
+// API key (Authorization: Bearer, see bearer), and refuses cross-site writes (see apiRefusal). Failed attempts are limited
 // per client and per account (authLimiter): once limited, a request gets
 // 429 with Retry-After before its password is checked.
 func (s *Server) basic(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := s.apiRefusal(r); err != nil {
 			s.error(w, r, err)
+			return
+		}
+		if key, ok := bearerKey(r); ok {
+			s.bearer(w, r, key, next)
 			return
 		}
 		user, pass, ok := r.BasicAuth()
@@ -280,7 +284,8 @@ func (s *Server) basic(next http.Handler) http.Handler {
 
 // askCredentials answers 401 with the Basic challenge.
 func (s *Server) askCredentials(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("WWW-Authenticate", `Basic realm="kassa admin", charset="UTF-8"`)
+	w.Header().Add("WWW-Authenticate", `Basic realm="kassa admin", charset="UTF-8"`)
+	w.Header().Add("WWW-Authenticate", `Bearer realm="kassa admin"`)
 	s.error(w, r, kassa.Errorf(kassa.EUNAUTHORIZED, "Admin credentials required."))
 }
 

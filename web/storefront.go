@@ -255,6 +255,18 @@ type checkoutPage struct {
 	Accepted bool                  // the "I accept the terms" box is ticked
 	Offers   map[string]*partOffer // part-payment lines by method id (legal.go)
 	Offer    *partOffer            // the shop's part-payment line for the total
+	// Hosted says the form is a hosted checkout's (checkouts.go): it posts
+	// to Action, with the order's key, and has no cart to change.
+	Hosted bool
+	Action string
+}
+
+// FormAction is where the form posts.
+func (p *checkoutPage) FormAction() string {
+	if p.Action != "" {
+		return p.Action
+	}
+	return "/checkout"
 }
 
 func (*checkoutPage) title(l *locale.Lang) string { return l.T("checkout.title") }
@@ -522,6 +534,9 @@ type outcomePage struct {
 	Method            string
 	PayLater, PaidNow bool
 	Mail              bool // the shop e-mails its customers (Config.MailConfigured)
+	// Continue is where a hosted checkout's outcome sends the shopper on:
+	// the merchant's successUrl or failUrl (checkouts.go); "" otherwise.
+	Continue string
 	// What the thank-you page shows, put together here rather than in
 	// its template: html/template runs every action through an escaper
 	// called by reflection, and this page ends every checkout (kassa
@@ -658,6 +673,9 @@ func (s *Server) handleFail(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, p *outcomePage) error {
+	if p.Order.Hosted != nil && !p.Order.AwaitingShopper() {
+		p.Continue = continueURL(p.Order, p.Fail)
+	}
 	if p.emptyCart() {
 		if _, err := r.Cookie(cartCookie); err == nil {
 			s.saveCart(w, cart{})
@@ -673,6 +691,15 @@ func (s *Server) renderOutcome(w http.ResponseWriter, r *http.Request, p *outcom
 	}
 	s.render(w, r, http.StatusOK, page, p)
 	return nil
+}
+
+// refresh sends the shopper of a hosted checkout on to the merchant's
+// shop, unless the payment can still be signed here.
+func (p *outcomePage) refresh() string {
+	if p.Unsigned {
+		return ""
+	}
+	return p.Continue
 }
 
 // emptyCart tells the layout that this answer emptied the cart.

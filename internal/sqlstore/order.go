@@ -17,6 +17,7 @@ type orderRow struct {
 	customer          []byte
 	created, updated  int64
 	expires, nextSync sql.NullInt64
+	hosted            string
 	lines             string
 }
 
@@ -27,7 +28,7 @@ func scanOrder(rows *sql.Rows, r *orderRow, withLines bool) (*kassa.Order, error
 	dest := [...]any{&o.ID, &o.Number, &o.Key, &o.CallbackToken, &o.Status, &o.Currency, &o.Total,
 		&o.VATTotal, &r.customer, &o.PaymentMethodID, &o.PaymentID, &o.PaymentStatus, &o.StatusReason,
 		&o.Authorized, &o.Captured, &o.Refunded, &o.Canceled, &o.StockReleased, &o.Version,
-		&r.created, &r.updated, &r.expires, &r.nextSync, &o.SyncAttempts, &o.Lang, &r.lines}
+		&r.created, &r.updated, &r.expires, &r.nextSync, &o.SyncAttempts, &o.Lang, &o.Reference, &r.hosted, &r.lines}
 	n := len(dest)
 	if !withLines {
 		n--
@@ -40,6 +41,12 @@ func scanOrder(rows *sql.Rows, r *orderRow, withLines bool) (*kassa.Order, error
 	}
 	o.CreatedAt, o.UpdatedAt = time.UnixMilli(r.created).UTC(), time.UnixMilli(r.updated).UTC()
 	o.ExpiresAt, o.NextSyncAt = FromMillis(r.expires), FromMillis(r.nextSync)
+	if r.hosted != "" {
+		o.Hosted = new(kassa.HostedCheckout)
+		if err := json.Unmarshal([]byte(r.hosted), o.Hosted); err != nil {
+			return nil, fmt.Errorf("order %d: hosted: %w", o.ID, err)
+		}
+	}
 	return o, nil
 }
 

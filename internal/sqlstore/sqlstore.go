@@ -90,10 +90,22 @@ func NullID(id int64) any {
 }
 
 // SearchSuffix is the part of the search column after the order number:
-// the lower-cased e-mail and last name, each on its own line so that a
-// query never matches across two fields.
-func SearchSuffix(c kassa.Customer) string {
-	return strings.ToLower("\n" + c.Email + "\n" + c.Address.LastName)
+// the lower-cased e-mail, last name and merchant reference, each on its
+// own line so that a query never matches across two fields.
+func SearchSuffix(o *kassa.Order) string {
+	return strings.ToLower("\n" + o.Customer.Email + "\n" + o.Customer.Address.LastName + "\n" + o.Reference)
+}
+
+// MarshalHosted stores a hosted checkout as JSON, or "" for none.
+func MarshalHosted(h *kassa.HostedCheckout) (string, error) {
+	if h == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(h)
+	if err != nil {
+		return "", fmt.Errorf("encode hosted checkout: %w", err)
+	}
+	return string(b), nil
 }
 
 // StockNeeds sums the quantities of lines per SKU, ordered by SKU.

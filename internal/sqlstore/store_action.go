@@ -141,7 +141,7 @@ func (s *Store) ReplaceOrderLines(ctx context.Context, o *kassa.Order, ev *kassa
 	if err := ValidateReplace(o); err != nil {
 		return err
 	}
-	return s.changeOrder(ctx, o, ev, then, true)
+	return s.changeOrder(ctx, o, ev, then, func(ctx context.Context, tx *Runner) error { return s.replaceLines(ctx, tx, o) })
 }
 
 // replaceLines gives back the stock of the stored lines (unless it was

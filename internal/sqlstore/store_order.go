@@ -28,14 +28,15 @@ const (
 
 const orderColumns = `id, number, key, callback_token, status, currency, total, vat_total, customer,
 	payment_method_id, payment_id, payment_status, status_reason, authorized, captured, refunded,
-	canceled, stock_released, version, created_at, updated_at, expires_at, next_sync_at, sync_attempts, lang`
+	canceled, stock_released, version, created_at, updated_at, expires_at, next_sync_at, sync_attempts,
+	lang, reference, hosted`
 
 // OrderInsertColumns are the columns, in order, that Dialect.InsertOrderSQL
 // writes.
 const OrderInsertColumns = `id, number, search, key, callback_token, status, currency, total, vat_total,
 			customer, payment_method_id, payment_id, payment_status, status_reason, authorized,
 			captured, refunded, canceled, stock_released, version, created_at, updated_at, expires_at,
-			next_sync_at, sync_attempts, lang`
+			next_sync_at, sync_attempts, lang, reference, hosted`
 
 // CreateOrder reserves stock, inserts o with its lines and ev, and runs
 // then, all in one transaction. See kassa.Store.
@@ -57,7 +58,7 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 	var id int64
 	var number string
 	err = s.b.Transact(ctx, func(tx *Runner) error {
-		if !s.d.ReserveLast {
+		if !s.d.ReserveLast && !o.StockReleased {
 			if err := reserve(ctx, tx, o.Lines); err != nil {
 				return err
 			}
@@ -76,18 +77,19 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 		if err := s.insertEvent(ctx, tx, &ev, now); err != nil {
 			return err
 		}
-		if s.d.ReserveLast {
+		if s.d.ReserveLast && !o.StockReleased {
 			if err := reserve(ctx, tx, o.Lines); err != nil {
 				return err
 			}
 		}
+		o.ID, o.Number = id, number // for the hook: an event about the new order names it
 		return s.runHook(ctx, tx, then)
 	})
 	if err != nil {
+		o.ID, o.Number = 0, ""
 		return err
 	}
 	o.ID, o.Number, o.Version, o.CreatedAt, o.UpdatedAt = id, number, 1, now, now
-	o.StockReleased = false
 	return nil
 }
 
@@ -136,10 +138,14 @@ func (s *Store) insertOrder(ctx context.Context, tx *Runner, o *kassa.Order, now
 	if err != nil {
 		return 0, "", err
 	}
-	args := []any{SearchSuffix(o.Customer), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
+	hosted, err := MarshalHosted(o.Hosted)
+	if err != nil {
+		return 0, "", err
+	}
+	args := []any{SearchSuffix(o), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
 		string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized,
-		o.Captured, o.Refunded, o.Canceled, now.UnixMilli(), now.UnixMilli(), Millis(o.ExpiresAt),
-		Millis(o.NextSyncAt), o.SyncAttempts, o.Lang}
+		o.Captured, o.Refunded, o.Canceled, o.StockReleased, now.UnixMilli(), now.UnixMilli(), Millis(o.ExpiresAt),
+		Millis(o.NextSyncAt), o.SyncAttempts, o.Lang, o.Reference, hosted}
 	if s.d.LastInsertID {
 		id, err := s.insertID(ctx, tx, s.d.InsertOrderSQL, args...)
 		if err == nil && id == 0 {
@@ -326,22 +332,45 @@ func (s *Store) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event
 		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.",
 			Fields: []kassa.FieldError{{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)}}}
 	}
-	return s.changeOrder(ctx, o, ev, then, false)
+	return s.changeOrder(ctx, o, ev, then, nil)
 }
 
-// changeOrder runs UpdateOrder, or ReplaceOrderLines if replace, once o
-// is validated: it writes o by compare-and-set on its version, replaces
-// the lines if replace, releases the stock if o's status does (at most
+const setCustomerSQL = `UPDATE orders SET customer = ?, payment_method_id = ?, search = lower(number) || ?,
+	expires_at = ? WHERE id = ?`
+
+// UpdateOrderCustomer is UpdateOrder that also writes o's Customer,
+// PaymentMethodID and ExpiresAt. See kassa.Orders.
+func (s *Store) UpdateOrderCustomer(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc) (err error) {
+	defer s.wrap(&err, "UpdateOrderCustomer(%d)", o.ID)
+	if !o.Status.Valid() {
+		return &kassa.Error{Code: kassa.EINVALID, Message: "The order is invalid.",
+			Fields: []kassa.FieldError{{Field: "status", Message: fmt.Sprintf("unknown status %q", o.Status)}}}
+	}
+	customer, err := json.Marshal(o.Customer)
+	if err != nil {
+		return err
+	}
+	return s.changeOrder(ctx, o, ev, then, func(ctx context.Context, tx *Runner) error {
+		_, err := tx.ExecContext(ctx, setCustomerSQL, string(customer), o.PaymentMethodID, SearchSuffix(o),
+			Millis(o.ExpiresAt), o.ID)
+		return err
+	})
+}
+
+// changeOrder runs UpdateOrder, ReplaceOrderLines or UpdateOrderCustomer
+// once o is validated: it writes o by compare-and-set on its version, runs
+// extra when not nil (replacing the lines, writing the customer), releases the stock if o's status does (at most
 // once), inserts ev if not nil, and runs then, all in one transaction.
-func (s *Store) changeOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc, replace bool) error {
+func (s *Store) changeOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event, then kassa.TxFunc,
+	extra func(ctx context.Context, tx *Runner) error) error {
 	now := s.now()
 	released := false
 	err := s.b.Transact(ctx, func(tx *Runner) error {
 		if err := casOrder(ctx, tx, o, now); err != nil {
 			return err
 		}
-		if replace {
-			if err := s.replaceLines(ctx, tx, o); err != nil {
+		if extra != nil {
+			if err := extra(ctx, tx); err != nil {
 				return err
 			}
 		}

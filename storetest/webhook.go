@@ -1,0 +1,149 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// Webhooks is what TestWebhooks holds a store to: the webhook outbox,
+// with the orders its events are about and whose writes queue them.
+type Webhooks interface {
+	Orders
+	kassa.Webhooks
+}
+
+// TestWebhooks holds the stores open returns to kassa.Webhooks, and to
+// kassa.Tx.AddWebhookEvent in the TxFuncs of their writes.
+func TestWebhooks(t *testing.T, open Opener[Webhooks]) {
+	run(t, open, []test[Webhooks]{
+		{"Endpoints", testWebhookEndpoints},
+		{"EventFanOut", testWebhookFanOut},
+		{"ClaimInOrderPerOrder", testWebhookClaimOrder},
+		{"EventRollsBack", testWebhookRollback},
+	})
+}
+
+func endpoint(t *testing.T, s kassa.Webhooks, url string, events ...kassa.WebhookType) *kassa.WebhookEndpoint {
+	t.Helper()
+	ep := &kassa.WebhookEndpoint{URL: url, Events: events, Secret: "whsec_c2VjcmV0"}
+	must(t, s.CreateWebhookEndpoint(ctx, ep))
+	return ep
+}
+
+func hookEvent(orderID int64, key string, typ kassa.WebhookType) *kassa.WebhookEvent {
+	return &kassa.WebhookEvent{OrderID: orderID, Key: key, Type: typ, Body: []byte(`{"id":"evt_` + key + `"}`), At: at}
+}
+
+func testWebhookEndpoints(t *testing.T, s Webhooks) {
+	ep := endpoint(t, s, "https://a.example/hook", kassa.WebhookOrderCreated)
+	wantCode(t, s.CreateWebhookEndpoint(ctx, &kassa.WebhookEndpoint{URL: "/relative", Secret: "x"}), kassa.EINVALID)
+	wantCode(t, s.CreateWebhookEndpoint(ctx, &kassa.WebhookEndpoint{URL: "https://a.example", Secret: "x",
+		Events: []kassa.WebhookType{"order.eaten"}}), kassa.EINVALID)
+	got, err := s.WebhookEndpoint(ctx, ep.ID)
+	must(t, err)
+	if d := diff(ep, got); d != "" {
+		t.Fatalf("endpoint round trip (-want +got):\n%s", d)
+	}
+	got.Events, got.DisabledAt, got.DisabledReason = nil, at, "owner"
+	ran := false
+	must(t, s.UpdateWebhookEndpoint(ctx, got, func(context.Context, kassa.Tx) error { ran = true; return nil }))
+	again, err := s.WebhookEndpoint(ctx, ep.ID)
+	must(t, err)
+	if !ran || !again.DisabledAt.Equal(at) || len(again.Events) != 0 || again.DisabledReason != "owner" {
+		t.Fatalf("after update: %+v (hook ran %v)", again, ran)
+	}
+	must(t, s.DeleteWebhookEndpoint(ctx, ep.ID))
+	wantCode(t, s.DeleteWebhookEndpoint(ctx, ep.ID), kassa.ENOTFOUND)
+	_, err = s.WebhookEndpoint(ctx, ep.ID)
+	wantCode(t, err, kassa.ENOTFOUND)
+}
+
+// An event is queued once per enabled endpoint that wants its type; the
+// same key again stores nothing.
+func testWebhookFanOut(t *testing.T, s Webhooks) {
+	o := create(t, s, order(1, shipping))
+	all := endpoint(t, s, "https://all.example")
+	created := endpoint(t, s, "https://created.example", kassa.WebhookOrderCreated)
+	off := endpoint(t, s, "https://off.example")
+	off.DisabledAt = at
+	must(t, s.UpdateWebhookEndpoint(ctx, off, nil))
+	must(t, s.AddWebhookEvent(ctx, hookEvent(o.ID, "1-created", kassa.WebhookOrderCreated)))
+	must(t, s.AddWebhookEvent(ctx, hookEvent(o.ID, "1-created", kassa.WebhookOrderCreated)))
+	must(t, s.AddWebhookEvent(ctx, hookEvent(o.ID, "1-v2", kassa.WebhookOrderStatusChanged)))
+	wantCode(t, s.AddWebhookEvent(ctx, hookEvent(o.ID, "x", "order.eaten")), kassa.EINVALID)
+	for _, c := range []struct {
+		ep   *kassa.WebhookEndpoint
+		want int
+	}{{all, 2}, {created, 1}, {off, 0}} {
+		ds, n, err := s.WebhookDeliveries(ctx, kassa.WebhookDeliveryFilter{EndpointID: c.ep.ID})
+		must(t, err)
+		if n != c.want || len(ds) != c.want {
+			t.Fatalf("%s: %d deliveries, want %d", c.ep.URL, n, c.want)
+		}
+	}
+}
+
+// A claim takes only the oldest queued delivery of each endpoint and
+// order, leases it, and takes the next once it is delivered.
+func testWebhookClaimOrder(t *testing.T, s Webhooks) {
+	a, b := create(t, s, order(1, shipping)), create(t, s, order(2, shipping))
+	endpoint(t, s, "https://all.example")
+	for _, ev := range []*kassa.WebhookEvent{hookEvent(a.ID, "a1", kassa.WebhookOrderCreated),
+		hookEvent(a.ID, "a2", kassa.WebhookOrderStatusChanged), hookEvent(b.ID, "b1", kassa.WebhookOrderCreated)} {
+		must(t, s.AddWebhookEvent(ctx, ev))
+	}
+	now := time.Now().Add(time.Second)
+	ds, err := s.ClaimWebhookDeliveries(ctx, now, now.Add(time.Minute), 10)
+	must(t, err)
+	if len(ds) != 2 || ds[0].MessageID != "evt_a1" || ds[1].MessageID != "evt_b1" {
+		t.Fatalf("first claim: %v; want evt_a1 and evt_b1", messageIDs(ds))
+	}
+	if again, err := s.ClaimWebhookDeliveries(ctx, now, now.Add(time.Minute), 10); err != nil || len(again) != 0 {
+		t.Fatalf("second claim within the lease: %v %v", messageIDs(again), err)
+	}
+	ds[0].State, ds[0].Attempts, ds[0].LastStatus, ds[0].DeliveredAt, ds[0].NextAttemptAt = kassa.WebhookDelivered, 1, 200, at, time.Time{}
+	must(t, s.UpdateWebhookDelivery(ctx, ds[0]))
+	next, err := s.ClaimWebhookDeliveries(ctx, now, now.Add(time.Minute), 10)
+	must(t, err)
+	if len(next) != 1 || next[0].MessageID != "evt_a2" {
+		t.Fatalf("claim after a1 was delivered: %v; want evt_a2", messageIDs(next))
+	}
+	wantCode(t, claimHooksErr(s, now, now, 1), kassa.EINVALID)
+}
+
+func claimHooksErr(s kassa.Webhooks, now, lease time.Time, limit int) error {
+	_, err := s.ClaimWebhookDeliveries(ctx, now, lease, limit)
+	return err
+}
+
+func messageIDs(ds []*kassa.WebhookDelivery) []string {
+	var ids []string
+	for _, d := range ds {
+		ids = append(ids, d.MessageID)
+	}
+	return ids
+}
+
+// An event queued by a write's TxFunc rolls back with it.
+func testWebhookRollback(t *testing.T, s Webhooks) {
+	endpoint(t, s, "https://all.example")
+	o := create(t, s, order(1, shipping))
+	stale := *o
+	stale.Version = 99
+	err := s.UpdateOrder(ctx, &stale, nil, func(ctx context.Context, tx kassa.Tx) error {
+		return tx.AddWebhookEvent(ctx, hookEvent(o.ID, "1-v2", kassa.WebhookOrderStatusChanged))
+	})
+	wantCode(t, err, kassa.ECONFLICT)
+	o.Status = kassa.StatusCancelled
+	must(t, s.UpdateOrder(ctx, o, nil, func(ctx context.Context, tx kassa.Tx) error {
+		return tx.AddWebhookEvent(ctx, hookEvent(o.ID, "1-v2b", kassa.WebhookOrderStatusChanged))
+	}))
+	ds, _, err := s.WebhookDeliveries(ctx, kassa.WebhookDeliveryFilter{})
+	must(t, err)
+	if len(ds) != 1 || ds[0].MessageID != "evt_1-v2b" {
+		t.Fatalf("deliveries %v; want only the committed write's", messageIDs(ds))
+	}
+}
