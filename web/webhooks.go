@@ -279,7 +279,9 @@ type webhookPage struct {
 	Notice     string
 }
 
-func (p *webhookPage) title(l *locale.Lang) string { return l.T("admin.webhook.title_url", "URL", p.Endpoint.URL) }
+func (p *webhookPage) title(l *locale.Lang) string {
+	return l.T("admin.webhook.title_url", "URL", p.Endpoint.URL)
+}
 
 func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) error {
 	ep, err := s.pathEndpoint(r)
