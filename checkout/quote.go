@@ -19,7 +19,7 @@ const (
 // amount includes VAT; each line's VAT is computed exactly from its own
 // total, and the total is the sum of the line totals. PlaceOrder builds its
 // lines with the same code. Errors: EINVALID with Fields for bad lines
-// (unknown SKU, quantity out of range).
+// (unknown SKU, a product off sale, quantity out of range).
 func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.Line, kassa.Money, error) {
 	fields := checkLineRequests(reqs)
 	if len(fields) > 0 {
@@ -35,6 +35,11 @@ func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.L
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("checkout.Quote: %w", err)
+		}
+		if p.Inactive {
+			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),
+				Message: "This product is no longer sold."})
+			continue
 		}
 		products[i] = p
 	}

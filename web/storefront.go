@@ -34,6 +34,9 @@ func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) error {
 	t := s.terms.get(r.Context(), s.cfg.Store, s.log)
 	p := &catalogPage{}
 	for _, pr := range products {
+		if pr.Inactive {
+			continue
+		}
 		p.Products = append(p.Products, productView{Product: pr, Monthly: s.prices.from(r.Context(), pr.Price, t),
 			InCart: c.quantity(pr.SKU)})
 	}
@@ -57,6 +60,9 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *http.Request, sku strin
 	pr, err := s.cfg.Store.Product(r.Context(), sku)
 	if err != nil {
 		return err
+	}
+	if pr.Inactive {
+		return kassa.Errorf(kassa.ENOTFOUND, "This product is no longer sold.")
 	}
 	c := s.cart(r)
 	s.render(w, r, status, "product", &productPage{productView: productView{Product: pr, InCart: c.quantity(pr.SKU)},
@@ -197,6 +203,8 @@ func (s *Server) setQuantity(w http.ResponseWriter, r *http.Request, c cart, sku
 		return err
 	}
 	switch {
+	case qty > 0 && pr.Inactive:
+		return s.cartError(w, r, pr.Name+" is no longer sold.")
 	case qty > maxQuantity:
 		return s.cartError(w, r, "At most 99 of one product per order.")
 	case qty > pr.Stock:
