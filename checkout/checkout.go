@@ -71,8 +71,8 @@ type Config struct {
 	Logger  *slog.Logger     // default: discard
 	Metrics *Metrics         // optional
 
-	Currency         string      // default "SEK"
 	Country          string      // the store's country; default "SE"
+	Currency         string      // default the country's (kassa.CountryOf)
 	ShippingFee      kassa.Money // default 49.00, VAT included
 	ShippingVATRate  int64       // hundredths of a percent; default 2500
 	FreeShippingFrom kassa.Money // products total from which shipping is free; default 500.00; negative = never free
@@ -202,8 +202,11 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	setDefault(&c.Currency, "SEK")
 	setDefault(&c.Country, "SE")
+	if cc, err := kassa.CountryOf(c.Country); err == nil {
+		setDefault(&c.Currency, cc.Currency)
+	}
+	setDefault(&c.Currency, "SEK")
 	setDefault(&c.ShippingFee, defaultShippingFee)
 	setDefault(&c.ShippingVATRate, 2500)
 	setDefault(&c.FreeShippingFrom, defaultFreeShipping)

@@ -110,7 +110,11 @@ func checkAddress(fc *fieldChecker, a kassa.Address, ct kassa.CustomerType, coun
 	fc.text(p+"addressRow1", a.AddressRow1, 1, 100, "Address")
 	fc.text(p+"addressRow2", a.AddressRow2, 0, 100, "Address line 2")
 	fc.text(p+"postalArea", a.PostalArea, 1, 50, "City")
-	if !postalCodeRE.MatchString(a.PostalCode) || strings.TrimSpace(a.PostalCode) == "" {
+	if c, err := kassa.CountryOf(country); err == nil && a.CountryCode == country {
+		if !c.ValidPostalCode(a.PostalCode) {
+			fc.add(p+"postalCode", c.PostalCodeMessage())
+		}
+	} else if !postalCodeRE.MatchString(a.PostalCode) || strings.TrimSpace(a.PostalCode) == "" {
 		fc.add(p+"postalCode", "Enter a postal code of digits, like 123 45.")
 	}
 	if a.CountryCode != country {

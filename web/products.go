@@ -514,7 +514,17 @@ func (s *Server) handleAdminStock(w http.ResponseWriter, r *http.Request) error 
 // currency is the shop's currency: its Resurs store's.
 func (s *Server) currency() string {
 	if s.cfg.Currency == "" {
-		return "SEK"
+		return s.country().Currency
 	}
 	return s.cfg.Currency
+}
+
+// country is the country of the shop's Resurs store (Sweden when the
+// configuration names none).
+func (s *Server) country() kassa.Country {
+	c, err := kassa.CountryOf(s.cfg.Country)
+	if err != nil {
+		c, _ = kassa.CountryOf("SE")
+	}
+	return c
 }

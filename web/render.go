@@ -121,18 +121,34 @@ func putPageBuf(buf *bytes.Buffer) {
 func (p *errorPage) title() string { return http.StatusText(p.Status) }
 
 var funcs = template.FuncMap{
-	"money":      formatMoney,
-	"kr":         func(m kassa.Money) string { return strings.TrimSuffix(formatMoney(m), ",00\u00a0kr") + "\u00a0kr" },
-	"decimal":    func(d mapi.Decimal) string { return formatMoney(kassa.Money(d.Hundredths())) },
-	"vat":        formatVAT,
-	"mask":       maskID,
-	"legalURL":   legalURL,
-	"legalName":  legalName,
-	"words":      statusWords,
-	"statusText": func(s kassa.Status) string { return strings.ReplaceAll(string(s), "-", " ") },
-	"add":        func(a, b int) int { return a + b },
-	"str":        func(v any) string { return fmt.Sprint(v) },
-	"query":      url.QueryEscape,
+	"money":       formatMoney,
+	"kr":          func(m kassa.Money) string { return strings.TrimSuffix(formatMoney(m), ",00\u00a0kr") + "\u00a0kr" },
+	"decimal":     func(d mapi.Decimal) string { return formatMoney(kassa.Money(d.Hundredths())) },
+	"vat":         formatVAT,
+	"mask":        maskID,
+	"legalURL":    legalURL,
+	"legalName":   legalName,
+	"words":       statusWords,
+	"statusText":  func(s kassa.Status) string { return strings.ReplaceAll(string(s), "-", " ") },
+	"add":         func(a, b int) int { return a + b },
+	"str":         func(v any) string { return fmt.Sprint(v) },
+	"query":       url.QueryEscape,
+	"countryName": countryName,
+}
+
+// countryName is the English name of a country Resurs serves.
+func countryName(code string) string {
+	switch code {
+	case "SE":
+		return "Sweden"
+	case "NO":
+		return "Norway"
+	case "FI":
+		return "Finland"
+	case "DK":
+		return "Denmark"
+	}
+	return code
 }
 
 // templateFuncs are funcs with the ones that depend on the server's
@@ -142,6 +158,8 @@ func (s *Server) templateFuncs() template.FuncMap {
 	fm := template.FuncMap{
 		"when":    func(t time.Time) string { return formatTime(t, s.zone.get(), false) },
 		"whensec": func(t time.Time) string { return formatTime(t, s.zone.get(), true) },
+		// shopCountry is the country of the shop's Resurs store.
+		"shopCountry": s.country,
 	}
 	maps.Copy(fm, funcs)
 	return fm

@@ -289,7 +289,7 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) error {
 	p := &checkoutPage{}
 	st.show(p)
 	if p.Req.Customer.Type == "" {
-		p.Req.Customer = kassa.Customer{Type: kassa.CustomerNatural, Address: kassa.Address{CountryCode: "SE"}}
+		p.Req.Customer = kassa.Customer{Type: kassa.CustomerNatural, Address: kassa.Address{CountryCode: s.country().Code}}
 	}
 	if t := kassa.CustomerType(r.URL.Query().Get("type")); t == kassa.CustomerLegal || t == kassa.CustomerNatural {
 		p.Req.Customer.Type = t
