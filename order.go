@@ -340,8 +340,12 @@ type OrderRequest struct {
 	Lines           []LineRequest `json:"lines"`
 	PaymentMethodID string        `json:"paymentMethodId"`
 	Customer        Customer      `json:"customer"`
-	ClientIP        string        `json:"-"`
-	UserAgent       string        `json:"-"`
+	// DiscountCode and ShippingOption are optional: a code of the shop's,
+	// and the id of one of its shipping options (else the first).
+	DiscountCode   string `json:"discountCode,omitempty"`
+	ShippingOption string `json:"shippingOption,omitempty"`
+	ClientIP       string `json:"-"`
+	UserAgent      string `json:"-"`
 	// ClientKeys identify the client for the limits on unpaid orders
 	// (Order.ClientKeys); none means the request is not limited.
 	ClientKeys []string `json:"-"`

@@ -77,7 +77,7 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 	if req.PaymentMethodID == "" {
 		fields = append(fields, kassa.FieldError{Field: "paymentMethodId", Message: "Choose a payment method."})
 	}
-	lines, total, err := e.Quote(ctx, req.Lines)
+	lines, total, err := e.QuoteOrder(ctx, req)
 	var ke *kassa.Error
 	switch {
 	case errors.As(err, &ke) && ke.Code == kassa.EINVALID:

@@ -2,7 +2,9 @@ package checkout
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kassa-dev/kassa"
 )
@@ -46,8 +48,99 @@ func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.L
 	if len(fields) > 0 {
 		return nil, 0, invalid("checkout.Quote", fields)
 	}
-	lines, total := e.buildLines(reqs, products)
+	lines, total := e.buildLines(reqs, products, e.defaultCharges())
 	return lines, total, nil
+}
+
+// defaultCharges are what a cart costs before the customer chose: the
+// first shipping option, no fee, no discount.
+func (e *Engine) defaultCharges() charges {
+	c := charges{freeFrom: e.cfg.FreeShippingFrom}
+	if len(e.cfg.ShippingOptions) > 0 {
+		c.shipping = &e.cfg.ShippingOptions[0]
+	}
+	return c
+}
+
+// QuoteOrder returns the lines and total of an order request: its
+// products, its discount code, the shipping option it chose (the first
+// when none) and the fee of its payment method. Errors: those of Quote,
+// and EINVALID naming discountCode or shippingOption.
+func (e *Engine) QuoteOrder(ctx context.Context, req kassa.OrderRequest) ([]kassa.Line, kassa.Money, error) {
+	goods, _, err := e.Quote(ctx, req.Lines)
+	var fields []kassa.FieldError
+	if ke := (*kassa.Error)(nil); errors.As(err, &ke) && ke.Code == kassa.EINVALID {
+		fields, err = ke.Fields, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	c, bad := e.chargesFor(req, productsTotal(goods))
+	if fields = append(fields, bad...); len(fields) > 0 {
+		return nil, 0, invalid("checkout.QuoteOrder", fields)
+	}
+	lines := price(goodsOnly(goods), c)
+	total, _ := sumLines(lines)
+	return lines, total, nil
+}
+
+// chargesFor returns what req adds to products totalling goods, or field
+// errors for an unknown shipping option or a code that does not apply.
+func (e *Engine) chargesFor(req kassa.OrderRequest, goods kassa.Money) (charges, []kassa.FieldError) {
+	c := e.defaultCharges()
+	var fields []kassa.FieldError
+	if req.ShippingOption != "" {
+		c.shipping = nil
+		for i := range e.cfg.ShippingOptions {
+			if e.cfg.ShippingOptions[i].ID == req.ShippingOption {
+				c.shipping = &e.cfg.ShippingOptions[i]
+			}
+		}
+		if c.shipping == nil {
+			fields = append(fields, kassa.FieldError{Field: "shippingOption", Message: "Choose one of the shop's shipping options."})
+		}
+	}
+	if code := strings.TrimSpace(req.DiscountCode); code != "" {
+		d := e.discountCode(code)
+		if d == nil {
+			fields = append(fields, kassa.FieldError{Field: "discountCode", Message: "This discount code does not exist."})
+		} else if ok, why := d.validAt(e.now(), goods); !ok {
+			fields = append(fields, kassa.FieldError{Field: "discountCode", Message: why})
+		}
+		c.discount = d
+	}
+	if f, ok := e.cfg.PaymentFees[req.PaymentMethodID]; ok {
+		c.fee = &f
+	}
+	return c, fields
+}
+
+// discountCode returns the configured code, matched without regard to
+// case, or nil.
+func (e *Engine) discountCode(code string) *DiscountCode {
+	for i := range e.cfg.DiscountCodes {
+		if strings.EqualFold(e.cfg.DiscountCodes[i].Code, code) {
+			return &e.cfg.DiscountCodes[i]
+		}
+	}
+	return nil
+}
+
+// goodsOnly returns the product lines of lines.
+func goodsOnly(lines []kassa.Line) []kassa.Line {
+	var out []kassa.Line
+	for _, l := range lines {
+		if l.Type == kassa.LineProduct || l.Type == kassa.LineDigital {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// productsTotal is the total of the product lines of lines.
+func productsTotal(lines []kassa.Line) kassa.Money {
+	total, _ := sumLines(goodsOnly(lines))
+	return total
 }
 
 // checkLineRequests checks count, quantities and uniqueness of SKUs.
@@ -76,31 +169,17 @@ func checkLineRequests(reqs []kassa.LineRequest) []kassa.FieldError {
 	return fields
 }
 
-// buildLines makes the order lines from checked requests and their products.
-func (e *Engine) buildLines(reqs []kassa.LineRequest, products []kassa.Product) ([]kassa.Line, kassa.Money) {
-	lines := make([]kassa.Line, 0, len(reqs)+1)
-	var goods kassa.Money
+// buildLines makes the order lines from checked requests and their
+// products, with the charges c (price).
+func (e *Engine) buildLines(reqs []kassa.LineRequest, products []kassa.Product, c charges) ([]kassa.Line, kassa.Money) {
+	goods := make([]kassa.Line, 0, len(reqs))
 	for i, r := range reqs {
 		p := products[i]
-		l := newLine(len(lines)+1, kassa.LineProduct, p.SKU, p.Name, r.Quantity, p.Price, p.VATRate)
-		goods += l.Total
-		lines = append(lines, l)
+		goods = append(goods, newLine(len(goods)+1, kassa.LineProduct, p.SKU, p.Name, r.Quantity, p.Price, p.VATRate))
 	}
-	total := goods
-	if fee := e.shippingFee(goods); fee > 0 {
-		lines = append(lines, newLine(len(lines)+1, kassa.LineShipping, "", "Shipping", 1, fee, e.cfg.ShippingVATRate))
-		total += fee
-	}
+	lines := price(goods, c)
+	total, _ := sumLines(lines)
 	return lines, total
-}
-
-// shippingFee is the shipping fee for a products total: free from the
-// threshold on (a negative threshold means never free).
-func (e *Engine) shippingFee(goods kassa.Money) kassa.Money {
-	if e.cfg.FreeShippingFrom >= 0 && goods >= e.cfg.FreeShippingFrom {
-		return 0
-	}
-	return e.cfg.ShippingFee
 }
 
 func newLine(pos int, typ kassa.LineType, sku, desc string, qty int64, unit kassa.Money, rate int64) kassa.Line {
