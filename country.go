@@ -1,9 +1,6 @@
 package kassa
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 // Country is what the shop's country decides: its currency, and the form
 // of its postal codes and phone numbers. A Resurs store belongs to one
@@ -49,9 +46,4 @@ func (c Country) ValidPostalCode(s string) bool {
 		}
 	}
 	return true
-}
-
-// PostalCodeMessage says what a postal code of c looks like.
-func (c Country) PostalCodeMessage() string {
-	return fmt.Sprintf("Enter a postal code of %d digits, like %s.", c.PostalDigits, c.PostalSample)
 }

@@ -159,16 +159,28 @@ const (
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Said
+}
+
+// Said names a message in the shop's catalogs (package locale) and the
+// arguments of its placeholders, so that a page can say it in the
+// reader's language. The Message beside it is its English text, for the
+// JSON API and the logs. A message with no ID is shown as it is.
+type Said struct {
+	ID   string `json:"-"`
+	Args []any  `json:"-"`
 }
 
 // Error is the application error. Message is safe to show to a customer or
-// an admin; Err (the cause) is for logs.
+// an admin (in English; Said names it for a page in another language);
+// Err (the cause) is for logs.
 type Error struct {
 	Code    string
 	Message string
-	Fields  []FieldError
-	Op      string
-	Err     error
+	Said
+	Fields []FieldError
+	Op     string
+	Err    error
 }
 
 func (e *Error) Error() string {

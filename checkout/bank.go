@@ -11,6 +11,7 @@ import (
 	"github.com/sony/gobreaker/v2"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -77,8 +78,9 @@ func (e *Engine) breakerOpen() bool { return e.breaker.State() == gobreaker.Stat
 
 // unavailable wraps err as EUNAVAILABLE with a message for the customer.
 func unavailable(op string, err error) *kassa.Error {
-	return &kassa.Error{Code: kassa.EUNAVAILABLE, Op: op, Err: err,
-		Message: "We cannot reach Resurs Bank right now. Please try again in a few minutes."}
+	e := locale.Error(kassa.EUNAVAILABLE, "error.unavailable")
+	e.Op, e.Err = op, err
+	return e
 }
 
 // paymentUnknown is the error for an order whose payment Resurs answers

@@ -3,13 +3,12 @@ package checkout
 import (
 	"context"
 	"errors"
-	"fmt"
 	"hash/fnv"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // ErrTooManyHolds is wrapped by the error of PlaceOrder when the client
@@ -73,8 +72,7 @@ func (e *Engine) checkHolds(ctx context.Context, keys []string, lines []kassa.Li
 // holdsAllow checks one more order of lines against what a client holds.
 func (e *Engine) holdsAllow(h kassa.Holds, lines []kassa.Line) error {
 	if max := e.cfg.MaxOpenOrders; max > 0 && h.Orders >= max {
-		return tooManyHolds(fmt.Sprintf("You already have %d unpaid orders. Please pay for one of them, "+
-			"or wait until it expires (within %s), before placing another.", h.Orders, durationText(e.cfg.Hold)))
+		return tooManyHolds("error.holds.orders", "Count", h.Orders, "Within", locale.Duration(e.cfg.Hold))
 	}
 	max := e.cfg.MaxHeldUnits
 	if max <= 0 {
@@ -85,12 +83,10 @@ func (e *Engine) holdsAllow(h kassa.Holds, lines []kassa.Line) error {
 		switch {
 		case held+n.quantity <= max:
 		case held == 0:
-			return tooManyHolds(fmt.Sprintf("At most %d of %s can be bought at once. Please lower the quantity.",
-				max, n.name))
+			return tooManyHolds("error.holds.units_once", "Max", max, "Product", n.name)
 		default:
-			return tooManyHolds(fmt.Sprintf("You already have %d of %s in unpaid orders, and at most %d can wait "+
-				"for payment at once. Please pay for those orders, or wait until they expire (within %s).",
-				held, n.name, max, durationText(e.cfg.Hold)))
+			return tooManyHolds("error.holds.units", "Held", held, "Product", n.name, "Max", max,
+				"Within", locale.Duration(e.cfg.Hold))
 		}
 	}
 	return nil
@@ -119,18 +115,8 @@ func unitsBySKU(lines []kassa.Line) []skuUnits {
 	return out
 }
 
-func tooManyHolds(msg string) error {
-	return &kassa.Error{Code: kassa.ECONFLICT, Op: "checkout.PlaceOrder", Message: msg, Err: ErrTooManyHolds}
-}
-
-// durationText writes d for a customer: "2 hours", "90 minutes", "1 hour".
-func durationText(d time.Duration) string {
-	unit, n := "minute", int64(d/time.Minute)
-	if d%time.Hour == 0 {
-		unit, n = "hour", int64(d/time.Hour)
-	}
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
+func tooManyHolds(id string, args ...any) error {
+	e := locale.Error(kassa.ECONFLICT, id, args...)
+	e.Op, e.Err = "checkout.PlaceOrder", ErrTooManyHolds
+	return e
 }

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -75,7 +76,7 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 	const op = "checkout.PlaceOrder"
 	fields := checkCustomer(req.Customer, e.cfg.Country, e.now())
 	if req.PaymentMethodID == "" {
-		fields = append(fields, kassa.FieldError{Field: "paymentMethodId", Message: "Choose a payment method."})
+		fields = append(fields, locale.Field("paymentMethodId", "field.choose_method"))
 	}
 	lines, total, err := e.QuoteOrder(ctx, req)
 	var ke *kassa.Error
@@ -93,8 +94,7 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 		return nil, err
 	}
 	if !ok {
-		return nil, invalid(op, []kassa.FieldError{{Field: "paymentMethodId",
-			Message: "This payment method cannot be used for this amount or customer type."}})
+		return nil, invalid(op, []kassa.FieldError{locale.Field("paymentMethodId", "field.method_unusable")})
 	}
 	return lines, nil
 }
@@ -159,8 +159,13 @@ func (e *Engine) declined(ctx context.Context, o *kassa.Order, err error) error 
 		msg += " " + me.Message
 	}
 	e.failCreate(ctx, o, "payment refused by Resurs: "+mapiDetail(err), msg)
-	return &kassa.Error{Code: kassa.EDECLINED, Op: "checkout.PlaceOrder", Err: err,
-		Message: msg + " Please check your details or choose another payment method."}
+	ke := locale.Error(kassa.EDECLINED, "error.declined")
+	if me != nil && me.Message != "" {
+		// Resurs' own words, in the language Resurs wrote them in.
+		ke = locale.Error(kassa.EDECLINED, "error.declined_detail", "Detail", me.Message)
+	}
+	ke.Op, ke.Err = "checkout.PlaceOrder", err
+	return ke
 }
 
 // resolveAmbiguous looks for the payment a failed create may have made,

@@ -173,16 +173,17 @@ func percent(rate int64) string {
 // unique among an order's lines: "discount-25".
 func discountRef(rate int64) string { return "discount-" + percent(rate) }
 
-// validAt reports whether d may be used at now on products totalling goods,
-// and if not, why, in words for the customer.
-func (d *DiscountCode) validAt(now time.Time, goods kassa.Money) (bool, string) {
+// refusal says why d may not be used at now on products totalling
+// goods, as a message id of the catalogs with its arguments; "" when it
+// may.
+func (d *DiscountCode) refusal(now time.Time, goods kassa.Money) (string, []any) {
 	switch {
 	case !d.ValidFrom.IsZero() && now.Before(d.ValidFrom):
-		return false, "This discount code is not valid yet."
+		return "field.discount_not_yet", nil
 	case !d.ValidUntil.IsZero() && !now.Before(d.ValidUntil):
-		return false, "This discount code has expired."
+		return "field.discount_expired", nil
 	case goods < d.MinOrder:
-		return false, "This discount code needs an order of at least " + d.MinOrder.String() + "."
+		return "field.discount_min_order", []any{"Amount", d.MinOrder.String()}
 	}
-	return true, ""
+	return "", nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // Cart limits.
@@ -31,16 +32,14 @@ func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.L
 	for i, r := range reqs {
 		p, err := e.store.ProductTerms(ctx, r.SKU)
 		if kassa.ErrorCode(err) == kassa.ENOTFOUND {
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),
-				Message: "This product does not exist."})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].sku", i), "field.no_product"))
 			continue
 		}
 		if err != nil {
 			return nil, 0, fmt.Errorf("checkout.Quote: %w", err)
 		}
 		if p.Inactive {
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i),
-				Message: "This product is no longer sold."})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].sku", i), "field.product_off_sale"))
 			continue
 		}
 		products[i] = p
@@ -97,15 +96,15 @@ func (e *Engine) chargesFor(req kassa.OrderRequest, goods kassa.Money) (charges,
 			}
 		}
 		if c.shipping == nil {
-			fields = append(fields, kassa.FieldError{Field: "shippingOption", Message: "Choose one of the shop's shipping options."})
+			fields = append(fields, locale.Field("shippingOption", "field.shipping_option"))
 		}
 	}
 	if code := strings.TrimSpace(req.DiscountCode); code != "" {
 		d := e.discountCode(code)
 		if d == nil {
-			fields = append(fields, kassa.FieldError{Field: "discountCode", Message: "This discount code does not exist."})
-		} else if ok, why := d.validAt(e.now(), goods); !ok {
-			fields = append(fields, kassa.FieldError{Field: "discountCode", Message: why})
+			fields = append(fields, locale.Field("discountCode", "field.discount_unknown"))
+		} else if id, args := d.refusal(e.now(), goods); id != "" {
+			fields = append(fields, locale.Field("discountCode", id, args...))
 		}
 		c.discount = d
 	}
@@ -147,23 +146,22 @@ func productsTotal(lines []kassa.Line) kassa.Money {
 func checkLineRequests(reqs []kassa.LineRequest) []kassa.FieldError {
 	switch {
 	case len(reqs) == 0:
-		return []kassa.FieldError{{Field: "lines", Message: "The cart is empty."}}
+		return []kassa.FieldError{locale.Field("lines", "field.cart_empty")}
 	case len(reqs) > maxLines:
-		return []kassa.FieldError{{Field: "lines", Message: fmt.Sprintf("At most %d different products per order.", maxLines)}}
+		return []kassa.FieldError{locale.Field("lines", "field.too_many_lines", "Max", maxLines)}
 	}
 	var fields []kassa.FieldError
 	seen := make(map[string]bool, len(reqs))
 	for i, r := range reqs {
 		switch {
 		case r.SKU == "" || len(r.SKU) > 64:
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i), Message: "Choose a product."})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].sku", i), "field.choose_product"))
 		case seen[r.SKU]:
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].sku", i), Message: "This product is already in the order."})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].sku", i), "field.product_twice"))
 		}
 		seen[r.SKU] = true
 		if r.Quantity < 1 || r.Quantity > maxQuantity {
-			fields = append(fields, kassa.FieldError{Field: fmt.Sprintf("lines[%d].quantity", i),
-				Message: fmt.Sprintf("The quantity must be between 1 and %d.", maxQuantity)})
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].quantity", i), "field.quantity", "Max", maxQuantity))
 		}
 	}
 	return fields
@@ -198,6 +196,7 @@ func sumLines(lines []kassa.Line) (total, vat kassa.Money) {
 }
 
 func invalid(op string, fields []kassa.FieldError) *kassa.Error {
-	return &kassa.Error{Code: kassa.EINVALID, Op: op, Fields: fields,
-		Message: "Please correct the marked fields."}
+	e := locale.Error(kassa.EINVALID, "error.correct_fields")
+	e.Op, e.Fields = op, fields
+	return e
 }

@@ -3,7 +3,6 @@ package checkout
 import (
 	"net/mail"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/idnum"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 var (
@@ -21,21 +21,25 @@ var (
 // fieldChecker collects field errors.
 type fieldChecker struct{ fields []kassa.FieldError }
 
-func (c *fieldChecker) add(field, msg string) {
-	c.fields = append(c.fields, kassa.FieldError{Field: field, Message: msg})
+// add adds the field error of field with the catalog's message id
+// (package locale).
+func (c *fieldChecker) add(field, id string, args ...any) {
+	c.fields = append(c.fields, locale.Field(field, id, args...))
 }
 
 // text checks a free-text field: length in runes within [min, max], valid
-// UTF-8 and no control characters.
-func (c *fieldChecker) text(field, v string, min, max int, label string) {
+// UTF-8 and no control characters. Its label is the catalog's message
+// "label.<name>", name being the last part of field.
+func (c *fieldChecker) text(field, v string, min, max int) {
 	n := utf8.RuneCountInString(v)
+	label := locale.ID("label." + field[strings.LastIndexByte(field, '.')+1:])
 	switch {
 	case !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0:
-		c.add(field, label+" contains characters that are not allowed.")
+		c.add(field, "field.bad_characters", "Label", label)
 	case n < min && min == 1:
-		c.add(field, label+" is required.")
+		c.add(field, "field.required", "Label", label)
 	case n < min || n > max:
-		c.add(field, label+" must be at most "+strconv.Itoa(max)+" characters.")
+		c.add(field, "field.too_long", "Label", label, "Max", max)
 	}
 }
 
@@ -60,14 +64,14 @@ func normalizeCustomer(c kassa.Customer, country string, today time.Time) kassa.
 func checkCustomer(c kassa.Customer, country string, today time.Time) []kassa.FieldError {
 	var fc fieldChecker
 	if c.Type != kassa.CustomerNatural && c.Type != kassa.CustomerLegal {
-		fc.add("customer.type", "Choose private person or company.")
+		fc.add("customer.type", "field.customer_type")
 	}
 	checkEmail(&fc, c.Email)
 	if !phoneRE.MatchString(c.Phone) {
-		fc.add("customer.phone", "Enter a phone number (digits, optionally starting with +).")
+		fc.add("customer.phone", "field.phone")
 	}
 	if _, err := parseGovID(c, country, today); c.GovernmentID != "" && err != nil {
-		fc.add("customer.governmentId", idnum.Describe(err, country, govIDKind(c.Type)))
+		fc.add("customer.governmentId", idnum.MessageID(err, country, govIDKind(c.Type)))
 	}
 	checkAddress(&fc, c.Address, c.Type, country)
 	return fc.fields
@@ -94,30 +98,30 @@ func govIDKind(ct kassa.CustomerType) idnum.Kind {
 func checkEmail(fc *fieldChecker, v string) {
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v || len(v) > 100 || !strings.Contains(v[strings.LastIndex(v, "@")+1:], ".") {
-		fc.add("customer.email", "Enter a valid e-mail address, like name@example.com.")
+		fc.add("customer.email", "field.email")
 	}
 }
 
 func checkAddress(fc *fieldChecker, a kassa.Address, ct kassa.CustomerType, country string) {
 	const p = "customer.address."
-	fc.text(p+"firstName", a.FirstName, 1, 50, "First name")
-	fc.text(p+"lastName", a.LastName, 1, 50, "Last name")
+	fc.text(p+"firstName", a.FirstName, 1, 50)
+	fc.text(p+"lastName", a.LastName, 1, 50)
 	if ct == kassa.CustomerLegal {
-		fc.text(p+"companyName", a.CompanyName, 1, 50, "Company name")
+		fc.text(p+"companyName", a.CompanyName, 1, 50)
 	} else {
-		fc.text(p+"companyName", a.CompanyName, 0, 50, "Company name")
+		fc.text(p+"companyName", a.CompanyName, 0, 50)
 	}
-	fc.text(p+"addressRow1", a.AddressRow1, 1, 100, "Address")
-	fc.text(p+"addressRow2", a.AddressRow2, 0, 100, "Address line 2")
-	fc.text(p+"postalArea", a.PostalArea, 1, 50, "City")
+	fc.text(p+"addressRow1", a.AddressRow1, 1, 100)
+	fc.text(p+"addressRow2", a.AddressRow2, 0, 100)
+	fc.text(p+"postalArea", a.PostalArea, 1, 50)
 	if c, err := kassa.CountryOf(country); err == nil && a.CountryCode == country {
 		if !c.ValidPostalCode(a.PostalCode) {
-			fc.add(p+"postalCode", c.PostalCodeMessage())
+			fc.add(p+"postalCode", "field.postal_code_digits", "Digits", c.PostalDigits, "Sample", c.PostalSample)
 		}
 	} else if !postalCodeRE.MatchString(a.PostalCode) || strings.TrimSpace(a.PostalCode) == "" {
-		fc.add(p+"postalCode", "Enter a postal code of digits, like 123 45.")
+		fc.add(p+"postalCode", "field.postal_code")
 	}
 	if a.CountryCode != country {
-		fc.add(p+"countryCode", "This shop delivers only to "+country+".")
+		fc.add(p+"countryCode", "field.country", "Country", locale.ID("country."+country))
 	}
 }

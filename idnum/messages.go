@@ -3,6 +3,8 @@ package idnum
 import (
 	"errors"
 	"strings"
+
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // Problem names what is wrong with a number. It is an error whose text is
@@ -21,42 +23,35 @@ const (
 	ErrCountry    Problem = "country"     // a country whose numbers this package does not know
 )
 
-// messages are the English texts of the problems.
-var messages = map[Problem]string{
-	ErrFormat:     "This number contains characters that do not belong in it.",
-	ErrLength:     "This number has too few or too many digits.",
-	ErrDate:       "The date of birth in this number is not possible.",
-	ErrCheckDigit: "The last digit does not match the rest of the number. Please check it for a typing mistake.",
-	ErrNotPerson:  "This is an organisation number. Enter your personal identity number, or choose company.",
-	ErrNotCompany: "This is not an organisation number. Enter the company's organisation number.",
-	ErrCountry:    "Identity numbers from this country cannot be checked.",
-}
-
-// hints show, per country and kind, how a number is written.
-var hints = map[string]map[Kind]string{
-	"SE": {Person: "A Swedish personal identity number has 10 or 12 digits, like 830514-7715 or 19830514-7715.",
-		Organisation: "A Swedish organisation number has 10 digits, like 556036-0793."},
-	"NO": {Person: "A Norwegian national identity number has 11 digits, like 18087248794.",
-		Organisation: "A Norwegian organisation number has 9 digits, like 923609016."},
-	"FI": {Person: "A Finnish personal identity code looks like 131052-308T.",
-		Organisation: "A Finnish business ID looks like 0112038-9."},
-	"DK": {Person: "A Danish CPR number has 10 digits, like 140285-3877.",
-		Organisation: "A Danish CVR number has 8 digits, like 13585628."},
-}
-
 // Error returns the English message.
-func (p Problem) Error() string { return messages[p] }
+func (p Problem) Error() string { return locale.English().T(MessageID(p, "", 0)) }
 
-// Describe returns the English message for an error of Parse, ForPerson
-// or ForCompany on a number of country that should be of kind k: what is
-// wrong and, when the number is not written right, how it is written.
-func Describe(err error, country string, k Kind) string {
+// MessageID returns the catalog's id (package locale, idnum.*.json) of
+// the message for an error of Parse, ForPerson or ForCompany on a number
+// of country that should be of kind k: what is wrong and, when the number
+// is not written right, how it is written in that country.
+func MessageID(err error, country string, k Kind) string {
 	var p Problem
 	if !errors.As(err, &p) {
-		return err.Error()
+		return "idnum.format"
 	}
-	if h := hints[strings.ToUpper(country)][k]; h != "" && (p == ErrFormat || p == ErrLength) {
-		return messages[p] + " " + h
+	country = strings.ToLower(country)
+	if (p == ErrFormat || p == ErrLength) && knownCountry(country) {
+		return "idnum." + string(p) + "." + country + "." + kindName(k)
 	}
-	return messages[p]
+	return "idnum." + string(p)
+}
+
+// Describe returns MessageID's message in English.
+func Describe(err error, country string, k Kind) string {
+	return locale.English().T(MessageID(err, country, k))
+}
+
+func knownCountry(c string) bool { return c == "se" || c == "no" || c == "fi" || c == "dk" }
+
+func kindName(k Kind) string {
+	if k == Organisation {
+		return "organisation"
+	}
+	return "person"
 }

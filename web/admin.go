@@ -9,6 +9,7 @@ import (
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -17,7 +18,7 @@ type loginPage struct {
 	Error string
 }
 
-func (*loginPage) title() string { return "Admin login" }
+func (*loginPage) title(*locale.Lang) string { return "Admin login" }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 	if _, ok := s.adminSession(r); ok {
@@ -91,7 +92,7 @@ func newListing(noun string, offset, limit, total int) listing {
 	return listing{Total: total, Page: offset/limit + 1, Pages: (total + limit - 1) / limit, Noun: noun}
 }
 
-func (*ordersPage) title() string { return "Orders" }
+func (*ordersPage) title(*locale.Lang) string { return "Orders" }
 
 // PageURL is the list URL for page n with the same filter.
 func (p *ordersPage) PageURL(n int) string {
@@ -127,7 +128,7 @@ type orderPage struct {
 	Problem   string
 }
 
-func (p *orderPage) title() string { return "Order " + p.Order.Number }
+func (p *orderPage) title(*locale.Lang) string { return "Order " + p.Order.Number }
 
 func (s *Server) handleAdminOrder(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r)
@@ -217,7 +218,7 @@ type callbacksPage struct {
 	Notice    string
 }
 
-func (*callbacksPage) title() string { return "Callbacks" }
+func (*callbacksPage) title(*locale.Lang) string { return "Callbacks" }
 
 // PageURL is the list URL for page n with the same filter.
 func (p *callbacksPage) PageURL(n int) string {

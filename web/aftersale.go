@@ -13,6 +13,7 @@ import (
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // After the sale: the admin's buttons and forms and the JSON API for
@@ -279,7 +280,7 @@ func (s *Server) handleAdminAction(w http.ResponseWriter, r *http.Request) error
 		return s.renderOrderProblem(w, r, id, err)
 	}
 	if req.All && kind != kassa.ActionCapture && r.PostFormValue("confirm") != "1" {
-		c, err := s.confirmation(r.Context(), o, kind)
+		c, err := s.confirmation(r.Context(), s.lang(r), o, kind)
 		if err != nil {
 			return s.renderOrderProblem(w, r, id, err)
 		}
@@ -332,13 +333,14 @@ type confirmPage struct {
 	Button  string // the confirming button, with the amount
 }
 
-func (p *confirmPage) title() string { return p.Heading }
+func (p *confirmPage) title(*locale.Lang) string { return p.Heading }
 
 // confirmation builds the confirmation of cancelling or refunding all of
 // order o, from a fresh read of its payment. When the payment cannot be
 // read, or does not allow the action, the error says so and nothing is
 // done: everything is never given up without a confirmation.
-func (s *Server) confirmation(ctx context.Context, o *kassa.Order, kind kassa.ActionKind) (*confirmPage, error) {
+func (s *Server) confirmation(ctx context.Context, l *locale.Lang, o *kassa.Order, kind kassa.ActionKind) (*confirmPage, error) {
+	formatMoney := func(m kassa.Money) string { return l.Money(m, s.currency()) }
 	actions, err := s.cfg.Engine.OrderActions(ctx, o.ID)
 	if err != nil {
 		return nil, err
@@ -516,7 +518,7 @@ type actionsPage struct {
 	States  []kassa.ActionState
 }
 
-func (*actionsPage) title() string { return "After-sale actions" }
+func (*actionsPage) title(*locale.Lang) string { return "After-sale actions" }
 
 // PageURL is the list URL for page n with the same filter.
 func (p *actionsPage) PageURL(n int) string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -289,7 +290,7 @@ type apiOrderView struct {
 }
 
 func toAPIOrder(o *kassa.Order, events []kassa.Event, withCustomer bool) apiOrderView {
-	v := apiOrderView{ID: o.ID, Number: o.Number, Status: string(o.Status), StatusText: statusWords(o.Status),
+	v := apiOrderView{ID: o.ID, Number: o.Number, Status: string(o.Status), StatusText: statusWords(locale.English(), o.Status),
 		StatusReason: o.StatusReason, Currency: o.Currency, Total: o.Total.String(), VATTotal: o.VATTotal.String(),
 		PaymentMethodID: o.PaymentMethodID, PaymentID: o.PaymentID, PaymentStatus: o.PaymentStatus,
 		Authorized: o.Authorized.String(), Captured: o.Captured.String(), Refunded: o.Refunded.String(),

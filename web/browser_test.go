@@ -38,10 +38,19 @@ func chromiumPath(t *testing.T) string {
 }
 
 // browser starts a headless chromium with its own profile and returns a
-// context bounded by timeout for the whole test.
+// context bounded by timeout for the whole test. It is an English
+// browser (Accept-Language: en-US), as the tests check English words;
+// browserIn starts one of another language.
 func browser(t *testing.T, width, height int64, timeout time.Duration) context.Context {
 	t.Helper()
+	return browserIn(t, "en-US,en", width, height, timeout)
+}
+
+// browserIn is browser with the languages accept.
+func browserIn(t *testing.T, accept string, width, height int64, timeout time.Duration) context.Context {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
+		chromedp.Flag("accept-lang", accept),
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Headless,
 		chromedp.NoSandbox,

@@ -201,12 +201,12 @@ func (s *Server) purchase(w http.ResponseWriter, r *http.Request, c cart, st *ch
 	case err != nil && r.Context().Err() != nil:
 		return nil // the shopper went away while waiting: nobody to answer
 	case kassa.ErrorCode(err) == kassa.ECONFLICT:
-		p.Message = "Your purchase is already being processed. Please wait a moment, then reload the page."
+		p.Message = s.lang(r).T("checkout.in_progress")
 		return s.renderForm(w, r, c, st, p, http.StatusConflict)
 	case err != nil:
 		return err
 	case conflict:
-		p.Message = "The form changed after you pressed Purchase. Please check it and press Purchase again."
+		p.Message = s.lang(r).T("checkout.form_changed")
 		return s.renderForm(w, r, c, st, p, http.StatusConflict)
 	case prev != nil:
 		return s.replayPurchase(w, r, prev)
@@ -219,7 +219,7 @@ func (s *Server) purchase(w http.ResponseWriter, r *http.Request, c cart, st *ch
 		ans, failure = s.placeOnce(ctx, r, st, p, reqMAC)
 		st.Token = randomToken()
 		if failure != nil {
-			setFailure(p, failure)
+			setFailure(s.lang(r), p, failure)
 		}
 		st.keep(p)
 		// The state is stored before the answer, which wakes the waiters:

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // bar is one bar of a server-rendered SVG chart (coordinates in the
@@ -37,7 +38,7 @@ type dashboardPage struct {
 	MAPICalls    int64
 }
 
-func (*dashboardPage) title() string { return "Dashboard" }
+func (*dashboardPage) title(*locale.Lang) string { return "Dashboard" }
 
 const (
 	chartW, chartH = 600, 160

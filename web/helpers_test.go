@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -57,7 +58,11 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 			t.Fatal(err)
 		}
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logTo io.Writer = io.Discard
+	if os.Getenv("KASSA_TEST_LOG") != "" {
+		logTo = os.Stderr // KASSA_TEST_LOG=1 shows the shop's log
+	}
+	log := slog.New(slog.NewTextHandler(logTo, nil))
 	sim := mapisim.New(mapisim.Options{BaseURL: base + "/sim", Seed: 1})
 	bank := mapi.New(mapi.Config{BaseURL: base + "/sim", ClientID: mapisim.DefaultClientID,
 		ClientSecret: mapisim.DefaultClientSecret})
@@ -95,15 +100,32 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 }
 
 // client returns an HTTP client with a cookie jar that does not follow
-// redirects, so each step of a flow is checked.
-func client(t testing.TB) *http.Client {
+// redirects, so each step of a flow is checked. It is an English
+// browser (Accept-Language: en), as the tests check English words;
+// clientIn gives a browser of another language.
+func client(t testing.TB) *http.Client { t.Helper(); return clientIn(t, "en") }
+
+// clientIn is client with the browser languages accept ("" for none).
+func clientIn(t testing.TB, accept string) *http.Client {
 	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &http.Client{Jar: jar, Timeout: 20 * time.Second,
+	return &http.Client{Jar: jar, Timeout: 20 * time.Second, Transport: acceptLanguage(accept),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+// acceptLanguage is a transport that sends Accept-Language: accept
+// unless the request has its own.
+type acceptLanguage string
+
+func (a acceptLanguage) RoundTrip(r *http.Request) (*http.Response, error) {
+	if a != "" && r.Header.Get("Accept-Language") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Accept-Language", string(a))
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 // do sends a request and returns the response with its body read.

@@ -5,10 +5,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync/atomic"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -82,20 +82,17 @@ func (c *shopTermsCache) get(ctx context.Context, st kassa.Settings, log *slog.L
 	return t
 }
 
-// legalPage is one of the built-in demo pages.
-type legalPage struct{ Title string }
+// legalPage is one of the built-in demo pages: terms, privacy or
+// withdrawal.
+type legalPage struct{ Page string }
 
-func (p *legalPage) title() string { return p.Title }
+func (p *legalPage) title(l *locale.Lang) string { return l.T("legal." + p.Page) }
 
-// legalTitles are the titles of the built-in demo pages, by template.
-var legalTitles = map[string]string{
-	"terms": "Terms of purchase", "privacy": "Privacy policy", "withdrawal": "Right of withdrawal",
-}
-
-// handleLegal serves a built-in demo page; its words are in its template.
+// handleLegal serves a built-in demo page; its words are in its template,
+// one per language (templates/legal/).
 func (s *Server) handleLegal(page string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		s.render(w, r, http.StatusOK, page, &legalPage{Title: legalTitles[page]})
+		s.render(w, r, http.StatusOK, page, &legalPage{Page: page})
 		return nil
 	}
 }
@@ -213,19 +210,4 @@ func (s *Server) methodOffers(ctx context.Context, methods []mapi.PaymentMethod,
 		}
 	}
 	return offers
-}
-
-// termsRequired is the field error of a purchase without the terms box.
-const termsRequired = "Please accept the terms of purchase to place your order."
-
-// InterestRate is the yearly nominal interest as the pages write it ("9,95 %").
-func (o *partOffer) InterestRate() string { return formatPercent(o.Interest) }
-
-// EffectiveRate is the effective yearly interest as the pages write it.
-func (o *partOffer) EffectiveRate() string { return formatPercent(o.EffectiveInterest) }
-
-// formatPercent writes a percent with two decimals, as money is written:
-// 995 is "9,95 %".
-func formatPercent(p mapi.Decimal) string {
-	return strings.TrimSuffix(formatMoney(kassa.Money(p)), "\u00a0kr") + "\u00a0%"
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/rand"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // The limits on what one client may do at checkout: hold unpaid orders
@@ -154,23 +154,11 @@ func (l *lookupLimiter) forgetOld(now time.Time) {
 	}
 }
 
-// lookupRefusal is the message for a client that looked up too many
-// addresses, and the Retry-After value in seconds.
-func (l *lookupLimiter) lookupRefusal(wait time.Duration) (string, string) {
-	minutes := int((wait + time.Minute - 1) / time.Minute)
-	again := "1 minute"
-	if minutes > 1 {
-		again = strconv.Itoa(minutes) + " minutes"
-	}
-	msg := fmt.Sprintf("An address can be fetched %d times in %s. "+
-		"Please fill in the address yourself, or try again in %s.", l.max, minutesText(l.window), again)
+// lookupRefusal is the message in lang for a client that looked up too
+// many addresses, and the Retry-After value in seconds.
+func (l *lookupLimiter) lookupRefusal(lang *locale.Lang, wait time.Duration) (string, string) {
+	again := (wait + time.Minute - 1) / time.Minute * time.Minute
+	msg := lang.T("address.too_many", "Max", l.max, "Window", locale.Duration(l.window.Truncate(time.Minute)),
+		"Again", locale.Duration(again))
 	return msg, strconv.Itoa(int((wait + time.Second - 1) / time.Second))
-}
-
-// minutesText writes d in whole minutes: "1 minute", "10 minutes".
-func minutesText(d time.Duration) string {
-	if m := int(d / time.Minute); m != 1 {
-		return strconv.Itoa(m) + " minutes"
-	}
-	return "1 minute"
 }

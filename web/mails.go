@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // The admin's E-mails page: the outbox of order e-mails, sent, queued,
@@ -18,7 +19,7 @@ type mailsPage struct {
 	States []kassa.MailState
 }
 
-func (*mailsPage) title() string { return "E-mails" }
+func (*mailsPage) title(*locale.Lang) string { return "E-mails" }
 
 // PageURL is the list URL for page n with the same filter.
 func (p *mailsPage) PageURL(n int) string {
@@ -28,7 +29,7 @@ func (p *mailsPage) PageURL(n int) string {
 // mailPage is one mail.
 type mailPage struct{ Mail *kassa.Mail }
 
-func (p *mailPage) title() string { return "E-mail " + strconv.FormatInt(p.Mail.ID, 10) }
+func (p *mailPage) title(*locale.Lang) string { return "E-mail " + strconv.FormatInt(p.Mail.ID, 10) }
 
 // mailFilter reads the list's filter: state, order and page.
 func mailFilter(r *http.Request) (kassa.MailFilter, error) {

@@ -5,12 +5,14 @@ import (
 	"testing"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // BenchmarkThankYouPage puts together and executes the thank-you page for
 // a paid two-line order, the page every checkout ends on.
 func BenchmarkThankYouPage(b *testing.B) {
-	pages, err := parsePages(new(Server).templateFuncs())
+	l := locale.Get("sv").In("SE")
+	pages, err := parsePages(new(Server).templateFuncs(l), l.Code())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -26,8 +28,8 @@ func BenchmarkThankYouPage(b *testing.B) {
 			LastName: "Customer", AddressRow1: "Glassgatan 15", PostalCode: "41655", PostalArea: "Göteborg"}},
 	}
 	for b.Loop() {
-		p := newOutcome(o, false)
-		v := view{Title: p.title(), Path: "/checkout/orders/42/return", Data: p}
+		p := newOutcome(l, o, false)
+		v := view{Title: p.title(l), Lang: l.Code(), Path: "/checkout/orders/42/return", Data: p}
 		if err := pages["thankyou"].ExecuteTemplate(io.Discard, "layout", v); err != nil {
 			b.Fatal(err)
 		}

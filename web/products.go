@@ -13,6 +13,7 @@ import (
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/catalog"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // Catalog management: the admin's product pages, the admin JSON API
@@ -298,7 +299,7 @@ type productsPage struct {
 	Errors   []kassa.FieldError // of a refused import
 }
 
-func (*productsPage) title() string { return "Products" }
+func (*productsPage) title(*locale.Lang) string { return "Products" }
 
 func (s *Server) handleAdminProducts(w http.ResponseWriter, r *http.Request) error {
 	p := &productsPage{Filter: productFilter(r), Currency: s.currency(), Notice: noticeText(r.URL.Query().Get("done"))}
@@ -384,7 +385,7 @@ type productForm struct {
 	Errors   map[string]string
 }
 
-func (p *productForm) title() string {
+func (p *productForm) title(*locale.Lang) string {
 	if p.New {
 		return "New product"
 	}
@@ -509,22 +510,4 @@ func (s *Server) handleAdminStock(w http.ResponseWriter, r *http.Request) error 
 	}
 	s.render(w, r, http.StatusUnprocessableEntity, "product_edit", form)
 	return nil
-}
-
-// currency is the shop's currency: its Resurs store's.
-func (s *Server) currency() string {
-	if s.cfg.Currency == "" {
-		return s.country().Currency
-	}
-	return s.cfg.Currency
-}
-
-// country is the country of the shop's Resurs store (Sweden when the
-// configuration names none).
-func (s *Server) country() kassa.Country {
-	c, err := kassa.CountryOf(s.cfg.Country)
-	if err != nil {
-		c, _ = kassa.CountryOf("SE")
-	}
-	return c
 }

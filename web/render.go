@@ -10,21 +10,25 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/legal/*.html
 var templateFS embed.FS
 
 // parsePages parses every page template together with the layout, with
-// the functions fm.
-func parsePages(fm template.FuncMap) (map[string]*template.Template, error) {
+// the functions fm of the language code: the pages of templates/, whose
+// words are the catalog's, and the legal pages of templates/legal/, one
+// file per page and language (<page>.<code>.html), being long texts.
+func parsePages(fm template.FuncMap, code string) (map[string]*template.Template, error) {
 	base, err := template.New("").Funcs(fm).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -33,9 +37,14 @@ func parsePages(fm template.FuncMap) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	legal, err := fs.Glob(templateFS, "templates/legal/*."+code+".html")
+	if err != nil {
+		return nil, err
+	}
+	names = append(names, legal...)
 	pages := map[string]*template.Template{}
 	for _, n := range names {
-		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		name, _, _ := strings.Cut(path.Base(n), ".")
 		if name == "layout" {
 			continue
 		}
@@ -51,7 +60,11 @@ func parsePages(fm template.FuncMap) (map[string]*template.Template, error) {
 // view is what every page template receives; Data is the page's own data.
 type view struct {
 	Title     string
-	Admin     bool // an admin page: admin navigation
+	Lang      string       // the page's language code, for <html lang>
+	Langs     []langChoice // the language switch's choices
+	Back      string       // where the language switch returns to
+	Country   string       // the Resurs store's country: the one the shop delivers to
+	Admin     bool         // an admin page: admin navigation
 	LoggedIn  bool
 	CSRF      string
 	CartCount int64
@@ -60,14 +73,18 @@ type view struct {
 	Data      any
 }
 
-type titled interface{ title() string }
+// titled is a page's data that names the page, in the page's language.
+type titled interface{ title(l *locale.Lang) string }
 
 // render executes page into a buffer first, so a template error becomes
 // a clean 500 instead of half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	v := view{Path: r.URL.Path, Data: data, Admin: strings.HasPrefix(r.URL.Path, "/admin")}
+	l := s.lang(r)
+	v.Lang, v.Country = l.Code(), s.country()
+	v.Langs, v.Back = s.langChoices(v.Admin, l), backPath(r)
 	if t, ok := data.(titled); ok {
-		v.Title = t.title()
+		v.Title = t.title(l)
 	}
 	if sess, ok := s.adminSession(r); ok {
 		v.LoggedIn, v.CSRF = true, s.csrfToken(sess)
@@ -81,7 +98,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if e, ok := data.(interface{ emptyCart() bool }); ok && e.emptyCart() {
 		v.CartCount = 0
 	}
-	t := s.pages[page]
+	t := s.pages[l.Code()][page]
 	if t == nil {
 		s.log.Error("render: no such page", "page", page)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -118,51 +135,70 @@ func putPageBuf(buf *bytes.Buffer) {
 	pageBufs.Put(buf)
 }
 
-func (p *errorPage) title() string { return http.StatusText(p.Status) }
+func (p *errorPage) title(l *locale.Lang) string {
+	switch p.Status {
+	case http.StatusNotFound:
+		return l.T("error.not_found")
+	case http.StatusForbidden:
+		return l.T("error.forbidden")
+	}
+	return l.T("error.title")
+}
 
 var funcs = template.FuncMap{
-	"money":       formatMoney,
-	"kr":          func(m kassa.Money) string { return strings.TrimSuffix(formatMoney(m), ",00\u00a0kr") + "\u00a0kr" },
-	"decimal":     func(d mapi.Decimal) string { return formatMoney(kassa.Money(d.Hundredths())) },
-	"vat":         formatVAT,
-	"mask":        maskID,
-	"legalURL":    legalURL,
-	"legalName":   legalName,
-	"words":       statusWords,
-	"statusText":  func(s kassa.Status) string { return strings.ReplaceAll(string(s), "-", " ") },
-	"add":         func(a, b int) int { return a + b },
-	"str":         func(v any) string { return fmt.Sprint(v) },
-	"query":       url.QueryEscape,
-	"countryName": countryName,
+	"mask":       maskID,
+	"legalURL":   legalURL,
+	"statusText": func(s kassa.Status) string { return strings.ReplaceAll(string(s), "-", " ") },
+	"add":        func(a, b int) int { return a + b },
+	"str":        func(v any) string { return fmt.Sprint(v) },
+	"query":      url.QueryEscape,
 }
 
-// countryName is the English name of a country Resurs serves.
-func countryName(code string) string {
-	switch code {
-	case "SE":
-		return "Sweden"
-	case "NO":
-		return "Norway"
-	case "FI":
-		return "Finland"
-	case "DK":
-		return "Denmark"
-	}
-	return code
-}
-
-// templateFuncs are funcs with the ones that depend on the server's
-// settings: when and whensec write a time in the shop's time zone, with
-// the zone's abbreviation ("2026-12-06 19:04 CET").
-func (s *Server) templateFuncs() template.FuncMap {
+// templateFuncs are funcs with the ones that depend on the language l
+// and the server's settings:
+//
+//   - T, TH and N write a message of l's catalog (locale.Lang.T, HTML, N);
+//   - money, kr, decimal and vat write amounts and rates as l does, in
+//     the shop's currency;
+//   - date and datetime write a time in the shop's time zone as l does;
+//     when and whensec write it to the minute or second for the admin's
+//     tables, with the zone's abbreviation ("2026-12-06 19:04 CET");
+//   - words says what an order's status means to its customer.
+func (s *Server) templateFuncs(l *locale.Lang) template.FuncMap {
+	cur := s.currency()
 	fm := template.FuncMap{
-		"when":    func(t time.Time) string { return formatTime(t, s.zone.get(), false) },
-		"whensec": func(t time.Time) string { return formatTime(t, s.zone.get(), true) },
-		// shopCountry is the country of the shop's Resurs store.
-		"shopCountry": s.country,
+		"T":         l.T,
+		"TH":        l.HTML,
+		"N":         l.N,
+		"money":     func(m kassa.Money) string { return l.Money(m, cur) },
+		"kr":        func(m kassa.Money) string { return l.MoneyShort(m, cur) },
+		"decimal":   func(d mapi.Decimal) string { return l.Money(kassa.Money(d.Hundredths()), cur) },
+		"vat":       l.Percent,
+		"rate":      func(d mapi.Decimal) string { return l.Percent(d.Hundredths()) },
+		"date":      func(t time.Time) string { return l.Date(t.In(s.zone.get())) },
+		"datetime":  func(t time.Time) string { return l.DateTime(t.In(s.zone.get())) },
+		"when":      func(t time.Time) string { return formatTime(t, s.zone.get(), false) },
+		"whensec":   func(t time.Time) string { return formatTime(t, s.zone.get(), true) },
+		"words":     func(st kassa.Status) string { return statusWords(l, st) },
+		"legalName": func(t mapi.LegalLinkType) string { return legalName(l, t) },
 	}
 	maps.Copy(fm, funcs)
 	return fm
+}
+
+// parseLanguages parses the pages once for every language the shop
+// speaks, each with its own functions: a page's words are looked up as
+// it runs, without a language argument on every call.
+func (s *Server) parseLanguages() (map[string]map[string]*template.Template, error) {
+	all := map[string]map[string]*template.Template{}
+	for _, code := range locale.Codes {
+		pages, err := parsePages(s.templateFuncs(s.langs[code]), code)
+		if err != nil {
+			return nil, err
+		}
+		all[code] = pages
+	}
+	return all, nil
 }
 
 // formatTime writes t in loc to the minute, or to the second, with the
@@ -172,38 +208,6 @@ func formatTime(t time.Time, loc *time.Location, seconds bool) string {
 		return t.In(loc).Format("2006-01-02 15:04:05 MST")
 	}
 	return t.In(loc).Format("2006-01-02 15:04 MST")
-}
-
-// formatMoney writes 129900 as "1 299,00 kr" (Swedish grouping, no-break spaces).
-func formatMoney(m kassa.Money) string {
-	var plain [24]byte
-	s := m.Append(plain[:0]) // "-1299.00"
-	var buf [48]byte
-	b := buf[:0]
-	if s[0] == '-' {
-		b, s = append(b, "−"...), s[1:]
-	}
-	whole, frac := s[:len(s)-3], s[len(s)-2:]
-	for i, c := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b = append(b, "\u00a0"...)
-		}
-		b = append(b, c)
-	}
-	b = append(append(b, ','), frac...)
-	return string(append(b, "\u00a0kr"...))
-}
-
-// formatVAT writes a rate in hundredths of a percent: 2500 → "25 %", 1250 → "12.5 %".
-func formatVAT(rate int64) string {
-	return vatNumber(rate) + "\u00a0%"
-}
-
-// vatNumber writes 2500 as "25" and 1250 as "12.5": a percent, exactly.
-func vatNumber(rate int64) string {
-	s := fmt.Sprintf("%d.%02d", rate/100, rate%100)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return s
 }
 
 // maskID hides all but the last four characters of a government id.
@@ -222,31 +226,32 @@ func legalURL(l mapi.LegalLink, amount kassa.Money) string {
 	return l.URL
 }
 
-func legalName(t mapi.LegalLinkType) string {
+// legalName names one of Resurs' legal links in l.
+func legalName(l *locale.Lang, t mapi.LegalLinkType) string {
 	switch t {
 	case mapi.LegalSECCI:
-		return "Standard European Consumer Credit Information (SECCI)"
+		return l.T("legal.secci")
 	case mapi.LegalPriceInfo:
-		return "Price information"
+		return l.T("legal.price_info")
 	case mapi.LegalGeneralTerms:
-		return "General terms"
+		return l.T("legal.general_terms")
 	}
 	return strings.ToLower(string(t))
 }
 
-// statusWords says what an order's status means, for its customer.
-func statusWords(st kassa.Status) string {
+// statusWords says in l what an order's status means, for its customer.
+func statusWords(l *locale.Lang, st kassa.Status) string {
 	switch st {
 	case kassa.StatusProcessing, kassa.StatusCompleted:
-		return "paid"
+		return l.T("status.paid")
 	case kassa.StatusPending, kassa.StatusOnHold:
-		return "awaiting Resurs' decision"
+		return l.T("status.awaiting")
 	case kassa.StatusFailed:
-		return "not paid: the payment was declined"
+		return l.T("status.declined")
 	case kassa.StatusCancelled:
-		return "not paid: the payment was cancelled"
+		return l.T("status.cancelled")
 	case kassa.StatusRefunded:
-		return "refunded"
+		return l.T("status.refunded")
 	}
 	return string(st)
 }
@@ -260,3 +265,11 @@ func contextWithSession(ctx context.Context, sess adminSession) context.Context 
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// vatNumber writes 2500 as "25" and 1250 as "12.5": a percent, exactly,
+// as the JSON API writes rates.
+func vatNumber(rate int64) string {
+	s := fmt.Sprintf("%d.%02d", rate/100, rate%100)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s
+}

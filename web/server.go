@@ -17,6 +17,7 @@ import (
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -101,15 +102,15 @@ type Config struct {
 	// pages may promise an e-mail (the thank-you page of an order on
 	// hold). Default false: no page promises one.
 	MailConfigured bool
-	// Country and Currency are those of the shop's Resurs store (SE and
-	// SEK when empty): the JSON API states the currency of prices and
-	// orders, and the pages format money in it.
-	Country  string
-	Currency string
 	// FreeShippingFrom is the products total from which shipping is free,
 	// as the engine's checkout.Config has it: the cart states it. 0 means
 	// the engine's default (500.00), negative never free.
 	FreeShippingFrom kassa.Money
+	// Country and Currency are the Resurs store's (SE and SEK when
+	// empty): the storefront's default language is the country's
+	// (package locale), and prices are in the currency.
+	Country  string
+	Currency string
 }
 
 // Server is the HTTP server of the shop.
@@ -117,8 +118,9 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	now     func() time.Time
-	key     []byte // HMAC key of cookies and CSRF tokens
-	pages   map[string]*template.Template
+	key     []byte                                   // HMAC key of cookies and CSRF tokens
+	pages   map[string]map[string]*template.Template // by language code, then page
+	langs   map[string]*locale.Lang                  // the languages as spoken in the store's country
 	handler http.Handler
 	idem    *idempotency
 	prices  *priceCache
@@ -158,7 +160,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
 	s.key = key
-	if s.pages, err = parsePages(s.templateFuncs()); err != nil {
+	s.langs = s.shopLangs()
+	if s.pages, err = s.parseLanguages(); err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
 	s.idem = newIdempotency(cfg.Store, s.now, 24*time.Hour, s.log)
@@ -216,6 +219,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /terms", s.h(s.handleLegal("terms")))
 	mux.Handle("GET /privacy", s.h(s.handleLegal("privacy")))
 	mux.Handle("GET /withdrawal", s.h(s.handleLegal("withdrawal")))
+	mux.Handle("GET /lang", s.h(s.handleLang))
 
 	// JSON API.
 	mux.Handle("GET /api/products", s.h(s.apiProducts))

@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // adminPasswordSetting holds the admin password set on the sessions page,
@@ -167,7 +168,7 @@ type sessionsPage struct {
 	Errors   map[string]string
 }
 
-func (*sessionsPage) title() string { return "Sessions" }
+func (*sessionsPage) title(*locale.Lang) string { return "Sessions" }
 
 // Err is the message of a field of the password form.
 func (p *sessionsPage) Err(field string) string { return p.Errors[field] }

@@ -13,6 +13,7 @@ import (
 	_ "time/tzdata" // the shop's time zone must load whatever zone files the host has
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -123,7 +124,7 @@ type settingsPage struct {
 	Errors      map[string]string
 }
 
-func (*settingsPage) title() string { return "Settings" }
+func (*settingsPage) title(*locale.Lang) string { return "Settings" }
 
 func (p *settingsPage) Err(field string) string { return p.Errors[field] }
 

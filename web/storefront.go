@@ -10,6 +10,7 @@ import (
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/checkout"
 	"github.com/kassa-dev/kassa/idnum"
+	"github.com/kassa-dev/kassa/locale"
 	"github.com/kassa-dev/kassa/mapi"
 )
 
@@ -23,7 +24,7 @@ type catalogPage struct {
 	Products []productView
 }
 
-func (*catalogPage) title() string { return "Shop" }
+func (*catalogPage) title(l *locale.Lang) string { return l.T("nav.products") }
 
 func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) error {
 	products, err := s.cfg.Store.Products(r.Context())
@@ -50,7 +51,7 @@ type productPage struct {
 	Error string
 }
 
-func (p *productPage) title() string { return p.Name }
+func (p *productPage) title(*locale.Lang) string { return p.Name }
 
 func (s *Server) handleProduct(w http.ResponseWriter, r *http.Request) error {
 	return s.renderProduct(w, r, r.PathValue("sku"), http.StatusOK, "")
@@ -62,7 +63,7 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *http.Request, sku strin
 		return err
 	}
 	if pr.Inactive {
-		return kassa.Errorf(kassa.ENOTFOUND, "This product is no longer sold.")
+		return locale.Error(kassa.ENOTFOUND, "field.product_off_sale")
 	}
 	c := s.cart(r)
 	s.render(w, r, status, "product", &productPage{productView: productView{Product: pr, InCart: c.quantity(pr.SKU)},
@@ -84,10 +85,10 @@ type cartPage struct {
 	Shipping *freeShipping // the free-shipping line (legal.go); nil when never free
 }
 
-func (*cartPage) title() string { return "Cart" }
+func (*cartPage) title(l *locale.Lang) string { return l.T("nav.cart") }
 
 func (s *Server) handleCart(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.quoteCart(r.Context(), s.cart(r))
+	p, err := s.quoteCart(r.Context(), s.lang(r), s.cart(r))
 	if err != nil {
 		return err
 	}
@@ -96,8 +97,9 @@ func (s *Server) handleCart(w http.ResponseWriter, r *http.Request) error {
 }
 
 // quoteCart prices the cart through the engine. Input problems (a product
-// gone or short of stock) become a message on the page, not an error page.
-func (s *Server) quoteCart(ctx context.Context, c cart) (*cartPage, error) {
+// gone or short of stock) become a message in l on the page, not an
+// error page.
+func (s *Server) quoteCart(ctx context.Context, l *locale.Lang, c cart) (*cartPage, error) {
 	p := &cartPage{}
 	if len(c.Lines) == 0 {
 		return p, nil
@@ -107,10 +109,10 @@ func (s *Server) quoteCart(ctx context.Context, c cart) (*cartPage, error) {
 	case "":
 	case kassa.EINVALID, kassa.ENOTFOUND, kassa.ECONFLICT:
 		// Show the lines unpriced so the customer can change them.
-		p.Error, p.Unpriced = quoteMessage(err), true
-		for _, l := range c.Lines {
-			p.Lines = append(p.Lines, cartLine{Line: kassa.Line{SKU: l.SKU, Description: s.productName(ctx, l.SKU),
-				Quantity: l.Quantity}, Product: true})
+		p.Error, p.Unpriced = quoteMessage(l, err), true
+		for _, cl := range c.Lines {
+			p.Lines = append(p.Lines, cartLine{Line: kassa.Line{SKU: cl.SKU, Description: s.productName(ctx, cl.SKU),
+				Quantity: cl.Quantity}, Product: true})
 		}
 		return p, nil
 	default:
@@ -118,21 +120,21 @@ func (s *Server) quoteCart(ctx context.Context, c cart) (*cartPage, error) {
 	}
 	p.Total = total
 	goods := total
-	for _, l := range lines {
-		p.VATTotal += l.VATAmount
-		p.Lines = append(p.Lines, cartLine{Line: l, Product: l.SKU != "" && l.Type != kassa.LineShipping})
-		if l.Type == kassa.LineShipping {
-			goods -= l.Total
+	for _, line := range lines {
+		p.VATTotal += line.VATAmount
+		p.Lines = append(p.Lines, cartLine{Line: line, Product: line.SKU != "" && line.Type != kassa.LineShipping})
+		if line.Type == kassa.LineShipping {
+			goods -= line.Total
 		}
 	}
 	p.Shipping = s.freeShippingFor(goods)
-	p.Error, err = s.stockProblem(ctx, c)
+	p.Error, err = s.stockProblem(ctx, l, c)
 	return p, err
 }
 
 // stockProblem says which cart line asks for more than is in stock now
 // (stock is reserved only when the order is placed).
-func (s *Server) stockProblem(ctx context.Context, c cart) (string, error) {
+func (s *Server) stockProblem(ctx context.Context, lang *locale.Lang, c cart) (string, error) {
 	products, err := s.cfg.Store.Products(ctx)
 	if err != nil {
 		return "", err
@@ -140,7 +142,7 @@ func (s *Server) stockProblem(ctx context.Context, c cart) (string, error) {
 	for _, l := range c.Lines {
 		for _, p := range products {
 			if p.SKU == l.SKU && l.Quantity > p.Stock {
-				return stockMessage(p) + " Please change the quantity.", nil
+				return stockMessage(lang, p) + " " + lang.T("cart.change_quantity"), nil
 			}
 		}
 	}
@@ -154,15 +156,15 @@ func (s *Server) productName(ctx context.Context, sku string) string {
 	return sku
 }
 
-func quoteMessage(err error) string {
+func quoteMessage(l *locale.Lang, err error) string {
 	var parts []string
 	if e, ok := err.(*kassa.Error); ok {
 		for _, f := range e.Fields {
-			parts = append(parts, f.Message)
+			parts = append(parts, l.Field(f))
 		}
 	}
 	if len(parts) == 0 {
-		return kassa.ErrorMessage(err)
+		return l.Message(err)
 	}
 	return strings.Join(parts, " ")
 }
@@ -172,7 +174,7 @@ func (s *Server) handleCartAdd(w http.ResponseWriter, r *http.Request) error {
 	sku := r.PostFormValue("sku")
 	qty, ok := formQuantity(r.PostFormValue("quantity"), 1)
 	if !ok || qty < 1 {
-		return s.renderProduct(w, r, sku, http.StatusUnprocessableEntity, "Choose a quantity from 1 to 99.")
+		return s.renderProduct(w, r, sku, http.StatusUnprocessableEntity, s.lang(r).T("cart.quantity_range", "Min", 1, "Max", maxQuantity))
 	}
 	c := s.cart(r)
 	return s.setQuantity(w, r, c, sku, c.quantity(sku)+qty)
@@ -182,7 +184,7 @@ func (s *Server) handleCartAdd(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleCartUpdate(w http.ResponseWriter, r *http.Request) error {
 	qty, ok := formQuantity(r.PostFormValue("quantity"), -1)
 	if !ok {
-		return s.cartError(w, r, "Choose a quantity from 0 to 99.")
+		return s.cartError(w, r, s.lang(r).T("cart.quantity_range", "Min", 0, "Max", maxQuantity))
 	}
 	return s.setQuantity(w, r, s.cart(r), r.PathValue("sku"), qty)
 }
@@ -202,15 +204,16 @@ func (s *Server) setQuantity(w http.ResponseWriter, r *http.Request, c cart, sku
 	if err != nil {
 		return err
 	}
+	l := s.lang(r)
 	switch {
 	case qty > 0 && pr.Inactive:
-		return s.cartError(w, r, pr.Name+" is no longer sold.")
+		return s.cartError(w, r, l.T("cart.no_longer_sold", "Name", pr.Name))
 	case qty > maxQuantity:
-		return s.cartError(w, r, "At most 99 of one product per order.")
+		return s.cartError(w, r, l.T("cart.max_quantity", "Max", maxQuantity))
 	case qty > pr.Stock:
-		return s.renderProduct(w, r, sku, http.StatusConflict, stockMessage(pr))
+		return s.renderProduct(w, r, sku, http.StatusConflict, stockMessage(l, pr))
 	case qty > 0 && c.quantity(sku) == 0 && len(c.Lines) >= maxCartLines:
-		return s.cartError(w, r, "The cart is full.")
+		return s.cartError(w, r, l.T("cart.full"))
 	}
 	c.set(sku, qty)
 	s.saveCart(w, c)
@@ -218,15 +221,15 @@ func (s *Server) setQuantity(w http.ResponseWriter, r *http.Request, c cart, sku
 	return nil
 }
 
-func stockMessage(p kassa.Product) string {
+func stockMessage(l *locale.Lang, p kassa.Product) string {
 	if p.Stock <= 0 {
-		return p.Name + " is out of stock."
+		return l.T("cart.out_of_stock", "Product", p.Name)
 	}
-	return "Only " + strconv.FormatInt(p.Stock, 10) + " of " + p.Name + " left in stock."
+	return l.N("cart.only_left", p.Stock, "Product", p.Name)
 }
 
 func (s *Server) cartError(w http.ResponseWriter, r *http.Request, msg string) error {
-	p, err := s.quoteCart(r.Context(), s.cart(r))
+	p, err := s.quoteCart(r.Context(), s.lang(r), s.cart(r))
 	if err != nil {
 		return err
 	}
@@ -262,7 +265,7 @@ type checkoutPage struct {
 	Offer    *partOffer            // the shop's part-payment line for the total
 }
 
-func (*checkoutPage) title() string { return "Checkout" }
+func (*checkoutPage) title(l *locale.Lang) string { return l.T("checkout.title") }
 
 // Err returns the error message of a field, for the template.
 func (p *checkoutPage) Err(field string) string { return p.Errors[field] }
@@ -289,7 +292,7 @@ func (s *Server) handleCheckout(w http.ResponseWriter, r *http.Request) error {
 	p := &checkoutPage{}
 	st.show(p)
 	if p.Req.Customer.Type == "" {
-		p.Req.Customer = kassa.Customer{Type: kassa.CustomerNatural, Address: kassa.Address{CountryCode: s.country().Code}}
+		p.Req.Customer = kassa.Customer{Type: kassa.CustomerNatural, Address: kassa.Address{CountryCode: s.country()}}
 	}
 	if t := kassa.CustomerType(r.URL.Query().Get("type")); t == kassa.CustomerLegal || t == kassa.CustomerNatural {
 		p.Req.Customer.Type = t
@@ -309,7 +312,8 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, c cart, st *
 
 // renderCheckout fills in the cart and the payment methods and renders.
 func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, c cart, p *checkoutPage, status int) error {
-	cp, err := s.quoteCart(r.Context(), c)
+	l := s.lang(r)
+	cp, err := s.quoteCart(r.Context(), l, c)
 	if err != nil {
 		return err
 	}
@@ -318,7 +322,7 @@ func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, c cart, 
 		p.Methods, err = s.cfg.Engine.PaymentMethods(r.Context(), cp.Total, p.Req.Customer.Type)
 		if err != nil {
 			s.log.Warn("payment methods", "err", err)
-			p.MethodsE = kassa.ErrorMessage(err)
+			p.MethodsE = l.Message(err)
 		}
 		p.Offers = s.methodOffers(r.Context(), p.Methods, cp.Total)
 		p.Offer = s.partPayment(r.Context(), cp.Total)
@@ -338,7 +342,7 @@ func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	if err := r.ParseForm(); err != nil {
-		return invalid("body", "The form could not be read.")
+		return invalid("body", s.lang(r).T("error.form_unreadable"))
 	}
 	st, err := s.forms.load(r.Context(), r)
 	if err != nil {
@@ -352,7 +356,7 @@ func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) erro
 		p.Req.Lines, p.Accepted = c.Lines, r.PostFormValue("terms") != ""
 		if !p.Accepted {
 			// Refused before anything is placed; the form keeps what was typed.
-			p.Errors["terms"] = termsRequired
+			p.Errors["terms"] = s.lang(r).T("checkout.terms_required")
 			st.keep(&checkoutPage{Req: p.Req})
 			if err := s.saveCheckout(r.Context(), w, st); err != nil {
 				return err
@@ -380,13 +384,13 @@ func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// setFailure puts the engine's answer on the form: field errors next to
-// the fields, anything else as a message on top.
-func setFailure(p *checkoutPage, err error) {
-	p.Message = kassa.ErrorMessage(err)
+// setFailure puts the engine's answer on the form in l: field errors
+// next to the fields, anything else as a message on top.
+func setFailure(l *locale.Lang, p *checkoutPage, err error) {
+	p.Message = l.Message(err)
 	if e, ok := err.(*kassa.Error); ok {
 		for _, f := range e.Fields {
-			p.Errors[f.Field] = f.Message
+			p.Errors[f.Field] = l.Field(f)
 		}
 	}
 }
@@ -400,31 +404,23 @@ func (s *Server) checkoutFailed(w http.ResponseWriter, r *http.Request, c cart, 
 	return s.renderForm(w, r, c, st, p, errorStatus(err))
 }
 
-// The answers of "Fetch my address"; what is wrong with a number comes
-// from idnum.
-const (
-	addressNoNumber    = "Enter your personal identity number to fetch your address."
-	addressNotFound    = "No address was found for this number. Please fill in the address yourself."
-	addressUnavailable = "Resurs Bank cannot be reached right now, so the address could not be fetched. Please try again in a moment, or fill in the address yourself."
-	addressFilled      = "We filled in your address from Resurs Bank. Please check it."
-)
-
 // fetchAddress fills the address from Resurs' getAddress for the given
 // government id, within the client's limit on lookups; problems become a
 // field error. A number that is not valid never reaches Resurs and does
 // not count against the limit. It returns the status of the page.
 func (s *Server) fetchAddress(w http.ResponseWriter, r *http.Request, p *checkoutPage) int {
+	l := s.lang(r)
 	if strings.TrimSpace(p.Req.Customer.GovernmentID) == "" {
-		p.Errors["customer.governmentId"] = addressNoNumber
+		p.Errors["customer.governmentId"] = l.T("address.no_number")
 		return http.StatusOK
 	}
-	gid, problem := lookupGovID(p.Req.Customer, s.now())
+	gid, problem := lookupGovID(p.Req.Customer, s.country(), s.now())
 	if problem != "" {
-		p.Errors["customer.governmentId"] = problem
+		p.Errors["customer.governmentId"] = l.T(problem)
 		return http.StatusUnprocessableEntity
 	}
 	if ok, wait := s.lookups.allow(s.now(), s.clientKeys(r)); !ok {
-		msg, retry := s.lookups.lookupRefusal(wait)
+		msg, retry := s.lookups.lookupRefusal(l, wait)
 		p.Errors["customer.governmentId"] = msg
 		w.Header().Set("Retry-After", retry)
 		return http.StatusTooManyRequests
@@ -433,12 +429,12 @@ func (s *Server) fetchAddress(w http.ResponseWriter, r *http.Request, p *checkou
 }
 
 // lookupGovID returns the customer's government id in the form sent to
-// Resurs, or a message saying what is wrong with it. The country is the
-// address's (Sweden when the form has none).
-func lookupGovID(c kassa.Customer, today time.Time) (gid, problem string) {
+// Resurs, or the catalog's id of a message saying what is wrong with it.
+// The country is the address's (the store's when the form has none).
+func lookupGovID(c kassa.Customer, store string, today time.Time) (gid, problem string) {
 	country := strings.ToUpper(strings.TrimSpace(c.Address.CountryCode))
 	if country == "" {
-		country = "SE"
+		country = store
 	}
 	parse, kind := idnum.ForPerson, idnum.Person
 	if c.Type == kassa.CustomerLegal {
@@ -446,7 +442,7 @@ func lookupGovID(c kassa.Customer, today time.Time) (gid, problem string) {
 	}
 	n, err := parse(country, c.GovernmentID, today)
 	if err != nil {
-		return "", idnum.Describe(err, country, kind)
+		return "", idnum.MessageID(err, country, kind)
 	}
 	return n.String(), ""
 }
@@ -462,10 +458,10 @@ func (s *Server) lookupAddress(r *http.Request, p *checkoutPage, gid string) int
 	if err != nil {
 		s.log.Info("get address failed", "err", err)
 		if checkout.BankUnavailable(err) {
-			p.Errors["customer.governmentId"] = addressUnavailable
+			p.Errors["customer.governmentId"] = s.lang(r).T("address.unavailable")
 			return http.StatusServiceUnavailable
 		}
-		p.Errors["customer.governmentId"] = addressNotFound
+		p.Errors["customer.governmentId"] = s.lang(r).T("address.not_found")
 		return http.StatusOK
 	}
 	addr := &p.Req.Customer.Address
@@ -477,7 +473,7 @@ func (s *Server) lookupAddress(r *http.Request, p *checkoutPage, gid string) int
 	addr.AddressRow1, addr.AddressRow2 = a.AddressRow1, a.AddressRow2
 	addr.PostalCode, addr.PostalArea = a.PostalCode, a.PostalArea
 	addr.CountryCode = firstNonEmpty(a.CountryCode, addr.CountryCode)
-	p.Notice = addressFilled
+	p.Notice = s.lang(r).T("address.filled")
 	return http.StatusOK
 }
 
@@ -549,21 +545,21 @@ type outcomeLine struct {
 	Total string
 }
 
-func (p *outcomePage) title() string {
+func (p *outcomePage) title(l *locale.Lang) string {
 	switch {
 	case p.Refunded:
-		return "Order refunded"
+		return l.T("fail.refunded.title")
 	case p.ShopCancelled:
-		return "Order cancelled"
+		return l.T("fail.cancelled.title")
 	case p.Fail:
-		return "Payment not completed"
+		return l.T("fail.title")
 	}
-	return "Thank you"
+	return l.T("thanks.title")
 }
 
-// newOutcome is the page of o reached by the return URL, or by the fail
-// URL when fail is set.
-func newOutcome(o *kassa.Order, fail bool) *outcomePage {
+// newOutcome is the page in l of o reached by the return URL, or by the
+// fail URL when fail is set.
+func newOutcome(l *locale.Lang, o *kassa.Order, fail bool) *outcomePage {
 	st := o.Status
 	p := &outcomePage{Order: o,
 		Paid:          st == kassa.StatusProcessing || st == kassa.StatusCompleted,
@@ -578,10 +574,11 @@ func newOutcome(o *kassa.Order, fail bool) *outcomePage {
 	a := o.Customer.Address
 	p.ShipTo = a.FirstName + " " + a.LastName + ", " + a.AddressRow1 + ", " + a.PostalCode + " " + a.PostalArea
 	p.Lines = make([]outcomeLine, len(o.Lines))
-	for i, l := range o.Lines {
-		p.Lines[i] = outcomeLine{Text: strconv.FormatInt(l.Quantity, 10) + " × " + l.Description, Total: formatMoney(l.Total)}
+	for i, line := range o.Lines {
+		p.Lines[i] = outcomeLine{Text: strconv.FormatInt(line.Quantity, 10) + " × " + line.Description,
+			Total: l.Money(line.Total, o.Currency)}
 	}
-	p.VAT, p.Total = formatMoney(o.VATTotal), formatMoney(o.Total)
+	p.VAT, p.Total = l.Money(o.VATTotal, o.Currency), l.Money(o.Total, o.Currency)
 	return p
 }
 
@@ -646,7 +643,7 @@ func (s *Server) handleReturn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return hideExistence(err)
 	}
-	return s.renderOutcome(w, r, newOutcome(o, false))
+	return s.renderOutcome(w, r, newOutcome(s.lang(r), o, false))
 }
 
 // handleFail is the fail URL. An order Resurs accepted gets the thank-you
@@ -661,7 +658,7 @@ func (s *Server) handleFail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return hideExistence(err)
 	}
-	p := newOutcome(o, true)
+	p := newOutcome(s.lang(r), o, true)
 	if p.Unsigned {
 		p.Retry = s.retryURL(r.Context(), r, o)
 	}
