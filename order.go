@@ -2,7 +2,10 @@ package kassa
 
 import (
 	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Status is the shop's order status.
@@ -151,7 +154,9 @@ func (o *Order) AwaitingShopper() bool {
 	return o.Hosted != nil && o.PaymentMethodID == "" && o.PaymentID == "" && o.Status == StatusPending
 }
 
-// Product is a catalog item. Price includes VAT.
+// Product is a catalog item. Price includes VAT. An order keeps its own
+// copy of what it sold (Line), so changing a product never changes an
+// order placed before.
 type Product struct {
 	SKU         string `json:"sku"`
 	Name        string `json:"name"`
@@ -159,6 +164,120 @@ type Product struct {
 	Price       Money  `json:"price"`
 	VATRate     int64  `json:"vatRate"` // hundredths of a percent
 	Stock       int64  `json:"stock"`
+	// Inactive takes the product off sale: it stays in the catalog (and on
+	// the orders that sold it) but is neither listed nor sold. The zero
+	// value is a product on sale.
+	Inactive bool   `json:"inactive,omitempty"`
+	ImageURL string `json:"imageUrl,omitempty"` // "" = none; https://… or a path on the shop
+}
+
+// ProductEdit changes the fields it sets of one product (Catalog.
+// UpdateProducts); a nil field keeps what is stored. Stock sets the stock;
+// StockChange, when Stock is nil, adds to it (a negative change removes).
+type ProductEdit struct {
+	SKU         string
+	Name        *string
+	Description *string
+	Price       *Money
+	VATRate     *int64
+	Inactive    *bool
+	ImageURL    *string
+	Stock       *int64
+	StockChange int64
+	// MustExist refuses to create the product: an unknown SKU is
+	// ENOTFOUND rather than a new product.
+	MustExist bool
+}
+
+// Replace returns the edit that makes the stored product p, field for
+// field (a create or a full replacement).
+func (p Product) Replace() ProductEdit {
+	return ProductEdit{SKU: p.SKU, Name: &p.Name, Description: &p.Description, Price: &p.Price,
+		VATRate: &p.VATRate, Inactive: &p.Inactive, ImageURL: &p.ImageURL, Stock: &p.Stock}
+}
+
+// Apply returns p with the fields e sets. Stock follows e.Stock, else
+// moves by e.StockChange.
+func (e ProductEdit) Apply(p Product) Product {
+	p.SKU = e.SKU
+	set(&p.Name, e.Name)
+	set(&p.Description, e.Description)
+	set(&p.Price, e.Price)
+	set(&p.VATRate, e.VATRate)
+	set(&p.Inactive, e.Inactive)
+	set(&p.ImageURL, e.ImageURL)
+	if e.Stock != nil {
+		p.Stock = *e.Stock
+	} else {
+		p.Stock += e.StockChange
+	}
+	return p
+}
+
+// Creates reports whether e names everything a new product needs: a
+// name, a price and a VAT rate.
+func (e ProductEdit) Creates() bool { return e.Name != nil && e.Price != nil && e.VATRate != nil }
+
+func set[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+// StockMove is one change of a product's stock made by a person or a file
+// (an admin, the API, an import): how much, the stock after it, who and
+// why. The stock orders reserve and release is recorded on the orders.
+type StockMove struct {
+	ID     int64     `json:"id"`
+	SKU    string    `json:"sku"`
+	At     time.Time `json:"at"`
+	Change int64     `json:"change"`
+	Stock  int64     `json:"stock"` // after the move
+	By     string    `json:"by"`
+	Reason string    `json:"reason,omitempty"`
+}
+
+// CheckProduct returns what is wrong with p as field errors under prefix
+// (e.g. "products[2]."), none when it may be stored.
+func CheckProduct(p Product, prefix string) []FieldError {
+	var fields []FieldError
+	check := func(bad bool, field, msg string) {
+		if bad {
+			fields = append(fields, FieldError{Field: prefix + field, Message: msg})
+		}
+	}
+	check(!validSKU(p.SKU), "sku", "A SKU is 1 to 64 characters, with no space at either end.")
+	check(strings.TrimSpace(p.Name) == "" || len(p.Name) > 200, "name", "A name of 1 to 200 characters is required.")
+	check(len(p.Description) > 4000, "description", "The description must be at most 4000 characters.")
+	check(p.Price < 0, "price", "The price must not be negative.")
+	check(p.Price > maxPrice, "price", "The price must be at most 99999999.99.")
+	check(p.VATRate < 0 || p.VATRate > 10000, "vatRate", "The VAT rate must be between 0 and 100 percent.")
+	check(p.Stock < 0, "stock", "The stock must not be negative.")
+	check(!validImageURL(p.ImageURL), "imageUrl", "An image address starts with https:// or / and has no spaces.")
+	return fields
+}
+
+// maxPrice bounds a product's price: ten digits, so that 99 units stay
+// within MAPI's amounts.
+const maxPrice = Money(9_999_999_999)
+
+// validSKU reports whether s is 1 to 64 bytes of printable UTF-8 with no
+// space at either end.
+func validSKU(s string) bool {
+	return s != "" && len(s) <= 64 && utf8.ValidString(s) && strings.TrimSpace(s) == s &&
+		strings.IndexFunc(s, unicode.IsControl) < 0
+}
+
+// validImageURL accepts "", an https:// address or a path on the shop,
+// without spaces or quotes.
+func validImageURL(s string) bool {
+	if s == "" {
+		return true
+	}
+	if len(s) > 500 || strings.ContainsAny(s, " \t\r\n\"'<>") {
+		return false
+	}
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "//")
 }
 
 // Source says who attempted a transition.
@@ -245,8 +364,12 @@ type OrderRequest struct {
 	Lines           []LineRequest `json:"lines"`
 	PaymentMethodID string        `json:"paymentMethodId"`
 	Customer        Customer      `json:"customer"`
-	ClientIP        string        `json:"-"`
-	UserAgent       string        `json:"-"`
+	// DiscountCode and ShippingOption are optional: a code of the shop's,
+	// and the id of one of its shipping options (else the first).
+	DiscountCode   string `json:"discountCode,omitempty"`
+	ShippingOption string `json:"shippingOption,omitempty"`
+	ClientIP       string `json:"-"`
+	UserAgent      string `json:"-"`
 	// ClientKeys identify the client for the limits on unpaid orders
 	// (Order.ClientKeys); none means the request is not limited.
 	ClientKeys []string `json:"-"`

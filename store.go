@@ -81,9 +81,26 @@ type Catalog interface {
 	// only through PutProduct, so a store may keep them in memory; one
 	// put by another process may then be seen up to 100 ms late.
 	ProductTerms(ctx context.Context, sku string) (Product, error)
-	// PutProduct inserts or replaces a product (catalog seeding, admin);
-	// EINVALID naming every bad field.
+	// PutProduct inserts or replaces a product without recording a stock
+	// move (seeding the demo catalog, tests); EINVALID naming every bad
+	// field (CheckProduct).
 	PutProduct(ctx context.Context, p Product) error
+	// UpdateProducts applies edits in order, in one transaction, and
+	// returns the products as written. An edit changes the fields it
+	// sets; one naming an unknown SKU creates the product when it sets
+	// name, price and VAT rate (ProductEdit.Creates) and MustExist is
+	// false, else ENOTFOUND naming the SKU. Every change of a product's
+	// stock is recorded as a StockMove by by for reason; a StockChange
+	// applies to the stock as it is in the transaction, so it loses
+	// nothing to orders reserving stock at the same time. EINVALID names
+	// every bad field of every edit as "products[i].<field>" (i is the
+	// edit's index), ECONFLICT when a StockChange would take the stock
+	// below zero, EINVALID for an empty by. Nothing is written when any
+	// edit fails.
+	UpdateProducts(ctx context.Context, by, reason string, edits []ProductEdit) ([]Product, error)
+	// StockMoves returns the latest limit (0 = 50) stock moves of product
+	// sku, or of every product when sku is "", newest first.
+	StockMoves(ctx context.Context, sku string, limit int) ([]StockMove, error)
 }
 
 // Orders is the orders with their lines and their audit events. Every

@@ -45,8 +45,11 @@ type plan struct {
 // lineRef is how a line is known to Resurs and in requests: its SKU, or
 // its type in lower case for lines without one ("shipping").
 func lineRef(l kassa.Line) string {
-	if l.SKU != "" {
+	switch {
+	case l.SKU != "":
 		return l.SKU
+	case l.Type == kassa.LineDiscount:
+		return discountRef(l.VATRate) // one discount line per VAT rate
 	}
 	return strings.ToLower(string(l.Type))
 }

@@ -73,11 +73,17 @@ type Config struct {
 	Logger  *slog.Logger     // default: discard
 	Metrics *Metrics         // optional
 
-	Currency         string      // default "SEK"
 	Country          string      // the store's country; default "SE"
+	Currency         string      // default the country's (kassa.CountryOf)
 	ShippingFee      kassa.Money // default 49.00, VAT included
 	ShippingVATRate  int64       // hundredths of a percent; default 2500
-	FreeShippingFrom kassa.Money // products total from which shipping is free; default 500.00; negative = never free
+	FreeShippingFrom kassa.Money // products total (after a discount) from which shipping is free; default 500.00; negative = never free
+
+	// Shipping options, payment fees and discount codes (pricing.go).
+	// Without options, one "Shipping" at ShippingFee and ShippingVATRate.
+	ShippingOptions []ShippingOption
+	PaymentFees     map[string]PaymentFee // by payment method id; a method without one costs nothing
+	DiscountCodes   []DiscountCode
 
 	SweepInterval    time.Duration // default 5s
 	SweepBatch       int           // orders per sweeper pass; default 100
@@ -216,11 +222,17 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	setDefault(&c.Currency, "SEK")
 	setDefault(&c.Country, "SE")
+	if cc, err := kassa.CountryOf(c.Country); err == nil {
+		setDefault(&c.Currency, cc.Currency)
+	}
+	setDefault(&c.Currency, "SEK")
 	setDefault(&c.ShippingFee, defaultShippingFee)
 	setDefault(&c.ShippingVATRate, 2500)
 	setDefault(&c.FreeShippingFrom, defaultFreeShipping)
+	if len(c.ShippingOptions) == 0 {
+		c.ShippingOptions = []ShippingOption{{ID: "standard", Name: "Shipping", Price: c.ShippingFee, VATRate: c.ShippingVATRate}}
+	}
 	setDefault(&c.SweepInterval, defaultSweepInterval)
 	setDefault(&c.SweepBatch, 100)
 	setDefault(&c.SweepConcurrency, 4)

@@ -85,7 +85,7 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 		fields = append(fields, kassa.FieldError{Field: "lang",
 			Message: fmt.Sprintf("The language must be one of %s.", strings.Join(locale.Codes, ", "))})
 	}
-	lines, total, err := e.Quote(ctx, req.Lines)
+	lines, total, err := e.QuoteOrder(ctx, req)
 	var ke *kassa.Error
 	switch {
 	case errors.As(err, &ke) && ke.Code == kassa.EINVALID:

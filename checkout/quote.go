@@ -2,7 +2,9 @@ package checkout
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/locale"
@@ -20,7 +22,7 @@ const (
 // amount includes VAT; each line's VAT is computed exactly from its own
 // total, and the total is the sum of the line totals. PlaceOrder builds its
 // lines with the same code. Errors: EINVALID with Fields for bad lines
-// (unknown SKU, quantity out of range).
+// (unknown SKU, a product off sale, quantity out of range).
 func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.Line, kassa.Money, error) {
 	fields := checkLineRequests(reqs)
 	if len(fields) > 0 {
@@ -36,13 +38,108 @@ func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.L
 		if err != nil {
 			return nil, 0, fmt.Errorf("checkout.Quote: %w", err)
 		}
+		if p.Inactive {
+			fields = append(fields, locale.Field(fmt.Sprintf("lines[%d].sku", i), "field.product_off_sale"))
+			continue
+		}
 		products[i] = p
 	}
 	if len(fields) > 0 {
 		return nil, 0, invalid("checkout.Quote", fields)
 	}
-	lines, total := e.buildLines(reqs, products)
+	lines, total := e.buildLines(reqs, products, e.defaultCharges())
 	return lines, total, nil
+}
+
+// defaultCharges are what a cart costs before the customer chose: the
+// first shipping option, no fee, no discount.
+func (e *Engine) defaultCharges() charges {
+	c := charges{freeFrom: e.cfg.FreeShippingFrom}
+	if len(e.cfg.ShippingOptions) > 0 {
+		c.shipping = &e.cfg.ShippingOptions[0]
+	}
+	return c
+}
+
+// QuoteOrder returns the lines and total of an order request: its
+// products, its discount code, the shipping option it chose (the first
+// when none) and the fee of its payment method. Errors: those of Quote,
+// and EINVALID naming discountCode or shippingOption.
+func (e *Engine) QuoteOrder(ctx context.Context, req kassa.OrderRequest) ([]kassa.Line, kassa.Money, error) {
+	goods, _, err := e.Quote(ctx, req.Lines)
+	var fields []kassa.FieldError
+	if ke := (*kassa.Error)(nil); errors.As(err, &ke) && ke.Code == kassa.EINVALID {
+		fields, err = ke.Fields, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	c, bad := e.chargesFor(req, productsTotal(goods))
+	if fields = append(fields, bad...); len(fields) > 0 {
+		return nil, 0, invalid("checkout.QuoteOrder", fields)
+	}
+	lines := price(goodsOnly(goods), c)
+	total, _ := sumLines(lines)
+	return lines, total, nil
+}
+
+// chargesFor returns what req adds to products totalling goods, or field
+// errors for an unknown shipping option or a code that does not apply.
+func (e *Engine) chargesFor(req kassa.OrderRequest, goods kassa.Money) (charges, []kassa.FieldError) {
+	c := e.defaultCharges()
+	var fields []kassa.FieldError
+	if req.ShippingOption != "" {
+		c.shipping = nil
+		for i := range e.cfg.ShippingOptions {
+			if e.cfg.ShippingOptions[i].ID == req.ShippingOption {
+				c.shipping = &e.cfg.ShippingOptions[i]
+			}
+		}
+		if c.shipping == nil {
+			fields = append(fields, locale.Field("shippingOption", "field.shipping_option"))
+		}
+	}
+	if code := strings.TrimSpace(req.DiscountCode); code != "" {
+		d := e.discountCode(code)
+		if d == nil {
+			fields = append(fields, locale.Field("discountCode", "field.discount_unknown"))
+		} else if id, args := d.refusal(e.now(), goods); id != "" {
+			fields = append(fields, locale.Field("discountCode", id, args...))
+		}
+		c.discount = d
+	}
+	if f, ok := e.cfg.PaymentFees[req.PaymentMethodID]; ok {
+		c.fee = &f
+	}
+	return c, fields
+}
+
+// discountCode returns the configured code, matched without regard to
+// case, or nil.
+func (e *Engine) discountCode(code string) *DiscountCode {
+	for i := range e.cfg.DiscountCodes {
+		if strings.EqualFold(e.cfg.DiscountCodes[i].Code, code) {
+			return &e.cfg.DiscountCodes[i]
+		}
+	}
+	return nil
+}
+
+// goodsOnly returns the product lines of lines.
+func goodsOnly(lines []kassa.Line) []kassa.Line {
+	var out []kassa.Line
+	for _, l := range lines {
+		if l.Type == kassa.LineProduct || l.Type == kassa.LineDigital {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// productsTotal is the total of the product lines of lines.
+func productsTotal(lines []kassa.Line) kassa.Money {
+	total, _ := sumLines(goodsOnly(lines))
+	return total
 }
 
 // checkLineRequests checks count, quantities and uniqueness of SKUs.
@@ -70,31 +167,17 @@ func checkLineRequests(reqs []kassa.LineRequest) []kassa.FieldError {
 	return fields
 }
 
-// buildLines makes the order lines from checked requests and their products.
-func (e *Engine) buildLines(reqs []kassa.LineRequest, products []kassa.Product) ([]kassa.Line, kassa.Money) {
-	lines := make([]kassa.Line, 0, len(reqs)+1)
-	var goods kassa.Money
+// buildLines makes the order lines from checked requests and their
+// products, with the charges c (price).
+func (e *Engine) buildLines(reqs []kassa.LineRequest, products []kassa.Product, c charges) ([]kassa.Line, kassa.Money) {
+	goods := make([]kassa.Line, 0, len(reqs))
 	for i, r := range reqs {
 		p := products[i]
-		l := newLine(len(lines)+1, kassa.LineProduct, p.SKU, p.Name, r.Quantity, p.Price, p.VATRate)
-		goods += l.Total
-		lines = append(lines, l)
+		goods = append(goods, newLine(len(goods)+1, kassa.LineProduct, p.SKU, p.Name, r.Quantity, p.Price, p.VATRate))
 	}
-	total := goods
-	if fee := e.shippingFee(goods); fee > 0 {
-		lines = append(lines, newLine(len(lines)+1, kassa.LineShipping, "", "Shipping", 1, fee, e.cfg.ShippingVATRate))
-		total += fee
-	}
+	lines := price(goods, c)
+	total, _ := sumLines(lines)
 	return lines, total
-}
-
-// shippingFee is the shipping fee for a products total: free from the
-// threshold on (a negative threshold means never free).
-func (e *Engine) shippingFee(goods kassa.Money) kassa.Money {
-	if e.cfg.FreeShippingFrom >= 0 && goods >= e.cfg.FreeShippingFrom {
-		return 0
-	}
-	return e.cfg.ShippingFee
 }
 
 func newLine(pos int, typ kassa.LineType, sku, desc string, qty int64, unit kassa.Money, rate int64) kassa.Line {

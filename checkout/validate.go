@@ -114,7 +114,11 @@ func checkAddress(fc *fieldChecker, a kassa.Address, ct kassa.CustomerType, coun
 	fc.text(p+"addressRow1", a.AddressRow1, 1, 100)
 	fc.text(p+"addressRow2", a.AddressRow2, 0, 100)
 	fc.text(p+"postalArea", a.PostalArea, 1, 50)
-	if !postalCodeRE.MatchString(a.PostalCode) || strings.TrimSpace(a.PostalCode) == "" {
+	if c, err := kassa.CountryOf(country); err == nil && a.CountryCode == country {
+		if !c.ValidPostalCode(a.PostalCode) {
+			fc.add(p+"postalCode", "field.postal_code_digits", "Digits", c.PostalDigits, "Sample", c.PostalSample)
+		}
+	} else if !postalCodeRE.MatchString(a.PostalCode) || strings.TrimSpace(a.PostalCode) == "" {
 		fc.add(p+"postalCode", "field.postal_code")
 	}
 	if a.CountryCode != country {

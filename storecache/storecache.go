@@ -153,3 +153,14 @@ func (s *Store) PutProduct(ctx context.Context, p kassa.Product) error {
 	defer s.terms.putEnded(p.SKU)
 	return s.Store.PutProduct(ctx, p)
 }
+
+// UpdateProducts edits the products; their terms leave the cache.
+func (s *Store) UpdateProducts(ctx context.Context, by, reason string, edits []kassa.ProductEdit) ([]kassa.Product, error) {
+	skus := make([]string, len(edits))
+	for i, e := range edits {
+		skus[i] = e.SKU
+	}
+	s.terms.putBegins()
+	defer s.terms.putEnded(skus...)
+	return s.Store.UpdateProducts(ctx, by, reason, edits)
+}

@@ -8,7 +8,8 @@ import (
 
 // The terms cache. Every order reads the terms of each of its products
 // (name, price, VAT rate) to price its lines, and on SQLite each read took
-// the write connection. Terms change only through PutProduct
+// the write connection. Terms change only through PutProduct and
+// UpdateProducts, one statement of the SQL store
 // (TestOnlyPutProductWritesTerms); the stock, which
 // every order changes, is not kept (ProductTerms does not return it, and
 // CreateOrder reserves stock in its own transaction). The rules:
@@ -80,13 +81,15 @@ func (c *termsCache) putBegins() {
 	c.gen++
 }
 
-// putEnded ends a put of sku and drops its entry.
-func (c *termsCache) putEnded(sku string) {
+// putEnded ends a put of the products skus and drops their entries.
+func (c *termsCache) putEnded(skus ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.putting--
 	c.gen++
-	delete(c.m, sku)
+	for _, sku := range skus {
+		delete(c.m, sku)
+	}
 }
 
 // clear drops every entry.

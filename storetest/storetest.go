@@ -86,6 +86,8 @@ func TestCatalog(t *testing.T, open Opener[kassa.Catalog]) {
 	run(t, open, []test[kassa.Catalog]{
 		{"Products", testProducts},
 		{"ProductInvalid", testProductInvalid},
+		{"UpdateProducts", testUpdateProducts},
+		{"UpdateProductsAllOrNothing", testUpdateProductsAllOrNothing},
 	})
 }
 
@@ -111,6 +113,7 @@ func TestOrders(t *testing.T, open Opener[Orders]) {
 		{"DueOrders", testDueOrders},
 		{"AddEventTxFunc", testAddEventTxFunc},
 		{"ConcurrentCreateOrder", testConcurrentCreate},
+		{"EditsDuringOrders", testEditsDuringOrders},
 		{"ReplaceOrderLines", testReplaceOrderLines},
 		{"ClientHolds", testClientHolds},
 		{"CreateOrderEmptyClientKey", testCreateOrderEmptyClientKey},

@@ -28,8 +28,10 @@ type apiProduct struct {
 	Name        string      `json:"name"`
 	Description string      `json:"description,omitempty"`
 	Price       string      `json:"price"`
+	Currency    string      `json:"currency"`
 	VATRate     json.Number `json:"vatRate"`
 	Stock       int64       `json:"stock"`
+	ImageURL    string      `json:"imageUrl,omitempty"`
 }
 
 func (s *Server) apiProducts(w http.ResponseWriter, r *http.Request) error {
@@ -39,8 +41,12 @@ func (s *Server) apiProducts(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]apiProduct, 0, len(products))
 	for _, p := range products {
+		if p.Inactive {
+			continue
+		}
 		out = append(out, apiProduct{SKU: p.SKU, Name: p.Name, Description: p.Description,
-			Price: p.Price.String(), VATRate: json.Number(vatNumber(p.VATRate)), Stock: p.Stock})
+			Price: p.Price.String(), Currency: s.currency(), VATRate: json.Number(vatNumber(p.VATRate)),
+			Stock: p.Stock, ImageURL: p.ImageURL})
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -20,7 +20,7 @@ const maxBody = 64 << 10
 // csp allows no inline script or style and no framing. form-action is left
 // out on purpose: the checkout form's answer redirects to Resurs' signing
 // page, and browsers apply form-action to that redirect.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 // securityHeaders are set on every answer. Their value slices are shared

@@ -185,6 +185,42 @@ func TestREADMEStatuses(t *testing.T) {
 		{readmeStatus{"GET /api/admin/callbacks", "422 bad filter"}, func() int {
 			return call("GET", "/api/admin/callbacks?state=bogus", "", creds)
 		}},
+		{readmeStatus{"GET /api/admin/products", "200"}, func() int {
+			return call("GET", "/api/admin/products?q=book&active=true", "", creds)
+		}},
+		{readmeStatus{"PUT /api/admin/products/{sku}", "201 created"}, func() int {
+			return call("PUT", "/api/admin/products/README-1", `{"name":"Readme","price":"10.00","vatRate":25,"stock":3}`, creds)
+		}},
+		{readmeStatus{"PUT /api/admin/products/{sku}", "200 replaced"}, func() int {
+			return call("PUT", "/api/admin/products/README-1", `{"name":"Readme","price":"12.00","vatRate":25}`, creds)
+		}},
+		{readmeStatus{"PUT /api/admin/products/{sku}", "422 invalid (field errors), nothing written"}, func() int {
+			return call("PUT", "/api/admin/products/README-2", `{"name":"Readme"}`, creds)
+		}},
+		{readmeStatus{"GET /api/admin/products/{sku}", "200"}, func() int {
+			return call("GET", "/api/admin/products/README-1", "", creds)
+		}},
+		{readmeStatus{"GET /api/admin/products/{sku}", "404 unknown product"}, func() int {
+			return call("GET", "/api/admin/products/README-2", "", creds)
+		}},
+		{readmeStatus{"PATCH /api/admin/products/{sku}", "200"}, func() int {
+			return call("PATCH", "/api/admin/products/README-1", `{"stockChange":-1,"reason":"damaged"}`, creds)
+		}},
+		{readmeStatus{"PATCH /api/admin/products/{sku}", "404 unknown product"}, func() int {
+			return call("PATCH", "/api/admin/products/README-2", `{"price":"1.00"}`, creds)
+		}},
+		{readmeStatus{"PATCH /api/admin/products/{sku}", "409 stock would go below 0"}, func() int {
+			return call("PATCH", "/api/admin/products/README-1", `{"stockChange":-3}`, creds)
+		}},
+		{readmeStatus{"PATCH /api/admin/products/{sku}", "422 invalid"}, func() int {
+			return call("PATCH", "/api/admin/products/README-1", `{"vatRate":101}`, creds)
+		}},
+		{readmeStatus{"DELETE /api/admin/products/{sku}", "200"}, func() int {
+			return call("DELETE", "/api/admin/products/README-1", "", creds)
+		}},
+		{readmeStatus{"DELETE /api/admin/products/{sku}", "404 unknown product"}, func() int {
+			return call("DELETE", "/api/admin/products/README-2", "", creds)
+		}},
 		{readmeStatus{"POST /api/admin/orders/{id}/capture", "409 not paid"}, func() int {
 			return call("POST", "/api/admin/orders/"+itoa(placed.ID)+"/capture", `{"all":true}`, creds)
 		}},

@@ -240,6 +240,11 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/admin/orders/{id}", s.basic(s.h(s.apiAdminOrder)))
 	mux.Handle("POST /api/admin/orders/{id}/sync", s.basic(s.h(s.apiAdminSync)))
 	mux.Handle("GET /api/admin/callbacks", s.basic(s.h(s.apiAdminCallbacks)))
+	mux.Handle("GET /api/admin/products", s.basic(s.h(s.apiAdminProducts)))
+	mux.Handle("GET /api/admin/products/{sku}", s.basic(s.h(s.apiAdminProduct)))
+	mux.Handle("PUT /api/admin/products/{sku}", s.basic(s.h(s.apiPutProduct)))
+	mux.Handle("PATCH /api/admin/products/{sku}", s.basic(s.h(s.apiPatchProduct)))
+	mux.Handle("DELETE /api/admin/products/{sku}", s.basic(s.h(s.apiDeleteProduct)))
 	mux.Handle("POST /api/admin/orders/{id}/capture", s.basic(s.h(s.apiAdminAction(kassa.ActionCapture))))
 	mux.Handle("POST /api/admin/orders/{id}/cancel", s.basic(s.h(s.apiAdminAction(kassa.ActionCancel))))
 	mux.Handle("POST /api/admin/orders/{id}/refund", s.basic(s.h(s.apiAdminAction(kassa.ActionRefund))))
@@ -269,6 +274,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/orders/{id}/sync", s.admin(s.handleAdminSync))
 	mux.Handle("POST /admin/orders/{id}/lines", s.admin(s.handleAdminModify))
 	mux.Handle("POST /admin/orders/{id}/{kind}", s.admin(s.handleAdminAction)) // capture, cancel, refund
+	mux.Handle("GET /admin/products", s.admin(s.handleAdminProducts))
+	mux.Handle("POST /admin/products", s.admin(s.handleAdminSaveProduct))
+	mux.Handle("GET /admin/products/new", s.admin(s.handleAdminNewProduct))
+	mux.Handle("GET /admin/products/{sku}", s.admin(s.handleAdminProduct))
+	mux.Handle("POST /admin/products/{sku}", s.admin(s.handleAdminSaveProduct))
+	mux.Handle("POST /admin/products/{sku}/stock", s.admin(s.handleAdminStock))
+	mux.Handle("GET /admin/products.csv", s.admin(s.handleAdminExport))
+	mux.Handle("POST /admin/products.csv", s.admin(s.handleAdminImport))
 	mux.Handle("GET /admin/actions", s.admin(s.handleAdminActions))
 	mux.Handle("POST /admin/actions/{id}/retry", s.admin(s.handleAdminRetry))
 	mux.Handle("GET /admin/callbacks", s.admin(s.handleAdminCallbacks))
@@ -296,6 +309,7 @@ func (s *Server) routes() http.Handler {
 
 	root := http.NewServeMux()
 	root.Handle("/", withBodyLimit(s.withForm(mux), maxBody))
+	root.Handle("POST /admin/products.csv", withBodyLimit(mux, maxImport)) // an uploaded file
 	if s.cfg.Sim != nil {
 		// The simulator's pages replace the shop's security headers with
 		// their own (they have inline styles).

@@ -35,6 +35,9 @@ func (s *Server) handleCatalog(w http.ResponseWriter, r *http.Request) error {
 	t := s.terms.get(r.Context(), s.cfg.Store, s.log)
 	p := &catalogPage{}
 	for _, pr := range products {
+		if pr.Inactive {
+			continue
+		}
 		p.Products = append(p.Products, productView{Product: pr, Monthly: s.prices.from(r.Context(), pr.Price, t),
 			InCart: c.quantity(pr.SKU)})
 	}
@@ -58,6 +61,9 @@ func (s *Server) renderProduct(w http.ResponseWriter, r *http.Request, sku strin
 	pr, err := s.cfg.Store.Product(r.Context(), sku)
 	if err != nil {
 		return err
+	}
+	if pr.Inactive {
+		return locale.Error(kassa.ENOTFOUND, "field.product_off_sale")
 	}
 	c := s.cart(r)
 	s.render(w, r, status, "product", &productPage{productView: productView{Product: pr, InCart: c.quantity(pr.SKU)},
@@ -200,6 +206,8 @@ func (s *Server) setQuantity(w http.ResponseWriter, r *http.Request, c cart, sku
 	}
 	l := s.lang(r)
 	switch {
+	case qty > 0 && pr.Inactive:
+		return s.cartError(w, r, l.T("cart.no_longer_sold", "Name", pr.Name))
 	case qty > maxQuantity:
 		return s.cartError(w, r, l.T("cart.max_quantity", "Max", maxQuantity))
 	case qty > pr.Stock:

@@ -134,6 +134,7 @@ type shop struct {
 	bank       string       // MAPI base URL
 	env        string
 	store      string
+	country    kassa.Country // the store's, which the shop sells in
 	pass       string
 	changed    bool // a password set in the admin replaced pass
 }
@@ -208,7 +209,11 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
+	if s.country, err = storeCountry(ctx, bank, s.store, s.db, log); err != nil {
+		return s, fmt.Errorf("serve: %w", err)
+	}
 	s.engine, err = checkout.New(checkout.Config{Store: s.db, Bank: bank, StoreID: s.store, BaseURL: cfg.BaseURL,
+		Country: s.country.Code, Currency: s.country.Currency,
 		Hold: cfg.Hold, Logger: log, Metrics: metrics,
 		MaxOpenOrders: cfg.Limits.MaxUnpaidOrders, MaxHeldUnits: cfg.Limits.MaxUnpaidUnits,
 		Mailer: mailer, ShopEmail: cfg.Mail.ShopEmail})
@@ -223,7 +228,7 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 		AdminPassword: s.pass, Logger: log, Sim: customerPages(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
 		MAPIErrorRate: mapiErrorRate(reg), Environment: s.env, ClientID: bankCfg.ClientID,
 		MaxAddressLookups: cfg.Limits.AddressLookups, AddressLookupWindow: cfg.Limits.AddressLookupWindow,
-		MailConfigured: cfg.Mail.SMTPURL != ""})
+		MailConfigured: cfg.Mail.SMTPURL != "", Country: s.country.Code, Currency: s.country.Currency})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -372,7 +377,7 @@ func resolveBank(ctx context.Context, cfg *serveConfig, st kassa.Settings) (bank
 	default:
 		return bankChoice{}, fmt.Errorf("--mapi-env must be simulator, test or prod, not %q", env)
 	}
-	return bankChoice{env: "simulator", store: mapisim.DefaultStoreID, embedded: true,
+	return bankChoice{env: "simulator", store: cmpOr(store, mapisim.DefaultStoreID), embedded: true,
 		cfg: mapi.Config{BaseURL: mapisim.InProcessURL}}, nil
 }
 
@@ -481,6 +486,7 @@ func printBanner(w io.Writer, cfg *serveConfig, s *shop) {
 	}
 	fmt.Fprintf(w, "kassa is running (MAPI: %s, %s)\n", s.env, bank)
 	fmt.Fprintf(w, "  shop:      %s/\n", cfg.BaseURL)
+	fmt.Fprintf(w, "  country:   %s, prices in %s (the Resurs store's)\n", s.country.Code, s.country.Currency)
 	if s.changed {
 		fmt.Fprintf(w, "  admin:     %s/admin   user admin, the password set in the admin (--admin-password resets it)\n", cfg.BaseURL)
 	} else {

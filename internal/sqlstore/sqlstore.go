@@ -185,21 +185,10 @@ func ValidateNewOrder(o *kassa.Order) error {
 
 // ValidateProduct returns EINVALID naming every bad field of p.
 func ValidateProduct(p kassa.Product) error {
-	var fields []kassa.FieldError
-	check := func(bad bool, field, msg string) {
-		if bad {
-			fields = append(fields, kassa.FieldError{Field: field, Message: msg})
-		}
+	if fields := kassa.CheckProduct(p, ""); fields != nil {
+		return &kassa.Error{Code: kassa.EINVALID, Message: fmt.Sprintf("Product %q is invalid.", p.SKU), Fields: fields}
 	}
-	check(p.SKU == "", "sku", "required")
-	check(p.Name == "", "name", "required")
-	check(p.Price < 0, "price", "must not be negative")
-	check(p.VATRate < 0 || p.VATRate > 10000, "vatRate", "must be between 0 and 10000 (hundredths of a percent)")
-	check(p.Stock < 0, "stock", "must not be negative")
-	if fields == nil {
-		return nil
-	}
-	return &kassa.Error{Code: kassa.EINVALID, Message: fmt.Sprintf("Product %q is invalid.", p.SKU), Fields: fields}
+	return nil
 }
 
 // ValidateReplace checks the status and lines of a modified order.
