@@ -12,7 +12,7 @@ import (
 // a paid two-line order, the page every checkout ends on.
 func BenchmarkThankYouPage(b *testing.B) {
 	l := locale.Get("sv").In("SE")
-	pages, err := parsePages(new(Server).templateFuncs(l), l.Code())
+	pages, err := parsePages(new(Server).templateFuncs(l), l)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,11 +26,22 @@ import (
 var templateFS embed.FS
 
 // parsePages parses every page template together with the layout, with
-// the functions fm of the language code: the pages of templates/, whose
+// the functions fm of the language l: the pages of templates/, whose
 // words are the catalog's, and the legal pages of templates/legal/, one
 // file per page and language (<page>.<code>.html), being long texts.
-func parsePages(fm template.FuncMap, code string) (map[string]*template.Template, error) {
-	base, err := template.New("").Funcs(fm).ParseFS(templateFS, "templates/layout.html")
+func parsePages(fm template.FuncMap, l *locale.Lang) (map[string]*template.Template, error) {
+	parse := func(t *template.Template, name string) (*template.Template, error) {
+		src, err := fs.ReadFile(templateFS, name)
+		if err != nil {
+			return nil, err
+		}
+		t, err = t.New(path.Base(name)).Parse(sayConstants(l, string(src)))
+		if err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		return t, nil
+	}
+	base, err := parse(template.New("").Funcs(fm), "templates/layout.html")
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +49,7 @@ func parsePages(fm template.FuncMap, code string) (map[string]*template.Template
 	if err != nil {
 		return nil, err
 	}
-	legal, err := fs.Glob(templateFS, "templates/legal/*."+code+".html")
+	legal, err := fs.Glob(templateFS, "templates/legal/*."+l.Code()+".html")
 	if err != nil {
 		return nil, err
 	}
@@ -48,13 +60,32 @@ func parsePages(fm template.FuncMap, code string) (map[string]*template.Template
 		if name == "layout" {
 			continue
 		}
-		t, err := template.Must(base.Clone()).ParseFS(templateFS, n)
+		t, err := parse(template.Must(base.Clone()), n)
 		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", n, err)
+			return nil, err
 		}
 		pages[name] = t
 	}
 	return pages, nil
+}
+
+// constantMessage is a template action that says a message without
+// arguments: {{T "id"}} or, for one holding markup, {{TH "id_html"}}.
+var constantMessage = regexp.MustCompile(`\{\{(T|TH) "([A-Za-z0-9_.\-]+)"\}\}`)
+
+// sayConstants writes the messages of src's actions without arguments
+// into the template text, in l, so that a page does not call T through
+// reflection for every fixed word it shows: the text of {{T "id"}} is
+// escaped for HTML (valid in text and in a quoted attribute, the only
+// places the templates put words), that of {{TH "id_html"}} is markup.
+func sayConstants(l *locale.Lang, src string) string {
+	return constantMessage.ReplaceAllStringFunc(src, func(action string) string {
+		m := constantMessage.FindStringSubmatch(action)
+		if m[1] == "TH" {
+			return strings.ReplaceAll(string(l.HTML(m[2])), "{{", "{{`{{`}}")
+		}
+		return strings.ReplaceAll(template.HTMLEscapeString(l.T(m[2])), "{{", "{{`{{`}}")
+	})
 }
 
 // view is what every page template receives; Data is the page's own data.
@@ -204,7 +235,7 @@ func (s *Server) templateFuncs(l *locale.Lang) template.FuncMap {
 func (s *Server) parseLanguages() (map[string]map[string]*template.Template, error) {
 	all := map[string]map[string]*template.Template{}
 	for _, code := range locale.Codes {
-		pages, err := parsePages(s.templateFuncs(s.langs[code]), code)
+		pages, err := parsePages(s.templateFuncs(s.langs[code]), s.langs[code])
 		if err != nil {
 			return nil, err
 		}
