@@ -238,22 +238,24 @@ type StockMove struct {
 }
 
 // CheckProduct returns what is wrong with p as field errors under prefix
-// (e.g. "products[2]."), none when it may be stored.
+// (e.g. "products[2]."), none when it may be stored. Each names its
+// message in the admin's catalogs (catalog.check.*, package locale) so a
+// page can say it in the admin's language; Message is its English text.
 func CheckProduct(p Product, prefix string) []FieldError {
 	var fields []FieldError
-	check := func(bad bool, field, msg string) {
+	check := func(bad bool, field, id, msg string) {
 		if bad {
-			fields = append(fields, FieldError{Field: prefix + field, Message: msg})
+			fields = append(fields, FieldError{Field: prefix + field, Message: msg, Said: Said{ID: "catalog.check." + id}})
 		}
 	}
-	check(!validSKU(p.SKU), "sku", "A SKU is 1 to 64 characters, with no space at either end.")
-	check(strings.TrimSpace(p.Name) == "" || len(p.Name) > 200, "name", "A name of 1 to 200 characters is required.")
-	check(len(p.Description) > 4000, "description", "The description must be at most 4000 characters.")
-	check(p.Price < 0, "price", "The price must not be negative.")
-	check(p.Price > maxPrice, "price", "The price must be at most 99999999.99.")
-	check(p.VATRate < 0 || p.VATRate > 10000, "vatRate", "The VAT rate must be between 0 and 100 percent.")
-	check(p.Stock < 0, "stock", "The stock must not be negative.")
-	check(!validImageURL(p.ImageURL), "imageUrl", "An image address starts with https:// or / and has no spaces.")
+	check(!validSKU(p.SKU), "sku", "sku", "A SKU is 1 to 64 characters, with no space at either end.")
+	check(strings.TrimSpace(p.Name) == "" || len(p.Name) > 200, "name", "name", "A name of 1 to 200 characters is required.")
+	check(len(p.Description) > 4000, "description", "description", "The description must be at most 4000 characters.")
+	check(p.Price < 0, "price", "price_negative", "The price must not be negative.")
+	check(p.Price > maxPrice, "price", "price_max", "The price must be at most 99999999.99.")
+	check(p.VATRate < 0 || p.VATRate > 10000, "vatRate", "vat_rate", "The VAT rate must be between 0 and 100 percent.")
+	check(p.Stock < 0, "stock", "stock", "The stock must not be negative.")
+	check(!validImageURL(p.ImageURL), "imageUrl", "image_url", "An image address starts with https:// or / and has no spaces.")
 	return fields
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // MaxRows bounds the products of one file.
@@ -48,7 +49,7 @@ func Read(r io.Reader) ([]Row, error) {
 	cr.Comma, cr.FieldsPerRecord = sep, -1
 	header, err := cr.Read()
 	if err != nil {
-		return nil, invalid([]kassa.FieldError{{Field: "line 1", Message: headerMessage(err)}})
+		return nil, invalid([]kassa.FieldError{headerProblem(err)})
 	}
 	cols, fields := readHeader(header)
 	if fields != nil {
@@ -63,19 +64,19 @@ func Read(r io.Reader) ([]Row, error) {
 		}
 		line, _ := cr.FieldPos(0)
 		if err != nil {
-			fields = append(fields, kassa.FieldError{Field: lineField(csvLine(err, line), ""), Message: csvMessage(err)})
+			fields = append(fields, csvProblem(lineField(csvLine(err, line), ""), err))
 			if !errors.As(err, new(*csv.ParseError)) || len(fields) > 100 {
 				break
 			}
 			continue
 		}
 		if len(rows) == MaxRows {
-			fields = append(fields, kassa.FieldError{Field: lineField(line, ""), Message: fmt.Sprintf("At most %d products per file.", MaxRows)})
+			fields = append(fields, locale.Field(lineField(line, ""), "catalog.max_rows", "Max", MaxRows))
 			break
 		}
 		row, bad := readRow(cols, rec, line)
 		if first, dup := seen[row.Edit.SKU]; dup && row.Edit.SKU != "" {
-			bad = append(bad, kassa.FieldError{Field: lineField(line, "sku"), Message: fmt.Sprintf("%s is on line %d already.", row.Edit.SKU, first)})
+			bad = append(bad, locale.Field(lineField(line, "sku"), "catalog.sku_twice", "SKU", row.Edit.SKU, "Line", first))
 		}
 		seen[row.Edit.SKU] = line
 		fields = append(fields, bad...)
@@ -110,14 +111,14 @@ func readHeader(header []string) (map[string]int, []kassa.FieldError) {
 		name := strings.TrimSpace(h)
 		switch _, dup := cols[name]; {
 		case !slices.Contains(Columns, name):
-			fields = append(fields, kassa.FieldError{Field: "line 1", Message: fmt.Sprintf("Unknown column %q; the columns are %s.", name, strings.Join(Columns, ", "))})
+			fields = append(fields, locale.Field("line 1", "catalog.unknown_column", "Name", strconv.Quote(name), "Columns", strings.Join(Columns, ", ")))
 		case dup:
-			fields = append(fields, kassa.FieldError{Field: "line 1", Message: fmt.Sprintf("Column %s appears twice.", name)})
+			fields = append(fields, locale.Field("line 1", "catalog.column_twice", "Name", name))
 		}
 		cols[name] = i
 	}
 	if _, ok := cols["sku"]; !ok && fields == nil {
-		fields = append(fields, kassa.FieldError{Field: "line 1", Message: "The header must name a sku column."})
+		fields = append(fields, locale.Field("line 1", "catalog.no_sku_column"))
 	}
 	return cols, fields
 }
@@ -128,7 +129,7 @@ func readRow(cols map[string]int, rec []string, line int) (Row, []kassa.FieldErr
 	e := &row.Edit
 	var fields []kassa.FieldError
 	if len(rec) != len(cols) {
-		return row, []kassa.FieldError{{Field: lineField(line, ""), Message: fmt.Sprintf("%d cells; the header names %d columns.", len(rec), len(cols))}}
+		return row, []kassa.FieldError{locale.Field(lineField(line, ""), "catalog.cells", "Cells", len(rec), "Columns", len(cols))}
 	}
 	cell := func(name string) (string, bool) {
 		i, ok := cols[name]
@@ -137,8 +138,10 @@ func readRow(cols map[string]int, rec []string, line int) (Row, []kassa.FieldErr
 		}
 		return rec[i], true
 	}
-	bad := func(col string, err error) {
-		fields = append(fields, kassa.FieldError{Field: lineField(line, col), Message: sentence(err.Error())})
+	// A cell that does not parse: the Parse functions' errors, as the
+	// catalog's messages catalog.cell.<column>.
+	bad := func(col string) {
+		fields = append(fields, locale.Field(lineField(line, col), "catalog.cell."+col))
 	}
 	e.SKU, _ = cell("sku")
 	e.SKU = strings.TrimSpace(e.SKU)
@@ -156,21 +159,21 @@ func readRow(cols map[string]int, rec []string, line int) (Row, []kassa.FieldErr
 		m, err := ParsePrice(v)
 		e.Price = &m
 		if err != nil {
-			bad("price", err)
+			bad("price")
 		}
 	}
 	if v, ok := cell("vatRate"); ok {
 		rate, err := ParseVATRate(v)
 		e.VATRate = &rate
 		if err != nil {
-			bad("vatRate", err)
+			bad("vatRate")
 		}
 	}
 	if v, ok := cell("stock"); ok {
 		n, err := ParseStock(v)
 		e.Stock = &n
 		if err != nil {
-			bad("stock", err)
+			bad("stock")
 		}
 	}
 	if v, ok := cell("active"); ok {
@@ -178,7 +181,7 @@ func readRow(cols map[string]int, rec []string, line int) (Row, []kassa.FieldErr
 		inactive := !active
 		e.Inactive = &inactive
 		if err != nil {
-			bad("active", err)
+			bad("active")
 		}
 	}
 	if fields == nil {
@@ -241,7 +244,8 @@ func withLines(err error, rows []Row) error {
 	if ke.Code != kassa.EINVALID {
 		for _, row := range rows {
 			if strings.Contains(ke.Message, " "+row.Edit.SKU+" ") {
-				out.Message = fmt.Sprintf("Line %d: %s", row.Line, ke.Message)
+				said := locale.Error(ke.Code, "catalog.on_line", "Line", row.Line, "Message", sayable(ke))
+				out.Message, out.Said = said.Message, said.Said
 				break
 			}
 		}
@@ -271,7 +275,9 @@ func Write(w io.Writer, ps []kassa.Product) error {
 }
 
 func invalid(fields []kassa.FieldError) *kassa.Error {
-	return &kassa.Error{Code: kassa.EINVALID, Message: "The file was not imported: nothing was changed.", Fields: fields}
+	e := locale.Error(kassa.EINVALID, "catalog.not_imported")
+	e.Fields = fields
+	return e
 }
 
 // lineField names a cell ("line 3: price") or a row ("line 3").
@@ -291,19 +297,57 @@ func csvLine(err error, line int) int {
 	return line
 }
 
-func csvMessage(err error) string {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return sentence(pe.Err.Error())
-	}
-	return sentence(err.Error())
+// csvMessages name the messages of encoding/csv's errors (their English
+// is the error's text made a sentence).
+var csvMessages = map[error]string{
+	csv.ErrBareQuote:  "catalog.csv.bare_quote",
+	csv.ErrQuote:      "catalog.csv.quote",
+	csv.ErrFieldCount: "catalog.csv.field_count",
 }
 
-func headerMessage(err error) string {
-	if err == io.EOF {
-		return "The file is empty: it needs a header row such as " + strings.Join(Columns, ",") + "."
+// csvProblem is the field error of a CSV that does not parse: a
+// catalog message for encoding/csv's own errors, else the error's text.
+func csvProblem(field string, err error) kassa.FieldError {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		err = pe.Err
 	}
-	return csvMessage(err)
+	if id, ok := csvMessages[err]; ok {
+		return locale.Field(field, id)
+	}
+	return kassa.FieldError{Field: field, Message: sentence(err.Error())}
+}
+
+func headerProblem(err error) kassa.FieldError {
+	if err == io.EOF {
+		return locale.Field("line 1", "catalog.file_empty", "Header", strings.Join(Columns, ","))
+	}
+	return csvProblem("line 1", err)
+}
+
+// sayable is the message of e as an argument of another message: its
+// Said when it names one (said in the same language), else its text.
+func sayable(e *kassa.Error) any {
+	if e.Said.ID != "" {
+		return e.Said
+	}
+	return e.Message
+}
+
+// Cell parses a field that Read or Import names, "line 3: price" or
+// "line 3", into its line and column (empty for a whole row), for a page
+// that writes it in its own words.
+func Cell(field string) (line int, column string, ok bool) {
+	rest, ok := strings.CutPrefix(field, "line ")
+	if !ok {
+		return 0, "", false
+	}
+	num, column, _ := strings.Cut(rest, ": ")
+	line, err := strconv.Atoi(num)
+	if err != nil {
+		return 0, "", false
+	}
+	return line, column, true
 }
 
 // sentence capitalises s and ends it with a full stop.

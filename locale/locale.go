@@ -22,6 +22,8 @@ import (
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
+
+	"github.com/kassa-dev/kassa"
 )
 
 //go:embed messages/*.json
@@ -189,7 +191,9 @@ func (l *Lang) HTML(id string, args ...any) template.HTML {
 
 // ID is a message id given as an argument of another message: T
 // writes the message it names, in the same language, in its place
-// ("{{.Label}} is required." with Label the id of "First name").
+// ("{{.Label}} is required." with Label the id of "First name"). An
+// argument of type kassa.Said (another error's message, "Line 4:
+// {{.Message}}") is written likewise, with its own arguments.
 type ID string
 
 // Duration is a length of time given as an argument of a message: T
@@ -227,6 +231,8 @@ func (l *Lang) localizeTemplate(id string, count any, args []any) string {
 			v = l.T(string(m))
 		case Duration:
 			v = l.Duration(time.Duration(m))
+		case kassa.Said:
+			v = l.T(m.ID, m.Args...)
 		}
 		data[fmt.Sprint(args[i])] = v
 	}

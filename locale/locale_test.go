@@ -89,6 +89,25 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 }
 
+// TestIDsInOneArea: an id is in one area only; in two, one catalog
+// silently overrides the other (the storefront's "catalog.empty" and a
+// file's would both be said by whichever loaded last).
+func TestIDsInOneArea(t *testing.T) {
+	names, err := fs.Glob(files, "messages/*.en.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	area := map[string]string{}
+	for _, name := range names {
+		for id := range readCatalog(t, name) {
+			if other, ok := area[id]; ok {
+				t.Errorf("%q is in %s and %s", id, other, name)
+			}
+			area[id] = name
+		}
+	}
+}
+
 // placeholderNames returns the sorted, distinct placeholder names of a message's
 // forms.
 func placeholderNames(m *message) []string {
@@ -133,6 +152,44 @@ func TestMessages(t *testing.T) {
 	f := Field("customer.address.firstName", "field.required", "Label", ID("label.firstName"))
 	if f.Message != "First name is required." || sv.Field(f) != "Förnamn måste fyllas i." {
 		t.Errorf("Field: %q, in Swedish %q", f.Message, sv.Field(f))
+	}
+}
+
+// TestSaidArgument: a kassa.Said given as an argument is said, with its
+// own arguments, in the language of the message it is in.
+func TestSaidArgument(t *testing.T) {
+	inner := Error("CONFLICT", "catalog.stock_short", "SKU", "MUG-1", "Stock", 2, "Removed", 5)
+	outer := Error("CONFLICT", "catalog.on_line", "Line", 3, "Message", inner.Said)
+	if want := "Line 3: Product MUG-1 has 2 in stock: 5 cannot be removed."; outer.Message != want {
+		t.Errorf("English %q, want %q", outer.Message, want)
+	}
+	if got, want := Get("sv").Message(outer), "Rad 3: Produkten MUG-1 har 2 i lager: 5 kan inte dras av."; got != want {
+		t.Errorf("Swedish %q, want %q", got, want)
+	}
+}
+
+// TestProductChecksSayTheirEnglish: kassa.CheckProduct (which cannot
+// import this package) names its messages; the English catalog must say
+// exactly its English, or the admin's English page and the API would differ.
+func TestProductChecksSayTheirEnglish(t *testing.T) {
+	bad := []kassa.Product{
+		{SKU: " x", Description: strings.Repeat("d", 4001), Price: -1, VATRate: -1, Stock: -1, ImageURL: "ftp://x"},
+		{SKU: "x", Name: "x", Price: 1e12},
+	}
+	seen := 0
+	for _, p := range bad {
+		for _, f := range kassa.CheckProduct(p, "") {
+			seen++
+			if f.Said.ID == "" || english.T(f.Said.ID) != f.Message {
+				t.Errorf("%s: %q says %q in English, CheckProduct %q", f.Field, f.Said.ID, english.T(f.Said.ID), f.Message)
+			}
+			if sv := Get("sv").Field(f); sv == f.Message || strings.HasPrefix(sv, "[[") {
+				t.Errorf("%s: no Swedish for %q: %q", f.Field, f.Said.ID, sv)
+			}
+		}
+	}
+	if seen != 8 {
+		t.Errorf("%d checks failed, want all 8", seen)
 	}
 }
 

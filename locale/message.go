@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+
+	"github.com/kassa-dev/kassa"
 )
 
 // message is a catalog message whose placeholders are all plain
@@ -95,6 +97,8 @@ func (l *Lang) argument(name string, args []any) string {
 			return l.T(string(v))
 		case Duration:
 			return l.Duration(time.Duration(v))
+		case kassa.Said:
+			return l.T(v.ID, v.Args...)
 		default:
 			return fmt.Sprint(v)
 		}

@@ -296,13 +296,20 @@ type productsPage struct {
 	Currency string
 	Notice   string
 	Problem  string
-	Errors   []kassa.FieldError // of a refused import
+	Errors   []importProblem // of a refused import
 }
 
-func (*productsPage) title(*locale.Lang) string { return "Products" }
+// importProblem is one problem of a refused file, in the page's language:
+// where ("line 3: price") and what.
+type importProblem struct{ Field, Message string }
+
+func (*productsPage) title(l *locale.Lang) string { return l.T("admin.products.title") }
+
+// Count is the number of products listed, for the template's N.
+func (p *productsPage) Count() int64 { return int64(len(p.Products)) }
 
 func (s *Server) handleAdminProducts(w http.ResponseWriter, r *http.Request) error {
-	p := &productsPage{Filter: productFilter(r), Currency: s.currency(), Notice: noticeText(r.URL.Query().Get("done"))}
+	p := &productsPage{Filter: productFilter(r), Currency: s.currency(), Notice: noticeText(s.lang(r), r.URL.Query().Get("done"))}
 	var err error
 	if p.Products, err = s.findProducts(r.Context(), p.Filter); err != nil {
 		return err
@@ -311,15 +318,17 @@ func (s *Server) handleAdminProducts(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// noticeText is the line shown after a redirect from a change.
-func noticeText(done string) string {
+// noticeText is the line shown in l after a redirect from a change.
+func noticeText(l *locale.Lang, done string) string {
 	switch {
 	case done == "saved":
-		return "The product was saved."
+		return l.T("admin.product.saved")
 	case done == "stock":
-		return "The stock was changed."
+		return l.T("admin.product.stock_changed")
 	case strings.HasPrefix(done, "import-"):
-		return "The file was imported: " + strings.TrimPrefix(done, "import-") + " products."
+		if n, err := strconv.ParseInt(strings.TrimPrefix(done, "import-"), 10, 64); err == nil && n >= 0 {
+			return l.N("admin.products.imported", n)
+		}
 	}
 	return ""
 }
@@ -345,14 +354,14 @@ func (s *Server) handleAdminExport(w http.ResponseWriter, r *http.Request) error
 func (s *Server) handleAdminImport(w http.ResponseWriter, r *http.Request) error {
 	f, hdr, err := r.FormFile("file")
 	if err != nil {
-		return s.importProblem(w, r, "Choose a CSV file to upload.", nil)
+		return s.importProblem(w, r, s.lang(r).T("admin.products.choose_file"), nil)
 	}
 	defer f.Close()
 	ps, err := catalog.Import(r.Context(), s.cfg.Store, f, "admin", "import "+hdr.Filename)
 	if code := kassa.ErrorCode(err); code == kassa.EINVALID || code == kassa.ENOTFOUND || code == kassa.ECONFLICT {
 		var ke *kassa.Error
 		errors.As(err, &ke)
-		return s.importProblem(w, r, kassa.ErrorMessage(err), ke.Fields)
+		return s.importProblem(w, r, s.lang(r).Message(err), ke.Fields)
 	} else if err != nil {
 		return err
 	}
@@ -360,8 +369,14 @@ func (s *Server) handleAdminImport(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// importProblem shows the products page with the problem msg of an
+// upload and the problems of its rows, said in the request's language.
 func (s *Server) importProblem(w http.ResponseWriter, r *http.Request, msg string, fields []kassa.FieldError) error {
-	p := &productsPage{Currency: s.currency(), Problem: msg, Errors: fields}
+	l := s.lang(r)
+	p := &productsPage{Currency: s.currency(), Problem: msg}
+	for _, f := range fields {
+		p.Errors = append(p.Errors, importProblem{Field: cellName(l, f.Field), Message: l.Field(f)})
+	}
 	var err error
 	if p.Products, err = s.findProducts(r.Context(), p.Filter); err != nil {
 		return err
@@ -385,9 +400,22 @@ type productForm struct {
 	Errors   map[string]string
 }
 
-func (p *productForm) title(*locale.Lang) string {
+// cellName writes the place of a file's problem in l: "rad 3: price"
+// (the column keeps the name the file's header gives it).
+func cellName(l *locale.Lang, field string) string {
+	line, column, ok := catalog.Cell(field)
+	switch {
+	case !ok:
+		return field
+	case column == "":
+		return l.T("admin.products.line", "Line", line)
+	}
+	return l.T("admin.products.line_column", "Line", line, "Column", column)
+}
+
+func (p *productForm) title(l *locale.Lang) string {
 	if p.New {
-		return "New product"
+		return l.T("admin.product.new")
 	}
 	return p.Product.Name
 }
@@ -406,7 +434,7 @@ func (s *Server) handleAdminProduct(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	form := &productForm{Product: p, Price: p.Price.String(), VATRate: catalog.FormatVATRate(p.VATRate),
-		Stock: strconv.FormatInt(p.Stock, 10), Currency: s.currency(), Notice: noticeText(r.URL.Query().Get("done"))}
+		Stock: strconv.FormatInt(p.Stock, 10), Currency: s.currency(), Notice: noticeText(s.lang(r), r.URL.Query().Get("done"))}
 	if form.Moves, err = s.cfg.Store.StockMoves(r.Context(), p.SKU, 20); err != nil {
 		return err
 	}
@@ -418,6 +446,7 @@ func (s *Server) handleAdminProduct(w http.ResponseWriter, r *http.Request) erro
 // /admin/products/{sku}) a product from the form. The stock is set only
 // when a product is created; afterwards it changes by adjustments.
 func (s *Server) handleAdminSaveProduct(w http.ResponseWriter, r *http.Request) error {
+	l := s.lang(r)
 	sku := r.PathValue("sku")
 	isNew := sku == ""
 	if isNew {
@@ -431,21 +460,21 @@ func (s *Server) handleAdminSaveProduct(w http.ResponseWriter, r *http.Request) 
 	e := kassa.ProductEdit{SKU: sku, Name: &name, Description: &desc, ImageURL: &img, Inactive: &inactive, MustExist: !isNew}
 	price, err := catalog.ParsePrice(form.Price)
 	if err != nil {
-		form.Errors["price"] = "Enter the price including VAT, such as 299,00."
+		form.Errors["price"] = l.T("admin.product.err.price")
 	}
 	rate, err := catalog.ParseVATRate(form.VATRate)
 	if err != nil {
-		form.Errors["vatRate"] = "Enter the VAT rate in percent, such as 25."
+		form.Errors["vatRate"] = l.T("admin.product.err.vat_rate")
 	}
 	e.Price, e.VATRate = &price, &rate
 	if isNew {
 		stock, err := catalog.ParseStock(form.Stock)
 		if err != nil {
-			form.Errors["stock"] = "Enter the stock: a whole number, 0 or more."
+			form.Errors["stock"] = l.T("admin.product.err.stock")
 		}
 		e.Stock = &stock
 		if _, err := s.cfg.Store.Product(r.Context(), sku); err == nil {
-			form.Errors["sku"] = "A product with this SKU exists already."
+			form.Errors["sku"] = l.T("admin.product.err.sku_taken")
 		}
 	}
 	form.Product = e.Apply(kassa.Product{})
@@ -461,7 +490,7 @@ func (s *Server) handleAdminSaveProduct(w http.ResponseWriter, r *http.Request) 
 		var ke *kassa.Error
 		errors.As(unprefixed(err), &ke)
 		for _, f := range ke.Fields {
-			form.Errors[f.Field] = f.Message
+			form.Errors[f.Field] = l.Field(f)
 		}
 	}
 	if !isNew {
@@ -469,7 +498,7 @@ func (s *Server) handleAdminSaveProduct(w http.ResponseWriter, r *http.Request) 
 			form.Product.Stock = old.Stock
 		}
 	}
-	form.Problem = "The product was not saved: please correct the marked fields."
+	form.Problem = l.T("admin.product.not_saved")
 	s.render(w, r, http.StatusUnprocessableEntity, "product_edit", form)
 	return nil
 }
@@ -477,15 +506,16 @@ func (s *Server) handleAdminSaveProduct(w http.ResponseWriter, r *http.Request) 
 // handleAdminStock adjusts a product's stock by a signed number of units,
 // with a reason, recorded as a stock move.
 func (s *Server) handleAdminStock(w http.ResponseWriter, r *http.Request) error {
+	l := s.lang(r)
 	sku := r.PathValue("sku")
 	change, err := strconv.ParseInt(strings.TrimSpace(strings.Replace(r.PostFormValue("change"), "−", "-", 1)), 10, 64)
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	problem := ""
 	switch {
 	case err != nil || change == 0:
-		problem = "Enter the change in units: positive to add (a delivery), negative to remove (damaged, lost)."
+		problem = l.T("admin.product.err.change")
 	case reason == "" || len(reason) > 200:
-		problem = "Say why the stock changes (at most 200 characters), such as \"delivery\" or \"stock count\"."
+		problem = l.T("admin.product.err.reason")
 	}
 	if problem == "" {
 		_, err = s.cfg.Store.UpdateProducts(r.Context(), "admin", reason, []kassa.ProductEdit{{SKU: sku, StockChange: change, MustExist: true}})
@@ -494,7 +524,7 @@ func (s *Server) handleAdminStock(w http.ResponseWriter, r *http.Request) error 
 			http.Redirect(w, r, "/admin/products/"+urlPathEscape(sku)+"?done=stock", http.StatusSeeOther)
 			return nil
 		case kassa.ECONFLICT:
-			problem = kassa.ErrorMessage(err)
+			problem = l.Message(err)
 		default:
 			return err
 		}

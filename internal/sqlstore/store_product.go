@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 const (
@@ -113,7 +114,9 @@ func (s *Store) UpdateProducts(ctx context.Context, by, reason string, edits []k
 			out = append(out, p)
 		}
 		if fields != nil {
-			return &kassa.Error{Code: kassa.EINVALID, Message: "Please correct the marked fields.", Fields: fields}
+			e := locale.Error(kassa.EINVALID, "error.correct_fields")
+			e.Fields = fields
+			return e
 		}
 		return nil
 	})
@@ -136,12 +139,11 @@ func (s *Store) editProduct(ctx context.Context, tx *Runner, i int, e kassa.Prod
 	case !found && e.MustExist:
 		return old, nil, productNotFound(e.SKU)
 	case !found && !e.Creates():
-		return old, []kassa.FieldError{{Field: fmt.Sprintf("products[%d].sku", i),
-			Message: fmt.Sprintf("Product %s does not exist: a new product needs a name, a price and a VAT rate.", e.SKU)}}, nil
+		return old, []kassa.FieldError{locale.Field(fmt.Sprintf("products[%d].sku", i), "catalog.new_incomplete", "SKU", e.SKU)}, nil
 	}
 	p := e.Apply(old)
 	if e.Stock == nil && p.Stock < 0 {
-		return p, nil, kassa.Errorf(kassa.ECONFLICT, "Product %s has %d in stock: %d cannot be removed.", e.SKU, old.Stock, -e.StockChange)
+		return p, nil, locale.Error(kassa.ECONFLICT, "catalog.stock_short", "SKU", e.SKU, "Stock", old.Stock, "Removed", -e.StockChange)
 	}
 	if bad := kassa.CheckProduct(p, fmt.Sprintf("products[%d].", i)); bad != nil {
 		return p, bad, nil
