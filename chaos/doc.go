@@ -17,5 +17,8 @@
 // truth: the status the payment implies, the amounts, at most one payment
 // per order reference and no bank action executed twice, stock conserved,
 // every callback the bank delivered found in the shop's inbox, and no order
-// left pending past its time to live.
+// left pending past its time to live. A webhook receiver registered at the
+// shop (in this process, so it outlives the SIGKILLs) must have accepted,
+// with valid signatures, every order's creation and every status change of
+// its timeline, in order per order (CheckWebhooks).
 package chaos

@@ -14,13 +14,14 @@ import (
 const maxTimelines = 30
 
 // summary renders the run's tables and the violations.
-func (r *runner) summary(outs []outcome, shop ShopState, bank BankState, vs []Violation, sec *securityReport) string {
+func (r *runner) summary(outs []outcome, shop ShopState, bank BankState, hooks []Received, vs []Violation, sec *securityReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n== chaos run: %d journeys, seed %d, concurrency %d, store %s, sim speed ×%g, hold %s, %s\n",
 		r.cfg.Orders, r.cfg.Seed, r.cfg.Concurrency, r.cfg.Store, r.cfg.SimSpeed, r.cfg.Hold, time.Since(r.begin).Round(time.Second))
 	personaTable(&b, shop.Orders)
 	journeyTable(&b, outs)
 	callbackTable(&b, shop, bank)
+	webhookTable(&b, shop, hooks, r.midDeliveryKills.Load())
 	fmt.Fprintf(&b, "\nfaults injected by the bank:\n")
 	tw := tabwriter.NewWriter(&b, 2, 0, 2, ' ', 0)
 	for _, f := range r.bank.faultCounts() {
@@ -157,6 +158,31 @@ func callbackTable(b *strings.Builder, shop ShopState, bank BankState) {
 		fmt.Fprintf(b, ", %s %d", s, states[s])
 	}
 	fmt.Fprintln(b)
+}
+
+func webhookTable(b *strings.Builder, shop ShopState, got []Received, mid int32) {
+	var refused, unverified, repeats, again, changes int
+	seen, accepted := map[string]bool{}, map[string]bool{}
+	for _, d := range got {
+		switch {
+		case !d.Verified:
+			unverified++
+		case d.Refused:
+			refused++
+		}
+		if seen[d.ID] {
+			repeats++
+		}
+		if accepted[d.ID] {
+			again++
+		}
+		seen[d.ID], accepted[d.ID] = true, accepted[d.ID] || (d.Verified && !d.Refused)
+	}
+	for _, o := range shop.Orders {
+		changes += len(timeline(shop.Events[o.ID])) - 1
+	}
+	fmt.Fprintf(b, "webhooks (receiver): %d deliveries of %d events, %d repeats (same webhook-id; %d of an event already accepted), %d answered 503 (injected), %d not verifying; status changes in the timelines: %d; shop killed mid-delivery %d time(s)\n",
+		len(got), len(seen), repeats, again, refused, unverified, changes, mid)
 }
 
 func securityTable(b *strings.Builder, sec *securityReport) {

@@ -87,7 +87,11 @@ type Result struct {
 	// "created", or why not ("stock", "interrupted", "bank", "invalid",
 	// "http-<code>", "error").
 	Checkout map[string]int
-	Dir      string
+	// Webhooks is how many deliveries the run's webhook receiver got;
+	// MidDeliveryKills how many SIGKILLs came while it held a delivery
+	// it had accepted.
+	Webhooks, MidDeliveryKills int
+	Dir                        string
 }
 
 // ErrViolations is returned (wrapped) by Run when an invariant is broken.
@@ -123,6 +127,7 @@ type runner struct {
 	dbURL   string
 	drop    func()
 	bank    *bank
+	hooks   *receiver
 	shop    *shopProc
 	cust    *customer
 	catalog []kassa.Product
@@ -130,6 +135,9 @@ type runner struct {
 	scarce  []kassa.Product // customers compete for the last units
 	initial map[string]int64
 	restart atomic.Int32
+	// midDeliveryKills counts the kills made while the receiver held a
+	// delivery it had accepted.
+	midDeliveryKills atomic.Int32
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -142,6 +150,9 @@ func (r *runner) cleanup() {
 	}
 	if r.bank != nil {
 		r.bank.close()
+	}
+	if r.hooks != nil {
+		r.hooks.close()
 	}
 	if r.drop != nil {
 		r.drop()
@@ -176,6 +187,9 @@ func (r *runner) setup(ctx context.Context) error {
 		return err
 	}
 	r.bank = b
+	if r.hooks, err = startReceiver(r.cfg.Seed); err != nil {
+		return err
+	}
 	if err := r.seedCatalog(ctx); err != nil {
 		return err
 	}
@@ -203,6 +217,12 @@ func (r *runner) setup(ctx context.Context) error {
 	tr.MaxIdleConnsPerHost = r.cfg.Concurrency * 2
 	r.cust = &customer{shop: r.shop.url, hc: &http.Client{Timeout: 60 * time.Second, Transport: tr},
 		sim: b.sim, admin: adminPassword}
+	id, err := r.hooks.register(ctx, r.cust.hc, r.shop.url)
+	if err != nil {
+		return err
+	}
+	r.logf("webhook receiver %s (endpoint %d; %.0f %% of deliveries answered 503 while faults are on)", r.hooks.url, id,
+		receiverFailRate*100)
 	return nil
 }
 
@@ -251,6 +271,7 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		return fmt.Errorf("chaos: journeys: %w", ctx.Err())
 	}
 	r.bank.sim.SetFaults(mapisim.Faults{})
+	r.hooks.setFailing(false)
 	r.logf("journeys done; faults off; settling (at most %s)", r.cfg.Settle)
 	var sec *securityReport
 	st, err := openStore(ctx, r.cfg.Store, r.dir, r.dbURL)
@@ -277,15 +298,18 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 		return err
 	}
 	vs := Check(shop, truth, Limits{InitialStock: r.initial, Now: time.Now(), Grace: graceFor()})
+	got := r.hooks.received()
+	vs = append(vs, CheckWebhooks(shop.Orders, shop.Events, got)...)
 	if sec != nil {
 		vs = append(vs, sec.violations...)
 	}
-	res.Violations, res.Restarts, res.Orders = vs, int(r.restart.Load()), len(shop.Orders)
+	res.Violations, res.Restarts, res.Orders, res.Webhooks = vs, int(r.restart.Load()), len(shop.Orders), len(got)
+	res.MidDeliveryKills = int(r.midDeliveryKills.Load())
 	res.Checkout = make(map[string]int)
 	for _, o := range outs {
 		res.Checkout[o.created]++
 	}
-	res.Summary = r.summary(outs, shop, truth, vs, sec)
+	res.Summary = r.summary(outs, shop, truth, got, vs, sec)
 	fmt.Fprint(r.out, res.Summary)
 	if len(vs) > 0 {
 		return fmt.Errorf("%w: %d violation(s)", ErrViolations, len(vs))
@@ -363,12 +387,22 @@ func (r *runner) crash(ctx context.Context, at int, delay time.Duration) {
 		return
 	case <-time.After(delay):
 	}
-	if err := r.shop.kill(); err != nil {
+	held := r.midDelivery(ctx)
+	err := r.shop.kill()
+	if held != nil {
+		close(held.release)
+	}
+	if err != nil {
 		r.logf("crash: %v", err)
 		return
 	}
 	r.restart.Add(1)
-	r.logf("shop killed (SIGKILL) at journey %d; restarting", at)
+	how := "no webhook delivery in flight"
+	if held != nil {
+		r.midDeliveryKills.Add(1)
+		how = "while delivering webhook " + held.id
+	}
+	r.logf("shop killed (SIGKILL) at journey %d, %s; restarting", at, how)
 	if err := r.shop.start(ctx); err != nil {
 		r.logf("restart failed: %v", err)
 		return
@@ -376,27 +410,52 @@ func (r *runner) crash(ctx context.Context, at int, delay time.Duration) {
 	r.logf("shop restarted")
 }
 
+// midDelivery waits, bounded, until the webhook receiver holds a
+// delivery it accepted, so that the kill comes between the receiver's
+// acting on an event and the shop's learning that it did: the shop must
+// deliver it again after the restart. Nil when none came in time.
+func (r *runner) midDelivery(ctx context.Context) *heldDelivery {
+	h := r.hooks.holdNext()
+	select {
+	case <-h.arrived:
+		return h
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+	}
+	r.hooks.disarm()
+	select {
+	case <-h.arrived: // taken meanwhile
+		return h
+	default:
+		return nil
+	}
+}
+
 // settle waits, bounded, until every order matches the bank (the sweeper
-// and the retries have caught up) and no inbox entry waits for its
+// and the retries have caught up), no inbox entry waits for its
 // processing (entries a SIGKILL left leased are claimed when the lease
-// ends).
+// ends) and no webhook delivery is queued.
 func (r *runner) settle(ctx context.Context, st shopStore) {
 	deadline := time.Now().Add(r.cfg.Settle)
 	for time.Now().Before(deadline) && ctx.Err() == nil {
 		r.bank.sim.Flush()
 		n, err := r.unsettled(ctx, st)
-		var waiting int
+		var waiting, hooks int
 		if err == nil {
 			_, waiting, err = st.Callbacks(ctx, kassa.CallbackFilter{State: kassa.CallbackReceived, Limit: 1})
+		}
+		if err == nil {
+			_, hooks, err = st.WebhookDeliveries(ctx, kassa.WebhookDeliveryFilter{State: kassa.WebhookQueued, Limit: 1})
 		}
 		switch {
 		case err != nil:
 			r.logf("settle: %v", err)
-		case n == 0 && waiting == 0:
+		case n == 0 && waiting == 0 && hooks == 0:
 			r.logf("settled")
 			return
 		default:
-			r.logf("settle: %d order(s) differ from the bank, %d inbox entr(ies) still received", n, waiting)
+			r.logf("settle: %d order(s) differ from the bank, %d inbox entr(ies) still received, %d webhook deliver(ies) queued",
+				n, waiting, hooks)
 		}
 		select {
 		case <-ctx.Done():
@@ -431,6 +490,7 @@ type shopStore interface {
 	kassa.Catalog
 	kassa.Orders
 	kassa.Inbox
+	kassa.Webhooks
 }
 
 // readShop reads the shop's whole state from its store.

@@ -62,6 +62,12 @@ func chaosCI(t *testing.T, store, dbURL string) {
 	if res.Restarts != 1 {
 		t.Errorf("restarts = %d, want 1", res.Restarts)
 	}
+	if res.Webhooks < res.Orders {
+		t.Errorf("the webhook receiver got %d deliveries for %d orders, want at least each order's creation", res.Webhooks, res.Orders)
+	}
+	if res.MidDeliveryKills != res.Restarts {
+		t.Errorf("%d of %d SIGKILLs came while a webhook delivery was in flight, want all", res.MidDeliveryKills, res.Restarts)
+	}
 	// Every journey's checkout must end in an order or in one of the
 	// refusals the run provokes: no stock left (how many depends on how
 	// long the held orders stay pending, so on the machine's speed), a
