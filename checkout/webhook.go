@@ -30,8 +30,11 @@ import (
 // WebhookRetryFor. An endpoint failing for WebhookDisableAfter is
 // disabled, and the owner told by e-mail.
 
-// webhookLease covers one delivery attempt (the client's timeout is 10 s).
-const webhookLease = time.Minute
+// webhookLease covers one delivery attempt (the client's timeout is 10 s)
+// with room to record its outcome. It is also how long the deliveries a
+// crashed process had claimed wait before another takes them, and an
+// order's later events wait behind them: kept short.
+const webhookLease = 20 * time.Second
 
 // webhookWorkers deliver concurrently (to different endpoints or orders).
 const webhookWorkers = 4
