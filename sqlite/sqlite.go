@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -73,7 +74,14 @@ var dialect = &sqlstore.Dialect{
 	// No FOR UPDATE: the single writer keeps rows from changing under a
 	// write transaction.
 	ForUpdate: "",
-	StrPos:    "instr",
+	// A search reads the full-text index (migration 0010) newest first and
+	// looks up each match's order by id: CROSS JOIN keeps the index the
+	// outer loop, and ordering by its rowid lets FTS5 deliver the matches
+	// in that order and stop at the page's end.
+	SearchFrom:  `orders_search CROSS JOIN orders ON orders.id = orders_search.rowid`,
+	SearchMatch: `orders_search MATCH ?`,
+	SearchKey:   `orders_search.rowid`,
+	SearchQuery: ftsQuery,
 	// modernc.org/sqlite reports sqlite3_last_insert_rowid.
 	LastInsertID: true,
 	// The id is the next integer, so the human number ("K001042") is set
@@ -82,7 +90,7 @@ var dialect = &sqlstore.Dialect{
 	InsertOrderSQL: `
 		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
 		SELECT n, printf('` + sqlstore.OrderNumberFormat + `', n),
-			lower(printf('` + sqlstore.OrderNumberFormat + `', n)) || ?, ?, ?, ?, ?, ?, ?,
+			lower(printf('` + sqlstore.OrderNumberFormat + `', n)) || ' ' || n || ?, ?, ?, ?, ?, ?, ?,
 			?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?
 		FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM orders)`,
 	MarkReleasedSQL: `UPDATE orders SET stock_released = 1 WHERE id = ? AND stock_released = 0`,
@@ -112,6 +120,17 @@ var dialect = &sqlstore.Dialect{
 	LinesJSON: `
 		(SELECT json_group_array(json_array(` + sqlstore.LineColumns + `))
 			FROM (SELECT * FROM order_lines WHERE order_id = orders.id ORDER BY idx))`,
+}
+
+// ftsQuery is the FTS5 query that matches every word as a prefix:
+// "anna"* AND "lind"*. The words hold letters and digits only
+// (sqlstore.SearchWords), so quoting them is enough.
+func ftsQuery(words []string) string {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = `"` + w + `"*`
+	}
+	return strings.Join(q, " AND ")
 }
 
 // pragmas are applied to every connection, busy_timeout first.

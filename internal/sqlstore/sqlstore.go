@@ -89,13 +89,6 @@ func NullID(id int64) any {
 	return id
 }
 
-// SearchSuffix is the part of the search column after the order number:
-// the lower-cased e-mail and last name, each on its own line so that a
-// query never matches across two fields.
-func SearchSuffix(c kassa.Customer) string {
-	return strings.ToLower("\n" + c.Email + "\n" + c.Address.LastName)
-}
-
 // StockNeeds sums the quantities of lines per SKU, ordered by SKU.
 func StockNeeds(lines []kassa.Line) []kassa.LineRequest {
 	sum := map[string]int64{}

@@ -45,9 +45,13 @@ type Dialect struct {
 	// ArrayArgs passes a list of ids as one array argument (= ANY(?))
 	// rather than one argument each (IN (?, ?, …)).
 	ArrayArgs bool
-	// StrPos names the function that returns the 1-based position of its
-	// second argument in its first, 0 if absent (instr, strpos).
-	StrPos string
+	// SearchFrom is what an order search selects from: orders, joined
+	// with the full-text index if it is a table of its own; SearchMatch
+	// the condition that the order matches the full-text query ?
+	// (SearchQuery of the query's words); SearchKey the column of the
+	// order id by which matches are ordered and paged. See search.go.
+	SearchFrom, SearchMatch, SearchKey string
+	SearchQuery                        func(words []string) string
 	// LastInsertID says the driver reports the id of an inserted row
 	// (sql.Result.LastInsertId). The inserts that need their row's id
 	// then run as plain statements; otherwise they end in RETURNING id,
