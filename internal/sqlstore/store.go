@@ -76,6 +76,10 @@ type Dialect struct {
 	// it is an original whose dedup key has an original. It has no
 	// RETURNING clause: insertID adds what the dialect needs.
 	InsertCallbackSQL string
+	// AfterBulkSQL, when set, runs at the end of Store.InsertBatch (which
+	// inserts orders with their ids): PostgreSQL moves the orders'
+	// sequence past them.
+	AfterBulkSQL string
 	// LinesJSON selects the lines of the order orders.id as a JSON array
 	// of LineColumns arrays in idx order, "[]" when there are none (see
 	// ScanOrderWithLines).
