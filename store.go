@@ -35,11 +35,12 @@ type TxFunc func(ctx context.Context, tx Tx) error
 // grows with it; it is ignored when After or Before is set.
 type OrderFilter struct {
 	Status Status // "" = any
-	// Query matches the orders where each of its words (runs of letters
-	// and digits) begins a word of the order's number (also without its
-	// letter and zeros: "42" finds K000042), e-mail, first, last or company
-	// name, and the order whose payment id is the whole query. Case does
-	// not matter.
+	// Query matches the orders that have each of its words (runs of
+	// letters, runs of digits) among the words of their number ("K000042"
+	// is k, 000042 and 42), e-mail, first, last and company name, the last
+	// word as the beginning of a word ("anna lindq" finds Anna Lindqvist),
+	// and the order whose payment id is the whole query. Case does not
+	// matter; accents do.
 	Query  string
 	Limit  int // 0 = 50, at most 1000
 	Offset int

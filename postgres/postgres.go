@@ -87,7 +87,7 @@ var dialect = &sqlstore.Dialect{
 	// set in the same statement.
 	InsertOrderSQL: `
 		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
-		SELECT n.id, n.number, lower(n.number) || ' ' || n.id || ?, ?, ?, ?, ?, ?, ?,
+		SELECT n.id, n.number, 'k ' || substr(n.number, 2) || ' ' || n.id || ?, ?, ?, ?, ?, ?, ?,
 			?, ?, ?, ?, ?, ?, ?, ?, ?, false, 1, ?, ?, ?, ?, ?
 		FROM (SELECT id, 'K' || CASE WHEN id < 1000000 THEN lpad(id::text, 6, '0') ELSE id::text END AS number
 			FROM (SELECT nextval('orders_id_seq') AS id) s) n
@@ -115,15 +115,16 @@ var dialect = &sqlstore.Dialect{
 			FROM order_lines WHERE order_id = orders.id)`,
 }
 
-// tsQuery is the tsquery that matches every word as a prefix:
-// 'anna':* & 'lind':*. The words hold letters and digits only
-// (sqlstore.SearchWords), so quoting them is enough.
-func tsQuery(words []string) string {
+// tsQuery is the tsquery of a search's words (sqlstore.SearchWords:
+// letters and digits only, so quoting them is enough): every word whole
+// but the last, which may be a word's beginning: 'anna' & 'exa':*.
+func tsQuery(_ context.Context, _ *sqlstore.Runner, words []string) (string, error) {
 	q := make([]string, len(words))
 	for i, w := range words {
-		q[i] = "'" + w + "':*"
+		q[i] = "'" + w + "'"
 	}
-	return strings.Join(q, " & ")
+	q[len(q)-1] += ":*"
+	return strings.Join(q, " & "), nil
 }
 
 // Option configures Open.

@@ -24,7 +24,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"time"
 
 	"modernc.org/sqlite"
@@ -90,7 +89,7 @@ var dialect = &sqlstore.Dialect{
 	InsertOrderSQL: `
 		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
 		SELECT n, printf('` + sqlstore.OrderNumberFormat + `', n),
-			lower(printf('` + sqlstore.OrderNumberFormat + `', n)) || ' ' || n || ?, ?, ?, ?, ?, ?, ?,
+			'k ' || substr(printf('` + sqlstore.OrderNumberFormat + `', n), 2) || ' ' || n || ?, ?, ?, ?, ?, ?, ?,
 			?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 1, ?, ?, ?, ?, ?
 		FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM orders)`,
 	MarkReleasedSQL: `UPDATE orders SET stock_released = 1 WHERE id = ? AND stock_released = 0`,
@@ -120,17 +119,6 @@ var dialect = &sqlstore.Dialect{
 	LinesJSON: `
 		(SELECT json_group_array(json_array(` + sqlstore.LineColumns + `))
 			FROM (SELECT * FROM order_lines WHERE order_id = orders.id ORDER BY idx))`,
-}
-
-// ftsQuery is the FTS5 query that matches every word as a prefix:
-// "anna"* AND "lind"*. The words hold letters and digits only
-// (sqlstore.SearchWords), so quoting them is enough.
-func ftsQuery(words []string) string {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = `"` + w + `"*`
-	}
-	return strings.Join(q, " AND ")
 }
 
 // pragmas are applied to every connection, busy_timeout first.

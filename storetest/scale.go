@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/kassa-dev/kassa"
@@ -111,6 +112,10 @@ func testOrdersSearchWords(t *testing.T, s Orders) {
 		{"ek ab", []*kassa.Order{firma}},
 		{"cecilia annberg", []*kassa.Order{named}},
 		{"anna firma", nil},
+		{"cecilia annbe", []*kassa.Order{named}}, // a longer beginning
+		{"annbx", nil},
+		{"ann cecilia", nil}, // only the last word may be a beginning
+		{"lind exa", []*kassa.Order{anna}},
 		{strconv.FormatInt(firma.ID, 10), []*kassa.Order{firma}},
 		{firma.Number, []*kassa.Order{firma}},
 		{"lind", []*kassa.Order{named, anna}}, // named by its payment id
@@ -148,17 +153,45 @@ func testOrdersSearchWords(t *testing.T, s Orders) {
 // matches, while the listing without a query counts exactly.
 func testOrdersCountCap(t *testing.T, s Orders) {
 	const n = kassa.CountCap + 2
+	var names []string
 	for i := range n {
-		create(t, s, order(i, shipping))
+		o := order(i, shipping)
+		o.Customer.Address.FirstName = "Kund" + letters(i)
+		names = append(names, strings.ToLower(o.Customer.Address.FirstName))
+		create(t, s, o)
 	}
 	_, total, err := s.Orders(ctx, kassa.OrderFilter{Query: "example"})
 	must(t, err)
 	if total != kassa.CountCap+1 {
 		t.Errorf("search total %d, want %d (more than CountCap)", total, kassa.CountCap+1)
 	}
+	// The first names are Kunda, Kundb … Kundaa …: beginnings of a few and
+	// of many of them.
+	for _, q := range []string{"kunda", "kundab", "kundzz", "kundaab", "kundx"} {
+		want := 0
+		for _, name := range names {
+			if strings.HasPrefix(name, q) {
+				want++
+			}
+		}
+		found, total, err := s.Orders(ctx, kassa.OrderFilter{Query: q, Limit: 1000})
+		must(t, err)
+		if total != want || len(found) != want {
+			t.Errorf("search %q: total %d, %d listed; want %d", q, total, len(found), want)
+		}
+	}
 	list, total, err := s.Orders(ctx, kassa.OrderFilter{Limit: 10})
 	must(t, err)
 	if total != n || len(list) != 10 {
 		t.Errorf("listing total %d with %d orders, want %d with 10", total, len(list), n)
 	}
+}
+
+// letters is i written in the letters a to z: a, b, … z, aa, ab …
+func letters(i int) string {
+	s := ""
+	for i++; i > 0; i = (i - 1) / 26 {
+		s = string(rune('a'+(i-1)%26)) + s
+	}
+	return s
 }

@@ -258,7 +258,7 @@ func (c *ordersCLI) list(ctx context.Context, args []string) error {
 		}
 		return nil
 	})
-	fs.StringVar(&f.Query, "q", "", "words of the number, e-mail or name (prefixes), or a payment id")
+	fs.StringVar(&f.Query, "q", "", "words of the number, e-mail or name (the last may be begun), or a payment id")
 	fs.Int64Var(&f.After, "after", 0, "list the orders older than this id (the next page)")
 	fs.IntVar(&f.Limit, "n", 50, "how many")
 	if err := parseFlags(fs, args); err != nil {

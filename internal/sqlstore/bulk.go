@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/kassa-dev/kassa"
@@ -83,7 +82,7 @@ func bulkOrders(ctx context.Context, tx *Runner, b *Batch) error {
 		}
 		number := fmt.Sprintf(OrderNumberFormat, o.ID)
 		o.Number = number
-		search := strings.ToLower(number) + " " + strconv.FormatInt(o.ID, 10) + SearchSuffix(o.Customer)
+		search := SearchPrefix(number, o.ID) + SearchSuffix(o.Customer)
 		rows = append(rows, []any{o.ID, number, search, o.Key, o.CallbackToken, o.Status, o.Currency, o.Total,
 			o.VATTotal, string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason,
 			o.Authorized, o.Captured, o.Refunded, o.Canceled, o.StockReleased, max(o.Version, 1),

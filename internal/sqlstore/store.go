@@ -51,7 +51,10 @@ type Dialect struct {
 	// (SearchQuery of the query's words); SearchKey the column of the
 	// order id by which matches are ordered and paged. See search.go.
 	SearchFrom, SearchMatch, SearchKey string
-	SearchQuery                        func(words []string) string
+	// SearchQuery returns the full-text query of words: every word whole
+	// but the last, which may be a word's beginning. It may read the
+	// index's terms through r.
+	SearchQuery func(ctx context.Context, r *Runner, words []string) (string, error)
 	// LastInsertID says the driver reports the id of an inserted row
 	// (sql.Result.LastInsertId). The inserts that need their row's id
 	// then run as plain statements; otherwise they end in RETURNING id,

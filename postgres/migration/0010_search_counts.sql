@@ -1,10 +1,13 @@
 -- 0010: order search through a full-text index, and order counts kept per status.
 --
--- orders.search is the order's searchable words, separated by spaces: its
--- number, the number's digits without zeros ("42" for K000042), then the
--- e-mail and names (sqlstore.SearchSuffix). Older rows are rewritten here.
-UPDATE orders SET search = lower(number) || ' ' || id || ' ' ||
-	trim(regexp_replace(substr(search, length(number) + 1), '[^[:alnum:]]+', ' ', 'g'));
+-- orders.search is the order's searchable words (sqlstore.SearchWords),
+-- separated by spaces: its number as words ("k 000042"), its digits
+-- without zeros ("42"), then the words of the e-mail and names
+-- (sqlstore.SearchSuffix). Older rows are rewritten here.
+UPDATE orders SET search = 'k ' || substr(number, 2) || ' ' || id || ' ' ||
+	trim(regexp_replace(regexp_replace(substr(search, length(number) + 1),
+		'([[:alpha:]])([[:digit:]])|([[:digit:]])([[:alpha:]])', '\1\3 \2\4', 'g'),
+		'[^[:alnum:]]+', ' ', 'g'));
 
 -- The 'simple' configuration keeps every word as it is (no stemming, no
 -- stop words); a query asks for word prefixes (to_tsquery 'word':*).

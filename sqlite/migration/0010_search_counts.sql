@@ -1,17 +1,22 @@
 -- 0010: order search through a full-text index, and order counts kept per status.
 --
--- orders.search is the order's searchable words: its number, the number's
--- digits without zeros ("42" for K000042), then the e-mail and names
--- (sqlstore.SearchSuffix). Older rows get the bare number here.
-UPDATE orders SET search = lower(number) || ' ' || id || substr(search, length(number) + 1);
+-- orders.search is the order's searchable words (sqlstore.SearchWords): its
+-- number as words ("k 000042"), its digits without zeros ("42"), then the
+-- words of the e-mail and names (sqlstore.SearchSuffix). Older rows get
+-- the number's words here; their e-mail and name stay as they were.
+UPDATE orders SET search = 'k ' || substr(number, 2) || ' ' || id || substr(search, length(number) + 1);
 
 -- orders_search indexes orders.search (external content: the text stays in
 -- orders). detail=none keeps only which orders hold a word, which is all a
--- search by words and word prefixes needs, in the smallest index.
+-- search by words and word prefixes needs, in the smallest index. The
+-- prefix indexes serve a query's last word of up to 4 letters; a longer
+-- one is looked up in orders_search_terms (see sqlite.ftsQuery).
+-- Diacritics are kept, as PostgreSQL's 'simple' configuration keeps them.
 CREATE VIRTUAL TABLE orders_search USING fts5(
-	search, content = 'orders', content_rowid = 'id', detail = none,
-	tokenize = 'unicode61 remove_diacritics 2');
+	search, content = 'orders', content_rowid = 'id', detail = none, prefix = '1 2 3 4',
+	tokenize = 'unicode61 remove_diacritics 0');
 INSERT INTO orders_search (orders_search) VALUES ('rebuild');
+CREATE VIRTUAL TABLE orders_search_terms USING fts5vocab(orders_search, 'row');
 
 CREATE TRIGGER orders_search_insert AFTER INSERT ON orders BEGIN
 	INSERT INTO orders_search (rowid, search) VALUES (new.id, new.search);
