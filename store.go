@@ -39,8 +39,8 @@ type OrderFilter struct {
 	// letters, runs of digits) among the words of their number ("K000042"
 	// is k, 000042 and 42), e-mail, first, last and company name, the last
 	// word as the beginning of a word ("anna lindq" finds Anna Lindqvist),
-	// and the order whose payment id is the whole query. Case does not
-	// matter; accents do.
+	// or, when the whole query is an order's payment id, that order alone.
+	// Case does not matter; accents do.
 	Query  string
 	Limit  int // 0 = 50, at most 1000
 	Offset int

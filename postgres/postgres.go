@@ -92,7 +92,10 @@ var dialect = &sqlstore.Dialect{
 		FROM (SELECT id, 'K' || CASE WHEN id < 1000000 THEN lpad(id::text, 6, '0') ELSE id::text END AS number
 			FROM (SELECT nextval('orders_id_seq') AS id) s) n
 		RETURNING id, number`,
-	AfterBulkSQL:    `SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))`,
+	AfterBulkSQL: `SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))`,
+	SettleSQL: []string{`VACUUM FULL order_counts`, `VACUUM (ANALYZE) orders`, `VACUUM (ANALYZE) order_lines`,
+		`VACUUM (ANALYZE) events`, `VACUUM (ANALYZE) callbacks`, `VACUUM (ANALYZE) actions`,
+		`VACUUM (ANALYZE) mails`},
 	MarkReleasedSQL: `UPDATE orders SET stock_released = true WHERE id = ? AND NOT stock_released`,
 	ReleaseSQL: `
 		UPDATE products p SET stock = p.stock + l.quantity

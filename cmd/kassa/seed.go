@@ -41,6 +41,7 @@ type bulkStore interface {
 	kassa.Catalog
 	NextOrderID(ctx context.Context) (int64, error)
 	InsertBatch(ctx context.Context, b *sqlstore.Batch) error
+	SettleBatches(ctx context.Context) error
 	Close() error
 }
 
@@ -130,6 +131,9 @@ func seedOrders(ctx context.Context, st bulkStore, n int, seed uint64, end time.
 		}
 		done += size
 		progress(done)
+	}
+	if err := st.SettleBatches(ctx); err != nil {
+		return fmt.Errorf("seed: %w", err)
 	}
 	return nil
 }

@@ -53,6 +53,22 @@ func (s *Store) InsertBatch(ctx context.Context, b *Batch) (err error) {
 	})
 }
 
+// SettleBatches tidies up after InsertBatch calls: on PostgreSQL it
+// vacuums and analyzes the tables they filled. The counter rows of
+// order_counts were updated once per order inside transactions of
+// thousands, which leaves as many dead row versions, and a count reads
+// them all until they are gone; the shop's own writes update a counter
+// once per transaction, which PostgreSQL prunes as it goes.
+func (s *Store) SettleBatches(ctx context.Context) (err error) {
+	defer s.wrap(&err, "SettleBatches")
+	for _, q := range s.d.SettleSQL {
+		if _, err := s.b.Writer().ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+	}
+	return nil
+}
+
 // insertRows inserts rows (each a slice of len(columns) values) into
 // table with statements of up to 500 rows.
 func insertRows(ctx context.Context, tx *Runner, table, columns string, rows [][]any) error {

@@ -76,8 +76,9 @@ func (s *Store) cappedCount(ctx context.Context, from, where string, args []any)
 	return n, err
 }
 
-// holds reports whether a row with id may be on the page of a newest-first
-// listing: within its keyset bounds, or on the first page of an offset.
+// holds reports whether a row with id is on the page of a newest-first
+// listing of that row alone: within its keyset bounds, or on the first
+// page of an offset.
 func (p page) holds(id int64) bool {
 	switch {
 	case p.after != 0 && id >= p.after, p.before != 0 && id <= p.before:

@@ -83,6 +83,9 @@ type Dialect struct {
 	// inserts orders with their ids): PostgreSQL moves the orders'
 	// sequence past them.
 	AfterBulkSQL string
+	// SettleSQL is what Store.SettleBatches runs, each outside a
+	// transaction: PostgreSQL's VACUUM.
+	SettleSQL []string
 	// LinesJSON selects the lines of the order orders.id as a JSON array
 	// of LineColumns arrays in idx order, "[]" when there are none (see
 	// ScanOrderWithLines).
