@@ -111,4 +111,6 @@ type ActionFilter struct {
 	OrderID int64       // 0 = any
 	Limit   int         // 0 = 50
 	Offset  int
+	After   int64 // keyset paging, as in OrderFilter
+	Before  int64
 }

@@ -30,20 +30,44 @@ type Tx interface {
 type TxFunc func(ctx context.Context, tx Tx) error
 
 // OrderFilter selects orders for listings. Zero values select everything.
+//
+// A listing is paged by keyset: After (the id of the last row of a page)
+// gives the page that follows it in the listing's order, Before (the id of
+// the first row) the page that precedes it, each found through an index
+// however deep it lies. Offset still pages from the start, at a cost that
+// grows with it; it is ignored when After or Before is set.
 type OrderFilter struct {
 	Status Status // "" = any
-	Query  string // matches number, e-mail, last name, merchant reference or payment id
-	Limit  int    // 0 = 50
+	// Query matches the orders that have each of its words (runs of
+	// letters, runs of digits) among the words of their number ("K000042"
+	// is k, 000042 and 42), e-mail, first, last and company name and merchant reference, the last
+	// word as the beginning of a word ("anna lindq" finds Anna Lindqvist),
+	// or, when the whole query is an order's payment id, that order alone.
+	// Case does not matter; accents do.
+	Query  string
+	Limit  int // 0 = 50, at most 1000
 	Offset int
+	After  int64 // rows after this id in the listing's order (newest first: older ids)
+	Before int64 // rows before this id in the listing's order (newer ids)
 }
 
-// CallbackFilter selects inbox entries for listings.
+// CallbackFilter selects inbox entries for listings; paged like
+// OrderFilter.
 type CallbackFilter struct {
 	State   CallbackState // "" = any
 	OrderID int64         // 0 = any
 	Limit   int           // 0 = 50
 	Offset  int
+	After   int64
+	Before  int64
 }
+
+// CountCap bounds the totals of listings that would otherwise count every
+// matching row (a search, the inbox, actions, e-mails): they count at most
+// CountCap+1 rows, so a total above CountCap means "more than CountCap".
+// The order totals of a listing without a query are exact, kept by
+// counters (Orders.OrderCounts).
+const CountCap = 1000
 
 // Store is the persistence contract: every role, and Close. Every
 // implementation passes the conformance suite in package storetest.
@@ -125,8 +149,15 @@ type Orders interface {
 	// OrderByPaymentID returns the order whose PaymentID is paymentID;
 	// ENOTFOUND if none (always for an empty paymentID).
 	OrderByPaymentID(ctx context.Context, paymentID string) (*Order, error)
-	// Orders lists orders newest first, and the total matching the filter.
+	// Orders lists orders newest first, and the total matching the filter:
+	// exact without a Query (from the counters of OrderCounts), at most
+	// CountCap+1 with one.
 	Orders(ctx context.Context, f OrderFilter) ([]*Order, int, error)
+	// OrderCounts returns the number of orders in each status (statuses
+	// without orders may be missing or 0). The counts are kept in the
+	// transaction of every write that creates an order or changes its
+	// status, so reading them costs the same at any number of orders.
+	OrderCounts(ctx context.Context) (map[Status]int, error)
 
 	// UpdateOrder writes o's mutable fields (Status, PaymentID,
 	// PaymentStatus, StatusReason, Authorized/Captured/Refunded/Canceled, NextSyncAt,
@@ -187,7 +218,8 @@ type Inbox interface {
 	RecordCallback(ctx context.Context, cb *Callback, then TxFunc) (duplicate bool, err error)
 	// Callback returns one inbox entry; ENOTFOUND if unknown.
 	Callback(ctx context.Context, id int64) (*Callback, error)
-	// Callbacks lists inbox entries newest first, and the total matching.
+	// Callbacks lists inbox entries newest first, and the total matching,
+	// at most CountCap+1.
 	Callbacks(ctx context.Context, f CallbackFilter) ([]*Callback, int, error)
 	// UpdateCallback writes State, Attempts, Error, OrderID, ProcessedAt and
 	// NextAttemptAt, and runs then in the same transaction (nothing is
@@ -228,7 +260,8 @@ type Actions interface {
 	// ENOTFOUND if none.
 	ActionByTransactionID(ctx context.Context, transactionID string) (*Action, error)
 	// Actions lists actions: of one order oldest first when f.OrderID is
-	// set, otherwise newest first; and the total matching f.
+	// set, otherwise newest first; and the total matching f, at most
+	// CountCap+1.
 	Actions(ctx context.Context, f ActionFilter) ([]*Action, int, error)
 }
 
@@ -246,7 +279,8 @@ type Mails interface {
 	AddMail(ctx context.Context, m *Mail) error
 	// Mail returns one mail; ENOTFOUND if unknown.
 	Mail(ctx context.Context, id int64) (*Mail, error)
-	// Mails lists mails newest first, and the total matching f.
+	// Mails lists mails newest first, and the total matching f, at most
+	// CountCap+1.
 	Mails(ctx context.Context, f MailFilter) ([]*Mail, int, error)
 	// UpdateMail writes State, Attempts, Error, SentAt and NextAttemptAt;
 	// ENOTFOUND if unknown, EINVALID for an unknown state or negative

@@ -506,16 +506,16 @@ func readShop(ctx context.Context, st shopStore) (ShopState, error) {
 			return s, fmt.Errorf("chaos: events of %d: %w", o.ID, err)
 		}
 	}
-	for off := 0; ; {
-		cbs, total, err := st.Callbacks(ctx, kassa.CallbackFilter{Limit: 1000, Offset: off})
+	for after := int64(0); ; {
+		cbs, _, err := st.Callbacks(ctx, kassa.CallbackFilter{Limit: 1000, After: after})
 		if err != nil {
 			return s, fmt.Errorf("chaos: callbacks: %w", err)
 		}
-		s.Callbacks = append(s.Callbacks, cbs...)
-		off += len(cbs)
-		if len(cbs) == 0 || off >= total {
+		if len(cbs) == 0 {
 			break
 		}
+		s.Callbacks = append(s.Callbacks, cbs...)
+		after = cbs[len(cbs)-1].ID
 	}
 	ps, err := st.Products(ctx)
 	if err != nil {
@@ -530,16 +530,16 @@ func readShop(ctx context.Context, st shopStore) (ShopState, error) {
 
 func allOrders(ctx context.Context, st kassa.Orders) ([]*kassa.Order, error) {
 	var all []*kassa.Order
-	for off := 0; ; {
-		os, total, err := st.Orders(ctx, kassa.OrderFilter{Limit: 1000, Offset: off})
+	for after := int64(0); ; {
+		os, _, err := st.Orders(ctx, kassa.OrderFilter{Limit: 1000, After: after})
 		if err != nil {
 			return nil, fmt.Errorf("chaos: orders: %w", err)
 		}
-		all = append(all, os...)
-		off += len(os)
-		if len(os) == 0 || off >= total {
+		if len(os) == 0 {
 			break
 		}
+		all = append(all, os...)
+		after = os[len(os)-1].ID
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	return all, nil

@@ -170,15 +170,11 @@ func (c *orderCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts := make([]int, len(kassa.Statuses))
-	for i, s := range kassa.Statuses {
-		_, n, err := store.Orders(ctx, kassa.OrderFilter{Status: s, Limit: 1})
-		if err != nil {
-			return
-		}
-		counts[i] = n
+	counts, err := store.OrderCounts(ctx)
+	if err != nil {
+		return
 	}
-	for i, s := range kassa.Statuses {
-		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[i]), string(s))
+	for _, s := range kassa.Statuses {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
 	}
 }

@@ -65,6 +65,7 @@ const (
 // dialect is how PostgreSQL spells what the shared statements need. Its
 // statements are written with ? placeholders too; rebind numbers them.
 var dialect = &sqlstore.Dialect{
+	StrPos:    "strpos",
 	Name:      "postgres",
 	Translate: translate,
 	// Several processes may write: a row read to decide a write is locked.
@@ -76,16 +77,26 @@ var dialect = &sqlstore.Dialect{
 	// transaction rolls back.
 	ReserveLast: true,
 	ArrayArgs:   true,
-	StrPos:      "strpos",
+	// A search matches the GIN index over the order's words (migration
+	// 0010); the planner reads it, or the primary key newest first when a
+	// word is so common that the first page's matches come soon.
+	SearchFrom:  `orders`,
+	SearchMatch: `to_tsvector('simple', orders.search) @@ to_tsquery('simple', ?)`,
+	SearchKey:   `orders.id`,
+	SearchQuery: tsQuery,
 	// The id comes from the sequence, so the human number ("K001042") is
 	// set in the same statement.
 	InsertOrderSQL: `
 		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
-		SELECT n.id, n.number, lower(n.number) || ?, ?, ?, ?, ?, ?, ?,
+		SELECT n.id, n.number, 'k ' || substr(n.number, 2) || ' ' || n.id || ?, ?, ?, ?, ?, ?, ?,
 			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM (SELECT id, 'K' || CASE WHEN id < 1000000 THEN lpad(id::text, 6, '0') ELSE id::text END AS number
 			FROM (SELECT nextval('orders_id_seq') AS id) s) n
 		RETURNING id, number`,
+	AfterBulkSQL: `SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))`,
+	SettleSQL: []string{`VACUUM FULL order_counts`, `VACUUM (ANALYZE) orders`, `VACUUM (ANALYZE) order_lines`,
+		`VACUUM (ANALYZE) events`, `VACUUM (ANALYZE) callbacks`, `VACUUM (ANALYZE) actions`,
+		`VACUUM (ANALYZE) mails`},
 	MarkReleasedSQL: `UPDATE orders SET stock_released = true WHERE id = ? AND NOT stock_released`,
 	ReleaseSQL: `
 		UPDATE products p SET stock = p.stock + l.quantity
@@ -106,6 +117,18 @@ var dialect = &sqlstore.Dialect{
 	LinesJSON: `
 		(SELECT coalesce(json_agg(json_build_array(` + sqlstore.LineColumns + `) ORDER BY idx), '[]')
 			FROM order_lines WHERE order_id = orders.id)`,
+}
+
+// tsQuery is the tsquery of a search's words (sqlstore.SearchWords:
+// letters and digits only, so quoting them is enough): every word whole
+// but the last, which may be a word's beginning: 'anna' & 'exa':*.
+func tsQuery(_ context.Context, _ *sqlstore.Runner, words []string) (string, error) {
+	q := make([]string, len(words))
+	for i, w := range words {
+		q[i] = "'" + w + "'"
+	}
+	q[len(q)-1] += ":*"
+	return strings.Join(q, " & "), nil
 }
 
 // Option configures Open.

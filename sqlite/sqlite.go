@@ -68,12 +68,20 @@ func WithClock(now func() time.Time) Option {
 
 // dialect is how SQLite spells what the shared statements need.
 var dialect = &sqlstore.Dialect{
+	StrPos:    "instr",
 	Name:      "sqlite",
 	Translate: translate,
 	// No FOR UPDATE: the single writer keeps rows from changing under a
 	// write transaction.
 	ForUpdate: "",
-	StrPos:    "instr",
+	// A search reads the full-text index (migration 0010) newest first and
+	// looks up each match's order by id: CROSS JOIN keeps the index the
+	// outer loop, and ordering by its rowid lets FTS5 deliver the matches
+	// in that order and stop at the page's end.
+	SearchFrom:  `orders_search CROSS JOIN orders ON orders.id = orders_search.rowid`,
+	SearchMatch: `orders_search MATCH ?`,
+	SearchKey:   `orders_search.rowid`,
+	SearchQuery: ftsQuery,
 	// modernc.org/sqlite reports sqlite3_last_insert_rowid.
 	LastInsertID: true,
 	// The id is the next integer, so the human number ("K001042") is set
@@ -82,7 +90,7 @@ var dialect = &sqlstore.Dialect{
 	InsertOrderSQL: `
 		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
 		SELECT n, printf('` + sqlstore.OrderNumberFormat + `', n),
-			lower(printf('` + sqlstore.OrderNumberFormat + `', n)) || ?, ?, ?, ?, ?, ?, ?,
+			'k ' || substr(printf('` + sqlstore.OrderNumberFormat + `', n), 2) || ' ' || n || ?, ?, ?, ?, ?, ?, ?,
 			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM orders)`,
 	MarkReleasedSQL: `UPDATE orders SET stock_released = 1 WHERE id = ? AND stock_released = 0`,

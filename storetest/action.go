@@ -127,6 +127,10 @@ func testActionsList(t *testing.T, s Actions) {
 		{"failed paged", kassa.ActionFilter{State: kassa.ActionFailed, Limit: 1, Offset: 1}, []*kassa.Action{all[1]}, 2},
 		{"order and state", kassa.ActionFilter{OrderID: o1.ID, State: kassa.ActionFailed}, nil, 0},
 		{"page", kassa.ActionFilter{Limit: 2, Offset: 1}, []*kassa.Action{all[3], all[2]}, 5},
+		{"after", kassa.ActionFilter{Limit: 2, After: all[3].ID}, []*kassa.Action{all[2], all[1]}, 5},
+		{"before", kassa.ActionFilter{Limit: 2, Before: all[1].ID}, []*kassa.Action{all[3], all[2]}, 5},
+		{"one order after, oldest first", kassa.ActionFilter{OrderID: o1.ID, After: all[0].ID}, []*kassa.Action{all[2], all[4]}, 3},
+		{"one order before", kassa.ActionFilter{OrderID: o1.ID, Limit: 1, Before: all[4].ID}, []*kassa.Action{all[2]}, 3},
 	} {
 		got, n, err := s.Actions(ctx, tt.f)
 		must(t, err)

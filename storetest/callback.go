@@ -113,6 +113,9 @@ func testCallbacksList(t *testing.T, s Inbox) {
 		{"quarantined", kassa.CallbackFilter{State: kassa.CallbackQuarantined}, all[3:4], 1},
 		{"order", kassa.CallbackFilter{OrderID: o.ID}, []*kassa.Callback{all[0], all[2], all[4]}, 3},
 		{"order and state", kassa.CallbackFilter{OrderID: o.ID, State: kassa.CallbackReceived}, []*kassa.Callback{all[2], all[4]}, 2},
+		{"after", kassa.CallbackFilter{Limit: 2, After: all[1].ID}, all[2:4], 5},
+		{"before", kassa.CallbackFilter{Limit: 2, Before: all[3].ID}, all[1:3], 5},
+		{"order after", kassa.CallbackFilter{OrderID: o.ID, After: all[0].ID}, []*kassa.Callback{all[2], all[4]}, 3},
 	} {
 		got, n, err := s.Callbacks(ctx, tt.f)
 		must(t, err)

@@ -29,6 +29,16 @@ func testOrders(t *testing.T, s Orders) {
 		{"status", kassa.OrderFilter{Status: kassa.StatusOnHold}, []*kassa.Order{all[0], all[3], all[6]}, 3},
 		{"status paged", kassa.OrderFilter{Status: kassa.StatusOnHold, Limit: 1, Offset: 1}, []*kassa.Order{all[3]}, 3},
 		{"no match", kassa.OrderFilter{Status: kassa.StatusRefunded}, nil, 0},
+		{"after", kassa.OrderFilter{Limit: 3, After: all[2].ID}, all[3:6], 7},
+		{"after, last page", kassa.OrderFilter{Limit: 3, After: all[5].ID}, all[6:], 7},
+		{"after the last", kassa.OrderFilter{Limit: 3, After: all[6].ID}, nil, 7},
+		{"before", kassa.OrderFilter{Limit: 3, Before: all[3].ID}, all[:3], 7},
+		{"before, nearest", kassa.OrderFilter{Limit: 2, Before: all[3].ID}, all[1:3], 7},
+		{"before the first", kassa.OrderFilter{Limit: 2, Before: all[0].ID}, nil, 7},
+		{"after and before", kassa.OrderFilter{After: all[0].ID, Before: all[4].ID}, all[1:4], 7},
+		{"after, offset ignored", kassa.OrderFilter{Limit: 2, After: all[2].ID, Offset: 4}, all[3:5], 7},
+		{"status after", kassa.OrderFilter{Status: kassa.StatusOnHold, After: all[0].ID}, []*kassa.Order{all[3], all[6]}, 3},
+		{"status before", kassa.OrderFilter{Status: kassa.StatusOnHold, Limit: 1, Before: all[6].ID}, []*kassa.Order{all[3]}, 3},
 	} {
 		got, n, err := s.Orders(ctx, tt.f)
 		must(t, err)

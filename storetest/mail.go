@@ -215,6 +215,8 @@ func testMailsList(t *testing.T, s Mails) {
 		{kassa.MailFilter{OrderID: o1.ID}, []int64{b.ID, a.ID}, 2},
 		{kassa.MailFilter{State: kassa.MailKept}, []int64{c.ID}, 1},
 		{kassa.MailFilter{Limit: 1, Offset: 1}, []int64{b.ID}, 3},
+		{kassa.MailFilter{After: c.ID}, []int64{b.ID, a.ID}, 3},
+		{kassa.MailFilter{Limit: 1, Before: a.ID}, []int64{b.ID}, 3},
 	} {
 		got, n := ids(tt.f)
 		if d := diff(tt.want, got); d != "" || n != tt.total {

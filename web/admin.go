@@ -79,29 +79,11 @@ type ordersPage struct {
 	Statuses []kassa.Status
 }
 
-// listing is the paging of an admin list, shown by the "pager" template.
-type listing struct {
-	Total int    // items matching the filter
-	Page  int    // from 1
-	Pages int    // at least the current page's
-	Noun  string // the message id that counts the items, e.g. "admin.count.orders"
-}
-
-// newListing pages total items limit at a time, from offset; noun is the
-// message id that counts them.
-func newListing(noun string, offset, limit, total int) listing {
-	return listing{Total: total, Page: offset/limit + 1, Pages: (total + limit - 1) / limit, Noun: noun}
-}
-
-// Count is Total for the plural message Noun.
-func (l listing) Count() int64 { return int64(l.Total) }
-
 func (*ordersPage) title(l *locale.Lang) string { return l.T("admin.nav.orders") }
 
-// PageURL is the list URL for page n with the same filter.
-func (p *ordersPage) PageURL(n int) string {
-	return "/admin/orders?status=" + urlQueryEscape(string(p.Filter.Status)) + "&q=" + urlQueryEscape(p.Filter.Query) +
-		"&page=" + strconv.Itoa(n)
+// baseURL is the list's URL with its filter, without paging.
+func (p *ordersPage) baseURL() string {
+	return "/admin/orders?status=" + urlQueryEscape(string(p.Filter.Status)) + "&q=" + urlQueryEscape(p.Filter.Query)
 }
 
 func (s *Server) handleAdminOrders(w http.ResponseWriter, r *http.Request) error {
@@ -109,12 +91,12 @@ func (s *Server) handleAdminOrders(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	orders, total, err := s.cfg.Store.Orders(r.Context(), f)
+	orders, total, next, prev, err := s.listOrders(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	p := &ordersPage{listing: newListing("admin.count.orders", f.Offset, f.Limit, total), Filter: f, Orders: orders,
-		Statuses: kassa.Statuses}
+	p := &ordersPage{Filter: f, Orders: orders, Statuses: kassa.Statuses}
+	p.listing = newListing("admin.count.orders", p.baseURL(), total, next, prev)
 	s.render(w, r, http.StatusOK, "orders", p)
 	return nil
 }
@@ -233,19 +215,19 @@ type callbacksPage struct {
 
 func (*callbacksPage) title(l *locale.Lang) string { return l.T("admin.nav.callbacks") }
 
-// PageURL is the list URL for page n with the same filter.
-func (p *callbacksPage) PageURL(n int) string {
-	return filteredURL("/admin/callbacks", string(p.Filter.State), p.Filter.OrderID, n)
+// baseURL is the list's URL with its filter, without paging.
+func (p *callbacksPage) baseURL() string {
+	return filteredURL("/admin/callbacks", string(p.Filter.State), p.Filter.OrderID)
 }
 
-// filteredURL is the URL of page n of the admin list at path, filtered by
-// state and, unless it is 0, by order (the inbox and the actions list).
-func filteredURL(path, state string, orderID int64, n int) string {
+// filteredURL is the URL of the admin list at path, filtered by state
+// and, unless it is 0, by order (the inbox, the actions and e-mails lists).
+func filteredURL(path, state string, orderID int64) string {
 	u := path + "?state=" + urlQueryEscape(state)
 	if orderID != 0 {
 		u += "&order=" + strconv.FormatInt(orderID, 10)
 	}
-	return u + "&page=" + strconv.Itoa(n)
+	return u
 }
 
 func (s *Server) handleAdminCallbacks(w http.ResponseWriter, r *http.Request) error {
@@ -253,12 +235,12 @@ func (s *Server) handleAdminCallbacks(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	cbs, total, err := s.cfg.Store.Callbacks(r.Context(), f)
+	cbs, total, next, prev, err := s.listCallbacks(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	p := &callbacksPage{listing: newListing("admin.count.callbacks", f.Offset, f.Limit, total), Filter: f,
-		States: kassa.CallbackStates}
+	p := &callbacksPage{Filter: f, States: kassa.CallbackStates}
+	p.listing = newListing("admin.count.callbacks", p.baseURL(), total, next, prev)
 	for _, cb := range cbs {
 		p.Callbacks = append(p.Callbacks, toAPICallback(cb))
 	}

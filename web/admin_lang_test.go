@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -195,9 +194,4 @@ func wantLanguage(t *testing.T, what, page, lang, want string) {
 	if i := strings.Index(page, "[["); i >= 0 {
 		t.Errorf("%s (%s): a message is missing: %s", what, lang, page[i:min(len(page), i+80)])
 	}
-}
-
-// basicAuth is the admin API's Authorization header.
-func basicAuth() string {
-	return "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+adminPassword))
 }

@@ -161,8 +161,10 @@ func (s *Server) apiAdminRetry(w http.ResponseWriter, r *http.Request) error {
 }
 
 type apiActionList struct {
-	Actions []*apiAction `json:"actions"`
-	Total   int          `json:"total"`
+	Actions    []*apiAction `json:"actions"`
+	Total      int          `json:"total"` // at most kassa.CountCap+1: "more than CountCap"
+	NextAfter  int64        `json:"nextAfter,omitempty"`
+	PrevBefore int64        `json:"prevBefore,omitempty"`
 }
 
 // apiAdminActions handles GET /api/admin/actions (?state=failed, ?order=ID).
@@ -171,11 +173,11 @@ func (s *Server) apiAdminActions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	as, total, err := s.cfg.Engine.Actions(r.Context(), f)
+	as, total, next, prev, err := s.listActions(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	out := apiActionList{Actions: []*apiAction{}, Total: total}
+	out := apiActionList{Actions: []*apiAction{}, Total: total, NextAfter: next, PrevBefore: prev}
 	for _, a := range as {
 		out.Actions = append(out.Actions, toAPIAction(a))
 	}
@@ -229,8 +231,10 @@ func actionFilter(r *http.Request) (kassa.ActionFilter, error) {
 	if f.State != "" && !f.State.Valid() {
 		return f, invalidSaid("state", "admin.unknown_state")
 	}
+	var c cursors
 	var err error
-	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
+	f.OrderID, c, err = orderAndPage(q, f.Limit)
+	f.After, f.Before, f.Offset = c.After, c.Before, c.Offset
 	return f, err
 }
 
@@ -543,9 +547,9 @@ type actionsPage struct {
 
 func (*actionsPage) title(l *locale.Lang) string { return l.T("admin.actions.title") }
 
-// PageURL is the list URL for page n with the same filter.
-func (p *actionsPage) PageURL(n int) string {
-	return filteredURL("/admin/actions", string(p.Filter.State), p.Filter.OrderID, n)
+// baseURL is the list's URL with its filter, without paging.
+func (p *actionsPage) baseURL() string {
+	return filteredURL("/admin/actions", string(p.Filter.State), p.Filter.OrderID)
 }
 
 // handleAdminActions lists actions, failed ones by default: the operator's
@@ -563,11 +567,12 @@ func (s *Server) handleAdminActions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	as, total, err := s.cfg.Engine.Actions(r.Context(), f)
+	as, total, next, prev, err := s.listActions(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "actions", &actionsPage{listing: newListing("admin.count.actions", f.Offset, f.Limit, total),
-		Filter: f, Actions: as, States: actionStates})
+	p := &actionsPage{Filter: f, Actions: as, States: actionStates}
+	p.listing = newListing("admin.count.actions", p.baseURL(), total, next, prev)
+	s.render(w, r, http.StatusOK, "actions", p)
 	return nil
 }

@@ -365,9 +365,13 @@ func pathID(r *http.Request) (int64, error) {
 
 type apiOrderList struct {
 	Orders []apiOrderView `json:"orders"`
-	Total  int            `json:"total"`
-	Limit  int            `json:"limit"`
-	Offset int            `json:"offset"`
+	// Total is exact without a query; with one it counts at most
+	// kassa.CountCap+1 ("more than CountCap").
+	Total      int   `json:"total"`
+	Limit      int   `json:"limit"`
+	Offset     int   `json:"offset"`
+	NextAfter  int64 `json:"nextAfter,omitempty"`  // after= of the next page; absent on the last
+	PrevBefore int64 `json:"prevBefore,omitempty"` // before= of the previous page; absent on the first
 }
 
 func (s *Server) apiAdminOrders(w http.ResponseWriter, r *http.Request) error {
@@ -375,11 +379,12 @@ func (s *Server) apiAdminOrders(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	orders, total, err := s.cfg.Store.Orders(r.Context(), f)
+	orders, total, next, prev, err := s.listOrders(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	out := apiOrderList{Orders: []apiOrderView{}, Total: total, Limit: f.Limit, Offset: f.Offset}
+	out := apiOrderList{Orders: []apiOrderView{}, Total: total, Limit: f.Limit, Offset: f.Offset,
+		NextAfter: next, PrevBefore: prev}
 	for _, o := range orders {
 		out.Orders = append(out.Orders, toAPIOrder(o, nil, true))
 	}
@@ -387,7 +392,8 @@ func (s *Server) apiAdminOrders(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// orderFilter reads status, q, limit and offset (or page) from the query.
+// orderFilter reads status, q, limit and the page (after, before, offset
+// or page) from the query.
 func orderFilter(r *http.Request) (kassa.OrderFilter, error) {
 	q := r.URL.Query()
 	f := kassa.OrderFilter{Status: kassa.Status(q.Get("status")), Query: truncate(strings.TrimSpace(q.Get("q")), 100), Limit: 25}
@@ -401,21 +407,9 @@ func orderFilter(r *http.Request) (kassa.OrderFilter, error) {
 		}
 		f.Limit = n
 	}
-	if v := q.Get("offset"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return f, invalid("offset", "Use a number from 0.")
-		}
-		f.Offset = n
-	}
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			return f, invalid("page", "Use a page number from 1.")
-		}
-		f.Offset = (n - 1) * f.Limit
-	}
-	return f, nil
+	c, err := readCursors(q, f.Limit)
+	f.After, f.Before, f.Offset = c.After, c.Before, c.Offset
+	return f, err
 }
 
 func (s *Server) apiAdminOrder(w http.ResponseWriter, r *http.Request) error {
@@ -489,8 +483,10 @@ func toAPICallback(cb *kassa.Callback) apiCallback {
 }
 
 type apiCallbackList struct {
-	Callbacks []apiCallback `json:"callbacks"`
-	Total     int           `json:"total"`
+	Callbacks  []apiCallback `json:"callbacks"`
+	Total      int           `json:"total"` // at most kassa.CountCap+1: "more than CountCap"
+	NextAfter  int64         `json:"nextAfter,omitempty"`
+	PrevBefore int64         `json:"prevBefore,omitempty"`
 }
 
 func (s *Server) apiAdminCallbacks(w http.ResponseWriter, r *http.Request) error {
@@ -498,11 +494,11 @@ func (s *Server) apiAdminCallbacks(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	cbs, total, err := s.cfg.Store.Callbacks(r.Context(), f)
+	cbs, total, next, prev, err := s.listCallbacks(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	out := apiCallbackList{Callbacks: []apiCallback{}, Total: total}
+	out := apiCallbackList{Callbacks: []apiCallback{}, Total: total, NextAfter: next, PrevBefore: prev}
 	for _, cb := range cbs {
 		out.Callbacks = append(out.Callbacks, toAPICallback(cb))
 	}
@@ -516,8 +512,10 @@ func callbackFilter(r *http.Request) (kassa.CallbackFilter, error) {
 	if f.State != "" && !f.State.Valid() {
 		return f, invalid("state", "Unknown state.")
 	}
+	var c cursors
 	var err error
-	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
+	f.OrderID, c, err = orderAndPage(q, f.Limit)
+	f.After, f.Before, f.Offset = c.After, c.Before, c.Offset
 	return f, err
 }
 
@@ -528,22 +526,16 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// orderAndPage reads the "order" (an order id) and "page" (from 1) query
-// parameters shared by the inbox and action listings.
-func orderAndPage(q url.Values, limit int) (orderID int64, offset int, err error) {
+// orderAndPage reads the "order" (an order id) and the page (readCursors)
+// query parameters shared by the inbox, action and e-mail listings.
+func orderAndPage(q url.Values, limit int) (orderID int64, c cursors, err error) {
 	if v := q.Get("order"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
-			return 0, 0, invalid("order", "Use an order id.")
+			return 0, c, invalid("order", "Use an order id.")
 		}
 		orderID = n
 	}
-	if v := q.Get("page"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100000 {
-			return 0, 0, invalid("page", "Use a page number from 1.")
-		}
-		offset = (n - 1) * limit
-	}
-	return orderID, offset, nil
+	c, err = readCursors(q, limit)
+	return orderID, c, err
 }

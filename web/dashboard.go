@@ -71,11 +71,12 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) countOrders(ctx context.Context, l *locale.Lang, p *dashboardPage) error {
 	values := make([]int, len(kassa.Statuses))
 	labels := make([]string, len(kassa.Statuses))
+	counts, err := s.cfg.Store.OrderCounts(ctx)
+	if err != nil {
+		return err
+	}
 	for i, st := range kassa.Statuses {
-		_, n, err := s.cfg.Store.Orders(ctx, kassa.OrderFilter{Status: st, Limit: 1})
-		if err != nil {
-			return err
-		}
+		n := counts[st]
 		p.Counts = append(p.Counts, statusCount{Status: st, Count: n})
 		p.Placed += n
 		if st == kassa.StatusProcessing || st == kassa.StatusCompleted || st == kassa.StatusRefunded {

@@ -20,9 +20,9 @@ type mailsPage struct {
 
 func (*mailsPage) title(l *locale.Lang) string { return l.T("admin.nav.emails") }
 
-// PageURL is the list URL for page n with the same filter.
-func (p *mailsPage) PageURL(n int) string {
-	return filteredURL("/admin/emails", string(p.Filter.State), p.Filter.OrderID, n)
+// baseURL is the list's URL with its filter, without paging.
+func (p *mailsPage) baseURL() string {
+	return filteredURL("/admin/emails", string(p.Filter.State), p.Filter.OrderID)
 }
 
 // mailPage is one mail.
@@ -37,8 +37,10 @@ func mailFilter(r *http.Request) (kassa.MailFilter, error) {
 	if f.State != "" && !f.State.Valid() {
 		return f, invalidSaid("state", "admin.unknown_state")
 	}
+	var c cursors
 	var err error
-	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
+	f.OrderID, c, err = orderAndPage(q, f.Limit)
+	f.After, f.Before, f.Offset = c.After, c.Before, c.Offset
 	return f, err
 }
 
@@ -47,12 +49,18 @@ func (s *Server) handleAdminMails(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	limit := f.Limit
+	f.Limit++
 	ms, total, err := s.cfg.Store.Mails(r.Context(), f)
+	f.Limit = limit
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "mails", &mailsPage{listing: newListing("admin.count.emails", f.Offset, f.Limit, total),
-		Filter: f, Mails: ms, States: kassa.MailStates})
+	ms, next, prev := cutPage(ms, func(m *kassa.Mail) int64 { return m.ID }, limit,
+		cursors{After: f.After, Before: f.Before, Offset: f.Offset})
+	p := &mailsPage{Filter: f, Mails: ms, States: kassa.MailStates}
+	p.listing = newListing("admin.count.emails", p.baseURL(), total, next, prev)
+	s.render(w, r, http.StatusOK, "mails", p)
 	return nil
 }
 

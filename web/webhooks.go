@@ -210,8 +210,8 @@ func deliveryFilter(r *http.Request, id int64) (kassa.WebhookDeliveryFilter, err
 	if f.State != "" && !f.State.Valid() {
 		return f, invalid("state", "Unknown state.")
 	}
-	var err error
-	f.OrderID, f.Offset, err = orderAndPage(q, f.Limit)
+	id, c, err := orderAndPage(q, f.Limit)
+	f.OrderID, f.Offset = id, c.Offset
 	return f, err
 }
 

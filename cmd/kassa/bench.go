@@ -34,8 +34,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of the table")
 	fs.StringVar(&cpuPath, "cpuprofile", "", "write a CPU profile of the shop phase to this file")
 	fs.StringVar(&memPath, "memprofile", "", "write an allocation profile to this file after the shop phase")
+	admin := fs.Bool("admin", false, "time the admin's requests against the existing database in --data or at --database-url (fill it with kassa seed) instead")
+	requests := fs.Int("requests", 200, "with --admin: timed requests of each kind (at most 5s each)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *admin {
+		return runAdminBench(ctx, bench.AdminConfig{Store: cfg.Store, Dir: cfg.Dir, DatabaseURL: cfg.DatabaseURL,
+			Requests: *requests}, asJSON, stdout)
 	}
 	switch {
 	case fs.NArg() > 0:
@@ -89,4 +95,19 @@ func openProfiles(cfg *bench.Config, cpuPath, memPath string) (func() error, err
 		*p.w = f
 	}
 	return closeAll, nil
+}
+
+// runAdminBench runs kassa bench --admin.
+func runAdminBench(ctx context.Context, cfg bench.AdminConfig, asJSON bool, stdout io.Writer) error {
+	if cfg.Requests < 1 || cfg.Requests > 100000 {
+		return errors.New("bench: --requests must be between 1 and 100000")
+	}
+	res, err := bench.RunAdmin(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return res.WriteJSON(stdout)
+	}
+	return res.WriteText(stdout)
 }

@@ -258,7 +258,8 @@ func (c *ordersCLI) list(ctx context.Context, args []string) error {
 		}
 		return nil
 	})
-	fs.StringVar(&f.Query, "q", "", "number, e-mail, last name or payment id")
+	fs.StringVar(&f.Query, "q", "", "words of the number, e-mail or name (the last may be begun), or a payment id")
+	fs.Int64Var(&f.After, "after", 0, "list the orders older than this id (the next page)")
 	fs.IntVar(&f.Limit, "n", 50, "how many")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -274,7 +275,7 @@ func (c *ordersCLI) list(ctx context.Context, args []string) error {
 			o.CreatedAt.Local().Format("2006-01-02 15:04"))
 	}
 	tw.Flush()
-	fmt.Fprintf(c.out, "%d of %d orders\n", len(list), total)
+	fmt.Fprintf(c.out, "%d of %s orders\n", len(list), countText(total))
 	return nil
 }
 
@@ -342,6 +343,15 @@ func (c *ordersCLI) actions(ctx context.Context, args []string) error {
 		return err
 	}
 	c.printActions(as)
-	fmt.Fprintf(c.out, "%d of %d actions\n", len(as), total)
+	fmt.Fprintf(c.out, "%d of %s actions\n", len(as), countText(total))
 	return nil
+}
+
+// countText writes a listing's total, which above kassa.CountCap means
+// "more than CountCap".
+func countText(total int) string {
+	if total > kassa.CountCap {
+		return fmt.Sprintf("more than %d", kassa.CountCap)
+	}
+	return strconv.Itoa(total)
 }

@@ -24,10 +24,10 @@ func rowByID[T any](ctx context.Context, s *Store, table, columns string, query 
 }
 
 // pageByStateAndOrder lists the rows of table newest first, those in
-// state (any when "") of order orderID (any when 0), one page of limit
-// (0 = 50) from offset, and counts all that match.
+// state (any when "") of order orderID (any when 0), one page p, and
+// counts those that match, at most kassa.CountCap+1.
 func pageByStateAndOrder[T any](ctx context.Context, s *Store, table, columns string, query queryFunc[T],
-	state string, orderID int64, limit, offset int) ([]T, int, error) {
+	state string, orderID int64, p page) ([]T, int, error) {
 	var conds []string
 	var args []any
 	if state != "" {
@@ -36,13 +36,13 @@ func pageByStateAndOrder[T any](ctx context.Context, s *Store, table, columns st
 	if orderID != 0 {
 		conds, args = append(conds, `order_id = ?`), append(args, orderID)
 	}
-	where := where(conds)
-	var total int
-	if err := s.b.Reader().QueryRowContext(ctx, `SELECT count(*) FROM `+table+where, args...).Scan(&total); err != nil {
+	total, err := s.cappedCount(ctx, table, where(conds), args)
+	if err != nil {
 		return nil, 0, err
 	}
-	args = append(args, pageSize(limit), max(offset, 0))
-	rows, err := query(ctx, s.b.Reader(), `SELECT `+columns+` FROM `+table+where+
-		` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
-	return rows, total, err
+	keyConds, keyArgs := p.conds("id")
+	conds, args = append(conds, keyConds...), append(args, keyArgs...)
+	tail, args := p.tail("id", args)
+	rows, err := query(ctx, s.b.Reader(), `SELECT `+columns+` FROM `+table+where(conds)+tail, args...)
+	return finish(p, rows), total, err
 }

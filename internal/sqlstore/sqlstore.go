@@ -89,13 +89,6 @@ func NullID(id int64) any {
 	return id
 }
 
-// SearchSuffix is the part of the search column after the order number:
-// the lower-cased e-mail, last name and merchant reference, each on its
-// own line so that a query never matches across two fields.
-func SearchSuffix(o *kassa.Order) string {
-	return strings.ToLower("\n" + o.Customer.Email + "\n" + o.Customer.Address.LastName + "\n" + o.Reference)
-}
-
 // MarshalHosted stores a hosted checkout as JSON, or "" for none.
 func MarshalHosted(h *kassa.HostedCheckout) (string, error) {
 	if h == nil {

@@ -45,6 +45,16 @@ type Dialect struct {
 	// ArrayArgs passes a list of ids as one array argument (= ANY(?))
 	// rather than one argument each (IN (?, ?, …)).
 	ArrayArgs bool
+	// SearchFrom is what an order search selects from: orders, joined
+	// with the full-text index if it is a table of its own; SearchMatch
+	// the condition that the order matches the full-text query ?
+	// (SearchQuery of the query's words); SearchKey the column of the
+	// order id by which matches are ordered and paged. See search.go.
+	SearchFrom, SearchMatch, SearchKey string
+	// SearchQuery returns the full-text query of words: every word whole
+	// but the last, which may be a word's beginning. It may read the
+	// index's terms through r.
+	SearchQuery func(ctx context.Context, r *Runner, words []string) (string, error)
 	// StrPos names the function that returns the 1-based position of its
 	// second argument in its first, 0 if absent (instr, strpos).
 	StrPos string
@@ -72,6 +82,13 @@ type Dialect struct {
 	// it is an original whose dedup key has an original. It has no
 	// RETURNING clause: insertID adds what the dialect needs.
 	InsertCallbackSQL string
+	// AfterBulkSQL, when set, runs at the end of Store.InsertBatch (which
+	// inserts orders with their ids): PostgreSQL moves the orders'
+	// sequence past them.
+	AfterBulkSQL string
+	// SettleSQL is what Store.SettleBatches runs, each outside a
+	// transaction: PostgreSQL's VACUUM.
+	SettleSQL []string
 	// LinesJSON selects the lines of the order orders.id as a JSON array
 	// of LineColumns arrays in idx order, "[]" when there are none (see
 	// ScanOrderWithLines).

@@ -118,20 +118,19 @@ func (s *Store) Actions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.A
 	if f.State != "" {
 		conds, args = append(conds, `state = ?`), append(args, f.State)
 	}
-	order := ` ORDER BY id DESC`
 	if f.OrderID != 0 {
 		conds, args = append(conds, `order_id = ?`), append(args, f.OrderID)
-		order = ` ORDER BY id`
 	}
-	where := where(conds)
-	var total int
-	if err := s.b.Reader().QueryRowContext(ctx, `SELECT count(*) FROM actions`+where, args...).Scan(&total); err != nil {
+	total, err := s.cappedCount(ctx, "actions", where(conds), args)
+	if err != nil {
 		return nil, 0, err
 	}
-	args = append(args, pageSize(f.Limit), max(f.Offset, 0))
-	list, err := QueryActions(ctx, s.b.Reader(), `SELECT `+ActionColumns+` FROM actions`+where+order+
-		` LIMIT ? OFFSET ?`, args...)
-	return list, total, err
+	p := newPage(f.OrderID == 0, f.After, f.Before, f.Limit, f.Offset)
+	keyConds, keyArgs := p.conds("id")
+	conds, args = append(conds, keyConds...), append(args, keyArgs...)
+	tail, args := p.tail("id", args)
+	list, err := QueryActions(ctx, s.b.Reader(), `SELECT `+ActionColumns+` FROM actions`+where(conds)+tail, args...)
+	return finish(p, list), total, err
 }
 
 // ReplaceOrderLines is UpdateOrder that also replaces the lines and totals

@@ -80,7 +80,8 @@ func (s *Store) Callback(ctx context.Context, id int64) (_ *kassa.Callback, err 
 // Callbacks lists inbox entries newest first, and the total matching f.
 func (s *Store) Callbacks(ctx context.Context, f kassa.CallbackFilter) (_ []*kassa.Callback, _ int, err error) {
 	defer s.wrap(&err, "Callbacks")
-	return pageByStateAndOrder(ctx, s, "callbacks", CallbackColumns, QueryCallbacks, string(f.State), f.OrderID, f.Limit, f.Offset)
+	return pageByStateAndOrder(ctx, s, "callbacks", CallbackColumns, QueryCallbacks, string(f.State), f.OrderID,
+		newPage(true, f.After, f.Before, f.Limit, f.Offset))
 }
 
 // UpdateCallback writes State, Attempts, Error, OrderID, ProcessedAt and

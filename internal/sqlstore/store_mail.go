@@ -80,7 +80,8 @@ func (s *Store) Mail(ctx context.Context, id int64) (_ *kassa.Mail, err error) {
 // kassa.Mails.
 func (s *Store) Mails(ctx context.Context, f kassa.MailFilter) (_ []*kassa.Mail, _ int, err error) {
 	defer s.wrap(&err, "Mails")
-	return pageByStateAndOrder(ctx, s, "mails", MailColumns, QueryMails, string(f.State), f.OrderID, f.Limit, f.Offset)
+	return pageByStateAndOrder(ctx, s, "mails", MailColumns, QueryMails, string(f.State), f.OrderID,
+		newPage(true, f.After, f.Before, f.Limit, f.Offset))
 }
 
 // UpdateMail writes a mail's state, attempts, error, sending time and due

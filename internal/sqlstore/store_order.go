@@ -238,34 +238,60 @@ func (s *Store) oneOrder(ctx context.Context, query string, arg any, notFound st
 	return o, nil
 }
 
-// Orders lists orders newest first, and the total matching f.
+// Orders lists orders newest first, and the total matching f: from the
+// counters without a query, at most kassa.CountCap+1 with one.
 func (s *Store) Orders(ctx context.Context, f kassa.OrderFilter) (_ []*kassa.Order, _ int, err error) {
 	defer s.wrap(&err, "Orders")
-	where, args := s.orderWhere(f)
-	var total int
-	if err := s.b.Reader().QueryRowContext(ctx, `SELECT count(*) FROM orders`+where, args...).Scan(&total); err != nil {
+	p := newPage(true, f.After, f.Before, f.Limit, f.Offset)
+	if q := strings.TrimSpace(f.Query); q != "" {
+		return s.searchOrders(ctx, f.Status, q, p)
+	}
+	total, err := s.countOrders(ctx, f.Status)
+	if err != nil {
 		return nil, 0, err
 	}
-	args = append(args, pageSize(f.Limit), max(f.Offset, 0))
-	list, err := s.queryOrders(ctx, s.b.Reader(), `SELECT `+orderColumns+` FROM orders`+where+
-		` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
-	return list, total, err
-}
-
-// orderWhere builds the WHERE clause of an order listing. A query matches
-// a part of the number, e-mail or last name (case-insensitively) or the
-// whole payment id.
-func (s *Store) orderWhere(f kassa.OrderFilter) (string, []any) {
 	var conds []string
 	var args []any
 	if f.Status != "" {
 		conds, args = append(conds, `status = ?`), append(args, f.Status)
 	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		conds = append(conds, `(`+s.d.StrPos+`(search, ?) > 0 OR payment_id = ?)`)
-		args = append(args, strings.ToLower(q), q)
+	keyConds, keyArgs := p.conds("id")
+	conds, args = append(conds, keyConds...), append(args, keyArgs...)
+	tail, args := p.tail("id", args)
+	list, err := s.queryOrders(ctx, s.b.Reader(), `SELECT `+orderColumns+` FROM orders`+where(conds)+tail, args...)
+	return finish(p, list), total, err
+}
+
+// countOrders returns the number of orders in status (any when "") from
+// the counters the triggers of migration 0010 keep.
+func (s *Store) countOrders(ctx context.Context, status kassa.Status) (int, error) {
+	query, args := `SELECT coalesce(sum(n), 0) FROM order_counts`, []any(nil)
+	if status != "" {
+		query, args = query+` WHERE status = ?`, append(args, status)
 	}
-	return where(conds), args
+	var n int
+	err := s.b.Reader().QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// OrderCounts returns the number of orders per status. See kassa.Orders.
+func (s *Store) OrderCounts(ctx context.Context) (_ map[kassa.Status]int, err error) {
+	defer s.wrap(&err, "OrderCounts")
+	rows, err := s.b.Reader().QueryContext(ctx, `SELECT status, sum(n) FROM order_counts GROUP BY status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[kassa.Status]int{}
+	for rows.Next() {
+		var st kassa.Status
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		counts[st] = n
+	}
+	return counts, rows.Err()
 }
 
 // DueOrders returns up to limit open orders whose NextSyncAt is set and
@@ -335,7 +361,7 @@ func (s *Store) UpdateOrder(ctx context.Context, o *kassa.Order, ev *kassa.Event
 	return s.changeOrder(ctx, o, ev, then, nil)
 }
 
-const setCustomerSQL = `UPDATE orders SET customer = ?, payment_method_id = ?, search = lower(number) || ?,
+const setCustomerSQL = `UPDATE orders SET customer = ?, payment_method_id = ?, search = ?,
 	expires_at = ? WHERE id = ?`
 
 // UpdateOrderCustomer is UpdateOrder that also writes o's Customer,
@@ -351,7 +377,7 @@ func (s *Store) UpdateOrderCustomer(ctx context.Context, o *kassa.Order, ev *kas
 		return err
 	}
 	return s.changeOrder(ctx, o, ev, then, func(ctx context.Context, tx *Runner) error {
-		_, err := tx.ExecContext(ctx, setCustomerSQL, string(customer), o.PaymentMethodID, SearchSuffix(o),
+		_, err := tx.ExecContext(ctx, setCustomerSQL, string(customer), o.PaymentMethodID, SearchPrefix(o.Number, o.ID)+SearchSuffix(o),
 			Millis(o.ExpiresAt), o.ID)
 		return err
 	})

@@ -1,0 +1,170 @@
+package web
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+
+	"github.com/kassa-dev/kassa"
+)
+
+// Paging of the admin lists and the admin API's listings
+// (docs/architecture.md §Listings at scale). A page is found by keyset:
+// "after" (the id of the last row of the page before) or "before" (the
+// id of the first row of the page after), so a deep page costs what the
+// first does. "offset" and "page" still work up to maxOffset rows in. The
+// store is asked for one row more than the page holds, which tells
+// whether a further page exists.
+
+// maxOffset bounds offset paging: deeper pages are read by keyset.
+const maxOffset = 10000
+
+// cursors is a listing's position: a keyset or an offset.
+type cursors struct {
+	After, Before int64
+	Offset        int
+}
+
+// readCursors reads after, before, offset and page (from 1, limit rows
+// each) from q.
+func readCursors(q url.Values, limit int) (cursors, error) {
+	var c cursors
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"after", &c.After}, {"before", &c.Before}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return c, invalid(p.name, "Use an id from a listing's cursor.")
+			}
+			*p.dst = n
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return c, invalid("offset", "Use a number from 0.")
+		}
+		c.Offset = n
+	}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxOffset {
+			return c, invalid("page", "Use a page number from 1.")
+		}
+		c.Offset = (n - 1) * limit
+	}
+	if c.Offset > maxOffset {
+		return c, invalid("offset", "Offsets go up to "+strconv.Itoa(maxOffset)+"; page deeper with after.")
+	}
+	return c, nil
+}
+
+// reversed reports whether the page was read from Before towards the
+// newest rows.
+func (c cursors) reversed() bool { return c.Before != 0 && c.After == 0 }
+
+// cutPage trims rows, read with the store's limit set to limit+1, to the
+// page, and returns the cursors of its neighbours: next (the after of the
+// following page) and prev (the before of the preceding one), 0 where there
+// is none.
+func cutPage[T any](rows []T, id func(T) int64, limit int, c cursors) (page []T, next, prev int64) {
+	more := len(rows) > limit
+	if c.reversed() {
+		if more {
+			rows = rows[1:]
+		}
+		if len(rows) > 0 {
+			next = id(rows[len(rows)-1])
+			if more {
+				prev = id(rows[0])
+			}
+		}
+		return rows, next, prev
+	}
+	if more {
+		rows = rows[:limit]
+	}
+	if len(rows) > 0 {
+		if more {
+			next = id(rows[len(rows)-1])
+		}
+		if c.After != 0 || c.Offset > 0 {
+			prev = id(rows[0])
+		}
+	}
+	return rows, next, prev
+}
+
+// listing is the paging of an admin list, shown by the "pager" template.
+type listing struct {
+	Total    int    // items matching the filter, at most kassa.CountCap+1
+	Noun     string // the plural message that counts the items, e.g. "admin.count.orders"
+	NewerURL string // the page before, "" if none
+	OlderURL string // the page after, "" if none
+}
+
+// newListing is the paging of a list whose filter's URL is base (with a
+// query) and whose neighbour pages have the cursors next and prev.
+func newListing(noun, base string, total int, next, prev int64) listing {
+	l := listing{Total: total, Noun: noun}
+	if next != 0 {
+		l.OlderURL = base + "&after=" + strconv.FormatInt(next, 10)
+	}
+	if prev != 0 {
+		l.NewerURL = base + "&before=" + strconv.FormatInt(prev, 10)
+	}
+	return l
+}
+
+// Count is Total for the plural message Noun.
+func (l listing) Count() int64 { return int64(l.Total) }
+
+// Capped reports whether there are more items than were counted.
+func (l listing) Capped() bool { return l.Total > kassa.CountCap }
+
+// CountCap is kassa.CountCap, for the pager's "more than".
+func (listing) CountCap() int { return kassa.CountCap }
+
+// listOrders reads the page of orders f selects and its neighbours'
+// cursors.
+func (s *Server) listOrders(ctx context.Context, f kassa.OrderFilter) (_ []*kassa.Order, total int, next, prev int64, err error) {
+	limit := f.Limit
+	f.Limit++
+	list, total, err := s.cfg.Store.Orders(ctx, f)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	list, next, prev = cutPage(list, func(o *kassa.Order) int64 { return o.ID }, limit,
+		cursors{After: f.After, Before: f.Before, Offset: f.Offset})
+	return list, total, next, prev, nil
+}
+
+// listCallbacks reads the page of inbox entries f selects and its
+// neighbours' cursors.
+func (s *Server) listCallbacks(ctx context.Context, f kassa.CallbackFilter) (_ []*kassa.Callback, total int, next, prev int64, err error) {
+	limit := f.Limit
+	f.Limit++
+	list, total, err := s.cfg.Store.Callbacks(ctx, f)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	list, next, prev = cutPage(list, func(cb *kassa.Callback) int64 { return cb.ID }, limit,
+		cursors{After: f.After, Before: f.Before, Offset: f.Offset})
+	return list, total, next, prev, nil
+}
+
+// listActions reads the page of actions f selects and its neighbours'
+// cursors.
+func (s *Server) listActions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.Action, total int, next, prev int64, err error) {
+	limit := f.Limit
+	f.Limit++
+	list, total, err := s.cfg.Engine.Actions(ctx, f)
+	if err != nil {
+		return nil, 0, 0, 0, err
+	}
+	list, next, prev = cutPage(list, func(a *kassa.Action) int64 { return a.ID }, limit,
+		cursors{After: f.After, Before: f.Before, Offset: f.Offset})
+	return list, total, next, prev, nil
+}
