@@ -19,6 +19,7 @@ func adminPages(id string) []struct{ path, sv, en string } {
 		{"/admin/actions?state=", "Åtgärder efter köpet", "After-sale actions"},
 		{"/admin/emails", "Beställningsmejl", "Order e-mails"},
 		{"/admin/settings", "Inställningar", "Settings"},
+		{"/admin/shipping", "Rabattkoder", "Discount codes"},
 		{"/admin/sessions", "Inloggade webbläsare", "Signed-in browsers"},
 	}
 }
