@@ -195,3 +195,48 @@ func TestDemoCatalog(t *testing.T) {
 		t.Errorf("VAT rates %v, %d products low on stock; want exactly the three Swedish rates and some low stock", rates, low)
 	}
 }
+
+// TestNormalizePhone: each country's national and international forms
+// become one international form; other countries' numbers, wrong lengths
+// and letters are refused.
+func TestNormalizePhone(t *testing.T) {
+	tests := []struct {
+		country, in, want string // want "" = refused
+	}{
+		{"SE", "070-123 45 67", "+46701234567"},
+		{"SE", "0701234567", "+46701234567"},
+		{"SE", "+46 70 123 45 67", "+46701234567"},
+		{"SE", "0046701234567", "+46701234567"},
+		{"SE", "+46 (0)70-123 45 67", "+46701234567"},
+		{"SE", "08-991 00 00", "+4689910000"},
+		{"SE", "701234567", ""},          // no trunk prefix
+		{"SE", "+47 912 34 567", ""},     // Norwegian
+		{"SE", "070-123 45 67 89 0", ""}, // too long
+		{"SE", "call me", ""},
+		{"NO", "912 34 567", "+4791234567"},
+		{"NO", "+47 912 34 567", "+4791234567"},
+		{"NO", "0047 91234567", "+4791234567"},
+		{"NO", "9123456", ""},    // 7 digits
+		{"NO", "09123 4567", ""}, // starts with 0
+		{"FI", "040 123 4567", "+358401234567"},
+		{"FI", "+358 40 123 4567", "+358401234567"},
+		{"FI", "+3585005555127", "+3585005555127"},
+		{"FI", "09 123 4567", "+35891234567"},
+		{"FI", "40 123 4567", ""},
+		{"DK", "20 12 34 56", "+4520123456"},
+		{"DK", "+45 25 55 75 85", "+4525557585"},
+		{"DK", "+4525557585", "+4525557585"},
+		{"DK", "2012345", ""},
+		{"DK", "+46 20 12 34 56", ""},
+	}
+	for _, tt := range tests {
+		c, err := kassa.CountryOf(tt.country)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := c.NormalizePhone(tt.in)
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("%s NormalizePhone(%q) = %q, %v; want %q", tt.country, tt.in, got, ok, tt.want)
+		}
+	}
+}

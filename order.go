@@ -137,6 +137,10 @@ type Order struct {
 	// of the customer's e-mails; "" for an order placed before orders
 	// recorded it.
 	Lang string `json:"lang"`
+	// Charges are the discount, shipping and fee terms the order was
+	// priced with (charges.go); nil when it has none of its own. When
+	// they hold a discount code, CreateOrder takes one use of it.
+	Charges *Charges `json:"-"`
 }
 
 // HostedCheckout is what a merchant's system gave for an order it created

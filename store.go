@@ -82,6 +82,7 @@ type Store interface {
 	Inbox
 	Actions
 	Settings
+	Discounts
 	Answers
 	Sessions
 	CheckoutStates
@@ -134,10 +135,13 @@ type Orders interface {
 	// SKU (ECONFLICT naming the SKU when short, ENOTFOUND when unknown)
 	// unless o.StockReleased says the order holds no stock (a merchant's
 	// own lines, POST /api/checkouts),
-	// inserts o with its lines, records ev (its OrderID is filled in), and
-	// runs then. It fills o.ID, o.Number, o.Version (1), o.CreatedAt and
-	// o.UpdatedAt (ID and Number already while then runs). EINVALID for an unknown status or a line without
-	// quantity. Nothing is written when any step fails.
+	// takes one use of the discount code of o.Charges (ECONFLICT with the
+	// field "discountCode" when the code is used up, ENOTFOUND when it
+	// does not exist), inserts o with its lines, records ev (its OrderID
+	// is filled in), and runs then. It fills o.ID, o.Number, o.Version
+	// (1), o.CreatedAt and o.UpdatedAt (ID and Number already while then
+	// runs). EINVALID for an unknown status or a line without quantity.
+	// Nothing is written when any step fails.
 	CreateOrder(ctx context.Context, o *Order, ev Event, then TxFunc) error
 
 	// Order returns an order with its lines; ENOTFOUND if unknown.
@@ -165,8 +169,9 @@ type Orders interface {
 	// (else ECONFLICT and nothing written; ENOTFOUND if unknown, EINVALID
 	// for an unknown status). In the same transaction it
 	// increments the version (o.Version is updated), sets UpdatedAt, returns
-	// the reserved stock when the new status releases stock and it was not
-	// released before (exactly once, o.StockReleased is set), records ev
+	// the reserved stock and the use of its discount code when the new
+	// status releases stock and it was not released before (exactly once,
+	// o.StockReleased is set), records ev
 	// when non-nil, and runs then.
 	UpdateOrder(ctx context.Context, o *Order, ev *Event, then TxFunc) error
 	// UpdateOrderCustomer is UpdateOrder that also writes o's Customer,
@@ -302,6 +307,26 @@ type Settings interface {
 	// PutSetting stores a setting, replacing one stored under key;
 	// EINVALID for an empty key.
 	PutSetting(ctx context.Context, key, value string) error
+}
+
+// Discounts is the shop's discount codes with their use counts. A code
+// is matched without regard to case (stored as NormalizeCode). Orders
+// take and give back the uses: CreateOrder takes one of the code in
+// Order.Charges in its own transaction, and the write that fails or
+// cancels the order (releasing its stock) gives it back, exactly once.
+type Discounts interface {
+	// DiscountCodes returns every code, ordered by code.
+	DiscountCodes(ctx context.Context) ([]DiscountCode, error)
+	// DiscountCode returns one code with its use count; ENOTFOUND if
+	// unknown.
+	DiscountCode(ctx context.Context, code string) (DiscountCode, error)
+	// PutDiscountCode inserts a code or replaces its terms, keeping its
+	// use count (d.Used is ignored); EINVALID naming every bad field
+	// (CheckDiscountCode).
+	PutDiscountCode(ctx context.Context, d DiscountCode) error
+	// DeleteDiscountCode removes a code; ENOTFOUND if unknown. Orders
+	// placed with it keep their discount.
+	DeleteDiscountCode(ctx context.Context, code string) error
 }
 
 // Answers is the answers of API requests with an Idempotency-Key, which

@@ -29,7 +29,7 @@ func (e *Engine) Modify(ctx context.Context, orderID int64, req ModifyRequest) (
 	if err != nil {
 		return o, nil, err
 	}
-	lines, total, err := e.Quote(ctx, req.Lines)
+	lines, total, err := e.modifiedLines(ctx, o, req.Lines)
 	if err != nil {
 		return o, nil, err
 	}
@@ -47,6 +47,23 @@ func (e *Engine) Modify(ctx context.Context, orderID int64, req ModifyRequest) (
 		return o, nil, fmt.Errorf("%s: %w", op, err)
 	}
 	return e.executeModify(ctx, o, a)
+}
+
+// modifiedLines prices the new product lines of o as o was priced at the
+// sale: its discount code's terms, its shipping choice with the
+// free-shipping threshold, and its payment method's fee, whatever the
+// shop's settings say now (a percentage is taken of the new products, a
+// fixed amount at most their total; the code's validity and minimum order
+// were met at the sale and are not checked again). An order without
+// charges of its own is priced with the shop's current defaults.
+func (e *Engine) modifiedLines(ctx context.Context, o *kassa.Order, reqs []kassa.LineRequest) ([]kassa.Line, kassa.Money, error) {
+	lines, total, err := e.Quote(ctx, reqs)
+	if err != nil || o.Charges == nil {
+		return lines, total, err
+	}
+	lines = price(goodsOnly(lines), chargesOf(o.Charges))
+	total, _ = sumLines(lines)
+	return lines, total, nil
 }
 
 // checkModify refuses a modification the payment or the stock cannot take.

@@ -2,6 +2,7 @@ package checkout
 
 import (
 	"fmt"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,8 +28,9 @@ type ActionRequest struct {
 	Creator string              `json:"-"`                // who asks, sent to Resurs as creator
 }
 
-// ModifyRequest gives an order's new product lines; shipping is computed
-// as at checkout. The new total must fit in the authorization.
+// ModifyRequest gives an order's new product lines; the discount,
+// shipping and fee lines follow from the order's own charges, as at the
+// sale (Engine.Modify). The new total must fit in the authorization.
 type ModifyRequest struct {
 	Lines   []kassa.LineRequest `json:"lines"`
 	Source  kassa.Source        `json:"-"`
@@ -61,23 +63,31 @@ type ledger struct {
 	captured, canceled, refunded map[string]mapi.Decimal
 	capturedByRate               map[mapi.Decimal]mapi.Decimal
 	refundedByRate               map[mapi.Decimal]mapi.Decimal
+	// The amounts per line reference: a discount's share goes by amount
+	// (discountShares), not by quantity.
+	capturedAmt, canceledAmt, refundedAmt map[string]kassa.Money
 }
 
 func ledgerOf(p *mapi.Payment) ledger {
 	l := ledger{captured: map[string]mapi.Decimal{}, canceled: map[string]mapi.Decimal{},
 		refunded: map[string]mapi.Decimal{}, capturedByRate: map[mapi.Decimal]mapi.Decimal{},
-		refundedByRate: map[mapi.Decimal]mapi.Decimal{}}
+		refundedByRate: map[mapi.Decimal]mapi.Decimal{}, capturedAmt: map[string]kassa.Money{},
+		canceledAmt: map[string]kassa.Money{}, refundedAmt: map[string]kassa.Money{}}
 	for _, a := range p.Order.ActionLog {
 		for _, ol := range a.OrderLines {
+			amt := kassa.Money(ol.TotalAmountIncludingVAT)
 			switch a.Type {
 			case mapi.LogCapture:
 				l.captured[ol.Reference] += ol.Quantity
 				l.capturedByRate[ol.VATRate] += ol.TotalAmountIncludingVAT
+				l.capturedAmt[ol.Reference] += amt
 			case mapi.LogCancel:
 				l.canceled[ol.Reference] += ol.Quantity
+				l.canceledAmt[ol.Reference] += amt
 			case mapi.LogRefund:
 				l.refunded[ol.Reference] += ol.Quantity
 				l.refundedByRate[ol.VATRate] += ol.TotalAmountIncludingVAT
+				l.refundedAmt[ol.Reference] += amt
 			}
 		}
 	}
@@ -149,6 +159,8 @@ func planAuthorized(op string, o *kassa.Order, p *mapi.Payment, req ActionReques
 	if err != nil {
 		return plan{}, err
 	}
+	used := func(ref string) kassa.Money { return led.capturedAmt[ref] + led.canceledAmt[ref] }
+	lines = append(lines, discountShares(o, lines, func(l kassa.Line) kassa.Money { return l.Total }, used)...)
 	return withinLimit(op, lines, auth, "aftersale.what.authorized", p.Order.Can(partial) || p.Order.Can(whole))
 }
 
@@ -202,6 +214,8 @@ func planRefund(o *kassa.Order, p *mapi.Payment, req ActionRequest) (plan, error
 	if err != nil {
 		return plan{}, err
 	}
+	captured := func(l kassa.Line) kassa.Money { return led.capturedAmt[lineRef(l)] }
+	lines = append(lines, discountShares(o, lines, captured, func(ref string) kassa.Money { return led.refundedAmt[ref] })...)
 	return withinLimit(op, lines, left, "aftersale.what.refundable", true)
 }
 
@@ -224,6 +238,12 @@ func planRefundAll(o *kassa.Order, led ledger, left kassa.Money) plan {
 	var lines []kassa.Line
 	var sum kassa.Money
 	for _, l := range o.Lines {
+		if l.Type == kassa.LineDiscount { // taken by amount: its shares are lines of quantity 1
+			if rest := led.capturedAmt[lineRef(l)] - led.refundedAmt[lineRef(l)]; rest < 0 && rest >= l.Total {
+				lines, sum = append(lines, share(l, -rest)), sum+rest
+			}
+			continue
+		}
 		q := (led.captured[lineRef(l)] - led.refunded[lineRef(l)]).Hundredths() / 100
 		if q > 0 && q <= l.Quantity {
 			part := partial(l, q)
@@ -356,6 +376,69 @@ func partial(l kassa.Line, q int64) kassa.Line {
 	l.Total = l.UnitPrice * kassa.Money(q)
 	l.VATAmount = kassa.VATPart(l.Total, l.VATRate)
 	return l
+}
+
+// discountShares returns the part of each discount line of o that goes
+// with the product lines picked, when the request names no discount line
+// itself: a capture or cancel of some products takes their share of the
+// discount, a refund of some captured products gives their share back.
+// At each VAT rate, of a discount D over a base B of products (whole
+// gives a product line's part of the base: its total, or what of it was
+// captured), the products acted on so far, before plus now, carry
+// floor(D × (before + now) / B) of the discount; the share is that minus
+// what the discount's own line has had already (done, by amount). So the
+// shares are exact to the hundredth and add up to D once every product
+// is acted on, whatever the steps.
+func discountShares(o *kassa.Order, picked []kassa.Line, whole func(kassa.Line) kassa.Money, done func(ref string) kassa.Money) []kassa.Line {
+	for _, l := range picked {
+		if l.Type == kassa.LineDiscount {
+			return nil
+		}
+	}
+	var out []kassa.Line
+	for _, d := range o.Lines {
+		if d.Type != kassa.LineDiscount {
+			continue
+		}
+		var base, before, now kassa.Money
+		for _, g := range goodsOnly(o.Lines) {
+			if g.VATRate == d.VATRate {
+				base, before = base+whole(g), before+done(lineRef(g))
+			}
+		}
+		for _, g := range goodsOnly(picked) {
+			if g.VATRate == d.VATRate {
+				now += g.Total
+			}
+		}
+		disc := -whole(d)        // what of the discount there is to take
+		had := -done(lineRef(d)) // what of it was taken already
+		if now <= 0 || disc <= 0 || base <= 0 {
+			continue
+		}
+		due := disc
+		if before+now < base {
+			due = mulDiv(disc, before+now, base)
+		}
+		if amt := min(due, disc) - had; amt > 0 {
+			out = append(out, share(d, amt))
+		}
+	}
+	return out
+}
+
+// mulDiv is floor(a × b / c) for 0 ≤ b < c and 0 ≤ a, without overflow.
+func mulDiv(a, b, c kassa.Money) kassa.Money {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	q, _ := bits.Div64(hi, lo, uint64(c)) // hi < c: b < c
+	return kassa.Money(q)
+}
+
+// share is amt of discount line d as a line of its own (quantity 1).
+func share(d kassa.Line, amt kassa.Money) kassa.Line {
+	d.Quantity, d.UnitPrice, d.Total = 1, -amt, -amt
+	d.VATAmount = kassa.VATPart(d.Total, d.VATRate)
+	return d
 }
 
 // withinLimit checks the lines' sum against what Resurs has available.

@@ -10,7 +10,7 @@ import (
 	"github.com/kassa-dev/kassa/mapisim"
 )
 
-// chargesConfig has two shipping options, an invoice fee and three codes.
+// chargesConfig has two shipping options and an invoice fee.
 func chargesConfig(cfg *checkout.Config) {
 	cfg.ShippingOptions = []checkout.ShippingOption{
 		{ID: "postnord", Name: "PostNord", Price: 4900, VATRate: 2500},
@@ -18,10 +18,20 @@ func chargesConfig(cfg *checkout.Config) {
 	}
 	cfg.FreeShippingFrom = 100000
 	cfg.PaymentFees = map[string]checkout.PaymentFee{mapisim.MethodInvoice: {Name: "Invoice fee", Amount: 2900, VATRate: 2500}}
-	cfg.DiscountCodes = []checkout.DiscountCode{
+}
+
+// putCodes stores three discount codes and more.
+func (e *env) putCodes(extra ...checkout.DiscountCode) {
+	e.t.Helper()
+	codes := append([]checkout.DiscountCode{
 		{Code: "SPRING10", Percent: 1000},
 		{Code: "FIFTY", Amount: 5000, MinOrder: 40000},
 		{Code: "OLD", Percent: 500, ValidUntil: t0.Add(-time.Hour)},
+	}, extra...)
+	for _, d := range codes {
+		if err := e.db.PutDiscountCode(e.ctx, d); err != nil {
+			e.t.Fatal(err)
+		}
 	}
 }
 
@@ -32,6 +42,7 @@ func chargesConfig(cfg *checkout.Config) {
 func TestDiscountFeeShippingFlow(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{config: chargesConfig})
+	e.putCodes()
 	req := orderRequest(govAccepted)
 	req.Lines = []kassa.LineRequest{{SKU: "TEE", Quantity: 2}, {SKU: "BOOK", Quantity: 1}} // 398.00 at 25 %, 249.00 at 6 %
 	req.DiscountCode, req.ShippingOption = "spring10", "express"
@@ -95,6 +106,7 @@ func TestDiscountFeeShippingFlow(t *testing.T) {
 func TestDiscountCodeRules(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, envOptions{config: chargesConfig})
+	e.putCodes()
 	for code, field := range map[string]string{"NOPE": "discountCode", "OLD": "discountCode", "FIFTY": "discountCode"} {
 		req := orderRequest(govAccepted) // one T-shirt: 199.00, below FIFTY's 400.00
 		req.DiscountCode = code

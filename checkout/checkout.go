@@ -55,6 +55,8 @@ import (
 type Store interface {
 	kassa.Catalog
 	kassa.Orders
+	kassa.Settings  // the pricing settings (settings.go)
+	kassa.Discounts // the discount codes and their uses
 	kassa.Inbox
 	kassa.Actions
 	kassa.Mails
@@ -79,11 +81,12 @@ type Config struct {
 	ShippingVATRate  int64       // hundredths of a percent; default 2500
 	FreeShippingFrom kassa.Money // products total (after a discount) from which shipping is free; default 500.00; negative = never free
 
-	// Shipping options, payment fees and discount codes (pricing.go).
-	// Without options, one "Shipping" at ShippingFee and ShippingVATRate.
+	// Shipping options and payment fees (pricing.go) until the owner
+	// saves others (settings.go, SettingPricing). Without options, one
+	// "Shipping" at ShippingFee and ShippingVATRate. Discount codes are
+	// in the store (kassa.Discounts).
 	ShippingOptions []ShippingOption
 	PaymentFees     map[string]PaymentFee // by payment method id; a method without one costs nothing
-	DiscountCodes   []DiscountCode
 
 	SweepInterval    time.Duration // default 5s
 	SweepBatch       int           // orders per sweeper pass; default 100
@@ -141,14 +144,15 @@ type Engine struct {
 	now     func() time.Time
 	base    *url.URL
 
-	breaker *gobreaker.CircuitBreaker[any]
-	locks   stripes
-	clients clientLocks // one holds check and order creation per client at a time
-	methods methodCache
-	inbox   *queue[entry]         // callback inbox entries
-	actions *queue[*kassa.Action] // after-sale actions left pending
-	mailer  mailer                // order e-mails
-	hooks   *queue[*kassa.WebhookDelivery]
+	breaker      *gobreaker.CircuitBreaker[any]
+	locks        stripes
+	clients      clientLocks // one holds check and order creation per client at a time
+	methods      methodCache
+	pricingCache pricingCache          // the pricing settings (settings.go)
+	inbox        *queue[entry]         // callback inbox entries
+	actions      *queue[*kassa.Action] // after-sale actions left pending
+	mailer       mailer                // order e-mails
+	hooks        *queue[*kassa.WebhookDelivery]
 
 	onSettled func(*kassa.Callback) // see WithSettled; nil for none
 

@@ -42,7 +42,7 @@ func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kas
 	budget := time.Now().Add(e.cfg.PlaceTimeout)
 	cctx, cancel := context.WithDeadlineCause(ctx, budget, ErrTimeout)
 	defer cancel()
-	lines, err := e.checkOrder(cctx, req)
+	lines, c, err := e.checkOrder(cctx, req)
 	if err != nil {
 		return nil, "", err
 	}
@@ -51,12 +51,13 @@ func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kas
 		return nil, "", fmt.Errorf("%s: %w", op, err)
 	}
 	o := e.newOrder(req, lines)
+	o.Charges = c.record()
 	ev := kassa.Event{At: e.now(), Source: src, To: kassa.StatusPending, Applied: true,
 		Note: "order placed, stock reserved; creating the payment at Resurs"}
 	err = e.store.CreateOrder(ctx, o, ev, nil)
 	unlockClient()
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", op, err)
+		return nil, "", fmt.Errorf("%s: %w", op, codeTaken(err))
 	}
 	e.log.Info("order placed", "order", o.ID, "number", o.Number, "total", o.Total.String(),
 		"method", o.PaymentMethodID, "governmentId", maskID(o.Customer.GovernmentID))
@@ -72,8 +73,9 @@ func (e *Engine) PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kas
 	return e.createPayment(sctx, bctx, o, req)
 }
 
-// checkOrder validates everything about req and returns the order lines.
-func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kassa.Line, error) {
+// checkOrder validates everything about req and returns the order lines
+// with the charges they were priced with.
+func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kassa.Line, charges, error) {
 	const op = "checkout.PlaceOrder"
 	fields := checkCustomer(req.Customer, e.cfg.Country, e.now())
 	if req.PaymentMethodID == "" {
@@ -85,25 +87,41 @@ func (e *Engine) checkOrder(ctx context.Context, req kassa.OrderRequest) ([]kass
 		fields = append(fields, kassa.FieldError{Field: "lang",
 			Message: fmt.Sprintf("The language must be one of %s.", strings.Join(locale.Codes, ", "))})
 	}
-	lines, total, err := e.QuoteOrder(ctx, req)
+	lines, c, err := e.quoteOrder(ctx, req)
 	var ke *kassa.Error
 	switch {
 	case errors.As(err, &ke) && ke.Code == kassa.EINVALID:
-		return nil, invalid(op, append(ke.Fields, fields...))
+		return nil, c, invalid(op, append(ke.Fields, fields...))
 	case err != nil:
-		return nil, err
+		return nil, c, err
 	}
 	if len(fields) > 0 {
-		return nil, invalid(op, fields)
+		return nil, c, invalid(op, fields)
 	}
+	total, _ := sumLines(lines)
 	ok, err := e.methodUsable(ctx, req.PaymentMethodID, total, req.Customer.Type)
 	if err != nil {
-		return nil, err
+		return nil, c, err
 	}
 	if !ok {
-		return nil, invalid(op, []kassa.FieldError{locale.Field("paymentMethodId", "field.method_unusable")})
+		return nil, c, invalid(op, []kassa.FieldError{locale.Field("paymentMethodId", "field.method_unusable")})
 	}
-	return lines, nil
+	return lines, c, nil
+}
+
+// codeTaken turns the store's refusal of a discount code's use (its last
+// use taken, or the code deleted, since the order was checked) into the
+// field error the customer sees; other errors are returned as they are.
+func codeTaken(err error) error {
+	var ke *kassa.Error
+	if !errors.As(err, &ke) || len(ke.Fields) != 1 || ke.Fields[0].Field != "discountCode" {
+		return err
+	}
+	id := "field.discount_used_up"
+	if ke.Code == kassa.ENOTFOUND {
+		id = "field.discount_unknown"
+	}
+	return invalid("checkout.PlaceOrder", []kassa.FieldError{locale.Field("discountCode", id)})
 }
 
 // methodUsable reports whether payment method id may pay total for a

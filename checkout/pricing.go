@@ -17,32 +17,14 @@ import (
 // them: SHIPPING, FEE, and one DISCOUNT line per VAT rate of the products,
 // with a negative amount (docs/mapi.md §Creating a payment).
 
-// ShippingOption is one way of delivery the customer may choose.
-type ShippingOption struct {
-	ID      string      // chosen by the order request's ShippingOption
-	Name    string      // the line's description
-	Price   kassa.Money // VAT included
-	VATRate int64       // hundredths of a percent
-}
-
-// PaymentFee is what paying with a method costs the customer.
-type PaymentFee struct {
-	Name    string      // the line's description, e.g. "Invoice fee"
-	Amount  kassa.Money // VAT included
-	VATRate int64
-}
-
-// DiscountCode takes a share (Percent) or an amount (Amount, VAT
-// included) off the products, within its validity and from a minimum
-// products total.
-type DiscountCode struct {
-	Code       string
-	Percent    int64       // hundredths of a percent (1000 = 10 %); 0 with Amount
-	Amount     kassa.Money // a fixed amount off; 0 with Percent
-	ValidFrom  time.Time   // zero: from any time
-	ValidUntil time.Time   // zero: no end; else valid before it
-	MinOrder   kassa.Money // the products total it needs
-}
+// The shop's options, fees and codes are kassa's types; the engine reads
+// them from the settings (settings.go) and the discount codes from the
+// store (kassa.Discounts).
+type (
+	ShippingOption = kassa.ShippingOption
+	PaymentFee     = kassa.PaymentFee
+	DiscountCode   = kassa.DiscountCode
+)
 
 // charges are what price adds to an order's products.
 type charges struct {
@@ -173,17 +155,29 @@ func percent(rate int64) string {
 // unique among an order's lines: "discount-25".
 func discountRef(rate int64) string { return "discount-" + percent(rate) }
 
-// refusal says why d may not be used at now on products totalling
-// goods, as a message id of the catalogs with its arguments; "" when it
-// may.
-func (d *DiscountCode) refusal(now time.Time, goods kassa.Money) (string, []any) {
+// discountRefusal says why d may not be used at now on products
+// totalling goods, as a message id of the catalogs with its arguments;
+// "" when it may.
+func discountRefusal(d *DiscountCode, now time.Time, goods kassa.Money) (string, []any) {
 	switch {
 	case !d.ValidFrom.IsZero() && now.Before(d.ValidFrom):
 		return "field.discount_not_yet", nil
 	case !d.ValidUntil.IsZero() && !now.Before(d.ValidUntil):
 		return "field.discount_expired", nil
+	case d.UsedUp():
+		return "field.discount_used_up", nil
 	case goods < d.MinOrder:
-		return "field.discount_min_order", []any{"Amount", d.MinOrder.String()}
+		return "field.discount_min_order", []any{"Amount", d.MinOrder}
 	}
 	return "", nil
+}
+
+// chargesOf returns the charges an order was priced with (kassa.Charges).
+func chargesOf(c *kassa.Charges) charges {
+	return charges{discount: c.Discount, shipping: c.Shipping, freeFrom: c.FreeShippingFrom, fee: c.Fee}
+}
+
+// record returns c as the order keeps it.
+func (c charges) record() *kassa.Charges {
+	return (&kassa.Charges{Discount: c.discount, Shipping: c.shipping, FreeShippingFrom: c.freeFrom, Fee: c.fee}).Clone()
 }

@@ -47,52 +47,74 @@ func (e *Engine) Quote(ctx context.Context, reqs []kassa.LineRequest) ([]kassa.L
 	if len(fields) > 0 {
 		return nil, 0, invalid("checkout.Quote", fields)
 	}
-	lines, total := e.buildLines(reqs, products, e.defaultCharges())
+	p, err := e.Pricing(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	lines, total := e.buildLines(reqs, products, defaultCharges(p))
 	return lines, total, nil
 }
 
 // defaultCharges are what a cart costs before the customer chose: the
 // first shipping option, no fee, no discount.
-func (e *Engine) defaultCharges() charges {
-	c := charges{freeFrom: e.cfg.FreeShippingFrom}
-	if len(e.cfg.ShippingOptions) > 0 {
-		c.shipping = &e.cfg.ShippingOptions[0]
+func defaultCharges(p Pricing) charges {
+	c := charges{freeFrom: p.FreeShippingFrom}
+	if len(p.ShippingOptions) > 0 {
+		c.shipping = &p.ShippingOptions[0]
 	}
 	return c
 }
 
 // QuoteOrder returns the lines and total of an order request: its
 // products, its discount code, the shipping option it chose (the first
-// when none) and the fee of its payment method. Errors: those of Quote,
-// and EINVALID naming discountCode or shippingOption.
+// when none) and the fee of its payment method (none when it names no
+// method, as a cart does). Errors: those of Quote, and EINVALID naming
+// discountCode (unknown, not yet or no longer valid, used up, below its
+// minimum order) or shippingOption.
 func (e *Engine) QuoteOrder(ctx context.Context, req kassa.OrderRequest) ([]kassa.Line, kassa.Money, error) {
+	lines, _, err := e.quoteOrder(ctx, req)
+	if err != nil {
+		return nil, 0, err
+	}
+	total, _ := sumLines(lines)
+	return lines, total, nil
+}
+
+// quoteOrder is QuoteOrder, also returning the charges the lines were
+// priced with.
+func (e *Engine) quoteOrder(ctx context.Context, req kassa.OrderRequest) ([]kassa.Line, charges, error) {
 	goods, _, err := e.Quote(ctx, req.Lines)
 	var fields []kassa.FieldError
 	if ke := (*kassa.Error)(nil); errors.As(err, &ke) && ke.Code == kassa.EINVALID {
 		fields, err = ke.Fields, nil
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, charges{}, err
 	}
-	c, bad := e.chargesFor(req, productsTotal(goods))
+	c, bad, err := e.chargesFor(ctx, req, productsTotal(goods))
+	if err != nil {
+		return nil, charges{}, err
+	}
 	if fields = append(fields, bad...); len(fields) > 0 {
-		return nil, 0, invalid("checkout.QuoteOrder", fields)
+		return nil, charges{}, invalid("checkout.QuoteOrder", fields)
 	}
-	lines := price(goodsOnly(goods), c)
-	total, _ := sumLines(lines)
-	return lines, total, nil
+	return price(goodsOnly(goods), c), c, nil
 }
 
 // chargesFor returns what req adds to products totalling goods, or field
 // errors for an unknown shipping option or a code that does not apply.
-func (e *Engine) chargesFor(req kassa.OrderRequest, goods kassa.Money) (charges, []kassa.FieldError) {
-	c := e.defaultCharges()
+func (e *Engine) chargesFor(ctx context.Context, req kassa.OrderRequest, goods kassa.Money) (charges, []kassa.FieldError, error) {
+	p, err := e.Pricing(ctx)
+	if err != nil {
+		return charges{}, nil, err
+	}
+	c := defaultCharges(p)
 	var fields []kassa.FieldError
 	if req.ShippingOption != "" {
 		c.shipping = nil
-		for i := range e.cfg.ShippingOptions {
-			if e.cfg.ShippingOptions[i].ID == req.ShippingOption {
-				c.shipping = &e.cfg.ShippingOptions[i]
+		for i := range p.ShippingOptions {
+			if p.ShippingOptions[i].ID == req.ShippingOption {
+				c.shipping = &p.ShippingOptions[i]
 			}
 		}
 		if c.shipping == nil {
@@ -100,29 +122,23 @@ func (e *Engine) chargesFor(req kassa.OrderRequest, goods kassa.Money) (charges,
 		}
 	}
 	if code := strings.TrimSpace(req.DiscountCode); code != "" {
-		d := e.discountCode(code)
-		if d == nil {
+		d, err := e.store.DiscountCode(ctx, code)
+		switch {
+		case kassa.ErrorCode(err) == kassa.ENOTFOUND:
 			fields = append(fields, locale.Field("discountCode", "field.discount_unknown"))
-		} else if id, args := d.refusal(e.now(), goods); id != "" {
-			fields = append(fields, locale.Field("discountCode", id, args...))
+		case err != nil:
+			return charges{}, nil, fmt.Errorf("checkout.QuoteOrder: %w", err)
+		default:
+			if id, args := discountRefusal(&d, e.now(), goods); id != "" {
+				fields = append(fields, locale.Field("discountCode", id, args...))
+			}
+			c.discount = &d
 		}
-		c.discount = d
 	}
-	if f, ok := e.cfg.PaymentFees[req.PaymentMethodID]; ok {
+	if f, ok := p.PaymentFees[req.PaymentMethodID]; ok && req.PaymentMethodID != "" {
 		c.fee = &f
 	}
-	return c, fields
-}
-
-// discountCode returns the configured code, matched without regard to
-// case, or nil.
-func (e *Engine) discountCode(code string) *DiscountCode {
-	for i := range e.cfg.DiscountCodes {
-		if strings.EqualFold(e.cfg.DiscountCodes[i].Code, code) {
-			return &e.cfg.DiscountCodes[i]
-		}
-	}
-	return nil
+	return c, fields, nil
 }
 
 // goodsOnly returns the product lines of lines.

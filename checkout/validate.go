@@ -13,10 +13,7 @@ import (
 	"github.com/kassa-dev/kassa/locale"
 )
 
-var (
-	postalCodeRE = regexp.MustCompile(`^[ \d]{1,10}$`)
-	phoneRE      = regexp.MustCompile(`^\+?[\d \-()]{5,20}$`)
-)
+var postalCodeRE = regexp.MustCompile(`^[ \d]{1,10}$`)
 
 // fieldChecker collects field errors.
 type fieldChecker struct{ fields []kassa.FieldError }
@@ -57,6 +54,11 @@ func normalizeCustomer(c kassa.Customer, country string, today time.Time) kassa.
 	if n, err := parseGovID(c, country, today); err == nil {
 		c.GovernmentID = n.String()
 	}
+	if cc, err := kassa.CountryOf(country); err == nil {
+		if phone, ok := cc.NormalizePhone(c.Phone); ok {
+			c.Phone = phone
+		}
+	}
 	return c
 }
 
@@ -67,9 +69,7 @@ func checkCustomer(c kassa.Customer, country string, today time.Time) []kassa.Fi
 		fc.add("customer.type", "field.customer_type")
 	}
 	checkEmail(&fc, c.Email)
-	if !phoneRE.MatchString(c.Phone) {
-		fc.add("customer.phone", "field.phone")
-	}
+	checkPhone(&fc, c.Phone, country)
 	if _, err := parseGovID(c, country, today); c.GovernmentID != "" && err != nil {
 		fc.add("customer.governmentId", idnum.MessageID(err, country, govIDKind(c.Type)))
 	}
@@ -93,6 +93,18 @@ func govIDKind(ct kassa.CustomerType) idnum.Kind {
 		return idnum.Organisation
 	}
 	return idnum.Person
+}
+
+// checkPhone checks a phone number of the store's country, in its
+// national or international form (kassa.Country.NormalizePhone).
+func checkPhone(fc *fieldChecker, v, country string) {
+	c, err := kassa.CountryOf(country)
+	if err != nil {
+		c = kassa.Countries[0]
+	}
+	if _, ok := c.NormalizePhone(v); !ok {
+		fc.add("customer.phone", "field.phone", "Sample", c.PhoneSample, "International", c.CallingCode)
+	}
 }
 
 func checkEmail(fc *fieldChecker, v string) {

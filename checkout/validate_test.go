@@ -190,9 +190,11 @@ func TestGovernmentIDMessages(t *testing.T) {
 			e := newEnv(t, envOptions{config: func(c *checkout.Config) { c.Country = tt.country }})
 			req := orderRequest(tt.id)
 			req.Customer.Address.CountryCode = tt.country
-			if c, _ := kassa.CountryOf(tt.country); c.PostalDigits == 4 {
+			c, _ := kassa.CountryOf(tt.country)
+			if c.PostalDigits == 4 {
 				req.Customer.Address.PostalCode = "1234" // Norway and Denmark have four digits
 			}
+			req.Customer.Phone = c.PhoneSample // a phone number of the shop's country
 			if tt.legal {
 				req.Customer.Type = kassa.CustomerLegal
 				req.Customer.Address.CompanyName = "Firma AB"

@@ -228,20 +228,25 @@ func (p *payment) eligible(typ mapi.ActionLogType) []mapi.OrderLine {
 
 // subtractLines removes from plus the lines in minus: a line with the same
 // description, reference, VAT rate and type is reduced by its quantity and
-// amount (removed when nothing is left).
+// amount (removed when nothing is left). A DISCOUNT line is reduced by
+// amount only: a shop takes a discount's share with its products, as a
+// line of quantity 1 with part of the amount.
 func subtractLines(plus, minus []mapi.OrderLine) []mapi.OrderLine {
 	out := append([]mapi.OrderLine(nil), plus...)
 	for _, m := range minus {
 		for i := range out {
 			l := &out[i]
+			discount := l.Type == mapi.LineDiscount
 			if l.Description != m.Description || l.Reference != m.Reference || l.VATRate != m.VATRate || l.Type != m.Type ||
-				l.Quantity < m.Quantity {
+				(!discount && l.Quantity < m.Quantity) || (discount && l.TotalAmountIncludingVAT > m.TotalAmountIncludingVAT) {
 				continue
 			}
-			l.Quantity -= m.Quantity
+			if !discount {
+				l.Quantity -= m.Quantity
+			}
 			l.TotalAmountIncludingVAT -= m.TotalAmountIncludingVAT
 			l.TotalVATAmount = nil
-			if l.Quantity == 0 {
+			if l.Quantity == 0 || (discount && l.TotalAmountIncludingVAT == 0) {
 				out = append(out[:i], out[i+1:]...)
 			}
 			break

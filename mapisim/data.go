@@ -229,5 +229,6 @@ var addressBook = map[string]struct {
 var refusedCustomerData = map[string]string{
 	"customer.governmentId:198123112311":        "Invalid government id.",
 	"customer.mobilePhone:0809910000":           "Invalid mobile phone number.",
+	"customer.mobilePhone:+46809910000":         "Invalid mobile phone number.", // the same number as kassa sends it
 	"customer.email:asd@difjgod903845gn.asdasd": "Invalid email address.",
 }

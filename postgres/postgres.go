@@ -89,7 +89,7 @@ var dialect = &sqlstore.Dialect{
 	InsertOrderSQL: `
 		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
 		SELECT n.id, n.number, 'k ' || substr(n.number, 2) || ' ' || n.id || ?, ?, ?, ?, ?, ?, ?,
-			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?
+			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM (SELECT id, 'K' || CASE WHEN id < 1000000 THEN lpad(id::text, 6, '0') ELSE id::text END AS number
 			FROM (SELECT nextval('orders_id_seq') AS id) s) n
 		RETURNING id, number`,

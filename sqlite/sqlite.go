@@ -91,7 +91,7 @@ var dialect = &sqlstore.Dialect{
 		INSERT INTO orders (` + sqlstore.OrderInsertColumns + `)
 		SELECT n, printf('` + sqlstore.OrderNumberFormat + `', n),
 			'k ' || substr(printf('` + sqlstore.OrderNumberFormat + `', n), 2) || ' ' || n || ?, ?, ?, ?, ?, ?, ?,
-			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?
+			?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM orders)`,
 	MarkReleasedSQL: `UPDATE orders SET stock_released = 1 WHERE id = ? AND stock_released = 0`,
 	ReleaseSQL: `

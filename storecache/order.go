@@ -234,6 +234,7 @@ func cloneOrder(o *kassa.Order) *kassa.Order {
 		h.Metadata = maps.Clone(h.Metadata)
 		x.Hosted = &h
 	}
+	x.Charges = o.Charges.Clone()
 	return &x
 }
 

@@ -6,7 +6,7 @@
 //	}
 //
 // A store or wrapper that implements only some roles runs their suites:
-// TestCatalog, TestOrders, TestInbox, TestActions, TestSettings,
+// TestCatalog, TestOrders, TestInbox, TestActions, TestSettings, TestDiscounts,
 // TestAnswers, TestSessions, TestCheckoutStates, TestMails, TestAPIKeys and TestWebhooks (Run runs
 // them all). open must return an empty store and arrange its closing with
 // t.Cleanup. Each subtest opens its own store. Bench is the same for the store
@@ -71,6 +71,7 @@ func Run(t *testing.T, open Opener[kassa.Store]) {
 	t.Run("Inbox", func(t *testing.T) { TestInbox(t, func(t *testing.T) Inbox { return open(t) }) })
 	t.Run("Actions", func(t *testing.T) { TestActions(t, func(t *testing.T) Actions { return open(t) }) })
 	t.Run("Settings", func(t *testing.T) { TestSettings(t, func(t *testing.T) kassa.Settings { return open(t) }) })
+	t.Run("Discounts", func(t *testing.T) { TestDiscounts(t, func(t *testing.T) Discounts { return open(t) }) })
 	t.Run("Answers", func(t *testing.T) { TestAnswers(t, func(t *testing.T) kassa.Answers { return open(t) }) })
 	t.Run("Sessions", func(t *testing.T) { TestSessions(t, func(t *testing.T) kassa.Sessions { return open(t) }) })
 	t.Run("CheckoutStates", func(t *testing.T) {

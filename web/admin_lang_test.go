@@ -20,6 +20,7 @@ func adminPages(id string) []struct{ path, sv, en string } {
 		{"/admin/actions?state=", "Åtgärder efter köpet", "After-sale actions"},
 		{"/admin/emails", "Beställningsmejl", "Order e-mails"},
 		{"/admin/settings", "Inställningar", "Settings"},
+		{"/admin/shipping", "Rabattkoder", "Discount codes"},
 		{"/admin/sessions", "Inloggade webbläsare", "Signed-in browsers"},
 		{"/admin/products", "Ladda upp CSV", "Upload a CSV file"},
 		{"/admin/products?show=inactive", "Inga produkter matchar", "No products match"},

@@ -215,7 +215,7 @@ func (s *Server) renderHosted(w http.ResponseWriter, r *http.Request, o *kassa.O
 	p.Hosted, p.Action = true, hostedPath(o)
 	p.Cart = &cartPage{Total: o.Total, VATTotal: o.VATTotal}
 	for _, l := range o.Lines {
-		p.Cart.Lines = append(p.Cart.Lines, cartLine{Line: l})
+		p.Cart.Lines = append(p.Cart.Lines, cartLine{Line: l, Product: l.Type == kassa.LineProduct || l.Type == kassa.LineDigital})
 	}
 	var err error
 	p.Methods, err = s.cfg.Engine.PaymentMethods(r.Context(), o.Total, p.Req.Customer.Type)

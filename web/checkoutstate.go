@@ -34,6 +34,10 @@ type checkoutState struct {
 
 	Customer kassa.Customer `json:"customer"` // as typed
 	Method   string         `json:"method,omitempty"`
+	// The discount code applied in the cart, and the shipping option
+	// chosen in the cart or the checkout form; "" = none, the first.
+	Discount string `json:"discount,omitempty"`
+	Shipping string `json:"shipping,omitempty"`
 	// Token is the one-time token of the form rendered next: the
 	// idempotency key of the purchase it sends (purchase).
 	Token  string       `json:"token"`
@@ -56,12 +60,14 @@ type placedOrder struct {
 
 // request is the form's order request as the shopper last sent it.
 func (st *checkoutState) request() kassa.OrderRequest {
-	return kassa.OrderRequest{Customer: st.Customer, PaymentMethodID: st.Method}
+	return kassa.OrderRequest{Customer: st.Customer, PaymentMethodID: st.Method, DiscountCode: st.Discount,
+		ShippingOption: st.Shipping}
 }
 
 // keep remembers the form of p, with its messages for the next form.
 func (st *checkoutState) keep(p *checkoutPage) {
 	st.Customer, st.Method = p.Req.Customer, p.Req.PaymentMethodID
+	st.Discount, st.Shipping = p.Req.DiscountCode, p.Req.ShippingOption
 	st.Message, st.Notice, st.Errors = p.Message, p.Notice, p.Errors
 }
 

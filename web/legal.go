@@ -26,9 +26,6 @@ const (
 	demoWithdrawalURL = "/withdrawal"
 )
 
-// defaultFreeShipping is checkout.Config's default FreeShippingFrom.
-const defaultFreeShipping = kassa.Money(50000)
-
 // shopTerms are the shop's legal and part-payment settings.
 type shopTerms struct {
 	TermsURL, PrivacyURL, WithdrawalURL string
@@ -104,12 +101,9 @@ type freeShipping struct {
 }
 
 // freeShippingFor is the free-shipping line of a cart whose products cost
-// goods; nil when shipping is never free.
-func (s *Server) freeShippingFor(goods kassa.Money) *freeShipping {
-	from := s.cfg.FreeShippingFrom
-	if from == 0 {
-		from = defaultFreeShipping
-	}
+// goods (after a discount) when shipping is free from from; nil when
+// shipping is never free.
+func freeShippingFor(from, goods kassa.Money) *freeShipping {
 	if from < 0 {
 		return nil
 	}

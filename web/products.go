@@ -226,10 +226,16 @@ func unprefixed(err error) error {
 // decodeProductBody decodes a product body strictly; a wrong type is a
 // field error.
 func decodeProductBody(body []byte, b *apiProductBody) error {
+	return decodeObject(body, b, "Send the product as a JSON object.")
+}
+
+// decodeObject decodes one JSON object into v, refusing unknown fields;
+// a wrong type is a field error, an empty body the field error empty.
+func decodeObject(body []byte, v any, empty string) error {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return invalid("body", "Send the product as a JSON object.")
+		return invalid("body", empty)
 	}
-	err := decodeOne(body, b)
+	err := decodeOne(body, v)
 	var te *json.UnmarshalTypeError
 	switch {
 	case err == nil:

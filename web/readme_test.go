@@ -221,6 +221,36 @@ func TestREADMEStatuses(t *testing.T) {
 		{readmeStatus{"DELETE /api/admin/products/{sku}", "404 unknown product"}, func() int {
 			return call("DELETE", "/api/admin/products/README-2", "", creds)
 		}},
+		{readmeStatus{"GET /api/admin/pricing", "200"}, func() int { return call("GET", "/api/admin/pricing", "", creds) }},
+		{readmeStatus{"PUT /api/admin/pricing", "422 invalid (field errors), nothing saved"}, func() int {
+			return call("PUT", "/api/admin/pricing", `{"shippingOptions":[]}`, creds)
+		}},
+		{readmeStatus{"PUT /api/admin/pricing", "200"}, func() int {
+			return call("PUT", "/api/admin/pricing", `{"shippingOptions":[{"id":"postnord","name":"PostNord","price":"49.00","vatRate":25}],
+				"freeShippingFrom":"500.00","paymentFees":{"c0de5e00-0000-4000-8000-000000000001":{"name":"Invoice fee","amount":"29.00","vatRate":25}}}`, creds)
+		}},
+		{readmeStatus{"PUT /api/admin/discounts/{code}", "201 created"}, func() int {
+			return call("PUT", "/api/admin/discounts/README10", `{"percent":10,"usageLimit":100,"validUntil":"2099-01-01T00:00:00Z"}`, creds)
+		}},
+		{readmeStatus{"PUT /api/admin/discounts/{code}", "200 replaced"}, func() int {
+			return call("PUT", "/api/admin/discounts/readme10", `{"amount":"50.00","minOrder":"400.00"}`, creds)
+		}},
+		{readmeStatus{"PUT /api/admin/discounts/{code}", "422 invalid (field errors), nothing written"}, func() int {
+			return call("PUT", "/api/admin/discounts/README20", `{"percent":10,"amount":"5.00"}`, creds)
+		}},
+		{readmeStatus{"GET /api/admin/discounts", "200"}, func() int { return call("GET", "/api/admin/discounts", "", creds) }},
+		{readmeStatus{"GET /api/admin/discounts/{code}", "200"}, func() int {
+			return call("GET", "/api/admin/discounts/README10", "", creds)
+		}},
+		{readmeStatus{"GET /api/admin/discounts/{code}", "404 unknown code"}, func() int {
+			return call("GET", "/api/admin/discounts/NOPE", "", creds)
+		}},
+		{readmeStatus{"DELETE /api/admin/discounts/{code}", "204"}, func() int {
+			return call("DELETE", "/api/admin/discounts/README10", "", creds)
+		}},
+		{readmeStatus{"DELETE /api/admin/discounts/{code}", "404 unknown code"}, func() int {
+			return call("DELETE", "/api/admin/discounts/README10", "", creds)
+		}},
 		{readmeStatus{"POST /api/admin/orders/{id}/capture", "409 not paid"}, func() int {
 			return call("POST", "/api/admin/orders/"+itoa(placed.ID)+"/capture", `{"all":true}`, creds)
 		}},

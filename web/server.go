@@ -25,6 +25,9 @@ import (
 // implements it. Errors are *kassa.Error (see error.go for their answers).
 type Engine interface {
 	Quote(ctx context.Context, lines []kassa.LineRequest) ([]kassa.Line, kassa.Money, error)
+	QuoteOrder(ctx context.Context, req kassa.OrderRequest) ([]kassa.Line, kassa.Money, error)
+	Pricing(ctx context.Context) (checkout.Pricing, error)
+	SetPricing(ctx context.Context, p checkout.Pricing) error
 	PaymentMethods(ctx context.Context, amount kassa.Money, ct kassa.CustomerType) ([]mapi.PaymentMethod, error)
 	PlaceOrder(ctx context.Context, req kassa.OrderRequest, src kassa.Source) (*kassa.Order, string, error)
 	Replace(ctx context.Context, id int64, by *kassa.Order) (*kassa.Order, error)
@@ -72,6 +75,7 @@ type Store interface {
 	kassa.Orders
 	kassa.Inbox
 	kassa.Settings
+	kassa.Discounts
 	kassa.Answers
 	kassa.Sessions
 	kassa.CheckoutStates
@@ -108,10 +112,6 @@ type Config struct {
 	// pages may promise an e-mail (the thank-you page of an order on
 	// hold). Default false: no page promises one.
 	MailConfigured bool
-	// FreeShippingFrom is the products total from which shipping is free,
-	// as the engine's checkout.Config has it: the cart states it. 0 means
-	// the engine's default (500.00), negative never free.
-	FreeShippingFrom kassa.Money
 	// Country and Currency are the Resurs store's (SE and SEK when
 	// empty): the storefront's default language is the country's
 	// (package locale), and prices are in the currency.
@@ -217,6 +217,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /cart/items", s.h(s.handleCartAdd))
 	mux.Handle("POST /cart/items/{sku}", s.h(s.handleCartUpdate))
 	mux.Handle("POST /cart/items/{sku}/delete", s.h(s.handleCartRemove))
+	mux.Handle("POST /cart/discount", s.h(s.handleCartDiscount))
+	mux.Handle("POST /cart/shipping", s.h(s.handleCartShipping))
 	mux.Handle("GET /checkout", s.h(s.handleCheckout))
 	mux.Handle("POST /checkout", s.h(s.handleCheckoutPost))
 	mux.Handle("GET /checkout/hosted/{id}", s.h(s.handleHosted))
@@ -245,6 +247,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("PUT /api/admin/products/{sku}", s.basic(s.h(s.apiPutProduct)))
 	mux.Handle("PATCH /api/admin/products/{sku}", s.basic(s.h(s.apiPatchProduct)))
 	mux.Handle("DELETE /api/admin/products/{sku}", s.basic(s.h(s.apiDeleteProduct)))
+	mux.Handle("GET /api/admin/pricing", s.basic(s.h(s.apiPricing)))
+	mux.Handle("PUT /api/admin/pricing", s.basic(s.h(s.apiPutPricing)))
+	mux.Handle("GET /api/admin/discounts", s.basic(s.h(s.apiDiscounts)))
+	mux.Handle("GET /api/admin/discounts/{code}", s.basic(s.h(s.apiDiscount)))
+	mux.Handle("PUT /api/admin/discounts/{code}", s.basic(s.h(s.apiPutDiscount)))
+	mux.Handle("DELETE /api/admin/discounts/{code}", s.basic(s.h(s.apiDeleteDiscount)))
 	mux.Handle("POST /api/admin/orders/{id}/capture", s.basic(s.h(s.apiAdminAction(kassa.ActionCapture))))
 	mux.Handle("POST /api/admin/orders/{id}/cancel", s.basic(s.h(s.apiAdminAction(kassa.ActionCancel))))
 	mux.Handle("POST /api/admin/orders/{id}/refund", s.basic(s.h(s.apiAdminAction(kassa.ActionRefund))))
@@ -288,6 +296,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /admin/callbacks/{id}/process", s.admin(s.handleAdminReprocess))
 	mux.Handle("GET /admin/emails", s.admin(s.handleAdminMails))
 	mux.Handle("GET /admin/emails/{id}", s.admin(s.handleAdminMail))
+	mux.Handle("GET /admin/shipping", s.admin(s.handleCharges))
+	mux.Handle("POST /admin/shipping", s.admin(s.handleChargesSave))
+	mux.Handle("POST /admin/discounts", s.admin(s.handleDiscountSave))
+	mux.Handle("POST /admin/discounts/{code}/delete", s.admin(s.handleDiscountDelete))
 	mux.Handle("GET /admin/settings", s.admin(s.handleSettings))
 	mux.Handle("POST /admin/settings", s.admin(s.handleSettingsPost))
 	mux.Handle("POST /admin/settings/test-callback", s.admin(s.handleTestCallback))

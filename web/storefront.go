@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,18 @@ type cartLine struct {
 	Product bool // a product line: quantity can be changed
 }
 
+// Label is the message id naming a line that is not a product: shipping,
+// discount or fee.
+func (l cartLine) Label() string {
+	switch l.Type {
+	case kassa.LineDiscount:
+		return "cart.discount"
+	case kassa.LineFee:
+		return "cart.fee"
+	}
+	return "cart.shipping"
+}
+
 type cartPage struct {
 	Lines    []cartLine
 	Total    kassa.Money
@@ -83,12 +96,28 @@ type cartPage struct {
 	Error    string
 	Unpriced bool          // the engine could not price the cart (see Error)
 	Shipping *freeShipping // the free-shipping line (legal.go); nil when never free
+	// The discount code and the shipping choice (kept in the checkout
+	// state): the code applied ("" none), why a code given was not
+	// applied, the shop's options and the one chosen.
+	Code      string
+	CodeError string
+	Options   []checkout.ShippingOption
+	Chosen    string
 }
+
+// cartChoice is what the shopper chose beyond the products: a discount
+// code, a shipping option, and at checkout a payment method (its fee).
+type cartChoice struct{ Code, Shipping, Method string }
+
 
 func (*cartPage) title(l *locale.Lang) string { return l.T("nav.cart") }
 
 func (s *Server) handleCart(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.quoteCart(r.Context(), s.lang(r), s.cart(r))
+	st, err := s.forms.load(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	p, err := s.quoteCart(r.Context(), s.lang(r), s.cart(r), cartChoice{Code: st.Discount, Shipping: st.Shipping})
 	if err != nil {
 		return err
 	}
@@ -96,15 +125,34 @@ func (s *Server) handleCart(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// quoteCart prices the cart through the engine. Input problems (a product
+// quoteCart prices the cart through the engine, with the discount code,
+// shipping option and payment method of ch. Input problems (a product
 // gone or short of stock) become a message in l on the page, not an
-// error page.
-func (s *Server) quoteCart(ctx context.Context, l *locale.Lang, c cart) (*cartPage, error) {
+// error page; a code that does not apply (any longer) is said next to
+// the code field and the cart is priced without it.
+func (s *Server) quoteCart(ctx context.Context, l *locale.Lang, c cart, ch cartChoice) (*cartPage, error) {
 	p := &cartPage{}
 	if len(c.Lines) == 0 {
 		return p, nil
 	}
-	lines, total, err := s.cfg.Engine.Quote(ctx, c.Lines)
+	pricing, err := s.cfg.Engine.Pricing(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.Options = pricing.ShippingOptions
+	if !slices.ContainsFunc(p.Options, func(o checkout.ShippingOption) bool { return o.ID == ch.Shipping }) {
+		ch.Shipping = ""
+	}
+	if p.Chosen = ch.Shipping; p.Chosen == "" && len(p.Options) > 0 {
+		p.Chosen = p.Options[0].ID
+	}
+	req := kassa.OrderRequest{Lines: c.Lines, DiscountCode: ch.Code, ShippingOption: ch.Shipping, PaymentMethodID: ch.Method}
+	lines, total, err := s.cfg.Engine.QuoteOrder(ctx, req)
+	if msg := codeProblem(l, err); msg != "" {
+		p.CodeError, req.DiscountCode = msg, ""
+		lines, total, err = s.cfg.Engine.QuoteOrder(ctx, req)
+	}
+	p.Code = req.DiscountCode
 	switch kassa.ErrorCode(err) {
 	case "":
 	case kassa.EINVALID, kassa.ENOTFOUND, kassa.ECONFLICT:
@@ -123,11 +171,11 @@ func (s *Server) quoteCart(ctx context.Context, l *locale.Lang, c cart) (*cartPa
 	for _, line := range lines {
 		p.VATTotal += line.VATAmount
 		p.Lines = append(p.Lines, cartLine{Line: line, Product: line.SKU != "" && line.Type != kassa.LineShipping})
-		if line.Type == kassa.LineShipping {
+		if line.Type == kassa.LineShipping || line.Type == kassa.LineFee {
 			goods -= line.Total
 		}
 	}
-	p.Shipping = s.freeShippingFor(goods)
+	p.Shipping = freeShippingFor(pricing.FreeShippingFrom, goods)
 	p.Error, err = s.stockProblem(ctx, l, c)
 	return p, err
 }
@@ -154,6 +202,19 @@ func (s *Server) productName(ctx context.Context, sku string) string {
 		return p.Name
 	}
 	return sku
+}
+
+// codeProblem is what err says of the discount code, in l; "" when it
+// names no problem with it.
+func codeProblem(l *locale.Lang, err error) string {
+	if e, ok := err.(*kassa.Error); ok && e.Code == kassa.EINVALID {
+		for _, f := range e.Fields {
+			if f.Field == "discountCode" {
+				return l.Field(f)
+			}
+		}
+	}
+	return ""
 }
 
 func quoteMessage(l *locale.Lang, err error) string {
@@ -229,7 +290,11 @@ func stockMessage(l *locale.Lang, p kassa.Product) string {
 }
 
 func (s *Server) cartError(w http.ResponseWriter, r *http.Request, msg string) error {
-	p, err := s.quoteCart(r.Context(), s.lang(r), s.cart(r))
+	st, err := s.forms.load(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	p, err := s.quoteCart(r.Context(), s.lang(r), s.cart(r), cartChoice{Code: st.Discount, Shipping: st.Shipping})
 	if err != nil {
 		return err
 	}
@@ -267,6 +332,15 @@ type checkoutPage struct {
 	// to Action, with the order's key, and has no cart to change.
 	Hosted bool
 	Action string
+	Fees   map[string]checkout.PaymentFee // the payment methods' fees
+}
+
+// MethodFee returns the fee of method id, or nil, for the template.
+func (p *checkoutPage) MethodFee(id string) *checkout.PaymentFee {
+	if f, ok := p.Fees[id]; ok && !p.Hosted {
+		return &f
+	}
+	return nil
 }
 
 // FormAction is where the form posts.
@@ -325,11 +399,15 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, c cart, st *
 // renderCheckout fills in the cart and the payment methods and renders.
 func (s *Server) renderCheckout(w http.ResponseWriter, r *http.Request, c cart, p *checkoutPage, status int) error {
 	l := s.lang(r)
-	cp, err := s.quoteCart(r.Context(), l, c)
+	cp, err := s.quoteCart(r.Context(), l, c, cartChoice{Code: p.Req.DiscountCode, Shipping: p.Req.ShippingOption,
+		Method: p.Req.PaymentMethodID})
 	if err != nil {
 		return err
 	}
 	p.Cart = cp
+	if pricing, err := s.cfg.Engine.Pricing(r.Context()); err == nil {
+		p.Fees = pricing.PaymentFees
+	}
 	if cp.Error == "" && cp.Total > 0 {
 		p.Methods, err = s.cfg.Engine.PaymentMethods(r.Context(), cp.Total, p.Req.Customer.Type)
 		if err != nil {
@@ -361,6 +439,10 @@ func (s *Server) handleCheckoutPost(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	p := &checkoutPage{Req: orderFromForm(r), Errors: map[string]string{}}
+	p.Req.DiscountCode = st.Discount // applied in the cart
+	if p.Req.ShippingOption == "" {
+		p.Req.ShippingOption = st.Shipping
+	}
 	s.ensureBrowserID(w, r)
 	next := "/checkout"
 	switch r.PostFormValue("action") {
@@ -508,6 +590,7 @@ func orderFromForm(r *http.Request) kassa.OrderRequest {
 	}
 	return kassa.OrderRequest{
 		PaymentMethodID: f("paymentMethodId", 100),
+		ShippingOption:  f("shippingOption", 40),
 		Customer: kassa.Customer{
 			Type: ct, GovernmentID: f("customer.governmentId", 30),
 			Email: f("customer.email", 200), Phone: f("customer.phone", 50),
@@ -590,8 +673,11 @@ func newOutcome(l *locale.Lang, o *kassa.Order, fail bool) *outcomePage {
 	p.ShipTo = a.FirstName + " " + a.LastName + ", " + a.AddressRow1 + ", " + a.PostalCode + " " + a.PostalArea
 	p.Lines = make([]outcomeLine, len(o.Lines))
 	for i, line := range o.Lines {
-		p.Lines[i] = outcomeLine{Text: strconv.FormatInt(line.Quantity, 10) + " × " + line.Description,
-			Total: l.Money(line.Total, o.Currency)}
+		text := line.Description // a discount, shipping or fee line: its name says it
+		if line.Type == kassa.LineProduct || line.Type == kassa.LineDigital {
+			text = strconv.FormatInt(line.Quantity, 10) + " × " + line.Description
+		}
+		p.Lines[i] = outcomeLine{Text: text, Total: l.Money(line.Total, o.Currency)}
 	}
 	p.VAT, p.Total = l.Money(o.VATTotal, o.Currency), l.Money(o.Total, o.Currency)
 	return p
@@ -712,3 +798,56 @@ func (p *outcomePage) refresh() string {
 
 // emptyCart tells the layout that this answer emptied the cart.
 func (p *outcomePage) emptyCart() bool { return p.Paid || p.Open }
+
+// handleCartDiscount applies the discount code of the form to the cart
+// (kept in the checkout state), or removes it (action=remove). A code
+// that does not apply is said next to the field, and nothing changes.
+func (s *Server) handleCartDiscount(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.forms.load(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	code := truncate(strings.TrimSpace(r.PostFormValue("code")), 40)
+	if r.PostFormValue("action") == "remove" {
+		code = ""
+	}
+	if code != "" {
+		_, _, err := s.cfg.Engine.QuoteOrder(r.Context(), kassa.OrderRequest{Lines: s.cart(r).Lines, DiscountCode: code,
+			ShippingOption: st.Shipping})
+		if msg := codeProblem(s.lang(r), err); msg != "" {
+			p, err := s.quoteCart(r.Context(), s.lang(r), s.cart(r), cartChoice{Code: st.Discount, Shipping: st.Shipping})
+			if err != nil {
+				return err
+			}
+			p.CodeError = msg
+			s.render(w, r, http.StatusUnprocessableEntity, "cart", p)
+			return nil
+		}
+	}
+	st.Discount = kassa.NormalizeCode(code)
+	return s.saveChoice(w, r, st, "/cart")
+}
+
+// handleCartShipping keeps the shipping option the shopper chose.
+func (s *Server) handleCartShipping(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.forms.load(r.Context(), r)
+	if err != nil {
+		return err
+	}
+	st.Shipping = truncate(strings.TrimSpace(r.PostFormValue("shippingOption")), 40)
+	next := "/cart"
+	if r.PostFormValue("back") == "checkout" {
+		next = "/checkout"
+	}
+	return s.saveChoice(w, r, st, next)
+}
+
+// saveChoice saves st and redirects to next.
+func (s *Server) saveChoice(w http.ResponseWriter, r *http.Request, st *checkoutState, next string) error {
+	s.ensureBrowserID(w, r)
+	if err := s.saveCheckout(r.Context(), w, st); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}

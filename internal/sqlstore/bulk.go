@@ -103,11 +103,15 @@ func bulkOrders(ctx context.Context, tx *Runner, b *Batch) error {
 		if err != nil {
 			return err
 		}
+		charges, err := MarshalCharges(o.Charges)
+		if err != nil {
+			return err
+		}
 		rows = append(rows, []any{o.ID, number, search, o.Key, o.CallbackToken, o.Status, o.Currency, o.Total,
 			o.VATTotal, string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason,
 			o.Authorized, o.Captured, o.Refunded, o.Canceled, o.StockReleased, max(o.Version, 1),
 			o.CreatedAt.UnixMilli(), o.UpdatedAt.UnixMilli(), Millis(o.ExpiresAt), Millis(o.NextSyncAt),
-			o.SyncAttempts, o.Lang, o.Reference, hosted})
+			o.SyncAttempts, o.Lang, o.Reference, hosted, o.Charges.DiscountCodeName(), charges})
 	}
 	return insertRows(ctx, tx, "orders", OrderInsertColumns, rows)
 }

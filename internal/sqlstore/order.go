@@ -18,6 +18,7 @@ type orderRow struct {
 	created, updated  int64
 	expires, nextSync sql.NullInt64
 	hosted            string
+	charges           string
 	lines             string
 }
 
@@ -28,7 +29,7 @@ func scanOrder(rows *sql.Rows, r *orderRow, withLines bool) (*kassa.Order, error
 	dest := [...]any{&o.ID, &o.Number, &o.Key, &o.CallbackToken, &o.Status, &o.Currency, &o.Total,
 		&o.VATTotal, &r.customer, &o.PaymentMethodID, &o.PaymentID, &o.PaymentStatus, &o.StatusReason,
 		&o.Authorized, &o.Captured, &o.Refunded, &o.Canceled, &o.StockReleased, &o.Version,
-		&r.created, &r.updated, &r.expires, &r.nextSync, &o.SyncAttempts, &o.Lang, &o.Reference, &r.hosted, &r.lines}
+		&r.created, &r.updated, &r.expires, &r.nextSync, &o.SyncAttempts, &o.Lang, &o.Reference, &r.hosted, &r.charges, &r.lines}
 	n := len(dest)
 	if !withLines {
 		n--
@@ -45,6 +46,12 @@ func scanOrder(rows *sql.Rows, r *orderRow, withLines bool) (*kassa.Order, error
 		o.Hosted = new(kassa.HostedCheckout)
 		if err := json.Unmarshal([]byte(r.hosted), o.Hosted); err != nil {
 			return nil, fmt.Errorf("order %d: hosted: %w", o.ID, err)
+		}
+	}
+	if r.charges != "" {
+		o.Charges = new(kassa.Charges)
+		if err := json.Unmarshal([]byte(r.charges), o.Charges); err != nil {
+			return nil, fmt.Errorf("order %d: charges: %w", o.ID, err)
 		}
 	}
 	return o, nil

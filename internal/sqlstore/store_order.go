@@ -29,14 +29,14 @@ const (
 const orderColumns = `id, number, key, callback_token, status, currency, total, vat_total, customer,
 	payment_method_id, payment_id, payment_status, status_reason, authorized, captured, refunded,
 	canceled, stock_released, version, created_at, updated_at, expires_at, next_sync_at, sync_attempts,
-	lang, reference, hosted`
+	lang, reference, hosted, charges`
 
 // OrderInsertColumns are the columns, in order, that Dialect.InsertOrderSQL
 // writes.
 const OrderInsertColumns = `id, number, search, key, callback_token, status, currency, total, vat_total,
 			customer, payment_method_id, payment_id, payment_status, status_reason, authorized,
 			captured, refunded, canceled, stock_released, version, created_at, updated_at, expires_at,
-			next_sync_at, sync_attempts, lang, reference, hosted`
+			next_sync_at, sync_attempts, lang, reference, hosted, discount_code, charges`
 
 // CreateOrder reserves stock, inserts o with its lines and ev, and runs
 // then, all in one transaction. See kassa.Store.
@@ -58,8 +58,8 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 	var id int64
 	var number string
 	err = s.b.Transact(ctx, func(tx *Runner) error {
-		if !s.d.ReserveLast && !o.StockReleased {
-			if err := reserve(ctx, tx, o.Lines); err != nil {
+		if !s.d.ReserveLast {
+			if err := takeHolds(ctx, tx, o); err != nil {
 				return err
 			}
 		}
@@ -77,8 +77,8 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 		if err := s.insertEvent(ctx, tx, &ev, now); err != nil {
 			return err
 		}
-		if s.d.ReserveLast && !o.StockReleased {
-			if err := reserve(ctx, tx, o.Lines); err != nil {
+		if s.d.ReserveLast {
+			if err := takeHolds(ctx, tx, o); err != nil {
 				return err
 			}
 		}
@@ -91,6 +91,20 @@ func (s *Store) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event,
 	}
 	o.ID, o.Number, o.Version, o.CreatedAt, o.UpdatedAt = id, number, 1, now, now
 	return nil
+}
+
+// takeHolds takes what a new order holds: one use of its discount code,
+// and its stock unless it holds none.
+func takeHolds(ctx context.Context, tx *Runner, o *kassa.Order) error {
+	if code := o.Charges.DiscountCodeName(); code != "" {
+		if err := takeUse(ctx, tx, code); err != nil {
+			return err
+		}
+	}
+	if o.StockReleased {
+		return nil
+	}
+	return reserve(ctx, tx, o.Lines)
 }
 
 // reserve takes the stock of every SKU in lines, or fails naming the SKU.
@@ -142,10 +156,14 @@ func (s *Store) insertOrder(ctx context.Context, tx *Runner, o *kassa.Order, now
 	if err != nil {
 		return 0, "", err
 	}
+	charges, err := MarshalCharges(o.Charges)
+	if err != nil {
+		return 0, "", err
+	}
 	args := []any{SearchSuffix(o), o.Key, o.CallbackToken, o.Status, o.Currency, o.Total, o.VATTotal,
 		string(customer), o.PaymentMethodID, o.PaymentID, o.PaymentStatus, o.StatusReason, o.Authorized,
 		o.Captured, o.Refunded, o.Canceled, o.StockReleased, now.UnixMilli(), now.UnixMilli(), Millis(o.ExpiresAt),
-		Millis(o.NextSyncAt), o.SyncAttempts, o.Lang, o.Reference, hosted}
+		Millis(o.NextSyncAt), o.SyncAttempts, o.Lang, o.Reference, hosted, o.Charges.DiscountCodeName(), charges}
 	if s.d.LastInsertID {
 		id, err := s.insertID(ctx, tx, s.d.InsertOrderSQL, args...)
 		if err == nil && id == 0 {
@@ -447,8 +465,9 @@ func casOrder(ctx context.Context, tx *Runner, o *kassa.Order, now time.Time) er
 		o.ID, version, o.Version)
 }
 
-// releaseStock gives back the stock reserved by order id unless it was
-// given back before, and reports whether it did.
+// releaseStock gives back the stock reserved by order id, and the use of
+// its discount code, unless they were given back before, and reports
+// whether it did.
 func (s *Store) releaseStock(ctx context.Context, tx *Runner, id int64) (bool, error) {
 	res, err := tx.ExecContext(ctx, s.d.MarkReleasedSQL, id)
 	if err != nil {
@@ -460,6 +479,9 @@ func (s *Store) releaseStock(ctx context.Context, tx *Runner, id int64) (bool, e
 	_, err = tx.ExecContext(ctx, s.d.ReleaseSQL, id)
 	if err != nil {
 		return false, fmt.Errorf("release stock: %w", err)
+	}
+	if _, err = tx.ExecContext(ctx, giveUseBackSQL, id); err != nil {
+		return false, fmt.Errorf("give back the discount code's use: %w", err)
 	}
 	return true, nil
 }
