@@ -60,7 +60,7 @@ func doorServer(t *testing.T, base string) (string, *logBuffer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(s.Handler())
+	srv := httptest.NewServer(checkAPI(t, s.Handler()))
 	t.Cleanup(srv.Close)
 	return srv.URL, logs
 }

@@ -81,7 +81,7 @@ func newStack(t testing.TB, opts ...stackOption) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Config.Handler = w.Handler()
+	srv.Config.Handler = checkAPI(t, w.Handler())
 	srv.Start()
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)

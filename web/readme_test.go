@@ -112,6 +112,7 @@ func TestREADMEStatuses(t *testing.T) {
 		readmeStatus
 		run func() int
 	}{
+		{readmeStatus{"GET /api/openapi.json", "200"}, func() int { return call("GET", "/api/openapi.json", "", nil) }},
 		{readmeStatus{"GET /api/products", "200"}, func() int { return call("GET", "/api/products", "", nil) }},
 		{readmeStatus{"GET /api/payment-methods", "200"}, func() int {
 			return call("GET", "/api/payment-methods?amount=598.00&customerType=NATURAL", "", nil)

@@ -231,7 +231,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /withdrawal", s.h(s.handleLegal("withdrawal")))
 	mux.Handle("GET /lang", s.h(s.handleLang))
 
-	// JSON API.
+	// JSON API (its OpenAPI document: web/openapi.json).
+	mux.Handle("GET /api/openapi.json", s.h(s.apiOpenAPI))
 	mux.Handle("GET /api/products", s.h(s.apiProducts))
 	mux.Handle("GET /api/payment-methods", s.h(s.apiPaymentMethods))
 	mux.Handle("POST /api/orders", s.h(s.apiCreateOrder))

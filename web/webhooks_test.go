@@ -46,11 +46,15 @@ type delivered struct {
 
 func newReceiver(t *testing.T) *receiver {
 	rc := &receiver{status: http.StatusOK}
+	doc := apiDoc(t)
 	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		d := delivered{header: r.Header.Clone(), body: b}
 		if err := json.Unmarshal(b, &d.event); err != nil {
 			t.Errorf("webhook body is not the event JSON: %v\n%s", err, b)
+		}
+		if err := doc.checkWebhook(b); err != nil {
+			t.Errorf("OpenAPI: %v\n%s", err, b)
 		}
 		rc.mu.Lock()
 		defer rc.mu.Unlock()
