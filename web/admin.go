@@ -32,14 +32,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 // attempts are limited per client and per account, as on the admin API.
 func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostFormValue("next"))
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	if wait := s.logins.wait(ip, adminUser); wait > 0 {
 		retryAfter(w, wait)
 		s.render(w, r, http.StatusTooManyRequests, "login", &loginPage{Next: next,
 			Error: "Too many failed attempts. Try again in " + seconds(wait) + "."})
 		return nil
 	}
-	if !s.checkPassword(adminUser, r.PostFormValue("password")) {
+	if !s.checkPassword(r.Context(), adminUser, r.PostFormValue("password")) {
 		s.logins.fail(ip, adminUser)
 		s.log.Warn("admin login failed", "ip", ip)
 		s.render(w, r, http.StatusUnauthorized, "login", &loginPage{Next: next, Error: "Wrong password."})

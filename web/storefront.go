@@ -449,7 +449,7 @@ func lookupGovID(c kassa.Customer, today time.Time) (gid, problem string) {
 func (s *Server) lookupAddress(r *http.Request, p *checkoutPage, gid string) int {
 	ctx, cancel := context.WithTimeout(r.Context(), s.bankTimeout())
 	defer cancel()
-	a, err := s.cfg.Bank.GetAddress(ctx, mapi.GetAddressRequest{StoreID: s.cfg.StoreID, CustomerIP: clientIP(r),
+	a, err := s.cfg.Bank.GetAddress(ctx, mapi.GetAddressRequest{StoreID: s.cfg.StoreID, CustomerIP: s.clientIP(r),
 		GovernmentID: gid, CustomerType: mapi.CustomerType(p.Req.Customer.Type)})
 	if err != nil {
 		s.log.Info("get address failed", "err", err)
