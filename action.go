@@ -96,6 +96,12 @@ type Action struct {
 	// stored or an operator last retried it; the engine fails the action
 	// when it reaches its limit.
 	Resumes int `json:"-"`
+	// OrderVersion, when set, is the version of the order the action was
+	// planned against (not stored): CreateAction then stores it only if
+	// the order is still at that version and has no other action pending
+	// or failed, so that two processes acting on one order at once never
+	// both send an action to the bank.
+	OrderVersion int64 `json:"-"`
 }
 
 // TransactionID returns the deterministic transactionId of the seq-th

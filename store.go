@@ -248,6 +248,10 @@ type Actions interface {
 	// given, zero for none). ECONFLICT when its TransactionID exists
 	// already, ENOTFOUND when the order does not exist, EINVALID for an
 	// unknown kind or state, an empty TransactionID or negative Resumes.
+	// With OrderVersion set it is also ECONFLICT when the order's version
+	// is another or another action of the order is pending or failed; the
+	// check and the insert are atomic with respect to every other
+	// CreateAction and UpdateOrder of the order, in any process.
 	CreateAction(ctx context.Context, a *Action) error
 	// UpdateAction writes State, Error, Attempts, MAPIActionID, Lines,
 	// Amount, NextAttemptAt and Resumes, and sets UpdatedAt. ENOTFOUND if
@@ -307,6 +311,12 @@ type Settings interface {
 	// PutSetting stores a setting, replacing one stored under key;
 	// EINVALID for an empty key.
 	PutSetting(ctx context.Context, key, value string) error
+	// SwapSetting stores value under key only if the stored value is old
+	// (a missing setting counts as ""), atomically, and reports whether it
+	// did. Processes sharing the store use it to create a value once
+	// (old "", then read back the winner's) and to take a value once
+	// (swap it for ""). EINVALID for an empty key.
+	SwapSetting(ctx context.Context, key, old, value string) (bool, error)
 }
 
 // Discounts is the shop's discount codes with their use counts. A code

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,7 +24,8 @@ type Config struct {
 	Orders      int             // customer journeys [500]
 	Seed        int64           // all randomness: plans, faults, crash moments
 	Concurrency int             // customers at a time [32]
-	Crashes     int             // SIGKILL restarts of the shop during the journeys
+	Crashes     int             // SIGKILL restarts of the shop (of a random instance) during the journeys
+	Instances   int             // shop processes behind a round-robin proxy [1]; more than one needs postgres
 	Store       string          // sqlite or postgres [sqlite]
 	DatabaseURL string          // PostgreSQL URL; a fresh schema is made per run
 	SimSpeed    float64         // simulator clock factor [4]: the 1 min payment TTL lasts 15 s
@@ -56,6 +58,7 @@ func DefaultFaults() mapisim.Faults {
 func (c *Config) defaults() {
 	setDefault(&c.Orders, 500)
 	setDefault(&c.Concurrency, 32)
+	setDefault(&c.Instances, 1)
 	setDefault(&c.Store, "sqlite")
 	setDefault(&c.SimSpeed, 4)
 	setDefault(&c.Hold, time.Minute)
@@ -128,7 +131,9 @@ type runner struct {
 	drop    func()
 	bank    *bank
 	hooks   *receiver
-	shop    *shopProc
+	shops   []*shopProc // one, or the instances behind proxy
+	front   string      // the URL customers use: the shop's, or the proxy's
+	proxy   *http.Server
 	cust    *customer
 	catalog []kassa.Product
 	plenty  []kassa.Product // stock for every customer
@@ -145,8 +150,13 @@ func (r *runner) logf(format string, args ...any) {
 }
 
 func (r *runner) cleanup() {
-	if r.shop != nil && r.shop.cmd != nil {
-		_ = r.shop.kill()
+	for _, sh := range r.shops {
+		if sh.cmd != nil {
+			_ = sh.kill()
+		}
+	}
+	if r.proxy != nil {
+		_ = r.proxy.Close()
 	}
 	if r.bank != nil {
 		r.bank.close()
@@ -193,37 +203,87 @@ func (r *runner) setup(ctx context.Context) error {
 	if err := r.seedCatalog(ctx); err != nil {
 		return err
 	}
-	addr, err := freeAddr()
-	if err != nil {
-		return err
-	}
-	args := []string{"--addr", addr, "--data", r.dir, "--mapi-url", b.url, "--hold", r.cfg.Hold.String(),
-		"--admin-password", adminPassword, "--log-level", "warn", "--metrics-addr", "off",
-		// Every journey comes from 127.0.0.1: one client to the shop's limits.
-		"--max-unpaid-orders", "0", "--max-unpaid-units", "0", "--address-lookups", "0"}
-	env := childEnv()
-	if r.dbURL != "" {
-		args = append(args, "--database-url", r.dbURL)
-		env = childEnv("KASSA_DATABASE_URL=" + r.dbURL)
-	}
-	r.shop = &shopProc{launch: r.cfg.Launch, args: args, env: env, url: "http://" + addr,
-		logPath: filepath.Join(r.dir, "shop.log")}
-	r.logf("simulator %s (seed %d, speed ×%g), shop %s, store %s, data %s", b.url, r.cfg.Seed, r.cfg.SimSpeed,
-		r.shop.url, r.cfg.Store, r.dir)
-	if err := r.shop.start(ctx); err != nil {
+	if err := r.startShops(ctx); err != nil {
 		return err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = r.cfg.Concurrency * 2
-	r.cust = &customer{shop: r.shop.url, hc: &http.Client{Timeout: 60 * time.Second, Transport: tr},
+	r.cust = &customer{shop: r.front, hc: &http.Client{Timeout: 60 * time.Second, Transport: tr},
 		sim: b.sim, admin: adminPassword}
-	id, err := r.hooks.register(ctx, r.cust.hc, r.shop.url)
+	id, err := r.hooks.register(ctx, r.cust.hc, r.front)
 	if err != nil {
 		return err
 	}
 	r.logf("webhook receiver %s (endpoint %d; %.0f %% of deliveries answered 503 while faults are on)", r.hooks.url, id,
 		receiverFailRate*100)
 	return nil
+}
+
+// startShops starts the shop: one process, or Config.Instances of them
+// at the same moment behind the round-robin proxy, whose URL is then the
+// shop's public (base) URL.
+func (r *runner) startShops(ctx context.Context) error {
+	n := r.cfg.Instances
+	if n > 1 && r.dbURL == "" {
+		return errors.New("chaos: --instances above 1 needs --store postgres: instances share one database")
+	}
+	var extra []string
+	if n > 1 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("chaos: proxy: %w", err)
+		}
+		r.front = "http://" + ln.Addr().String()
+		extra = []string{"--base-url", r.front, "--trusted-proxies", "127.0.0.1/32"}
+		defer func() {
+			if r.proxy == nil {
+				ln.Close()
+				return
+			}
+			go func() { _ = r.proxy.Serve(ln) }()
+		}()
+	}
+	var urls []string
+	for k := range n {
+		addr, err := freeAddr()
+		if err != nil {
+			return err
+		}
+		data, logPath := r.dir, filepath.Join(r.dir, "shop.log")
+		if n > 1 {
+			data, logPath = filepath.Join(r.dir, fmt.Sprintf("shop-%d", k+1)), filepath.Join(r.dir, fmt.Sprintf("shop-%d.log", k+1))
+		}
+		args := append([]string{"--addr", addr, "--data", data, "--mapi-url", r.bank.url, "--hold", r.cfg.Hold.String(),
+			"--admin-password", adminPassword, "--log-level", "warn", "--metrics-addr", "off",
+			// Every journey comes from 127.0.0.1: one client to the shop's limits.
+			"--max-unpaid-orders", "0", "--max-unpaid-units", "0", "--address-lookups", "0"}, extra...)
+		env := childEnv()
+		if r.dbURL != "" {
+			args = append(args, "--database-url", r.dbURL)
+			env = childEnv("KASSA_DATABASE_URL=" + r.dbURL)
+		}
+		r.shops = append(r.shops, &shopProc{launch: r.cfg.Launch, args: args, env: env, url: "http://" + addr, logPath: logPath})
+		urls = append(urls, "http://"+addr)
+	}
+	if n == 1 {
+		r.front = r.shops[0].url
+	} else {
+		lb, err := newBalancer(urls)
+		if err != nil {
+			return err
+		}
+		r.proxy = &http.Server{Handler: lb.handler(), ReadHeaderTimeout: 10 * time.Second}
+	}
+	r.logf("simulator %s (seed %d, speed ×%g), shop %s (%d instance(s)), store %s, data %s", r.bank.url, r.cfg.Seed,
+		r.cfg.SimSpeed, r.front, n, r.cfg.Store, r.dir)
+	// All at the same moment: instances of a fleet start together.
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for k, sh := range r.shops {
+		wg.Go(func() { errs[k] = sh.start(ctx) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // seedCatalog puts the chaos catalog in the store before the shop starts
@@ -285,7 +345,7 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 			return err
 		}
 	}
-	if err := r.shop.stop(); err != nil {
+	if err := r.stopShops(); err != nil {
 		return err
 	}
 	r.logf("shop stopped; checking")
@@ -317,6 +377,15 @@ func (r *runner) run(ctx context.Context, res *Result) error {
 	return nil
 }
 
+// stopShops stops every instance (SIGTERM: each drains its work).
+func (r *runner) stopShops() error {
+	var errs []error
+	for _, sh := range r.shops {
+		errs = append(errs, sh.stop())
+	}
+	return errors.Join(errs...)
+}
+
 // graceFor is how long after its hold a pending order is tolerated: the
 // engine's own expiry grace (5 min) and one sweeper period.
 func graceFor() time.Duration { return 5*time.Minute + 30*time.Second }
@@ -346,7 +415,8 @@ func (r *runner) journeys(ctx context.Context) []outcome {
 		if next < len(crashAt) && i == crashAt[next] {
 			next++
 			delay := time.Duration(rng.IntN(500)) * time.Millisecond
-			crashes.Go(func() { r.crash(ctx, i, delay) })
+			k := rng.IntN(len(r.shops))
+			crashes.Go(func() { r.crash(ctx, i, k, delay) })
 			crashes.Wait() // one restart at a time; customers keep going meanwhile
 		}
 		jobs <- i
@@ -379,16 +449,17 @@ func crashPoints(seed int64, n, k int) []int {
 	return pts
 }
 
-// crash kills the shop with SIGKILL after delay and restarts it on the
-// same data and port.
-func (r *runner) crash(ctx context.Context, at int, delay time.Duration) {
+// crash kills instance k of the shop with SIGKILL after delay and restarts
+// it on the same data and port; the other instances keep serving.
+func (r *runner) crash(ctx context.Context, at, k int, delay time.Duration) {
 	select {
 	case <-ctx.Done():
 		return
 	case <-time.After(delay):
 	}
+	sh := r.shops[k]
 	held := r.midDelivery(ctx)
-	err := r.shop.kill()
+	err := sh.kill()
 	if held != nil {
 		close(held.release)
 	}
@@ -402,12 +473,12 @@ func (r *runner) crash(ctx context.Context, at int, delay time.Duration) {
 		r.midDeliveryKills.Add(1)
 		how = "while delivering webhook " + held.id
 	}
-	r.logf("shop killed (SIGKILL) at journey %d, %s; restarting", at, how)
-	if err := r.shop.start(ctx); err != nil {
+	r.logf("shop %d of %d killed (SIGKILL) at journey %d, %s; restarting", k+1, len(r.shops), at, how)
+	if err := sh.start(ctx); err != nil {
 		r.logf("restart failed: %v", err)
 		return
 	}
-	r.logf("shop restarted")
+	r.logf("shop %d restarted", k+1)
 }
 
 // midDelivery waits, bounded, until the webhook receiver holds a

@@ -97,15 +97,17 @@ func (r *runner) security(ctx context.Context, st kassa.Orders) (*securityReport
 				Detail: fmt.Sprintf("order changed during the security phase: %+v → %+v", b, fp)})
 		}
 	}
-	if err := r.shop.waitHealthy(ctx, 5*time.Second); err != nil {
-		rep.violations = append(rep.violations, Violation{Rule: RuleSecurity, Detail: "shop not healthy after the security phase: " + err.Error()})
+	for _, sh := range r.shops {
+		if err := sh.waitHealthy(ctx, 5*time.Second); err != nil {
+			rep.violations = append(rep.violations, Violation{Rule: RuleSecurity, Detail: "shop not healthy after the security phase: " + err.Error()})
+		}
 	}
 	return rep, nil
 }
 
 // send sends one case; 0 means no answer (connection failed).
 func (r *runner) send(ctx context.Context, c secCase) int {
-	req, err := http.NewRequestWithContext(ctx, c.method, r.shop.url+c.path, bytes.NewReader(c.body))
+	req, err := http.NewRequestWithContext(ctx, c.method, r.front+c.path, bytes.NewReader(c.body))
 	if err != nil {
 		return -1
 	}

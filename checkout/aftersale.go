@@ -229,7 +229,10 @@ func (e *Engine) newAction(ctx context.Context, o *kassa.Order, kind kassa.Actio
 	}
 	a := &kassa.Action{OrderID: o.ID, Kind: kind, TransactionID: kassa.TransactionID(o.Number, kind, seq),
 		Lines: pl.lines, Amount: pl.amount, State: kassa.ActionPending, Source: src, Creator: creator,
-		NextAttemptAt: e.now().Add(e.cfg.ActionRetryDelay)}
+		NextAttemptAt: e.now().Add(e.cfg.ActionRetryDelay), OrderVersion: o.Version}
+	// Stored only if o is still as read and no other action of it is
+	// unsettled: another process acting on the order at the same moment
+	// gets ECONFLICT here, before anything is sent to Resurs.
 	if err := e.store.CreateAction(ctx, a); err != nil {
 		return nil, err
 	}

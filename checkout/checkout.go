@@ -33,6 +33,7 @@ package checkout
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -91,6 +92,11 @@ type Config struct {
 	SweepInterval    time.Duration // default 5s
 	SweepBatch       int           // orders per sweeper pass; default 100
 	SweepConcurrency int           // parallel syncs per pass; default 4
+	// SweepTurns, when set, is where engines sharing the store (several
+	// processes on one PostgreSQL database) take turns at the sweeper, so
+	// that one of them sweeps at a time (sweep.go); nil: this engine
+	// sweeps whatever others do.
+	SweepTurns       kassa.Settings
 	ExpiryGrace      time.Duration // after ExpiresAt before an undecided payment cancels the order; default 5m
 	OnHoldMaxAge     time.Duration // on-hold orders are read hourly up to this age; default 30 days
 	Workers          int           // callback workers (I/O-bound MAPI reads), and as many after-sale action workers; default 16
@@ -156,6 +162,7 @@ type Engine struct {
 
 	onSettled func(*kassa.Callback) // see WithSettled; nil for none
 
+	id      string     // names this engine in the sweeper's turn (SweepTurns)
 	mu      sync.Mutex // guards the sweeper fields
 	stopSwp context.CancelFunc
 	swpDone chan struct{}
@@ -180,7 +187,7 @@ func New(cfg Config, opts ...Option) (*Engine, error) {
 	base, _ := url.Parse(cfg.BaseURL)
 	e := &Engine{
 		cfg: cfg, store: cfg.Store, bank: cfg.Bank, log: cfg.Logger,
-		metrics: cfg.Metrics, now: cfg.Now, base: base,
+		metrics: cfg.Metrics, now: cfg.Now, base: base, id: rand.Text(),
 	}
 	for _, opt := range opts {
 		opt(e)

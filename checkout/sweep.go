@@ -3,6 +3,8 @@ package checkout
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,7 +52,9 @@ func (e *Engine) startSweeper() {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				e.sweepBacklog(ctx)
+				if e.sweeperTurn(ctx) {
+					e.sweepBacklog(ctx)
+				}
 			}
 		}
 	}()
@@ -79,5 +83,60 @@ func (e *Engine) stopSweeper() {
 	if cancel != nil {
 		cancel()
 		<-done
+		e.releaseSweeperTurn()
+	}
+}
+
+// sweeperTurnSetting holds whose turn it is at the sweeper when engines
+// share the store: "<engine id> <unix milliseconds until which it holds>".
+const sweeperTurnSetting = "checkout.sweeper_turn"
+
+// sweeperTurn reports whether this engine sweeps now. Without SweepTurns it
+// always does. With it, the engine takes (or renews) the turn for three
+// sweep intervals by a swap of the stored value, which succeeds for one
+// engine only; the others wait until the holder stops renewing (it
+// stopped or died). Should a pass outlast the turn, another engine may
+// sweep beside it for a while, which costs reads, not correctness: every
+// write is a compare-and-set on the order's version.
+func (e *Engine) sweeperTurn(ctx context.Context) bool {
+	st := e.cfg.SweepTurns
+	if st == nil {
+		return true
+	}
+	v, _, err := st.Setting(ctx, sweeperTurnSetting)
+	if err != nil {
+		e.log.Warn("sweeper: read whose turn it is", "err", err)
+		return false
+	}
+	now := e.now()
+	holder, until, _ := strings.Cut(v, " ")
+	ms, perr := strconv.ParseInt(until, 10, 64)
+	if v != "" && perr == nil && holder != e.id && now.UnixMilli() < ms {
+		return false
+	}
+	next := e.id + " " + strconv.FormatInt(now.Add(3*e.cfg.SweepInterval).UnixMilli(), 10)
+	took, err := st.SwapSetting(ctx, sweeperTurnSetting, v, next)
+	if err != nil {
+		e.log.Warn("sweeper: take the turn", "err", err)
+		return false
+	}
+	return took
+}
+
+// releaseSweeperTurn gives the turn up at Stop, so that another engine
+// sweeps at its next tick instead of when the turn ends.
+func (e *Engine) releaseSweeperTurn() {
+	st := e.cfg.SweepTurns
+	if st == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	v, _, err := st.Setting(ctx, sweeperTurnSetting)
+	if holder, _, _ := strings.Cut(v, " "); err != nil || holder != e.id {
+		return
+	}
+	if _, err := st.SwapSetting(ctx, sweeperTurnSetting, v, ""); err != nil {
+		e.log.Warn("sweeper: give the turn up", "err", err)
 	}
 }

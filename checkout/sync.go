@@ -509,7 +509,8 @@ func reasonFor(to kassa.Status, s kassa.PaymentSnapshot) string {
 
 // nextSync is when the sweeper should read o's payment next: +1, +5 and
 // +15 minutes after the order was placed, then hourly; a pending order is
-// read right after its payment would have expired; on-hold orders are read
+// read right after its payment's time to live ends, and again after the
+// expiry grace; on-hold orders are read
 // hourly up to OnHoldMaxAge; closed orders never.
 func (e *Engine) nextSync(o *kassa.Order) time.Time {
 	if !o.Status.Open() {
@@ -527,9 +528,15 @@ func (e *Engine) nextSync(o *kassa.Order) time.Time {
 			break
 		}
 	}
-	if o.Status == kassa.StatusPending {
-		if exp := o.ExpiresAt.Add(e.cfg.ExpiryGrace + time.Second); exp.Before(next) && exp.After(now) {
-			next = exp
+	if o.Status == kassa.StatusPending && !o.ExpiresAt.IsZero() {
+		// Right when the payment's time to live ends (Resurs rejects it
+		// then), and once more when the grace ends (a clock a little
+		// behind Resurs', or a payment Resurs does not know).
+		for _, exp := range []time.Time{o.ExpiresAt.Add(time.Second), o.ExpiresAt.Add(e.cfg.ExpiryGrace + time.Second)} {
+			if exp.Before(next) && exp.After(now) {
+				next = exp
+				break
+			}
 		}
 	} else if now.Sub(created) > e.cfg.OnHoldMaxAge {
 		return zeroTime

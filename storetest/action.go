@@ -365,3 +365,64 @@ func CheckActionQueueMigration(t *testing.T, s kassa.Store, pending, succeeded *
 	lease := pending.UpdatedAt.Add(time.Minute)
 	wantActionsClaimed(t, s, claimActions(t, s, pending.UpdatedAt, lease, 10), lease, pending)
 }
+
+// guarded returns action(o, kind, seq) planned against o's version.
+func guarded(o *kassa.Order, kind kassa.ActionKind, seq int) *kassa.Action {
+	a := action(o, kind, seq)
+	a.OrderVersion = o.Version
+	return a
+}
+
+// testCreateActionGuarded: an action planned against an order's version is
+// stored only while the order is at that version and no other action of
+// it is pending or failed.
+func testCreateActionGuarded(t *testing.T, s Actions) {
+	put(t, s, product("A", 5))
+	o := create(t, s, order(1, line(1, "A", 2)))
+	first := mustAction(t, s, guarded(o, kassa.ActionCapture, 1))
+	wantCode(t, s.CreateAction(ctx, guarded(o, kassa.ActionRefund, 1)), kassa.ECONFLICT) // first is pending
+	first.State = kassa.ActionFailed
+	must(t, s.UpdateAction(ctx, first))
+	wantCode(t, s.CreateAction(ctx, guarded(o, kassa.ActionRefund, 1)), kassa.ECONFLICT) // failed: outcome unknown
+	first.State = kassa.ActionSucceeded
+	must(t, s.UpdateAction(ctx, first))
+	stale := *o
+	o.Status = kassa.StatusProcessing
+	must(t, s.UpdateOrder(ctx, o, nil, nil))
+	wantCode(t, s.CreateAction(ctx, guarded(&stale, kassa.ActionRefund, 1)), kassa.ECONFLICT) // the order moved on
+	mustAction(t, s, guarded(o, kassa.ActionRefund, 1))
+	if got := get(t, s, o.ID); got.Version != o.Version {
+		t.Fatalf("a guarded CreateAction changed the order's version %d → %d", o.Version, got.Version)
+	}
+	ghost := guarded(o, kassa.ActionCancel, 1)
+	ghost.OrderID = o.ID + 100
+	wantCode(t, s.CreateAction(ctx, ghost), kassa.ENOTFOUND)
+}
+
+// testCreateActionGuardedConcurrent: of different actions planned against
+// one version at once, exactly one is stored.
+func testCreateActionGuardedConcurrent(t *testing.T, s Actions) {
+	put(t, s, product("A", 5))
+	o := create(t, s, order(1, line(1, "A", 1)))
+	kinds := []kassa.ActionKind{kassa.ActionCapture, kassa.ActionCancel, kassa.ActionRefund}
+	const n = 9
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { errs[i] = s.CreateAction(ctx, guarded(o, kinds[i%3], 1+i/3)) })
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch kassa.ErrorCode(err) {
+		case "":
+			ok++
+		case kassa.ECONFLICT:
+		default:
+			t.Fatalf("concurrent guarded CreateAction: %v", err)
+		}
+	}
+	if _, total, err := s.Actions(ctx, kassa.ActionFilter{OrderID: o.ID}); err != nil || ok != 1 || total != 1 {
+		t.Fatalf("%d guarded creates succeeded, %d stored (%v); want exactly one of each", ok, total, err)
+	}
+}

@@ -2,7 +2,9 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kassa-dev/kassa"
@@ -95,5 +97,51 @@ func testSettings(t *testing.T, s kassa.Settings) {
 		if !ok || v != want {
 			t.Fatalf("Setting(%q) = %q, %v; want %q, true", key, v, ok, want)
 		}
+	}
+}
+
+func testSwapSetting(t *testing.T, s kassa.Settings) {
+	swap := func(key, old, value string, want bool) {
+		t.Helper()
+		got, err := s.SwapSetting(ctx, key, old, value)
+		must(t, err)
+		if got != want {
+			t.Fatalf("SwapSetting(%q, %q, %q) = %v, want %v", key, old, value, got, want)
+		}
+	}
+	swap("k", "x", "a", false) // missing is "", not "x"
+	swap("k", "", "a", true)   // created
+	swap("k", "", "b", false)  // exists
+	swap("k", "b", "c", false)
+	swap("k", "a", "", true) // taken
+	swap("k", "", "d", true) // an empty value counts as missing
+	if v, ok, err := s.Setting(ctx, "k"); err != nil || !ok || v != "d" {
+		t.Fatalf("Setting after swaps = %q, %v, %v; want \"d\"", v, ok, err)
+	}
+	if _, err := s.SwapSetting(ctx, "", "", "x"); kassa.ErrorCode(err) != kassa.EINVALID {
+		t.Fatalf("SwapSetting with an empty key: %v, want EINVALID", err)
+	}
+}
+
+// testSwapSettingConcurrent: of many processes creating one value at
+// once, exactly one wins, and all read back the winner's value.
+func testSwapSettingConcurrent(t *testing.T, s kassa.Settings) {
+	const n = 8
+	var wg sync.WaitGroup
+	won := make([]bool, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() { won[i], errs[i] = s.SwapSetting(ctx, "once", "", fmt.Sprint("v", i)) })
+	}
+	wg.Wait()
+	winners := 0
+	for i := range n {
+		must(t, errs[i])
+		if won[i] {
+			winners++
+		}
+	}
+	if winners != 1 {
+		t.Fatalf("%d concurrent creates won, want 1", winners)
 	}
 }

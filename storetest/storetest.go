@@ -150,6 +150,8 @@ func TestActions(t *testing.T, open Opener[Actions]) {
 		{"CreateAction", testCreateAction},
 		{"CreateActionRefused", testCreateActionRefused},
 		{"CreateActionConcurrent", testCreateActionConcurrent},
+		{"CreateActionGuarded", testCreateActionGuarded},
+		{"CreateActionGuardedConcurrent", testCreateActionGuardedConcurrent},
 		{"UpdateAction", testUpdateAction},
 		{"ActionsList", testActionsList},
 		{"ClaimActions", testClaimActions},
@@ -159,7 +161,8 @@ func TestActions(t *testing.T, open Opener[Actions]) {
 
 // TestSettings holds the stores open returns to kassa.Settings.
 func TestSettings(t *testing.T, open Opener[kassa.Settings]) {
-	run(t, open, []test[kassa.Settings]{{"Settings", testSettings}})
+	run(t, open, []test[kassa.Settings]{{"Settings", testSettings},
+		{"SwapSetting", testSwapSetting}, {"SwapSettingConcurrent", testSwapSettingConcurrent}})
 }
 
 // TestAnswers holds the stores open returns to kassa.Answers.

@@ -33,14 +33,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 // attempts are limited per client and per account, as on the admin API.
 func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostFormValue("next"))
-	ip, l := clientIP(r), s.lang(r)
+	ip, l := s.clientIP(r), s.lang(r)
 	if wait := s.logins.wait(ip, adminUser); wait > 0 {
 		retryAfter(w, wait)
 		s.render(w, r, http.StatusTooManyRequests, "login", &loginPage{Next: next,
 			Error: l.T("admin.login.too_many", "Wait", secondsIn(l, wait))})
 		return nil
 	}
-	if !s.checkPassword(adminUser, r.PostFormValue("password")) {
+	if !s.checkPassword(r.Context(), adminUser, r.PostFormValue("password")) {
 		s.logins.fail(ip, adminUser)
 		s.log.Warn("admin login failed", "ip", ip)
 		s.render(w, r, http.StatusUnauthorized, "login", &loginPage{Next: next, Error: l.T("admin.login.wrong")})

@@ -145,7 +145,7 @@ func (s *Server) placeOrder(ctx context.Context, r *http.Request, body []byte) (
 	if err != nil {
 		return nil, "", err
 	}
-	req.ClientIP, req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
+	req.ClientIP, req.UserAgent = s.clientIP(r), truncate(r.UserAgent(), 200)
 	req.ClientKeys = s.clientKeys(r)
 	o, redirect, err := s.cfg.Engine.PlaceOrder(ctx, req, kassa.SourceAPI)
 	return o, redirect, holdsRefusal(err)

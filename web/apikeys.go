@@ -35,7 +35,7 @@ func bearerKey(r *http.Request) (string, bool) {
 // bearer serves r with next if key is a valid API key; otherwise 401 (or
 // 429 once the client failed too often).
 func (s *Server) bearer(w http.ResponseWriter, r *http.Request, key string, next http.Handler) {
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	if wait := s.logins.waitClient(ip); wait > 0 {
 		retryAfter(w, wait)
 		s.error(w, r, &statusError{status: http.StatusTooManyRequests, err: kassa.Errorf(kassa.EUNAUTHORIZED,
@@ -133,7 +133,7 @@ func (s *Server) handleKeyCreate(w http.ResponseWriter, r *http.Request) error {
 		return s.renderKeys(w, r, http.StatusUnprocessableEntity,
 			&keysPage{Problem: s.lang(r).T("admin.keys.bad_name")})
 	}
-	s.log.Info("admin: API key created", "key", k.ID, "prefix", k.Prefix, "ip", clientIP(r))
+	s.log.Info("admin: API key created", "key", k.ID, "prefix", k.Prefix, "ip", s.clientIP(r))
 	w.Header().Set("Cache-Control", "no-store")
 	return s.renderKeys(w, r, http.StatusOK, &keysPage{Created: key, Name: k.Name})
 }
@@ -147,7 +147,7 @@ func (s *Server) handleKeyRevoke(w http.ResponseWriter, r *http.Request) error {
 	if err := s.cfg.Store.RevokeAPIKey(r.Context(), id, s.now()); err != nil {
 		return err
 	}
-	s.log.Info("admin: API key revoked", "key", id, "ip", clientIP(r))
+	s.log.Info("admin: API key revoked", "key", id, "ip", s.clientIP(r))
 	http.Redirect(w, r, "/admin/keys?revoked=1", http.StatusSeeOther)
 	return nil
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -84,15 +83,6 @@ func (s *Server) handleCallbackTest(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// clientIP is the peer address of r. Forwarded headers are not trusted.
-func clientIP(r *http.Request) string {
-	ip, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return ip
-}
-
 // callbackTestNonceSetting holds the outstanding callback test nonce and
 // when it was issued ("<nonce> <RFC 3339 time>"); empty when none is.
 const callbackTestNonceSetting = "web.callback_test_nonce"
@@ -116,10 +106,10 @@ func (s *Server) issueTestNonce(ctx context.Context) (string, error) {
 }
 
 // takeTestNonce reports whether got is the outstanding, unexpired nonce
-// (compared in constant time), and uses it up if it is.
+// (compared in constant time), and uses it up if it is: by a swap of the
+// stored value for "", so that of two servers sharing the store only one
+// takes it.
 func (s *Server) takeTestNonce(ctx context.Context, got string) (bool, error) {
-	s.testMu.Lock()
-	defer s.testMu.Unlock()
 	v, _, err := s.cfg.Store.Setting(ctx, callbackTestNonceSetting)
 	if err != nil {
 		return false, fmt.Errorf("read callback test nonce: %w", err)
@@ -132,7 +122,11 @@ func (s *Server) takeTestNonce(ctx context.Context, got string) (bool, error) {
 	case subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1:
 		return false, nil
 	}
-	return true, s.putTestNonce(ctx, "")
+	took, err := s.cfg.Store.SwapSetting(ctx, callbackTestNonceSetting, v, "")
+	if err != nil {
+		return false, fmt.Errorf("use up callback test nonce: %w", err)
+	}
+	return took, nil
 }
 
 func (s *Server) putTestNonce(ctx context.Context, v string) error {

@@ -261,7 +261,7 @@ func (s *Server) handleHostedPost(w http.ResponseWriter, r *http.Request) error 
 // payHosted places the shopper's purchase and sends them to Resurs.
 func (s *Server) payHosted(w http.ResponseWriter, r *http.Request, o *kassa.Order, p *checkoutPage) error {
 	req := p.Req
-	req.ClientIP, req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
+	req.ClientIP, req.UserAgent = s.clientIP(r), truncate(r.UserAgent(), 200)
 	placed, redirect, err := s.cfg.Engine.PayCheckout(r.Context(), o.ID, o.Key, req)
 	switch {
 	case err == nil:

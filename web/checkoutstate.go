@@ -255,7 +255,7 @@ func (s *Server) placeOnce(ctx context.Context, r *http.Request, st *checkoutSta
 	if old != nil && old.Request == reqMAC && s.pendingOrder(ctx, old.ID, true) {
 		return purchaseAnswer{Order: old.ID, Redirect: old.Redirect}, nil
 	}
-	p.Req.ClientIP, p.Req.UserAgent = clientIP(r), truncate(r.UserAgent(), 200)
+	p.Req.ClientIP, p.Req.UserAgent = s.clientIP(r), truncate(r.UserAgent(), 200)
 	p.Req.ClientKeys = s.clientKeys(r)
 	p.Req.Lang = s.lang(r).Code() // the customer's e-mails speak the page's language
 	o, redirect, err := s.cfg.Engine.PlaceOrder(ctx, p.Req, kassa.SourceCheckout)

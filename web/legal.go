@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/locale"
@@ -61,21 +62,33 @@ func readShopTerms(ctx context.Context, st kassa.Settings) (shopTerms, error) {
 }
 
 // shopTermsCache keeps the shop's terms settings: every storefront page
-// shows them. It is replaced when the admin saves the settings.
-type shopTermsCache struct{ t atomic.Pointer[shopTerms] }
+// shows them. It is replaced when the admin saves the settings, and, with
+// a ttl (a store shared with other servers, which save settings too),
+// read again when older than that.
+type shopTermsCache struct {
+	t   atomic.Pointer[termsEntry]
+	ttl time.Duration // 0: kept until the settings are saved here
+	now func() time.Time
+}
 
-// get returns the settings, reading them once; a store that cannot be read
-// gives the defaults (and the next page tries again).
+type termsEntry struct {
+	shopTerms
+	read time.Time
+}
+
+// get returns the settings, reading them once (or once per ttl); a store
+// that cannot be read gives the defaults (and the next page tries again).
 func (c *shopTermsCache) get(ctx context.Context, st kassa.Settings, log *slog.Logger) shopTerms {
-	if t := c.t.Load(); t != nil {
-		return *t
+	if e := c.t.Load(); e != nil && (c.ttl == 0 || c.now().Sub(e.read) < c.ttl) {
+		return e.shopTerms
 	}
+	read := c.now()
 	t, err := readShopTerms(ctx, st)
 	if err != nil {
 		log.Warn("read the shop's terms settings", "err", err)
 		return t
 	}
-	c.t.Store(&t)
+	c.t.Store(&termsEntry{shopTerms: t, read: read})
 	return t
 }
 

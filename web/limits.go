@@ -55,7 +55,7 @@ func (s *Server) ensureBrowserID(w http.ResponseWriter, r *http.Request) {
 // its address (an IPv6 address by its /64 network, which one subscriber
 // usually has whole) and, with a client cookie, of its browser id.
 func (s *Server) clientKeys(r *http.Request) []string {
-	keys := []string{"ip:" + s.mac("client-ip", addressKey(clientIP(r)))}
+	keys := []string{"ip:" + s.mac("client-ip", addressKey(s.clientIP(r)))}
 	if id := s.browserID(r); id != "" {
 		keys = append(keys, "browser:"+s.mac("client-browser", id))
 	}

@@ -162,6 +162,6 @@ func (s *Server) withLogging(next http.Handler) http.Handler {
 		sw := &httpstat.Writer{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		s.log.Info("http", "method", r.Method, "path", r.URL.Path, "status", sw.Status,
-			"bytes", sw.Bytes, "dur", time.Since(start))
+			"bytes", sw.Bytes, "dur", time.Since(start), "client", s.clientIP(r))
 	})
 }

@@ -11,8 +11,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
@@ -117,6 +117,17 @@ type Config struct {
 	// (package locale), and prices are in the currency.
 	Country  string
 	Currency string
+	// TrustedProxies are the load balancers and reverse proxies whose
+	// X-Forwarded-For header names the client (clientip.go); a request
+	// from any other peer is the peer's. Empty: the peer is the client.
+	TrustedProxies []netip.Prefix
+	// Shared says that other servers (processes) share the store, as
+	// several instances on one PostgreSQL database do. The settings that
+	// pages show (terms, time zone) are then read again when older than
+	// SharedSettingsTTL, and the admin password is checked against the
+	// store's at every sign-in, so that a change made on one instance
+	// holds on all.
+	Shared bool
 }
 
 // Server is the HTTP server of the shop.
@@ -135,10 +146,14 @@ type Server struct {
 	lookups *lookupLimiter              // address lookups per client
 	forms   *checkoutStates             // the checkout form's state per cart session
 	xorigin *http.CrossOriginProtection // admin API CSRF check
-	testMu  sync.Mutex                  // makes a callback test nonce single use
 	zone    shopZone                    // the time zone pages show times in (settings.go)
 	terms   shopTermsCache              // legal links and part-payment settings (legal.go)
 }
+
+// SharedSettingsTTL is how long a server sharing its store with others
+// (Config.Shared) keeps the settings its pages show before reading them
+// again: a change saved on one instance shows on the others within it.
+const SharedSettingsTTL = 5 * time.Second
 
 // sessionKeySetting is the settings key of the cookie signing key. It is
 // created at first start so sessions and carts survive restarts.
@@ -176,6 +191,10 @@ func New(cfg Config) (*Server, error) {
 	if s.passwd, err = loadPassword(context.Background(), cfg.Store, cfg.AdminPassword); err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
+	if cfg.Shared {
+		s.terms.ttl, s.zone.ttl, s.passwd.shared = SharedSettingsTTL, SharedSettingsTTL, true
+	}
+	s.terms.now, s.zone.now = s.now, s.now
 	s.lookups = newLookupLimiter(cfg.MaxAddressLookups, cmp.Or(cfg.AddressLookupWindow, 10*time.Minute))
 	s.xorigin = http.NewCrossOriginProtection()
 	s.forms = &checkoutStates{store: cfg.Store, now: s.now, log: s.log}
@@ -183,25 +202,30 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// loadKey returns the stored cookie key, creating it on first use.
+// loadKey returns the stored cookie key, creating it on first use (or
+// replacing a stored value that is not a key). Servers starting together
+// on one database agree on it: each offers a key, exactly one is stored
+// (SwapSetting from what was read), and all read back that one.
 func loadKey(ctx context.Context, st kassa.Settings) ([]byte, error) {
-	v, ok, err := st.Setting(ctx, sessionKeySetting)
-	if err != nil {
-		return nil, fmt.Errorf("read session key: %w", err)
-	}
-	if ok {
+	seen := ""
+	for range 3 {
+		k := make([]byte, 32)
+		if _, err := rand.Read(k); err != nil {
+			return nil, fmt.Errorf("session key: %w", err)
+		}
+		if _, err := st.SwapSetting(ctx, sessionKeySetting, seen, hex.EncodeToString(k)); err != nil {
+			return nil, fmt.Errorf("store session key: %w", err)
+		}
+		v, _, err := st.Setting(ctx, sessionKeySetting)
+		if err != nil {
+			return nil, fmt.Errorf("read session key: %w", err)
+		}
 		if k, err := hex.DecodeString(v); err == nil && len(k) == 32 {
 			return k, nil
 		}
+		seen = v
 	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, fmt.Errorf("session key: %w", err)
-	}
-	if err := st.PutSetting(ctx, sessionKeySetting, hex.EncodeToString(k)); err != nil {
-		return nil, fmt.Errorf("store session key: %w", err)
-	}
-	return k, nil
+	return nil, fmt.Errorf("the stored session key (%s) keeps changing", sessionKeySetting)
 }
 
 // Handler returns the root handler with all middleware.

@@ -150,7 +150,7 @@ func (s *Server) newAdminSession(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sess := kassa.Session{IDHash: sessionHash(id), User: adminUser, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(adminLifetime), UserAgent: cut(r.UserAgent(), maxUserAgent), IP: clientIP(r)}
+		ExpiresAt: now.Add(adminLifetime), UserAgent: cut(r.UserAgent(), maxUserAgent), IP: s.clientIP(r)}
 	if err := s.cfg.Store.CreateSession(r.Context(), sess); err != nil {
 		return err
 	}
@@ -265,14 +265,14 @@ func (s *Server) basic(next http.Handler) http.Handler {
 			s.askCredentials(w, r)
 			return
 		}
-		ip := clientIP(r)
+		ip := s.clientIP(r)
 		if wait := s.logins.wait(ip, user); wait > 0 {
 			retryAfter(w, wait)
 			s.error(w, r, &statusError{status: http.StatusTooManyRequests, err: kassa.Errorf(kassa.EUNAUTHORIZED,
 				"Too many failed sign-ins. Try again in %s.", seconds(wait))})
 			return
 		}
-		if !s.checkPassword(user, pass) {
+		if !s.checkPassword(r.Context(), user, pass) {
 			s.logins.fail(ip, user)
 			s.log.Warn("admin API: wrong credentials", "ip", ip)
 			s.askCredentials(w, r)
@@ -332,7 +332,8 @@ func (s *Server) apiRefusal(r *http.Request) error {
 
 // checkPassword reports whether user and pass are the admin's current
 // credentials (see adminPassword).
-func (s *Server) checkPassword(user, pass string) bool {
+func (s *Server) checkPassword(ctx context.Context, user, pass string) bool {
+	s.refreshPassword(ctx)
 	okPass := s.passwd.check(pass)
 	okUser := subtle.ConstantTimeCompare([]byte(user), []byte(adminUser)) == 1
 	return okPass && okUser

@@ -43,6 +43,10 @@ type adminPassword struct {
 	digest [32]byte // SHA-256 of the current password, when known
 	known  bool     // false until the stored password is first entered
 	stored *passwordHash
+	// shared: other servers may change the stored password (Config.Shared),
+	// so check reads it first and follows a change (raw is what was read).
+	shared bool
+	raw    string
 }
 
 // passwordHash is the parsed adminPasswordSetting.
@@ -82,8 +86,48 @@ func loadPassword(ctx context.Context, st kassa.Settings, configured string) (*a
 		// it back.
 		return p, st.PutSetting(ctx, adminPasswordSetting, "")
 	}
-	p.stored, p.known = h, false
+	p.stored, p.known, p.raw = h, false, v
 	return p, nil
+}
+
+// follow makes p what the stored setting v says, when v is not what p was
+// built from: another server changed the password. Unlike loadPassword it
+// writes nothing; a stored password set against another configured one is
+// ignored, as loadPassword ignores it.
+func (p *adminPassword) follow(v, configured string) {
+	p.mu.RLock()
+	same := v == p.raw
+	p.mu.RUnlock()
+	if same {
+		return
+	}
+	h, err := parsePasswordHash(v)
+	var base []byte
+	if err == nil {
+		base, err = h.derive(configured)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.raw = v
+	if v == "" || err != nil || subtle.ConstantTimeCompare(base, h.base) != 1 {
+		p.digest, p.known, p.stored = sha256.Sum256([]byte(configured)), true, nil
+		return
+	}
+	p.known, p.stored = false, h
+}
+
+// refresh follows the stored password when other servers share the store.
+// A store that cannot be read leaves p as it is.
+func (s *Server) refreshPassword(ctx context.Context) {
+	if !s.passwd.shared {
+		return
+	}
+	v, _, err := s.cfg.Store.Setting(ctx, adminPasswordSetting)
+	if err != nil {
+		s.log.Warn("read the admin password", "err", err)
+		return
+	}
+	s.passwd.follow(v, s.cfg.AdminPassword)
 }
 
 func parsePasswordHash(v string) (*passwordHash, error) {
@@ -152,11 +196,12 @@ func (p *adminPassword) set(ctx context.Context, st kassa.Settings, pass, config
 	if h.base, err = h.derive(configured); err != nil {
 		return err
 	}
-	if err := st.PutSetting(ctx, adminPasswordSetting, h.String()); err != nil {
+	raw := h.String()
+	if err := st.PutSetting(ctx, adminPasswordSetting, raw); err != nil {
 		return err
 	}
 	p.mu.Lock()
-	p.digest, p.known, p.stored = sha256.Sum256([]byte(pass)), true, h
+	p.digest, p.known, p.stored, p.raw = sha256.Sum256([]byte(pass)), true, h, raw
 	p.mu.Unlock()
 	return nil
 }
@@ -227,7 +272,7 @@ func (s *Server) handleEndSession(w http.ResponseWriter, r *http.Request) error 
 	if err := s.cfg.Store.DeleteSession(r.Context(), id); err != nil {
 		return err
 	}
-	s.log.Info("admin: session ended", "ip", clientIP(r))
+	s.log.Info("admin: session ended", "ip", s.clientIP(r))
 	if cur, _ := sessionFrom(r.Context()); cur.IDHash == id {
 		s.clearAdminCookie(w)
 		http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
@@ -251,12 +296,13 @@ func parseSessionRef(ref string) (kassa.SessionHash, error) {
 // handlePasswordPost changes the admin password and ends every other
 // session. The current password is checked, and limited, like a login.
 func (s *Server) handlePasswordPost(w http.ResponseWriter, r *http.Request) error {
-	ip, l := clientIP(r), s.lang(r)
+	ip, l := s.clientIP(r), s.lang(r)
 	if wait := s.logins.wait(ip, adminUser); wait > 0 {
 		retryAfter(w, wait)
 		return s.passwordProblem(w, r, http.StatusTooManyRequests, map[string]string{
 			"current": l.T("admin.login.too_many", "Wait", secondsIn(l, wait))})
 	}
+	s.refreshPassword(r.Context())
 	if !s.passwd.check(r.PostFormValue("current")) {
 		s.logins.fail(ip, adminUser)
 		s.log.Warn("admin: password change with a wrong password", "ip", ip)

@@ -47,8 +47,14 @@ const (
 const DefaultTimeZone = "Europe/Stockholm"
 
 // shopZone is the time zone pages show times in, read from the settings
-// once and replaced when the admin saves another.
-type shopZone struct{ loc atomic.Pointer[time.Location] }
+// once (or once per ttl, when other servers share the store) and replaced
+// when the admin saves another.
+type shopZone struct {
+	loc  atomic.Pointer[time.Location]
+	read atomic.Int64 // when loc was read, unix nanoseconds
+	ttl  time.Duration
+	now  func() time.Time
+}
 
 // get returns the zone, DefaultTimeZone until one was loaded.
 func (z *shopZone) get() *time.Location {
@@ -58,13 +64,15 @@ func (z *shopZone) get() *time.Location {
 	return defaultZone()
 }
 
-// ensure loads the stored zone unless one is loaded already. A stored name
-// that no longer loads, or a store that cannot be read, leaves the default
-// (and the next page tries again).
+// ensure loads the stored zone unless one is loaded already (within ttl,
+// if set). A stored name that no longer loads, or a store that cannot be
+// read, leaves the default (and the next page tries again).
 func (z *shopZone) ensure(ctx context.Context, st kassa.Settings, log *slog.Logger) {
-	if z.loc.Load() != nil {
+	old := z.loc.Load()
+	if old != nil && (z.ttl == 0 || z.now().UnixNano()-z.read.Load() < int64(z.ttl)) {
 		return
 	}
+	read := z.now().UnixNano()
 	name, ok, err := st.Setting(ctx, SettingTimeZone)
 	if err != nil {
 		log.Warn("read the shop's time zone", "err", err)
@@ -78,7 +86,9 @@ func (z *shopZone) ensure(ctx context.Context, st kassa.Settings, log *slog.Logg
 		log.Warn("the stored time zone does not load; using "+DefaultTimeZone, "zone", name, "err", err)
 		loc = defaultZone()
 	}
-	z.loc.CompareAndSwap(nil, loc)
+	if z.loc.CompareAndSwap(old, loc) {
+		z.read.Store(read)
+	}
 }
 
 // loadZone loads an IANA zone name as the settings page accepts it: not
@@ -246,6 +256,7 @@ func (s *Server) handleSettingsPost(w http.ResponseWriter, r *http.Request) erro
 	}
 	if loc != nil {
 		s.zone.loc.Store(loc)
+		s.zone.read.Store(s.now().UnixNano())
 	}
 	s.terms.t.Store(nil) // read again by the next page
 	s.log.Info("admin: settings saved", "env", env, "storeId", store, "timeZone", zone)

@@ -109,7 +109,6 @@ type cartPage struct {
 // code, a shipping option, and at checkout a payment method (its fee).
 type cartChoice struct{ Code, Shipping, Method string }
 
-
 func (*cartPage) title(l *locale.Lang) string { return l.T("nav.cart") }
 
 func (s *Server) handleCart(w http.ResponseWriter, r *http.Request) error {
@@ -547,7 +546,7 @@ func lookupGovID(c kassa.Customer, store string, today time.Time) (gid, problem 
 func (s *Server) lookupAddress(r *http.Request, p *checkoutPage, gid string) int {
 	ctx, cancel := context.WithTimeout(r.Context(), s.bankTimeout())
 	defer cancel()
-	a, err := s.cfg.Bank.GetAddress(ctx, mapi.GetAddressRequest{StoreID: s.cfg.StoreID, CustomerIP: clientIP(r),
+	a, err := s.cfg.Bank.GetAddress(ctx, mapi.GetAddressRequest{StoreID: s.cfg.StoreID, CustomerIP: s.clientIP(r),
 		GovernmentID: gid, CustomerType: mapi.CustomerType(p.Req.Customer.Type)})
 	if err != nil {
 		s.log.Info("get address failed", "err", err)

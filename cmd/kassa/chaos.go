@@ -23,7 +23,8 @@ func parseChaosFlags(args []string, stderr io.Writer) (chaos.Config, error) {
 	fs.IntVar(&c.Orders, "orders", 500, "customer journeys")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed of plans, faults and crash moments")
 	fs.IntVar(&c.Concurrency, "concurrency", 32, "customers at a time")
-	fs.IntVar(&c.Crashes, "crashes", 1, "times the shop is killed with SIGKILL and restarted")
+	fs.IntVar(&c.Crashes, "crashes", 1, "times the shop (a random instance) is killed with SIGKILL and restarted")
+	fs.IntVar(&c.Instances, "instances", 1, "shop processes, behind the run's own round-robin proxy; more than 1 needs --store postgres")
 	fs.StringVar(&c.Store, "store", "sqlite", "sqlite or postgres")
 	fs.StringVar(&c.DatabaseURL, "database-url", envOr("KASSA_DATABASE_URL", ""), "PostgreSQL URL for --store postgres; a fresh schema is made (KASSA_DATABASE_URL)")
 	fs.Float64Var(&c.SimSpeed, "sim-speed", 4, "clock factor of the simulator: a payment waits --hold divided by this for the customer")
@@ -48,6 +49,10 @@ func parseChaosFlags(args []string, stderr io.Writer) (chaos.Config, error) {
 		return c, errors.New("chaos: --crashes must be in [0, 1000]")
 	case c.Store != "sqlite" && c.Store != "postgres":
 		return c, errors.New("chaos: --store must be sqlite or postgres")
+	case c.Instances < 1 || c.Instances > 16:
+		return c, errors.New("chaos: --instances must be in [1, 16]")
+	case c.Instances > 1 && c.Store != "postgres":
+		return c, errors.New("chaos: --instances above 1 needs --store postgres: the instances share one database")
 	case c.SimSpeed <= 0 || c.SimSpeed > 10000:
 		return c, errors.New("chaos: --sim-speed must be in (0, 10000]")
 	}

@@ -51,16 +51,22 @@ const chaosSettle = 4 * time.Minute
 // chaosCI is the CI-sized run: 500 journeys with the default faults, one
 // SIGKILL restart and the security cases.
 func chaosCI(t *testing.T, store, dbURL string) {
+	chaosRun(t, chaos.Config{Orders: 500, Crashes: 1, Instances: 1, Store: store, DatabaseURL: dbURL})
+}
+
+// chaosRun runs cfg with the CI's seed, concurrency, bounds and security
+// cases, and checks its outcome.
+func chaosRun(t *testing.T, cfg chaos.Config) {
 	var out strings.Builder
-	cfg := chaos.Config{Orders: 500, Seed: 20260601, Concurrency: 32, Crashes: 1, Store: store, DatabaseURL: dbURL,
-		Security: true, Settle: chaosSettle, Timeout: 8 * time.Minute, Dir: t.TempDir(), Launch: testLauncher, Out: &out}
+	cfg.Seed, cfg.Concurrency, cfg.Security, cfg.Settle, cfg.Timeout = 20260601, 32, true, chaosSettle, 8*time.Minute
+	cfg.Dir, cfg.Launch, cfg.Out = t.TempDir(), testLauncher, &out
 	res, err := chaos.Run(t.Context(), cfg)
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("chaos run: %v", err)
 	}
-	if res.Restarts != 1 {
-		t.Errorf("restarts = %d, want 1", res.Restarts)
+	if res.Restarts != cfg.Crashes {
+		t.Errorf("restarts = %d, want %d", res.Restarts, cfg.Crashes)
 	}
 	if res.Webhooks < res.Orders {
 		t.Errorf("the webhook receiver got %d deliveries for %d orders, want at least each order's creation", res.Webhooks, res.Orders)
@@ -98,9 +104,21 @@ func TestChaosPostgres(t *testing.T) {
 	chaosCI(t, "postgres", u)
 }
 
+// TestChaosPostgresFleet: three instances on one PostgreSQL database
+// behind the harness's round-robin proxy, two of them killed and
+// restarted during the journeys.
+func TestChaosPostgresFleet(t *testing.T) {
+	u := os.Getenv("KASSA_TEST_POSTGRES")
+	if u == "" {
+		t.Skip("KASSA_TEST_POSTGRES is not set")
+	}
+	chaosRun(t, chaos.Config{Orders: 400, Crashes: 2, Instances: 3, Store: "postgres", DatabaseURL: u})
+}
+
 func TestChaosFlags(t *testing.T) {
 	for _, args := range [][]string{
 		{"--orders", "0"}, {"--store", "mysql"}, {"--concurrency", "0"}, {"--sim-speed", "-1"}, {"extra"},
+		{"--instances", "0"}, {"--instances", "2"}, {"--instances", "17", "--store", "postgres"},
 	} {
 		if _, err := parseChaosFlags(args, &strings.Builder{}); err == nil {
 			t.Errorf("parseChaosFlags(%q) = nil error, want one", args)

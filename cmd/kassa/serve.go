@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -52,7 +53,8 @@ type serveConfig struct {
 	SimSpeed      float64
 	Secure        bool
 	LogLevel      string
-	MetricsAddr   string // Prometheus listener; "off" = none
+	MetricsAddr   string         // Prometheus listener; "off" = none
+	Proxies       []netip.Prefix // trusted proxies whose X-Forwarded-For names the client
 	Limits        limitConfig
 	Mail          mailConfig
 }
@@ -105,6 +107,13 @@ func (c *serveConfig) define(fs *flag.FlagSet) error {
 	fs.Float64Var(&c.SimSpeed, "sim-speed", speed, "clock `factor` of the built-in simulator: 60 makes a minute pass in a second (KASSA_SIM_SPEED)")
 	fs.BoolVar(&c.Secure, "secure-cookies", envOr("KASSA_SECURE_COOKIES", "") == "true", "send cookies only over HTTPS; always so when the base URL is https (KASSA_SECURE_COOKIES=true)")
 	fs.StringVar(&c.LogLevel, "log-level", envOr("KASSA_LOG_LEVEL", "info"), "`level` of the log: debug, info, warn or error (KASSA_LOG_LEVEL)")
+	fs.Func("trusted-proxies", "comma-separated `CIDR`s of the load balancers in front of the shop, whose X-Forwarded-For names the client (KASSA_TRUSTED_PROXIES)",
+		func(v string) (err error) { c.Proxies, err = web.ParseTrustedProxies(v); return err })
+	if v := os.Getenv("KASSA_TRUSTED_PROXIES"); v != "" {
+		if c.Proxies, err = web.ParseTrustedProxies(v); err != nil {
+			return fmt.Errorf("KASSA_TRUSTED_PROXIES: %w", err)
+		}
+	}
 	c.defineMail(fs)
 	return c.defineLimits(fs)
 }
@@ -216,7 +225,7 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 		Country: s.country.Code, Currency: s.country.Currency,
 		Hold: cfg.Hold, Logger: log, Metrics: metrics,
 		MaxOpenOrders: cfg.Limits.MaxUnpaidOrders, MaxHeldUnits: cfg.Limits.MaxUnpaidUnits,
-		Mailer: mailer, ShopEmail: cfg.Mail.ShopEmail})
+		Mailer: mailer, ShopEmail: cfg.Mail.ShopEmail, SweepTurns: sweepTurns(cfg, s.db)})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -228,7 +237,8 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 		AdminPassword: s.pass, Logger: log, Sim: customerPages(s.sim), Secure: cfg.Secure || strings.HasPrefix(cfg.BaseURL, "https://"),
 		MAPIErrorRate: mapiErrorRate(reg), Environment: s.env, ClientID: bankCfg.ClientID,
 		MaxAddressLookups: cfg.Limits.AddressLookups, AddressLookupWindow: cfg.Limits.AddressLookupWindow,
-		MailConfigured: cfg.Mail.SMTPURL != "", Country: s.country.Code, Currency: s.country.Currency})
+		MailConfigured: cfg.Mail.SMTPURL != "", Country: s.country.Code, Currency: s.country.Currency,
+		TrustedProxies: cfg.Proxies, Shared: cfg.DatabaseURL != ""})
 	if err != nil {
 		return s, fmt.Errorf("serve: %w", err)
 	}
@@ -239,6 +249,15 @@ func openShop(ctx context.Context, cfg *serveConfig, log *slog.Logger) (s *shop,
 		s.metrics = metricsServer(reg, log)
 	}
 	return s, nil
+}
+
+// sweepTurns is where instances sharing a PostgreSQL database take turns
+// at the sweeper; nil on SQLite, which one process serves.
+func sweepTurns(cfg *serveConfig, st kassa.Settings) kassa.Settings {
+	if cfg.DatabaseURL == "" {
+		return nil
+	}
+	return st
 }
 
 // metricsServer serves GET /metrics from reg, and nothing else.
@@ -447,25 +466,25 @@ func seedCatalog(ctx context.Context, st kassa.Catalog) error {
 }
 
 // adminPassword returns the configured password, else the stored one,
-// else a new random one (stored for the next start).
+// else a new random one, stored for the next start. Instances starting
+// together on one database agree: each offers its own, exactly one is
+// stored (SwapSetting from empty), and all read back that one.
 func adminPassword(ctx context.Context, st kassa.Settings, configured string) (string, error) {
 	if configured != "" {
 		return configured, nil
-	}
-	if v, ok, err := st.Setting(ctx, adminPasswordSetting); err != nil {
-		return "", fmt.Errorf("serve: read admin password: %w", err)
-	} else if ok && v != "" {
-		return v, nil
 	}
 	b := make([]byte, 12)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("serve: generate admin password: %w", err)
 	}
-	pass := base64.RawURLEncoding.EncodeToString(b)
-	if err := st.PutSetting(ctx, adminPasswordSetting, pass); err != nil {
+	if _, err := st.SwapSetting(ctx, adminPasswordSetting, "", base64.RawURLEncoding.EncodeToString(b)); err != nil {
 		return "", fmt.Errorf("serve: store admin password: %w", err)
 	}
-	return pass, nil
+	v, _, err := st.Setting(ctx, adminPasswordSetting)
+	if err != nil {
+		return "", fmt.Errorf("serve: read admin password: %w", err)
+	}
+	return v, nil
 }
 
 // baseURL derives the shop's URL from the --addr host and the port

@@ -19,6 +19,12 @@ const (
 		UPDATE actions SET state = ?, error_code = ?, error_message = ?, error_trace_id = ?, attempts = ?,
 			mapi_action_id = ?, lines = ?, amount = ?, updated_at = ?, next_attempt_at = ?, resumes = ?
 		WHERE id = ?`
+	// lockOrderVersionSQL takes the order's row lock (on SQLite the
+	// write lock is the database's) for the rest of the transaction,
+	// if the order is still at the version given; it changes nothing.
+	lockOrderVersionSQL = `UPDATE orders SET version = version WHERE id = ? AND version = ?`
+	unsettledActionSQL  = `SELECT transaction_id, state FROM actions
+		WHERE order_id = ? AND state IN ('pending', 'failed') LIMIT 1`
 	deleteLinesSQL = `DELETE FROM order_lines WHERE order_id = ?`
 	setTotalsSQL   = `UPDATE orders SET total = ?, vat_total = ? WHERE id = ?`
 )
@@ -42,11 +48,18 @@ func (s *Store) CreateAction(ctx context.Context, a *kassa.Action) (err error) {
 	now := s.now()
 	var id int64
 	err = s.b.Transact(ctx, func(tx *Runner) error {
+		if err := s.guardAction(ctx, tx, a); err != nil {
+			return err
+		}
 		id, err = s.insertID(ctx, tx, s.q.insertAction,
 			a.OrderID, a.Kind, a.TransactionID, lines, a.Amount, a.State, a.Error.Code, a.Error.Message,
 			a.Error.TraceID, a.Attempts, a.MAPIActionID, a.Source, a.Creator, now.UnixMilli(), now.UnixMilli(),
 			Millis(a.NextAttemptAt), a.Resumes)
 		if err != nil {
+			if t := s.d.Translate(err); t != nil && t.Code == kassa.ECONFLICT {
+				return kassa.Errorf(kassa.ECONFLICT, "The action %s exists already: another %s of this order was made at the same moment; reload the order and check it before trying again.",
+					a.TransactionID, a.Kind)
+			}
 			return fmt.Errorf("insert action: %w", err)
 		}
 		return nil
@@ -56,6 +69,41 @@ func (s *Store) CreateAction(ctx context.Context, a *kassa.Action) (err error) {
 	}
 	a.ID, a.CreatedAt, a.UpdatedAt = id, now, now
 	return nil
+}
+
+// guardAction checks, when a.OrderVersion is set, that a's order is still
+// at that version (holding the order's row lock for the rest of tx, so
+// that the checks and the insert are one step for every other writer of
+// the order) and has no action pending or failed. See kassa.Actions.
+func (s *Store) guardAction(ctx context.Context, tx *Runner, a *kassa.Action) error {
+	if a.OrderVersion == 0 {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, lockOrderVersionSQL, a.OrderID, a.OrderVersion)
+	if err != nil {
+		return fmt.Errorf("lock order: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		var v int64
+		if err := tx.QueryRowContext(ctx, versionSQL, a.OrderID).Scan(&v); errors.Is(err, sql.ErrNoRows) {
+			return kassa.Errorf(kassa.ENOTFOUND, "Order %d does not exist.", a.OrderID)
+		} else if err != nil {
+			return fmt.Errorf("read order version: %w", err)
+		}
+		return kassa.Errorf(kassa.ECONFLICT, "The order was changed by someone else while this %s was prepared; reload it and check it before trying again.", a.Kind)
+	}
+	var txID, state string
+	err = tx.QueryRowContext(ctx, unsettledActionSQL, a.OrderID).Scan(&txID, &state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read unsettled actions: %w", err)
+	}
+	return kassa.Errorf(kassa.ECONFLICT, "The action %s of this order is still %s at Resurs Bank; wait for it, or retry it, before anything else.",
+		txID, state)
 }
 
 // UpdateAction writes an action's mutable fields. See kassa.Store.

@@ -31,3 +31,31 @@ func (s *Store) PutSetting(ctx context.Context, key, value string) (err error) {
 	_, err = s.b.Writer().ExecContext(ctx, putSettingSQL, key, value)
 	return err
 }
+
+// Swaps of a setting: a missing one counts as "", so a swap from "" may
+// insert; the conflict clause then swaps only a stored "".
+const (
+	swapEmptySettingSQL = `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value = ''`
+	swapSettingSQL = `UPDATE settings SET value = ? WHERE key = ? AND value = ?`
+)
+
+// SwapSetting stores value under key if the stored value is old. See
+// kassa.Settings.
+func (s *Store) SwapSetting(ctx context.Context, key, old, value string) (_ bool, err error) {
+	defer s.wrap(&err, "SwapSetting(%q)", key)
+	if key == "" {
+		return false, kassa.Errorf(kassa.EINVALID, "The setting name is empty.")
+	}
+	var res sql.Result
+	if old == "" {
+		res, err = s.b.Writer().ExecContext(ctx, swapEmptySettingSQL, key, value)
+	} else {
+		res, err = s.b.Writer().ExecContext(ctx, swapSettingSQL, value, key, old)
+	}
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
