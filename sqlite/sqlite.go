@@ -129,6 +129,12 @@ var pragmas = []string{
 	"journal_mode(WAL)",
 	"synchronous(NORMAL)",
 	fmt.Sprintf("wal_autocheckpoint(%d)", writerCheckpointPages), // see checkpoint.go
+	// Statement and savepoint journals in memory: the group committer
+	// (group.go) runs every write in a savepoint of its batch, and the
+	// pages each one changes were copied to a temporary file first
+	// (docs/performance.md). They are undo data for a transaction still
+	// open, never needed after a crash.
+	"temp_store(MEMORY)",
 }
 
 // Open opens (creating if needed) the database at dsn, a file path such as
