@@ -48,9 +48,9 @@ type webhookStore struct {
 
 func (s webhookStore) CreateOrder(ctx context.Context, o *kassa.Order, ev kassa.Event, then kassa.TxFunc) error {
 	at := s.e.now()
-	return s.Store.CreateOrder(ctx, o, ev, withEvent(then, func() (*kassa.WebhookEvent, error) {
+	return s.Store.CreateOrder(ctx, o, ev, withEvent(then, func() *kassa.WebhookEvent {
 		return webhookEvent(o, kassa.WebhookOrderCreated, strconv.FormatInt(o.ID, 10)+"-created", at,
-			map[string]any{"order": orderData(o)})
+			func() any { return map[string]any{"order": orderData(o)} })
 	}))
 }
 
@@ -75,9 +75,10 @@ func (s webhookStore) statusChange(o *kassa.Order, ev *kassa.Event, then kassa.T
 	}
 	from, at, version := ev.From, s.e.now(), o.Version+1
 	reason, src := o.StatusReason, ev.Source
-	return withEvent(then, func() (*kassa.WebhookEvent, error) {
-		return webhookEvent(o, kassa.WebhookOrderStatusChanged, fmt.Sprintf("%d-v%d", o.ID, version), at,
-			map[string]any{"before": from, "after": o.Status, "reason": reason, "source": src, "order": orderData(o)})
+	return withEvent(then, func() *kassa.WebhookEvent {
+		return webhookEvent(o, kassa.WebhookOrderStatusChanged, fmt.Sprintf("%d-v%d", o.ID, version), at, func() any {
+			return map[string]any{"before": from, "after": o.Status, "reason": reason, "source": src, "order": orderData(o)}
+		})
 	})
 }
 
@@ -88,39 +89,40 @@ func (e *Engine) actionEvent(o *kassa.Order, a *kassa.Action, then kassa.TxFunc)
 		return then
 	}
 	at := e.now()
-	return withEvent(then, func() (*kassa.WebhookEvent, error) {
-		return webhookEvent(o, kassa.WebhookOrderAction, a.TransactionID, at, map[string]any{
-			"action": map[string]any{"kind": a.Kind, "transactionId": a.TransactionID, "amount": a.Amount.String(),
-				"resursActionId": a.MAPIActionID, "source": a.Source, "lines": webhookLines(a.Lines)},
-			"order": orderData(o)})
+	return withEvent(then, func() *kassa.WebhookEvent {
+		return webhookEvent(o, kassa.WebhookOrderAction, a.TransactionID, at, func() any {
+			return map[string]any{
+				"action": map[string]any{"kind": a.Kind, "transactionId": a.TransactionID, "amount": a.Amount.String(),
+					"resursActionId": a.MAPIActionID, "source": a.Source, "lines": webhookLines(a.Lines)},
+				"order": orderData(o)}
+		})
 	})
 }
 
 // withEvent returns then followed by queuing the event make returns.
-func withEvent(then kassa.TxFunc, make func() (*kassa.WebhookEvent, error)) kassa.TxFunc {
+func withEvent(then kassa.TxFunc, make func() *kassa.WebhookEvent) kassa.TxFunc {
 	return func(ctx context.Context, tx kassa.Tx) error {
 		if then != nil {
 			if err := then(ctx, tx); err != nil {
 				return err
 			}
 		}
-		ev, err := make()
-		if err != nil {
-			return err
-		}
-		return tx.AddWebhookEvent(ctx, ev)
+		return tx.AddWebhookEvent(ctx, make())
 	}
 }
 
-// webhookEvent makes the event of type typ about o: the body
-// {"id","type","timestamp","data"}, id being the webhook-id.
-func webhookEvent(o *kassa.Order, typ kassa.WebhookType, key string, at time.Time, data any) (*kassa.WebhookEvent, error) {
-	body, err := json.Marshal(map[string]any{"id": "evt_" + key, "type": typ, "timestamp": at.UTC().Format(time.RFC3339Nano),
-		"data": data})
-	if err != nil {
-		return nil, fmt.Errorf("encode webhook event: %w", err)
-	}
-	return &kassa.WebhookEvent{OrderID: o.ID, Key: key, Type: typ, Body: body, At: at}, nil
+// webhookEvent makes the event of type typ about o, whose body
+// {"id","type","timestamp","data"} (id being the webhook-id) the store
+// encodes only when an endpoint wants it; data makes its data.
+func webhookEvent(o *kassa.Order, typ kassa.WebhookType, key string, at time.Time, data func() any) *kassa.WebhookEvent {
+	return &kassa.WebhookEvent{OrderID: o.ID, Key: key, Type: typ, At: at, Encode: func() ([]byte, error) {
+		body, err := json.Marshal(map[string]any{"id": "evt_" + key, "type": typ,
+			"timestamp": at.UTC().Format(time.RFC3339Nano), "data": data()})
+		if err != nil {
+			return nil, fmt.Errorf("encode webhook event: %w", err)
+		}
+		return body, nil
+	}}
 }
 
 // orderData is what every event tells of the order.

@@ -23,6 +23,7 @@ func TestWebhooks(t *testing.T, open Opener[Webhooks]) {
 		{"EventFanOut", testWebhookFanOut},
 		{"ClaimInOrderPerOrder", testWebhookClaimOrder},
 		{"EventRollsBack", testWebhookRollback},
+		{"EncodedOnlyWhenWanted", testWebhookEncode},
 	})
 }
 
@@ -145,5 +146,33 @@ func testWebhookRollback(t *testing.T, s Webhooks) {
 	must(t, err)
 	if len(ds) != 1 || ds[0].MessageID != "evt_1-v2b" {
 		t.Fatalf("deliveries %v; want only the committed write's", messageIDs(ds))
+	}
+}
+
+// An event given as Encode is encoded only when an enabled endpoint
+// wants its type, and then once, its body being what Encode wrote.
+func testWebhookEncode(t *testing.T, s Webhooks) {
+	o := create(t, s, order(1, shipping))
+	encoded := 0
+	lazy := func(key string, typ kassa.WebhookType) *kassa.WebhookEvent {
+		return &kassa.WebhookEvent{OrderID: o.ID, Key: key, Type: typ, At: at, Encode: func() ([]byte, error) {
+			encoded++
+			return []byte(`{"id":"evt_` + key + `"}`), nil
+		}}
+	}
+	must(t, s.AddWebhookEvent(ctx, lazy("1-created", kassa.WebhookOrderCreated)))
+	if encoded != 0 {
+		t.Fatalf("encoded %d times with no endpoint", encoded)
+	}
+	ep := endpoint(t, s, "https://created.example", kassa.WebhookOrderCreated)
+	must(t, s.AddWebhookEvent(ctx, lazy("1-v2", kassa.WebhookOrderStatusChanged)))
+	if encoded != 0 {
+		t.Fatalf("encoded %d times for a type no endpoint wants", encoded)
+	}
+	must(t, s.AddWebhookEvent(ctx, lazy("1-created", kassa.WebhookOrderCreated)))
+	ds, n, err := s.WebhookDeliveries(ctx, kassa.WebhookDeliveryFilter{EndpointID: ep.ID})
+	must(t, err)
+	if encoded != 1 || n != 1 || string(ds[0].Body) != `{"id":"evt_1-created"}` {
+		t.Fatalf("encoded %d times, %d deliveries (%+v)", encoded, n, ds)
 	}
 }

@@ -192,13 +192,31 @@ func (s *Store) addWebhookEvent(ctx context.Context, tx *Runner, ev *kassa.Webho
 	if err := validateWebhookEvent(ev); err != nil {
 		return err
 	}
+	typ := "," + string(ev.Type) + ","
+	body := ev.Body
+	if body == nil {
+		// Nothing to encode when no endpoint wants the event: most shops
+		// have none, and the check reads at most one row.
+		var wanted bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled_at IS NULL
+			AND (events = '' OR `+s.d.StrPos+`(',' || events || ',', ?) > 0))`, typ).Scan(&wanted); err != nil {
+			return fmt.Errorf("webhook endpoints: %w", err)
+		}
+		if !wanted {
+			return nil
+		}
+		var err error
+		if body, err = ev.Encode(); err != nil {
+			return err
+		}
+	}
 	now := s.now().UnixMilli()
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO webhook_deliveries (endpoint_id, order_id, message_id, type, body, state, created_at, next_attempt_at)
 		SELECT id, ?, ?, ?, ?, 'queued', ?, ? FROM webhook_endpoints
 		WHERE disabled_at IS NULL AND (events = '' OR `+s.d.StrPos+`(',' || events || ',', ?) > 0)
 		ON CONFLICT (endpoint_id, message_id) DO NOTHING`,
-		ev.OrderID, "evt_"+ev.Key, ev.Type, ev.Body, now, now, ","+string(ev.Type)+",")
+		ev.OrderID, "evt_"+ev.Key, ev.Type, body, now, now, typ)
 	if err != nil {
 		return fmt.Errorf("insert webhook deliveries: %w", err)
 	}
@@ -210,8 +228,8 @@ func validateWebhookEvent(ev *kassa.WebhookEvent) error {
 	if !ev.Type.Valid() {
 		fields = append(fields, kassa.FieldError{Field: "type", Message: fmt.Sprintf("unknown type %q", ev.Type)})
 	}
-	if ev.Key == "" || len(ev.Body) == 0 || ev.OrderID <= 0 {
-		fields = append(fields, kassa.FieldError{Field: "event", Message: "key, body and order are required"})
+	if ev.Key == "" || (len(ev.Body) == 0 && ev.Encode == nil) || ev.OrderID <= 0 {
+		fields = append(fields, kassa.FieldError{Field: "event", Message: "key, body (or Encode) and order are required"})
 	}
 	if fields == nil {
 		return nil
