@@ -260,10 +260,41 @@ func (c *committer) commit(ops []*writeOp) (errs []error, err error) {
 			}
 		}
 	}
+	if err := indexNewOrders(ctx, r); err != nil {
+		return errs, err
+	}
 	if err := tx.Commit(); err != nil {
 		return errs, fmt.Errorf("commit: %w", err)
 	}
 	return errs, nil
+}
+
+// The statements of indexNewOrders (migration 0028).
+const (
+	indexNewOrdersSQL = `INSERT INTO orders_search (rowid, search)
+		SELECT id, search FROM orders WHERE id > (SELECT last_id FROM orders_search_indexed)`
+	markIndexedSQL = `UPDATE orders_search_indexed SET last_id = (SELECT max(id) FROM orders)
+		WHERE last_id < (SELECT max(id) FROM orders)`
+)
+
+// indexNewOrders puts the words of the orders this batch (or any writer
+// since the last batch) inserted into the search index, once for the
+// batch, after its last savepoint: FTS5 flushes the terms it holds at
+// every savepoint, so indexing in each order's own savepoint wrote a
+// segment per order (docs/performance.md). The batch commits the orders
+// and their words together. A failure fails the batch.
+func indexNewOrders(ctx context.Context, r *sqlstore.Runner) error {
+	res, err := r.ExecContext(ctx, indexNewOrdersSQL)
+	if err != nil {
+		return fmt.Errorf("index new orders: %w", err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return nil
+	}
+	if _, err := r.ExecContext(ctx, markIndexedSQL); err != nil {
+		return fmt.Errorf("mark orders indexed: %w", err)
+	}
+	return nil
 }
 
 // reportChanges tells fn whether another connection committed since the
