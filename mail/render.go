@@ -159,6 +159,25 @@ func (r *Renderer) Render(k kassa.MailKind, lang string, d Data) (Content, error
 		Text: strings.TrimSpace(body.String()) + "\n", HTML: page.String()}, nil
 }
 
+// Subject renders only the subject of the mail of kind k in language
+// lang: what a list of mails shows of a mail whose body is rendered when
+// it is read (checkout: a kept mail).
+func (r *Renderer) Subject(k kassa.MailKind, lang string, d Data) (string, error) {
+	b := binding{lang: lang, country: strings.ToUpper(d.Country), kind: k}
+	if d.Order != nil {
+		b.currency = d.Order.Currency
+	}
+	t, err := r.bind(b)
+	if err != nil {
+		return "", err
+	}
+	var subject bytes.Buffer
+	if err := t.text.ExecuteTemplate(&subject, "subject", d); err != nil {
+		return "", fmt.Errorf("mail: render %s subject: %w", k, err)
+	}
+	return oneLine(subject.String()), nil
+}
+
 // bind returns the templates of b with their funcs bound to it: copies
 // of the parsed templates (never executed themselves, so they can be
 // copied), made once per binding. Copies made at once by two mails are

@@ -73,6 +73,9 @@ func (s *Server) handleAdminMail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if m, err = s.cfg.Engine.MailContent(r.Context(), m); err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "mail", &mailPage{Mail: m})
 	return nil
 }

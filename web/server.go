@@ -47,6 +47,9 @@ type Engine interface {
 	HostedOrder(ctx context.Context, id int64, key string) (*kassa.Order, error)
 	PayCheckout(ctx context.Context, id int64, key string, req kassa.OrderRequest) (*kassa.Order, string, error)
 	ResendWebhook(ctx context.Context, deliveryID int64) (*kassa.WebhookDelivery, error)
+	// MailContent returns a mail with its body (a kept mail's is rendered
+	// when it is read).
+	MailContent(ctx context.Context, m *kassa.Mail) (*kassa.Mail, error)
 	RetryAction(ctx context.Context, actionID int64, src kassa.Source) (*kassa.Order, *kassa.Action, error)
 	OrderActions(ctx context.Context, orderID int64) ([]*kassa.Action, error)
 	Actions(ctx context.Context, f kassa.ActionFilter) ([]*kassa.Action, int, error)
