@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,32 +11,20 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/internal/browsertest"
 	"github.com/kassa-dev/kassa/mapisim"
 )
 
-// Browser tests drive Debian's chromium through chromedp. They are skipped
-// only when chromium is absent and KASSA_BROWSER_TESTS is unset; with
-// KASSA_BROWSER_TESTS set, a missing chromium fails them.
+// Browser tests drive Debian's chromium through chromedp
+// (internal/browsertest). They are skipped only when chromium is absent
+// and KASSA_BROWSER_TESTS is unset; with KASSA_BROWSER_TESTS set, a
+// missing chromium fails them.
 //
 // With KASSA_SCREENSHOTS=<dir>, the tests also write the README's
 // screenshots (storefront.png, admin-order.png) into dir, plus
 // admin-dashboard.png, admin-callbacks.png and checkout-phone.png for review.
 
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("KASSA_BROWSER_TESTS") != "" {
-		t.Fatal("KASSA_BROWSER_TESTS is set but chromium is not installed (apt-get install chromium)")
-	}
-	t.Skip("chromium not installed; set KASSA_BROWSER_TESTS=1 to require these tests")
-	return ""
-}
-
-// browser starts a headless chromium with its own profile and returns a
+// browser starts a headless chromium (browsertest.Start) and returns a
 // context bounded by timeout for the whole test. It is an English
 // browser (Accept-Language: en-US), as the tests check English words;
 // browserIn starts one of another language.
@@ -49,47 +36,13 @@ func browser(t *testing.T, width, height int64, timeout time.Duration) context.C
 // browserIn is browser with the languages accept.
 func browserIn(t *testing.T, accept string, width, height int64, timeout time.Duration) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.Flag("accept-lang", accept),
-		chromedp.ExecPath(chromiumPath(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(int(width), int(height)),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height)); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
+	return browsertest.Start(t, accept, width, height, timeout)
 }
 
 // step runs actions; on failure it saves a screenshot and fails the test.
 func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		shotCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if png, err := chromedp.Run(shotCtx, chromedp.FullScreenshot(100)); err == nil {
-			path := filepath.Join(t.TempDir(), strings.ReplaceAll(name, " ", "-")+".png")
-			if os.WriteFile(path, png, 0o644) == nil {
-				t.Logf("screenshot of the failure: %s", path)
-			}
-		}
-		loc, _ := chromedp.Run(shotCtx, chromedp.Location())
-		t.Fatalf("%s (at %s): %v", name, loc, err)
-	}
+	browsertest.Step(t, ctx, name, actions...)
 }
 
 // screenshot writes a README screenshot when KASSA_SCREENSHOTS is set.

@@ -2,67 +2,29 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kassa-dev/kassa/internal/browsertest"
 	"github.com/kassa-dev/kassa/mapisim"
 )
 
 // The browser test drives Debian's chromium through chromedp, as kassa's
-// own (web/browser_test.go): skipped when chromium is absent and
-// KASSA_BROWSER_TESTS is unset; with KASSA_BROWSER_TESTS set, a missing
-// chromium fails it.
+// own do (internal/browsertest).
 
-func chromiumPath(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv("KASSA_BROWSER_TESTS") != "" {
-		t.Fatal("KASSA_BROWSER_TESTS is set but chromium is not installed (apt-get install chromium)")
-	}
-	t.Skip("chromium not installed; set KASSA_BROWSER_TESTS=1 to require this test")
-	return ""
-}
-
-// browser starts a headless English chromium with its own profile,
-// bounded by timeout.
+// browser starts a headless English chromium, bounded by timeout.
 func browser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.Flag("accept-lang", "en-US,en"), chromedp.ExecPath(chromiumPath(t)), chromedp.Headless,
-		chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-component-update", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
-	return ctx
+	return browsertest.Start(t, "en-US,en", 1280, 900, timeout)
 }
 
 // step runs actions; on failure it saves a screenshot and fails the test.
 func step(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		shotCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if png, err := chromedp.Run(shotCtx, chromedp.FullScreenshot(100)); err == nil {
-			path := filepath.Join(t.TempDir(), strings.ReplaceAll(name, " ", "-")+".png")
-			if os.WriteFile(path, png, 0o644) == nil {
-				t.Logf("screenshot of the failure: %s", path)
-			}
-		}
-		loc, _ := chromedp.Run(shotCtx, chromedp.Location())
-		t.Fatalf("%s (at %s): %v", name, loc, err)
-	}
+	browsertest.Step(t, ctx, name, actions...)
 }
 
 // TestBrowserEndToEnd is issue 21's end-to-end test in chromium: the
