@@ -125,7 +125,7 @@ func (l listing) Count() int64 { return int64(l.Total) }
 func (l listing) Capped() bool { return l.Total > kassa.CountCap }
 
 // CountCap is kassa.CountCap, for the pager's "more than".
-func (listing) CountCap() int { return kassa.CountCap }
+func (listing) CountCap() int64 { return kassa.CountCap }
 
 // listOrders reads the page of orders f selects and its neighbours'
 // cursors.
