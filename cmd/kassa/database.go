@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"net/url"
 	"path/filepath"
 
@@ -50,4 +52,31 @@ func redactURL(raw string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// shopCommand parses the shop flags of a command that works on the
+// running shop's database (serve's --data, --database-url, …) followed
+// by a sub-command and its arguments: kassa keys, orders and products.
+// usage is the command's help, printed with the flags on -h and when no
+// sub-command is given. It returns the configuration, the sub-command
+// and its arguments.
+func shopCommand(name, usage string, args []string, stderr io.Writer) (_ *serveConfig, sub string, rest []string, err error) {
+	cfg := &serveConfig{}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, usage); fs.PrintDefaults() }
+	if err := cfg.define(fs); err != nil {
+		return nil, "", nil, err
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, "", nil, err
+	}
+	if err := cfg.check(); err != nil {
+		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return nil, "", nil, fmt.Errorf("%s: a command is required", name)
+	}
+	return cfg, fs.Arg(0), fs.Args()[1:], nil
 }

@@ -29,27 +29,16 @@ the same database as the running shop, and may run while the shop serves.`
 
 // keys runs one API key command against the shop's database.
 func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg := &serveConfig{}
-	fs := flag.NewFlagSet("keys", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, keysUsage); fs.PrintDefaults() }
-	if err := cfg.define(fs); err != nil {
+	cfg, cmd, rest, err := shopCommand("keys", keysUsage, args, stderr)
+	if err != nil {
 		return err
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("keys: a command is required")
 	}
 	db, err := openDatabase(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("keys: %w", err)
 	}
 	defer db.Close()
-	rest := fs.Args()[1:]
-	switch fs.Arg(0) {
+	switch cmd {
 	case "create":
 		return createKey(ctx, db, rest, stdout, stderr)
 	case "list":
@@ -57,7 +46,7 @@ func keys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "revoke":
 		return revokeKey(ctx, db, rest, stdout)
 	}
-	return fmt.Errorf("keys: unknown command %q (create, list or revoke)", fs.Arg(0))
+	return fmt.Errorf("keys: unknown command %q (create, list or revoke)", cmd)
 }
 
 // createKey stores a new key and prints it, alone on one line, so that a

@@ -41,22 +41,9 @@ A line is given by its SKU, or "shipping" for the shipping line.`
 // orders runs one order-management command against the shop's database and
 // MAPI, through the same engine functions as the admin and the API.
 func orders(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg := &serveConfig{}
-	fs := flag.NewFlagSet("orders", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, ordersUsage); fs.PrintDefaults() }
-	if err := cfg.define(fs); err != nil {
+	cfg, cmd, rest, err := shopCommand("orders", ordersUsage, args, stderr)
+	if err != nil {
 		return err
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := cfg.check(); err != nil {
-		return fmt.Errorf("orders: %w", err)
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return errors.New("orders: a command is required")
 	}
 	if cfg.BaseURL == "" {
 		cfg.BaseURL = "http://" + cfg.Addr
@@ -67,7 +54,7 @@ func orders(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer cli.close()
-	return cli.run(ctx, fs.Arg(0), fs.Args()[1:])
+	return cli.run(ctx, cmd, rest)
 }
 
 // ordersCLI is an engine on the shop's store that runs no workers: an

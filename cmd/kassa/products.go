@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -34,24 +33,13 @@ command works on the running shop's database, which sees the change at once.`
 
 // products imports or exports the catalog as CSV on the shop's database.
 func products(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg := &serveConfig{}
-	fs := flag.NewFlagSet("products", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, productsUsage); fs.PrintDefaults() }
-	if err := cfg.define(fs); err != nil {
+	cfg, cmd, rest, err := shopCommand("products", productsUsage, args, stderr)
+	if err != nil {
 		return err
-	}
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cmd, rest := fs.Arg(0), fs.Args()
-	if len(rest) > 0 {
-		rest = rest[1:]
 	}
 	switch {
 	case cmd == "import" && len(rest) == 1, cmd == "export" && len(rest) == 0:
 	default:
-		fs.Usage()
 		return errors.New("products: want import FILE.csv or export")
 	}
 	db, err := openDatabase(ctx, cfg)
