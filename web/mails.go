@@ -49,15 +49,10 @@ func (s *Server) handleAdminMails(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	limit := f.Limit
-	f.Limit++
-	ms, total, err := s.cfg.Store.Mails(r.Context(), f)
-	f.Limit = limit
+	ms, total, next, prev, err := s.listMails(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	ms, next, prev := cutPage(ms, func(m *kassa.Mail) int64 { return m.ID }, limit,
-		cursors{After: f.After, Before: f.Before, Offset: f.Offset})
 	p := &mailsPage{Filter: f, Mails: ms, States: kassa.MailStates}
 	p.listing = newListing("admin.count.emails", p.baseURL(), total, next, prev)
 	s.render(w, r, http.StatusOK, "mails", p)

@@ -127,44 +127,46 @@ func (l listing) Capped() bool { return l.Total > kassa.CountCap }
 // CountCap is kassa.CountCap, for the pager's "more than".
 func (listing) CountCap() int64 { return kassa.CountCap }
 
-// listOrders reads the page of orders f selects and its neighbours'
-// cursors.
-func (s *Server) listOrders(ctx context.Context, f kassa.OrderFilter) (_ []*kassa.Order, total int, next, prev int64, err error) {
-	limit := f.Limit
-	f.Limit++
-	list, total, err := s.cfg.Store.Orders(ctx, f)
+// readPage reads the page of limit rows from the cursors c, with read
+// asked for one row more (so that the page knows whether another follows),
+// and returns it with its total and its neighbours' cursors.
+func readPage[T any](limit int, c cursors, id func(T) int64, read func(limit int) ([]T, int, error)) (_ []T, total int, next, prev int64, err error) {
+	list, total, err := read(limit + 1)
 	if err != nil {
 		return nil, 0, 0, 0, err
 	}
-	list, next, prev = cutPage(list, func(o *kassa.Order) int64 { return o.ID }, limit,
-		cursors{After: f.After, Before: f.Before, Offset: f.Offset})
+	list, next, prev = cutPage(list, id, limit, c)
 	return list, total, next, prev, nil
+}
+
+// listOrders reads the page of orders f selects and its neighbours'
+// cursors.
+func (s *Server) listOrders(ctx context.Context, f kassa.OrderFilter) ([]*kassa.Order, int, int64, int64, error) {
+	return readPage(f.Limit, cursors{After: f.After, Before: f.Before, Offset: f.Offset},
+		func(o *kassa.Order) int64 { return o.ID },
+		func(n int) ([]*kassa.Order, int, error) { f.Limit = n; return s.cfg.Store.Orders(ctx, f) })
 }
 
 // listCallbacks reads the page of inbox entries f selects and its
 // neighbours' cursors.
-func (s *Server) listCallbacks(ctx context.Context, f kassa.CallbackFilter) (_ []*kassa.Callback, total int, next, prev int64, err error) {
-	limit := f.Limit
-	f.Limit++
-	list, total, err := s.cfg.Store.Callbacks(ctx, f)
-	if err != nil {
-		return nil, 0, 0, 0, err
-	}
-	list, next, prev = cutPage(list, func(cb *kassa.Callback) int64 { return cb.ID }, limit,
-		cursors{After: f.After, Before: f.Before, Offset: f.Offset})
-	return list, total, next, prev, nil
+func (s *Server) listCallbacks(ctx context.Context, f kassa.CallbackFilter) ([]*kassa.Callback, int, int64, int64, error) {
+	return readPage(f.Limit, cursors{After: f.After, Before: f.Before, Offset: f.Offset},
+		func(cb *kassa.Callback) int64 { return cb.ID },
+		func(n int) ([]*kassa.Callback, int, error) { f.Limit = n; return s.cfg.Store.Callbacks(ctx, f) })
 }
 
 // listActions reads the page of actions f selects and its neighbours'
 // cursors.
-func (s *Server) listActions(ctx context.Context, f kassa.ActionFilter) (_ []*kassa.Action, total int, next, prev int64, err error) {
-	limit := f.Limit
-	f.Limit++
-	list, total, err := s.cfg.Engine.Actions(ctx, f)
-	if err != nil {
-		return nil, 0, 0, 0, err
-	}
-	list, next, prev = cutPage(list, func(a *kassa.Action) int64 { return a.ID }, limit,
-		cursors{After: f.After, Before: f.Before, Offset: f.Offset})
-	return list, total, next, prev, nil
+func (s *Server) listActions(ctx context.Context, f kassa.ActionFilter) ([]*kassa.Action, int, int64, int64, error) {
+	return readPage(f.Limit, cursors{After: f.After, Before: f.Before, Offset: f.Offset},
+		func(a *kassa.Action) int64 { return a.ID },
+		func(n int) ([]*kassa.Action, int, error) { f.Limit = n; return s.cfg.Engine.Actions(ctx, f) })
+}
+
+// listMails reads the page of mails f selects and its neighbours'
+// cursors.
+func (s *Server) listMails(ctx context.Context, f kassa.MailFilter) ([]*kassa.Mail, int, int64, int64, error) {
+	return readPage(f.Limit, cursors{After: f.After, Before: f.Before, Offset: f.Offset},
+		func(m *kassa.Mail) int64 { return m.ID },
+		func(n int) ([]*kassa.Mail, int, error) { f.Limit = n; return s.cfg.Store.Mails(ctx, f) })
 }
