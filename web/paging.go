@@ -170,3 +170,36 @@ func (s *Server) listMails(ctx context.Context, f kassa.MailFilter) ([]*kassa.Ma
 		func(m *kassa.Mail) int64 { return m.ID },
 		func(n int) ([]*kassa.Mail, int, error) { f.Limit = n; return s.cfg.Store.Mails(ctx, f) })
 }
+
+// filterBar is the filter form of an admin list by state (and, when it
+// is narrowed to one order, that order): the "stateFilter" template.
+type filterBar struct {
+	Path    string // the list's URL
+	State   string // the state chosen, "" for all
+	OrderID int64  // the order the list is narrowed to, 0 for none
+	States  []string
+}
+
+// newFilterBar is the filter form of the list at path.
+func newFilterBar[S ~string](path string, state S, orderID int64, states []S) filterBar {
+	b := filterBar{Path: path, State: string(state), OrderID: orderID, States: make([]string, len(states))}
+	for i, st := range states {
+		b.States[i] = string(st)
+	}
+	return b
+}
+
+// FilterBar is the callbacks list's filter form.
+func (p *callbacksPage) FilterBar() filterBar {
+	return newFilterBar("/admin/callbacks", p.Filter.State, p.Filter.OrderID, p.States)
+}
+
+// FilterBar is the actions list's filter form.
+func (p *actionsPage) FilterBar() filterBar {
+	return newFilterBar("/admin/actions", p.Filter.State, p.Filter.OrderID, p.States)
+}
+
+// FilterBar is the e-mails list's filter form.
+func (p *mailsPage) FilterBar() filterBar {
+	return newFilterBar("/admin/emails", p.Filter.State, p.Filter.OrderID, p.States)
+}
