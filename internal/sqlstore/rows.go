@@ -46,3 +46,23 @@ func pageByStateAndOrder[T any](ctx context.Context, s *Store, table, columns st
 	rows, err := query(ctx, s.b.Reader(), `SELECT `+columns+` FROM `+table+where(conds)+tail, args...)
 	return finish(p, rows), total, err
 }
+
+// queryRows runs query on q and reads every row it selects with scan,
+// which takes the rows (*sql.Rows) or anything that scans a row.
+func queryRows[T any, R interface{ Scan(...any) error }](ctx context.Context, q *Runner, scan func(R) (T, error),
+	query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []T
+	for rows.Next() {
+		v, err := scan(any(rows).(R))
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	return list, rows.Err()
+}

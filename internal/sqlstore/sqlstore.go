@@ -237,20 +237,7 @@ const CallbackColumns = `id, kind, order_id, payment_id, dedup_key, body, state,
 
 // QueryCallbacks reads the rows of CallbackColumns that query selects.
 func QueryCallbacks(ctx context.Context, q *Runner, query string, args ...any) ([]*kassa.Callback, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var cbs []*kassa.Callback
-	for rows.Next() {
-		cb, err := scanCallback(rows)
-		if err != nil {
-			return nil, err
-		}
-		cbs = append(cbs, cb)
-	}
-	return cbs, rows.Err()
+	return queryRows(ctx, q, scanCallback, query, args...)
 }
 
 // scanCallback reads one row of CallbackColumns.

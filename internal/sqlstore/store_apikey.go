@@ -69,20 +69,7 @@ func (s *Store) APIKeyByHash(ctx context.Context, h kassa.SessionHash) (_ kassa.
 // APIKeys lists every key, newest first.
 func (s *Store) APIKeys(ctx context.Context) (_ []kassa.APIKey, err error) {
 	defer s.wrap(&err, "APIKeys")
-	rows, err := s.b.Reader().QueryContext(ctx, apiKeysSQL)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ks []kassa.APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		ks = append(ks, k)
-	}
-	return ks, rows.Err()
+	return queryRows(ctx, s.b.Reader(), scanAPIKey, apiKeysSQL)
 }
 
 // RevokeAPIKey revokes key id, keeping the first revocation time.

@@ -30,20 +30,7 @@ const (
 // DiscountCodes returns every code, ordered by code.
 func (s *Store) DiscountCodes(ctx context.Context) (_ []kassa.DiscountCode, err error) {
 	defer s.wrap(&err, "DiscountCodes")
-	rows, err := s.b.Reader().QueryContext(ctx, `SELECT `+discountColumns+` FROM discount_codes ORDER BY code`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []kassa.DiscountCode
-	for rows.Next() {
-		d, err := scanDiscount(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, d)
-	}
-	return list, rows.Err()
+	return queryRows(ctx, s.b.Reader(), scanDiscount, `SELECT `+discountColumns+` FROM discount_codes ORDER BY code`)
 }
 
 // DiscountCode returns one code; ENOTFOUND if unknown.

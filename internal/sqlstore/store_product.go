@@ -40,20 +40,7 @@ func productArgs(p kassa.Product) []any {
 // Products returns the catalog ordered by SKU.
 func (s *Store) Products(ctx context.Context) (_ []kassa.Product, err error) {
 	defer s.wrap(&err, "Products")
-	rows, err := s.b.Reader().QueryContext(ctx, `SELECT `+productColumns+` FROM products ORDER BY sku`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ps []kassa.Product
-	for rows.Next() {
-		p, err := scanProduct(rows)
-		if err != nil {
-			return nil, err
-		}
-		ps = append(ps, p)
-	}
-	return ps, rows.Err()
+	return queryRows(ctx, s.b.Reader(), scanProduct, `SELECT `+productColumns+` FROM products ORDER BY sku`)
 }
 
 const productSQL = `SELECT ` + productColumns + ` FROM products WHERE sku = ?`

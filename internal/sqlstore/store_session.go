@@ -55,20 +55,7 @@ func (s *Store) TouchSession(ctx context.Context, id kassa.SessionHash, seen tim
 // recently seen first.
 func (s *Store) Sessions(ctx context.Context, user string, now time.Time) (_ []kassa.Session, err error) {
 	defer s.wrap(&err, "Sessions")
-	rows, err := s.b.Reader().QueryContext(ctx, sessionsSQL, user, now.UnixMilli())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var list []kassa.Session
-	for rows.Next() {
-		ses, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		list = append(list, ses)
-	}
-	return list, rows.Err()
+	return queryRows(ctx, s.b.Reader(), scanSession, sessionsSQL, user, now.UnixMilli())
 }
 
 // DeleteSession deletes session id.
