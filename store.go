@@ -89,6 +89,7 @@ type Store interface {
 	Mails
 	APIKeys
 	Webhooks
+	Limits
 
 	// Close releases the store.
 	Close() error
@@ -410,6 +411,39 @@ type CheckoutStates interface {
 	// PurgeCheckoutStates deletes the states last stored before t and
 	// returns how many.
 	PurgeCheckoutStates(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Limits is rate limits that every process sharing the store counts
+// together: the admin's failed sign-ins and the storefront's address
+// lookups (package web). Each key has an allowance of Limit.Burst takes
+// at once, of which one comes back every Limit.Every (a token bucket).
+// The store keeps one number per key, its theoretical arrival time (TAT,
+// the generic cell rate algorithm): a key may take at now when
+// TAT - Burst*Every + Every <= now, and a take sets TAT to
+// max(TAT, now) + Every. A key without a row, or whose TAT has passed,
+// has its whole allowance. Times are kept to the millisecond; Every must
+// be at least one, Burst at least 1 and a Key at most 200 bytes, else
+// EINVALID.
+type Limits interface {
+	// LimitWait returns how long until each of limits may take at now:
+	// 0 when all may. It changes nothing.
+	LimitWait(ctx context.Context, now time.Time, limits ...Limit) (time.Duration, error)
+	// TakeLimit takes one from the allowance of each of limits at now,
+	// all of them or none: when one may not take, it takes nothing and
+	// returns how long until all may (at least a millisecond). It returns
+	// 0 when it took. The keys must differ (EINVALID).
+	TakeLimit(ctx context.Context, now time.Time, limits ...Limit) (time.Duration, error)
+	// PurgeLimits deletes up to n keys whose TAT is not after now (they
+	// have their whole allowance, as without a row) and returns how many.
+	PurgeLimits(ctx context.Context, now time.Time, n int) (int64, error)
+}
+
+// Limit is one key's allowance (Limits): Burst takes at once, then one
+// per Every.
+type Limit struct {
+	Key   string
+	Every time.Duration
+	Burst int
 }
 
 // CheckoutState is one cart session's checkout state (CheckoutStates).

@@ -98,13 +98,16 @@ type WebhookDelivery struct {
 	NextAttemptAt time.Time            `json:"-"` // queued: when due; zero otherwise
 }
 
-// WebhookDeliveryFilter selects deliveries for listings.
+// WebhookDeliveryFilter selects deliveries for listings; paged like
+// OrderFilter.
 type WebhookDeliveryFilter struct {
 	EndpointID int64                // 0 = any
 	OrderID    int64                // 0 = any
 	State      WebhookDeliveryState // "" = any
-	Limit      int                  // 0 = 50
+	Limit      int                  // 0 = 50, at most 1000
 	Offset     int
+	After      int64 // keyset paging, as in OrderFilter
+	Before     int64
 }
 
 // Webhooks is the webhook endpoints and the outbox of their deliveries.
@@ -132,7 +135,7 @@ type Webhooks interface {
 	// WebhookDelivery returns one delivery; ENOTFOUND if unknown.
 	WebhookDelivery(ctx context.Context, id int64) (*WebhookDelivery, error)
 	// WebhookDeliveries lists deliveries newest first, and the total
-	// matching f.
+	// matching f, counted up to CountCap+1.
 	WebhookDeliveries(ctx context.Context, f WebhookDeliveryFilter) ([]*WebhookDelivery, int, error)
 	// UpdateWebhookDelivery writes State, Attempts, LastStatus,
 	// LastError, LastAttemptAt, DeliveredAt and NextAttemptAt. ENOTFOUND if

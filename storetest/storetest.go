@@ -7,7 +7,7 @@
 //
 // A store or wrapper that implements only some roles runs their suites:
 // TestCatalog, TestOrders, TestInbox, TestActions, TestSettings, TestDiscounts,
-// TestAnswers, TestSessions, TestCheckoutStates, TestMails, TestAPIKeys and TestWebhooks (Run runs
+// TestAnswers, TestSessions, TestCheckoutStates, TestMails, TestAPIKeys, TestWebhooks and TestLimits (Run runs
 // them all). open must return an empty store and arrange its closing with
 // t.Cleanup. Each subtest opens its own store. Bench is the same for the store
 // benchmarks, each a sub-benchmark with a store of its own.
@@ -80,6 +80,7 @@ func Run(t *testing.T, open Opener[kassa.Store]) {
 	t.Run("Mails", func(t *testing.T) { TestMails(t, func(t *testing.T) Mails { return open(t) }) })
 	t.Run("APIKeys", func(t *testing.T) { TestAPIKeys(t, func(t *testing.T) kassa.APIKeys { return open(t) }) })
 	t.Run("Webhooks", func(t *testing.T) { TestWebhooks(t, func(t *testing.T) Webhooks { return open(t) }) })
+	t.Run("Limits", func(t *testing.T) { TestLimits(t, func(t *testing.T) kassa.Limits { return open(t) }) })
 }
 
 // TestCatalog holds the stores open returns to kassa.Catalog.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func TestWebhooks(t *testing.T, open Opener[Webhooks]) {
 		{"ClaimInOrderPerOrder", testWebhookClaimOrder},
 		{"EventRollsBack", testWebhookRollback},
 		{"EncodedOnlyWhenWanted", testWebhookEncode},
+		{"DeliveriesPaged", testWebhookDeliveriesPaged},
 	})
 }
 
@@ -175,4 +177,93 @@ func testWebhookEncode(t *testing.T, s Webhooks) {
 	if encoded != 1 || n != 1 || string(ds[0].Body) != `{"id":"evt_1-created"}` {
 		t.Fatalf("encoded %d times, %d deliveries (%+v)", encoded, n, ds)
 	}
+}
+
+// testWebhookDeliveriesPaged: an endpoint's deliveries, all or in one
+// state, walked a page at a time by keyset, forwards (After) and back
+// (Before), are the whole list in order, none missed or repeated, and
+// every page counts them all.
+func testWebhookDeliveriesPaged(t *testing.T, s Webhooks) {
+	a := endpoint(t, s, "https://a.example/hook") // every type
+	b := endpoint(t, s, "https://b.example/hook", kassa.WebhookOrderCreated)
+	o := create(t, s, order(1, line(1, "", 1)))
+	for i := range 11 {
+		typ := kassa.WebhookOrderStatusChanged
+		if i%3 == 0 {
+			typ = kassa.WebhookOrderCreated
+		}
+		must(t, s.AddWebhookEvent(ctx, hookEvent(o.ID, fmt.Sprint("v", i), typ)))
+	}
+	ofA, _, err := s.WebhookDeliveries(ctx, kassa.WebhookDeliveryFilter{EndpointID: a.ID})
+	must(t, err)
+	for i, d := range ofA {
+		if i%2 == 0 {
+			d.State, d.DeliveredAt = kassa.WebhookDelivered, at
+			must(t, s.UpdateWebhookDelivery(ctx, d))
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		f    kassa.WebhookDeliveryFilter
+		n    int
+	}{
+		{"endpoint a", kassa.WebhookDeliveryFilter{EndpointID: a.ID}, 11},
+		{"endpoint a, delivered", kassa.WebhookDeliveryFilter{EndpointID: a.ID, State: kassa.WebhookDelivered}, 6},
+		{"endpoint a, queued", kassa.WebhookDeliveryFilter{EndpointID: a.ID, State: kassa.WebhookQueued}, 5},
+		{"endpoint b", kassa.WebhookDeliveryFilter{EndpointID: b.ID}, 4},
+		{"any endpoint", kassa.WebhookDeliveryFilter{}, 15},
+	} {
+		all, n, err := s.WebhookDeliveries(ctx, tt.f)
+		must(t, err)
+		if n != tt.n || len(all) != tt.n {
+			t.Fatalf("%s: %d deliveries, total %d; want %d", tt.name, len(all), n, tt.n)
+		}
+		for i := 1; i < len(all); i++ {
+			if all[i].ID >= all[i-1].ID {
+				t.Fatalf("%s: not newest first: %d after %d", tt.name, all[i].ID, all[i-1].ID)
+			}
+		}
+		want := deliveryIDs(all)
+		page := func(f kassa.WebhookDeliveryFilter) []int64 {
+			t.Helper()
+			f.Limit = 3
+			ds, n, err := s.WebhookDeliveries(ctx, f)
+			must(t, err)
+			if n != tt.n {
+				t.Fatalf("%s: a page's total %d, want %d", tt.name, n, tt.n)
+			}
+			return deliveryIDs(ds)
+		}
+		// Forwards: each page after the last row of the one before.
+		var fwd []int64
+		f := tt.f
+		for p := page(f); len(p) > 0 && len(fwd) <= tt.n; p = page(f) {
+			fwd = append(fwd, p...)
+			f.After = p[len(p)-1]
+		}
+		if d := diff(want, fwd); d != "" {
+			t.Fatalf("%s: walked forwards (-want +got):\n%s", tt.name, d)
+		}
+		// Back from the oldest: each page before the first row of the one
+		// after it.
+		back := []int64{want[len(want)-1]}
+		f = tt.f
+		f.Before = back[0]
+		for p := page(f); len(p) > 0 && len(back) <= tt.n; p = page(f) {
+			back = append(p, back...)
+			f.Before = p[0]
+		}
+		if d := diff(want, back); d != "" {
+			t.Fatalf("%s: walked back (-want +got):\n%s", tt.name, d)
+		}
+	}
+}
+
+// deliveryIDs returns the id of each delivery in ds.
+func deliveryIDs(ds []*kassa.WebhookDelivery) []int64 {
+	ids := make([]int64, len(ds))
+	for i, d := range ds {
+		ids[i] = d.ID
+	}
+	return ids
 }

@@ -34,14 +34,19 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) handleLoginPost(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostFormValue("next"))
 	ip, l := s.clientIP(r), s.lang(r)
-	if wait := s.logins.wait(ip, adminUser); wait > 0 {
+	wait, err := s.logins.wait(r.Context(), ip, adminUser)
+	switch {
+	case err != nil:
+		s.render(w, r, http.StatusServiceUnavailable, "login", &loginPage{Next: next, Error: l.T("admin.login.unavailable")})
+		return nil
+	case wait > 0:
 		retryAfter(w, wait)
 		s.render(w, r, http.StatusTooManyRequests, "login", &loginPage{Next: next,
 			Error: l.T("admin.login.too_many", "Wait", secondsIn(l, wait))})
 		return nil
 	}
 	if !s.checkPassword(r.Context(), adminUser, r.PostFormValue("password")) {
-		s.logins.fail(ip, adminUser)
+		s.logins.fail(r.Context(), ip, adminUser)
 		s.log.Warn("admin login failed", "ip", ip)
 		s.render(w, r, http.StatusUnauthorized, "login", &loginPage{Next: next, Error: l.T("admin.login.wrong")})
 		return nil

@@ -36,7 +36,12 @@ func bearerKey(r *http.Request) (string, bool) {
 // 429 once the client failed too often).
 func (s *Server) bearer(w http.ResponseWriter, r *http.Request, key string, next http.Handler) {
 	ip := s.clientIP(r)
-	if wait := s.logins.waitClient(ip); wait > 0 {
+	wait, err := s.logins.waitClient(r.Context(), ip)
+	switch {
+	case err != nil:
+		s.error(w, r, err)
+		return
+	case wait > 0:
 		retryAfter(w, wait)
 		s.error(w, r, &statusError{status: http.StatusTooManyRequests, err: kassa.Errorf(kassa.EUNAUTHORIZED,
 			"Too many failed sign-ins. Try again in %s.", seconds(wait))})
@@ -45,7 +50,7 @@ func (s *Server) bearer(w http.ResponseWriter, r *http.Request, key string, next
 	k, err := s.checkKey(r.Context(), key)
 	switch {
 	case kassa.ErrorCode(err) == kassa.ENOTFOUND:
-		s.logins.failClient(ip)
+		s.logins.failClient(r.Context(), ip)
 		s.log.Warn("admin API: unknown or revoked API key", "ip", ip)
 		s.askCredentials(w, r)
 		return

@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"context"
+	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -10,7 +13,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/checkout"
 	"github.com/kassa-dev/kassa/mapi"
 	"github.com/kassa-dev/kassa/mapisim"
 	"github.com/kassa-dev/kassa/web"
@@ -73,6 +79,82 @@ func TestBasicAuthLimited(t *testing.T) {
 	resp, body := postForm(t, c, st.URL+"/admin/login", url.Values{"password": {adminPassword}})
 	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Try again in") {
 		t.Errorf("login form from the limited client: %d, want 429 with a page saying when to try again", resp.StatusCode)
+	}
+}
+
+// TestSignInLimitSharedByServers: two servers on one store (two
+// instances of a fleet behind a round-robin balancer) count one client's
+// failed sign-ins together: the 11th failure across both is refused, on
+// either, and so is the right password then.
+func TestSignInLimitSharedByServers(t *testing.T) {
+	t.Parallel()
+	st := newStack(t)
+	servers := []string{st.URL, restart(t, st, adminPassword)}
+	c := client(t)
+	var statuses []int
+	for i := range 12 {
+		statuses = append(statuses, basicGet(t, c, servers[i%2]+"/api/admin/orders", "guess").StatusCode)
+	}
+	for i, got := range statuses {
+		want := http.StatusUnauthorized
+		if i >= 10 {
+			want = http.StatusTooManyRequests
+		}
+		if got != want {
+			t.Fatalf("wrong password %d (server %d): status %d, want %d (all: %v)", i+1, i%2+1, got, want, statuses)
+		}
+	}
+	for i, u := range servers {
+		if resp := basicGet(t, c, u+"/api/admin/orders", adminPassword); resp.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("right password on server %d while limited: %d, want 429", i+1, resp.StatusCode)
+		}
+	}
+	resp, body := postForm(t, c, servers[1]+"/admin/login", url.Values{"password": {adminPassword}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Try again in") {
+		t.Errorf("login form on server 2 while limited: %d, want 429 saying when to try again", resp.StatusCode)
+	}
+}
+
+// brokenLimits is a store whose limits cannot be read or taken.
+type brokenLimits struct{ web.Store }
+
+var errBrokenLimits = errors.New("rate_limits: disk I/O error")
+
+func (brokenLimits) LimitWait(context.Context, time.Time, ...kassa.Limit) (time.Duration, error) {
+	return 0, errBrokenLimits
+}
+
+func (brokenLimits) TakeLimit(context.Context, time.Time, ...kassa.Limit) (time.Duration, error) {
+	return 0, errBrokenLimits
+}
+
+func (brokenLimits) PurgeLimits(context.Context, time.Time, int) (int64, error) {
+	return 0, errBrokenLimits
+}
+
+// TestSignInFailsClosed: when the store cannot say whether a client may
+// try, signing in is refused with the reason, on the login form (503)
+// and on the admin API (500, a failure of the store), even with the right
+// password: a broken store must not allow unlimited guessing.
+func TestSignInFailsClosed(t *testing.T) {
+	t.Parallel()
+	st := newStack(t, func(_ *checkout.Config, w *web.Config) { w.Store = brokenLimits{w.Store} })
+	resp, body := postForm(t, client(t), st.URL+"/admin/login", url.Values{"password": {adminPassword}})
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "Signing in is not possible right now") {
+		t.Errorf("login form: %d, want 503 with the reason\n%s", resp.StatusCode, body)
+	}
+	resp, body = postForm(t, clientIn(t, "sv"), st.URL+"/admin/login", url.Values{"password": {adminPassword}})
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "Det går inte att logga in just nu") {
+		t.Errorf("login form in Swedish: %d, want 503 with the reason in Swedish\n%s", resp.StatusCode, body)
+	}
+	resp, body = do(t, client(t), http.MethodGet, st.URL+"/api/admin/orders", nil,
+		map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:"+adminPassword))})
+	if resp.StatusCode != http.StatusInternalServerError || !strings.Contains(body, "Signing in is not possible right now") {
+		t.Errorf("admin API: %d %s, want 500 with the reason", resp.StatusCode, body)
+	}
+	resp, _ = bearerGet(t, client(t), st.URL+"/api/admin/orders", "kassa_sk_whatever")
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Errorf("admin API with an API key: %d, want 500", resp.StatusCode)
 	}
 }
 

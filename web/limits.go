@@ -1,12 +1,12 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
@@ -16,7 +16,8 @@ import (
 
 // The limits on what one client may do at checkout: hold unpaid orders
 // (checkout.Config.MaxOpenOrders, counted in the store) and fetch
-// addresses from Resurs (Config.MaxAddressLookups, counted here). A client
+// addresses from Resurs (Config.MaxAddressLookups, counted here, in the
+// store's limits). A client
 // is its address and, when it sent one, its browser's client cookie; a
 // limit reached by either holds both.
 
@@ -88,70 +89,34 @@ func holdsRefusal(err error) error {
 	return &statusError{status: http.StatusTooManyRequests, err: ke}
 }
 
-// lookupLimiter counts the address lookups of each client key over a
-// sliding window. It lives in the process: several instances each allow
-// max, and a restart forgets.
+// lookupLimiter limits the address lookups of each client key: max at
+// once, then one per window, so that no key ever has more than max in any
+// window. The buckets are kept in the store (kassa.Limits), shared by
+// every instance and kept across restarts.
 type lookupLimiter struct {
 	max    int // lookups per key and window; 0 = no limit
 	window time.Duration
-
-	mu   sync.Mutex
-	seen map[string][]time.Time // the lookups within the window, oldest first
-}
-
-// maxLookupKeys bounds the keys remembered; past it, keys without a
-// lookup in the window are forgotten.
-const maxLookupKeys = 10000
-
-func newLookupLimiter(max int, window time.Duration) *lookupLimiter {
-	return &lookupLimiter{max: max, window: window, seen: map[string][]time.Time{}}
+	store  kassa.Limits
+	purge  *limitPurge
 }
 
 // allow records a lookup at now for every key, unless one of them has had
-// max lookups in the window already: then it records nothing and says how
-// long until that key may look up again.
-func (l *lookupLimiter) allow(now time.Time, keys []string) (bool, time.Duration) {
+// its lookups already: then it records nothing and says how long until
+// all of them may look up again. An error is the store's; the lookup is
+// then refused.
+func (l *lookupLimiter) allow(ctx context.Context, now time.Time, keys []string) (time.Duration, error) {
 	if l.max <= 0 {
-		return true, 0
+		return 0, nil
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var wait time.Duration
-	for _, k := range keys {
-		l.seen[k] = l.recent(k, now)
-		if ts := l.seen[k]; len(ts) >= l.max {
-			wait = max(wait, ts[len(ts)-l.max].Add(l.window).Sub(now))
-		}
+	limits := make([]kassa.Limit, len(keys))
+	for i, k := range keys {
+		limits[i] = kassa.Limit{Key: "lookup:" + k, Every: l.window, Burst: l.max}
 	}
-	if wait > 0 {
-		return false, wait
+	wait, err := l.store.TakeLimit(ctx, now, limits...)
+	if err == nil {
+		l.purge.run(ctx, now)
 	}
-	if len(l.seen) > maxLookupKeys {
-		l.forgetOld(now)
-	}
-	for _, k := range keys {
-		l.seen[k] = append(l.seen[k], now)
-	}
-	return true, 0
-}
-
-// recent returns k's lookups after now minus the window.
-func (l *lookupLimiter) recent(k string, now time.Time) []time.Time {
-	ts := l.seen[k]
-	i := 0
-	for i < len(ts) && !ts[i].After(now.Add(-l.window)) {
-		i++
-	}
-	return ts[i:]
-}
-
-// forgetOld drops the keys without a lookup in the window.
-func (l *lookupLimiter) forgetOld(now time.Time) {
-	for k := range l.seen {
-		if len(l.recent(k, now)) == 0 {
-			delete(l.seen, k)
-		}
-	}
+	return wait, err
 }
 
 // lookupRefusal is the message in lang for a client that looked up too

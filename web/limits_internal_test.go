@@ -1,6 +1,8 @@
 package web
 
 import (
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 )
@@ -10,7 +12,9 @@ import (
 // address, is held back too; a refused lookup counts for none.
 func TestLookupLimiterKeys(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-	l := newLookupLimiter(2, 10*time.Minute)
+	st := limitStore(t)
+	l := &lookupLimiter{max: 2, window: 10 * time.Minute, store: st,
+		purge: &limitPurge{store: st, log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 	for _, tt := range []struct {
 		keys []string
 		want bool
@@ -22,8 +26,12 @@ func TestLookupLimiterKeys(t *testing.T) {
 		{[]string{"ip:1", "browser:3"}, false}, // the address had two
 		{[]string{"ip:3", "browser:3"}, true},  // the refusals above counted nothing
 	} {
-		if ok, _ := l.allow(now, tt.keys); ok != tt.want {
-			t.Errorf("allow(%q) = %t, want %t", tt.keys, ok, tt.want)
+		wait, err := l.allow(t.Context(), now, tt.keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok := wait == 0; ok != tt.want {
+			t.Errorf("allow(%q) waits %v, want allowed %t", tt.keys, wait, tt.want)
 		}
 	}
 }

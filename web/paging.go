@@ -171,6 +171,17 @@ func (s *Server) listMails(ctx context.Context, f kassa.MailFilter) ([]*kassa.Ma
 		func(n int) ([]*kassa.Mail, int, error) { f.Limit = n; return s.cfg.Store.Mails(ctx, f) })
 }
 
+// listDeliveries reads the page of webhook deliveries f selects and its
+// neighbours' cursors.
+func (s *Server) listDeliveries(ctx context.Context, f kassa.WebhookDeliveryFilter) ([]*kassa.WebhookDelivery, int, int64, int64, error) {
+	return readPage(f.Limit, cursors{After: f.After, Before: f.Before, Offset: f.Offset},
+		func(d *kassa.WebhookDelivery) int64 { return d.ID },
+		func(n int) ([]*kassa.WebhookDelivery, int, error) {
+			f.Limit = n
+			return s.cfg.Store.WebhookDeliveries(ctx, f)
+		})
+}
+
 // filterBar is the filter form of an admin list by state (and, when it
 // is narrowed to one order, that order): the "stateFilter" template.
 type filterBar struct {

@@ -1,10 +1,13 @@
 package web
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/kassa-dev/kassa"
+	"github.com/kassa-dev/kassa/locale"
 )
 
 // Limits of failed sign-ins. A client (IP) may fail 10 times in a row,
@@ -17,7 +20,6 @@ const (
 	ipFailBurst      = 10
 	accountFailEvery = 30 * time.Second
 	accountFailBurst = 30
-	maxBuckets       = 10000 // per kind of key; bounds memory
 )
 
 // authLimiter limits failed sign-ins by client and by account, for every
@@ -25,95 +27,117 @@ const (
 // login form and the password change. Each key has a token bucket that
 // only failures drain; a request whose client or account has an empty
 // bucket is refused before its password is checked.
+//
+// The buckets are kept in the store (kassa.Limits), so every instance
+// sharing it counts the same failures and a restart forgets none. A key
+// is a keyed hash of the address or account name (mac), never the name
+// itself. When the store cannot say how long a client must wait, the
+// sign-in is refused (errSignInUnavailable), not let through unlimited:
+// a failing store must not open the door to unlimited guessing.
 type authLimiter struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	ips      buckets
-	accounts buckets
+	store kassa.Limits
+	now   func() time.Time
+	mac   func(purpose, v string) string
+	log   *slog.Logger
+	purge *limitPurge
 }
 
-func newAuthLimiter(now func() time.Time) *authLimiter {
-	return &authLimiter{now: now,
-		ips:      buckets{every: ipFailEvery, burst: ipFailBurst, m: map[string]*rate.Limiter{}},
-		accounts: buckets{every: accountFailEvery, burst: accountFailBurst, m: map[string]*rate.Limiter{}}}
+// errSignInUnavailable refuses a sign-in whose limits the store could not
+// read. The JSON API answers it as the store failure it is (500, in the
+// document for every call); the login form and the password change say it
+// with 503, and the admin may try again.
+var errSignInUnavailable = locale.Error(kassa.EINTERNAL, "admin.login.unavailable")
+
+func (l *authLimiter) client(ip string) kassa.Limit {
+	return kassa.Limit{Key: "signin-ip:" + l.mac("signin-ip", ip), Every: ipFailEvery, Burst: ipFailBurst}
+}
+
+func (l *authLimiter) account(name string) kassa.Limit {
+	return kassa.Limit{Key: "signin-account:" + l.mac("signin-account", name), Every: accountFailEvery,
+		Burst: accountFailBurst}
 }
 
 // wait returns how long a sign-in from ip to account must wait; 0 when it
-// may be tried now.
-func (l *authLimiter) wait(ip, account string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	return max(l.ips.wait(ip, now), l.accounts.wait(account, now))
+// may be tried now. An error is the store's: the caller refuses the
+// sign-in.
+func (l *authLimiter) wait(ctx context.Context, ip, account string) (time.Duration, error) {
+	return l.check(ctx, l.client(ip), l.account(account))
 }
 
-// fail records a failed sign-in from ip to account.
-func (l *authLimiter) fail(ip, account string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	l.ips.take(ip, now)
-	l.accounts.take(account, now)
+// fail records a failed sign-in from ip to account. The buckets drain
+// apart: one that is empty already stays so, and the other still counts.
+func (l *authLimiter) fail(ctx context.Context, ip, account string) {
+	l.take(ctx, l.client(ip))
+	l.take(ctx, l.account(account))
 }
 
 // waitClient returns how long a sign-in from ip must wait, by the
 // client's failures alone: an API key names no account whose bucket a
 // stranger could drain for everyone.
-func (l *authLimiter) waitClient(ip string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.ips.wait(ip, l.now())
+func (l *authLimiter) waitClient(ctx context.Context, ip string) (time.Duration, error) {
+	return l.check(ctx, l.client(ip))
 }
 
 // failClient records a failed sign-in from ip that names no account.
-func (l *authLimiter) failClient(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.ips.take(ip, l.now())
+func (l *authLimiter) failClient(ctx context.Context, ip string) {
+	l.take(ctx, l.client(ip))
 }
 
-// buckets are the token buckets of one kind of key.
-type buckets struct {
-	every time.Duration // one token back per every
-	burst int
-	m     map[string]*rate.Limiter
-}
-
-// wait returns how long until key's bucket holds a token; 0 when it does.
-func (b *buckets) wait(key string, now time.Time) time.Duration {
-	lim, ok := b.m[key]
-	if !ok {
-		return 0
+func (l *authLimiter) check(ctx context.Context, limits ...kassa.Limit) (time.Duration, error) {
+	wait, err := l.store.LimitWait(ctx, l.now(), limits...)
+	if err != nil {
+		l.log.Error("sign-in limits unreadable; refusing the sign-in", "err", err)
+		return 0, errSignInUnavailable
 	}
-	tokens := lim.TokensAt(now)
-	if tokens >= 1 {
-		return 0
-	}
-	return time.Duration((1 - tokens) * float64(b.every))
+	return wait, nil
 }
 
-// take takes a token from key's bucket, making the bucket if needed.
-func (b *buckets) take(key string, now time.Time) {
-	lim, ok := b.m[key]
-	if !ok {
-		if len(b.m) >= maxBuckets {
-			b.prune(now)
+// take takes a failure from lim's bucket. A failure the store could not
+// count is logged: the sign-in it belongs to failed anyway.
+func (l *authLimiter) take(ctx context.Context, lim kassa.Limit) {
+	now := l.now()
+	if _, err := l.store.TakeLimit(ctx, now, lim); err != nil {
+		l.log.Error("count a failed sign-in", "err", err)
+	}
+	l.purge.run(ctx, now)
+}
+
+// limitPurge deletes the limits' rows whose buckets are full again (they
+// equal no row): after a take, at most once a minute, in batches of
+// limitPurgeBatch rows, at most limitPurgeBatches of them. The table then
+// holds about the keys that took within their bucket's refill time.
+type limitPurge struct {
+	store kassa.Limits
+	log   *slog.Logger
+
+	mu   sync.Mutex
+	last time.Time
+}
+
+const (
+	limitPurgeEvery   = time.Minute
+	limitPurgeBatch   = 1000
+	limitPurgeBatches = 10
+)
+
+func (p *limitPurge) run(ctx context.Context, now time.Time) {
+	p.mu.Lock()
+	due := now.Sub(p.last) >= limitPurgeEvery
+	if due {
+		p.last = now
+	}
+	p.mu.Unlock()
+	if !due {
+		return
+	}
+	for range limitPurgeBatches {
+		n, err := p.store.PurgeLimits(ctx, now, limitPurgeBatch)
+		if err != nil {
+			p.log.Error("purge limits", "err", err)
+			return
 		}
-		lim = rate.NewLimiter(rate.Every(b.every), b.burst)
-		b.m[key] = lim
-	}
-	lim.AllowN(now, 1)
-}
-
-// prune forgets the full buckets, which a new bucket equals. When none is
-// full, it forgets them all: bounding memory comes first.
-func (b *buckets) prune(now time.Time) {
-	for key, lim := range b.m {
-		if lim.TokensAt(now) >= float64(b.burst) {
-			delete(b.m, key)
+		if n < limitPurgeBatch {
+			return
 		}
-	}
-	if len(b.m) >= maxBuckets {
-		clear(b.m)
 	}
 }

@@ -329,6 +329,9 @@ func TestREADMEStatuses(t *testing.T) {
 		{readmeStatus{"GET /api/admin/webhooks/{id}/deliveries", "200"}, func() int {
 			return call("GET", "/api/admin/webhooks/1/deliveries?state=queued", "", creds)
 		}},
+		{readmeStatus{"GET /api/admin/webhooks/{id}/deliveries", "422 bad filter"}, func() int {
+			return call("GET", "/api/admin/webhooks/1/deliveries?state=eaten", "", creds)
+		}},
 		{readmeStatus{"POST /api/admin/webhook-deliveries/{id}/resend", "200"}, func() int {
 			ds, _, _ := st.DB.WebhookDeliveries(context.Background(), kassa.WebhookDeliveryFilter{EndpointID: 1})
 			return call("POST", "/api/admin/webhook-deliveries/"+itoa(ds[0].ID)+"/resend", "", creds)

@@ -71,8 +71,8 @@ type Bank interface {
 // Store is what the server reads and writes itself (the engine does the
 // rest): the catalog, orders and their events, the callback inbox for the
 // admin pages, settings, the answers of idempotent API requests (and of
-// purchases), the admin sessions, the checkout states and the mail outbox
-// (the E-mails page).
+// purchases), the admin sessions, the checkout states, the mail outbox
+// (the E-mails page) and the limits on sign-ins and address lookups.
 type Store interface {
 	kassa.Catalog
 	kassa.Orders
@@ -85,6 +85,7 @@ type Store interface {
 	kassa.Mails
 	kassa.APIKeys
 	kassa.Webhooks
+	kassa.Limits
 }
 
 // Config holds the server's dependencies and settings.
@@ -107,7 +108,8 @@ type Config struct {
 	Environment string
 	ClientID    string
 	// MaxAddressLookups is how many times one client (limits.go) may
-	// fetch its address in AddressLookupWindow (default 10 minutes);
+	// fetch its address in AddressLookupWindow (default 10 minutes): that
+	// many at once, then one per window, counted in the store's limits;
 	// 0 = no limit.
 	MaxAddressLookups   int
 	AddressLookupWindow time.Duration
@@ -190,7 +192,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.idem = newIdempotency(cfg.Store, s.now, 24*time.Hour, s.log)
 	s.prices = newPriceCache(cfg.Bank, cfg.StoreID, s.now, 10*time.Minute)
-	s.logins = newAuthLimiter(s.now)
+	limits := &limitPurge{store: cfg.Store, log: s.log}
+	s.logins = &authLimiter{store: cfg.Store, now: s.now, mac: s.mac, log: s.log, purge: limits}
 	if s.passwd, err = loadPassword(context.Background(), cfg.Store, cfg.AdminPassword); err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
 	}
@@ -198,7 +201,8 @@ func New(cfg Config) (*Server, error) {
 		s.terms.ttl, s.zone.ttl, s.passwd.shared = SharedSettingsTTL, SharedSettingsTTL, true
 	}
 	s.terms.now, s.zone.now = s.now, s.now
-	s.lookups = newLookupLimiter(cfg.MaxAddressLookups, cmp.Or(cfg.AddressLookupWindow, 10*time.Minute))
+	s.lookups = &lookupLimiter{max: cfg.MaxAddressLookups, window: cmp.Or(cfg.AddressLookupWindow, 10*time.Minute),
+		store: cfg.Store, purge: limits}
 	s.xorigin = http.NewCrossOriginProtection()
 	s.forms = &checkoutStates{store: cfg.Store, now: s.now, log: s.log}
 	s.handler = s.routes()

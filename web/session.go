@@ -266,14 +266,19 @@ func (s *Server) basic(next http.Handler) http.Handler {
 			return
 		}
 		ip := s.clientIP(r)
-		if wait := s.logins.wait(ip, user); wait > 0 {
+		wait, err := s.logins.wait(r.Context(), ip, user)
+		switch {
+		case err != nil:
+			s.error(w, r, err)
+			return
+		case wait > 0:
 			retryAfter(w, wait)
 			s.error(w, r, &statusError{status: http.StatusTooManyRequests, err: kassa.Errorf(kassa.EUNAUTHORIZED,
 				"Too many failed sign-ins. Try again in %s.", seconds(wait))})
 			return
 		}
 		if !s.checkPassword(r.Context(), user, pass) {
-			s.logins.fail(ip, user)
+			s.logins.fail(r.Context(), ip, user)
 			s.log.Warn("admin API: wrong credentials", "ip", ip)
 			s.askCredentials(w, r)
 			return

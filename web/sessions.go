@@ -297,14 +297,19 @@ func parseSessionRef(ref string) (kassa.SessionHash, error) {
 // session. The current password is checked, and limited, like a login.
 func (s *Server) handlePasswordPost(w http.ResponseWriter, r *http.Request) error {
 	ip, l := s.clientIP(r), s.lang(r)
-	if wait := s.logins.wait(ip, adminUser); wait > 0 {
+	wait, err := s.logins.wait(r.Context(), ip, adminUser)
+	switch {
+	case err != nil:
+		return s.passwordProblem(w, r, http.StatusServiceUnavailable, map[string]string{
+			"current": l.T("admin.login.unavailable")})
+	case wait > 0:
 		retryAfter(w, wait)
 		return s.passwordProblem(w, r, http.StatusTooManyRequests, map[string]string{
 			"current": l.T("admin.login.too_many", "Wait", secondsIn(l, wait))})
 	}
 	s.refreshPassword(r.Context())
 	if !s.passwd.check(r.PostFormValue("current")) {
-		s.logins.fail(ip, adminUser)
+		s.logins.fail(r.Context(), ip, adminUser)
 		s.log.Warn("admin: password change with a wrong password", "ip", ip)
 		return s.passwordProblem(w, r, http.StatusUnprocessableEntity, map[string]string{"current": l.T("admin.login.wrong")})
 	}

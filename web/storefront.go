@@ -512,7 +512,13 @@ func (s *Server) fetchAddress(w http.ResponseWriter, r *http.Request, p *checkou
 		p.Errors["customer.governmentId"] = l.T(problem)
 		return http.StatusUnprocessableEntity
 	}
-	if ok, wait := s.lookups.allow(s.now(), s.clientKeys(r)); !ok {
+	wait, err := s.lookups.allow(r.Context(), s.now(), s.clientKeys(r))
+	if err != nil {
+		s.log.Error("address lookup limits unreadable; refusing the lookup", "err", err)
+		p.Errors["customer.governmentId"] = l.T("address.unavailable")
+		return http.StatusServiceUnavailable
+	}
+	if wait > 0 {
 		msg, retry := s.lookups.lookupRefusal(l, wait)
 		p.Errors["customer.governmentId"] = msg
 		w.Header().Set("Retry-After", retry)

@@ -191,27 +191,40 @@ func (s *Server) apiWebhookDeliveries(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	ds, total, err := s.cfg.Store.WebhookDeliveries(r.Context(), f)
+	ds, total, next, prev, err := s.listDeliveries(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	out := []apiDelivery{}
+	out := apiDeliveryList{Deliveries: []apiDelivery{}, Total: total, Limit: f.Limit, Offset: f.Offset,
+		NextAfter: next, PrevBefore: prev}
 	for _, d := range ds {
-		out = append(out, apiDelivery{WebhookDelivery: d, Body: string(d.Body)})
+		out.Deliveries = append(out.Deliveries, apiDelivery{WebhookDelivery: d, Body: string(d.Body)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"deliveries": out, "total": total, "limit": f.Limit, "offset": f.Offset})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
-// deliveryFilter reads ?state=&order=&offset= for endpoint id.
+type apiDeliveryList struct {
+	Deliveries []apiDelivery `json:"deliveries"`
+	Total      int           `json:"total"` // at most kassa.CountCap+1: "more than CountCap"
+	Limit      int           `json:"limit"`
+	Offset     int           `json:"offset"`
+	NextAfter  int64         `json:"nextAfter,omitempty"`  // after= of the next page; absent on the last
+	PrevBefore int64         `json:"prevBefore,omitempty"` // before= of the previous page; absent on the first
+}
+
+// deliveryFilter reads ?state=&order= and the page (after, before,
+// offset, page) for endpoint id.
 func deliveryFilter(r *http.Request, id int64) (kassa.WebhookDeliveryFilter, error) {
 	q := r.URL.Query()
 	f := kassa.WebhookDeliveryFilter{EndpointID: id, State: kassa.WebhookDeliveryState(q.Get("state")), Limit: 50}
 	if f.State != "" && !f.State.Valid() {
-		return f, invalid("state", "Unknown state.")
+		return f, invalidSaid("state", "admin.unknown_state")
 	}
-	id, c, err := orderAndPage(q, f.Limit)
-	f.OrderID, f.Offset = id, c.Offset
+	var c cursors
+	var err error
+	f.OrderID, c, err = orderAndPage(q, f.Limit)
+	f.After, f.Before, f.Offset = c.After, c.Before, c.Offset
 	return f, err
 }
 
@@ -272,11 +285,22 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
+// webhookPage is one endpoint and a page of its deliveries.
 type webhookPage struct {
+	listing
 	Endpoint   *kassa.WebhookEndpoint
+	Filter     kassa.WebhookDeliveryFilter
 	Deliveries []*kassa.WebhookDelivery
-	Total      int
+	States     []kassa.WebhookDeliveryState
 	Notice     string
+}
+
+// path is the endpoint's page.
+func (p *webhookPage) path() string { return "/admin/webhooks/" + strconv.FormatInt(p.Endpoint.ID, 10) }
+
+// FilterBar is the deliveries' filter form.
+func (p *webhookPage) FilterBar() filterBar {
+	return newFilterBar(p.path(), p.Filter.State, p.Filter.OrderID, p.States)
 }
 
 func (p *webhookPage) title(l *locale.Lang) string {
@@ -288,11 +312,16 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ds, total, err := s.cfg.Store.WebhookDeliveries(r.Context(), kassa.WebhookDeliveryFilter{EndpointID: ep.ID, Limit: 100})
+	f, err := deliveryFilter(r, ep.ID)
 	if err != nil {
 		return err
 	}
-	p := &webhookPage{Endpoint: ep, Deliveries: ds, Total: total}
+	ds, total, next, prev, err := s.listDeliveries(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	p := &webhookPage{Endpoint: ep, Filter: f, Deliveries: ds, States: kassa.WebhookDeliveryStates}
+	p.listing = newListing("admin.count.deliveries", filteredURL(p.path(), string(f.State), f.OrderID), total, next, prev)
 	if r.URL.Query().Get("resent") != "" {
 		p.Notice = s.lang(r).T("admin.webhook.resent")
 	}

@@ -41,7 +41,7 @@ func (c *serveConfig) defineLimits(fs *flag.FlagSet) error {
 		err = errors.Join(err, fmt.Errorf("KASSA_ADDRESS_LOOKUP_WINDOW: %w", werr))
 	}
 	fs.DurationVar(&l.AddressLookupWindow, "address-lookup-window", window,
-		"the time over which --address-lookups are counted; 1m to 24h (KASSA_ADDRESS_LOOKUP_WINDOW)")
+		"the time over which --address-lookups are counted (that many at once, then one per window); 1m to 24h (KASSA_ADDRESS_LOOKUP_WINDOW)")
 	return err
 }
 

@@ -28,14 +28,27 @@ func rowByID[T any](ctx context.Context, s *Store, table, columns string, query 
 // counts those that match, at most kassa.CountCap+1.
 func pageByStateAndOrder[T any](ctx context.Context, s *Store, table, columns string, query queryFunc[T],
 	state string, orderID int64, p page) ([]T, int, error) {
-	var conds []string
-	var args []any
+	conds, args := byStateAndOrder(state, orderID)
+	return pageWhere(ctx, s, table, columns, query, conds, args, p)
+}
+
+// byStateAndOrder returns the conditions on the rows in state (any when
+// "") of order orderID (any when 0), and their arguments.
+func byStateAndOrder(state string, orderID int64) (conds []string, args []any) {
 	if state != "" {
 		conds, args = append(conds, `state = ?`), append(args, state)
 	}
 	if orderID != 0 {
 		conds, args = append(conds, `order_id = ?`), append(args, orderID)
 	}
+	return conds, args
+}
+
+// pageWhere lists the rows of table that meet conds (with args) newest
+// first, one page p, and counts those that match, at most
+// kassa.CountCap+1.
+func pageWhere[T any](ctx context.Context, s *Store, table, columns string, query queryFunc[T],
+	conds []string, args []any, p page) ([]T, int, error) {
 	total, err := s.cappedCount(ctx, table, where(conds), args)
 	if err != nil {
 		return nil, 0, err

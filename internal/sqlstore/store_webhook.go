@@ -243,29 +243,19 @@ func (s *Store) WebhookDelivery(ctx context.Context, id int64) (_ *kassa.Webhook
 	return rowByID(ctx, s, "webhook_deliveries", DeliveryColumns, QueryDeliveries, "Webhook delivery", id)
 }
 
-// WebhookDeliveries lists deliveries newest first.
+// WebhookDeliveries lists deliveries newest first, one page of f, and
+// counts those f selects up to kassa.CountCap+1. An endpoint's list is
+// read through webhook_deliveries_endpoint (endpoint_id, id), or with a
+// state through webhook_deliveries_endpoint_state (endpoint_id, state, id,
+// migration 0029).
 func (s *Store) WebhookDeliveries(ctx context.Context, f kassa.WebhookDeliveryFilter) (_ []*kassa.WebhookDelivery, _ int, err error) {
 	defer s.wrap(&err, "WebhookDeliveries")
-	var conds []string
-	var args []any
-	if f.State != "" {
-		conds, args = append(conds, `state = ?`), append(args, f.State)
-	}
-	if f.OrderID != 0 {
-		conds, args = append(conds, `order_id = ?`), append(args, f.OrderID)
-	}
+	conds, args := byStateAndOrder(string(f.State), f.OrderID)
 	if f.EndpointID != 0 {
 		conds, args = append(conds, `endpoint_id = ?`), append(args, f.EndpointID)
 	}
-	w := where(conds)
-	var total int
-	if err := s.b.Reader().QueryRowContext(ctx, `SELECT count(*) FROM webhook_deliveries`+w, args...).Scan(&total); err != nil {
-		return nil, 0, err
-	}
-	args = append(args, pageSize(f.Limit), max(f.Offset, 0))
-	ds, err := QueryDeliveries(ctx, s.b.Reader(), `SELECT `+DeliveryColumns+` FROM webhook_deliveries`+w+
-		` ORDER BY id DESC LIMIT ? OFFSET ?`, args...)
-	return ds, total, err
+	return pageWhere(ctx, s, "webhook_deliveries", DeliveryColumns, QueryDeliveries, conds, args,
+		newPage(true, f.After, f.Before, f.Limit, f.Offset))
 }
 
 // UpdateWebhookDelivery records an attempt's outcome.
