@@ -55,9 +55,11 @@ type WebhookEvent struct {
 	Key     string // e.g. "42-created", "42-v7", "K000042-capture-1"
 	Type    WebhookType
 	Body    []byte // the JSON body sent: {"id","type","timestamp","data"}
-	// Encode, when Body is nil, writes the body: the store calls it only
-	// when an enabled endpoint wants the event, so that a shop without
-	// webhooks does not encode an order for every write of it.
+	// Encode, when Body is nil, writes the body, at most once. SQLite
+	// calls it only when an enabled endpoint wants the event, so that a
+	// shop without webhooks does not encode an order for every write of
+	// it; PostgreSQL calls it always, as finding out would cost a round
+	// trip, which costs more than the encoding.
 	Encode func() ([]byte, error)
 	At     time.Time
 }

@@ -201,7 +201,7 @@ func (b *backend) Keyed() *sqlstore.Runner  { return b.pq }
 func (b *backend) Writer() *sqlstore.Runner { return b.pq }
 
 func (b *backend) Transact(ctx context.Context, fn func(tx *sqlstore.Runner) error) error {
-	return (*DB)(b).transact(ctx, func(tx *sql.Tx) error { return fn(&sqlstore.Runner{Tx: tx, Rebind: rebind}) })
+	return (*DB)(b).transactPipe(ctx, func(p *pipe) error { return fn(&sqlstore.Runner{Pipe: p, Rebind: rebind}) })
 }
 
 // writer runs statements on the pool.

@@ -108,3 +108,19 @@ func TestMigrationQueuesReceivedCallbacks(t *testing.T) {
 	}
 	storetest.CheckQueueMigration(t, mustOpen(t, path))
 }
+
+// TestWebhookEventUnwantedNotEncoded: SQLite checks for an endpoint that
+// wants an event before encoding it (a read costs less than the encoding
+// there); storetest allows a store to encode it anyway.
+func TestWebhookEventUnwantedNotEncoded(t *testing.T) {
+	db := mustOpen(t, ":memory:")
+	encoded := 0
+	ev := &kassa.WebhookEvent{OrderID: 1, Key: "1-created", Type: kassa.WebhookOrderCreated,
+		Encode: func() ([]byte, error) { encoded++; return []byte(`{}`), nil }}
+	if err := db.AddWebhookEvent(context.Background(), ev); err != nil {
+		t.Fatal(err)
+	}
+	if encoded != 0 {
+		t.Fatalf("encoded %d times with no endpoint", encoded)
+	}
+}

@@ -24,7 +24,7 @@ type orderRow struct {
 
 // scanOrder reads one row of orderColumns, followed by the lines as JSON
 // into r.lines if withLines.
-func scanOrder(rows *sql.Rows, r *orderRow, withLines bool) (*kassa.Order, error) {
+func scanOrder(rows Rows, r *orderRow, withLines bool) (*kassa.Order, error) {
 	o := new(kassa.Order)
 	dest := [...]any{&o.ID, &o.Number, &o.Key, &o.CallbackToken, &o.Status, &o.Currency, &o.Total,
 		&o.VATTotal, &r.customer, &o.PaymentMethodID, &o.PaymentID, &o.PaymentStatus, &o.StatusReason,
@@ -58,7 +58,7 @@ func scanOrder(rows *sql.Rows, r *orderRow, withLines bool) (*kassa.Order, error
 }
 
 // ScanOrder reads one row of orderColumns.
-func ScanOrder(rows *sql.Rows) (*kassa.Order, error) {
+func ScanOrder(rows Rows) (*kassa.Order, error) {
 	return scanOrder(rows, new(orderRow), false)
 }
 
@@ -87,7 +87,7 @@ func ScanOrder(rows *sql.Rows) (*kassa.Order, error) {
 
 // ScanOrderWithLines reads one row of orderColumns followed by the lines as
 // JSON (see above).
-func ScanOrderWithLines(rows *sql.Rows) (*kassa.Order, error) {
+func ScanOrderWithLines(rows Rows) (*kassa.Order, error) {
 	r := new(orderRow)
 	o, err := scanOrder(rows, r, true)
 	if err != nil {

@@ -61,7 +61,7 @@ func pageWhere[T any](ctx context.Context, s *Store, table, columns string, quer
 }
 
 // queryRows runs query on q and reads every row it selects with scan,
-// which takes the rows (*sql.Rows) or anything that scans a row.
+// which takes the rows (Rows) or anything that scans a row.
 func queryRows[T any, R interface{ Scan(...any) error }](ctx context.Context, q *Runner, scan func(R) (T, error),
 	query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)

@@ -241,7 +241,7 @@ func QueryCallbacks(ctx context.Context, q *Runner, query string, args ...any) (
 }
 
 // scanCallback reads one row of CallbackColumns.
-func scanCallback(rows *sql.Rows) (*kassa.Callback, error) {
+func scanCallback(rows Rows) (*kassa.Callback, error) {
 	var cb kassa.Callback
 	var orderID, processed, next sql.NullInt64
 	var received int64

@@ -165,6 +165,28 @@ func (s *Store) insertID(ctx context.Context, tx *Runner, query string, args ...
 	return res.LastInsertId()
 }
 
+// insertIDLater is insertID for a row whose id the transaction need not
+// wait for: set receives it (0 when nothing was inserted) once the
+// statement has run, which on a Pipe is by the commit at the latest
+// (Runner.Later).
+func (s *Store) insertIDLater(ctx context.Context, tx *Runner, set func(int64), query string, args ...any) error {
+	if s.d.LastInsertID || !tx.Pipelined() {
+		id, err := s.insertID(ctx, tx, query, args...)
+		if err == nil {
+			set(id)
+		}
+		return err
+	}
+	return tx.Later(ctx, func(row Row) error {
+		var id int64
+		if err := row.Scan(&id); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		set(id)
+		return nil
+	}, query, args...)
+}
+
 // WriteQueries returns the static statements of d that run on a write
 // connection, which a backend may prepare ahead: the writes and the
 // Keyed reads.

@@ -99,7 +99,7 @@ func (s *Store) DeleteAnswers(ctx context.Context, before time.Time) (_ int64, e
 	return res.RowsAffected()
 }
 
-func scanAnswer(row *sql.Row, key string) (kassa.Answer, error) {
+func scanAnswer(row Row, key string) (kassa.Answer, error) {
 	a := kassa.Answer{Key: key}
 	var hash []byte
 	var at int64

@@ -51,7 +51,7 @@ func (s *Store) DiscountCode(ctx context.Context, code string) (_ kassa.Discount
 	return scanDiscount(rows)
 }
 
-func scanDiscount(rows *sql.Rows) (kassa.DiscountCode, error) {
+func scanDiscount(rows Rows) (kassa.DiscountCode, error) {
 	var d kassa.DiscountCode
 	var from, until int64
 	err := rows.Scan(&d.Code, &d.Percent, &d.Amount, &from, &until, &d.MinOrder, &d.UsageLimit, &d.Used)

@@ -25,18 +25,18 @@ func (s *Store) AddEvent(ctx context.Context, ev kassa.Event, then kassa.TxFunc)
 	})
 }
 
-// insertEvent inserts ev, stamped now when it has no time, and fills its ID.
+// insertEvent inserts ev, stamped now when it has no time, and fills its ID
+// (on a Pipe, once the statement has run: Runner.Later).
 func (s *Store) insertEvent(ctx context.Context, tx *Runner, ev *kassa.Event, now time.Time) error {
 	if ev.At.IsZero() {
 		ev.At = now
 	}
 	ev.At = ev.At.UTC().Truncate(time.Millisecond)
-	id, err := s.insertID(ctx, tx, s.q.insertEvent,
+	err := s.insertIDLater(ctx, tx, func(id int64) { ev.ID = id }, s.q.insertEvent,
 		ev.OrderID, ev.At.UnixMilli(), ev.Source, ev.From, ev.To, ev.Applied, ev.PaymentStatus, ev.Note)
 	if err != nil {
 		return fmt.Errorf("insert event: %w", err)
 	}
-	ev.ID = id
 	return nil
 }
 

@@ -32,7 +32,7 @@ func validateClientKeys(keys []string) error {
 // insertClientKeys records the client keys of order id, each once.
 func insertClientKeys(ctx context.Context, tx *Runner, id int64, keys []string) error {
 	for _, k := range distinct(keys) {
-		if _, err := tx.ExecContext(ctx, insertClientKeySQL, k, id); err != nil {
+		if err := tx.Later(ctx, nil, insertClientKeySQL, k, id); err != nil {
 			return err
 		}
 	}

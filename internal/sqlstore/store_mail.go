@@ -45,7 +45,8 @@ func (t *Tx) AddMail(ctx context.Context, m *kassa.Mail) (err error) {
 }
 
 // addMail validates m and inserts it in tx; m.ID stays 0 when its key
-// exists already.
+// exists already (on a Pipe, m.ID is set once the statement has run:
+// Runner.Later).
 func (s *Store) addMail(ctx context.Context, tx *Runner, m *kassa.Mail) error {
 	if m.State == "" {
 		m.State = kassa.MailQueued
@@ -58,14 +59,15 @@ func (s *Store) addMail(ctx context.Context, tx *Runner, m *kassa.Mail) error {
 	if !s.d.LastInsertID {
 		query += ` RETURNING id`
 	}
-	id, err := s.insertID(ctx, tx, query, m.OrderID, m.Key, m.Kind, m.Lang, m.To, m.Subject, m.Text, m.HTML,
+	err := s.insertIDLater(ctx, tx, func(id int64) {
+		m.ID = id
+		if id != 0 {
+			m.CreatedAt = now
+		}
+	}, query, m.OrderID, m.Key, m.Kind, m.Lang, m.To, m.Subject, m.Text, m.HTML,
 		m.Amount, m.State, m.Attempts, m.Error, now.UnixMilli(), Millis(m.SentAt), Millis(m.NextAttemptAt))
 	if err != nil {
 		return fmt.Errorf("insert mail: %w", err)
-	}
-	m.ID = id
-	if id != 0 {
-		m.CreatedAt = now
 	}
 	return nil
 }

@@ -188,7 +188,7 @@ func insertLines(ctx context.Context, tx *Runner, orderID int64, lines []kassa.L
 			args = append(args, orderID, start+i, l.Position, l.Type, l.SKU, l.Description,
 				l.Quantity, l.UnitPrice, l.VATRate, l.Total, l.VATAmount)
 		}
-		if _, err := tx.ExecContext(ctx, insertLinesSQL[len(chunk)], args...); err != nil {
+		if err := tx.Later(ctx, nil, insertLinesSQL[len(chunk)], args...); err != nil {
 			return err
 		}
 	}
