@@ -84,6 +84,7 @@ var dialect = &sqlstore.Dialect{
 	SearchMatch: `to_tsvector('simple', orders.search) @@ to_tsquery('simple', ?)`,
 	SearchKey:   `orders.id`,
 	SearchQuery: tsQuery,
+	EmailKey:    `lower(customer ->> 'email')`,
 	// The id comes from the sequence, so the human number ("K001042") is
 	// set in the same statement.
 	InsertOrderSQL: `

@@ -82,6 +82,7 @@ var dialect = &sqlstore.Dialect{
 	SearchMatch: `orders_search MATCH ?`,
 	SearchKey:   `orders_search.rowid`,
 	SearchQuery: ftsQuery,
+	EmailKey:    `lower(json_extract(customer, '$.email'))`,
 	// modernc.org/sqlite reports sqlite3_last_insert_rowid.
 	LastInsertID: true,
 	// The id is the next integer, so the human number ("K001042") is set

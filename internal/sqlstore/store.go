@@ -55,6 +55,10 @@ type Dialect struct {
 	// but the last, which may be a word's beginning. It may read the
 	// index's terms through r.
 	SearchQuery func(ctx context.Context, r *Runner, words []string) (string, error)
+	// EmailKey is the lower-cased e-mail of the customer of an order of
+	// orders, written as the index orders_email (migration 0030) holds
+	// it, so that a condition EmailKey = lower(?) reads that index.
+	EmailKey string
 	// StrPos names the function that returns the 1-based position of its
 	// second argument in its first, 0 if absent (instr, strpos).
 	StrPos string
