@@ -85,6 +85,7 @@ func testOrdersSearchWords(t *testing.T, s Orders) {
 	anna := order(1, shipping)
 	anna.Customer.Email = "anna.lind@example.se"
 	anna.Customer.Address.FirstName, anna.Customer.Address.LastName = "Anna", "Lind"
+	anna.Customer.Address.CompanyName = "Lindberg"
 	firma := order(2, shipping)
 	firma.Customer.Type = kassa.CustomerLegal
 	firma.Customer.Email = "inkop@firma.se"
@@ -119,6 +120,11 @@ func testOrdersSearchWords(t *testing.T, s Orders) {
 		{strconv.FormatInt(firma.ID, 10), []*kassa.Order{firma}},
 		{firma.Number, []*kassa.Order{firma}},
 		{"lind", []*kassa.Order{named}}, // a payment id finds its order alone
+		{"lin", []*kassa.Order{anna}},   // lind and lindberg, listed once
+		{"example lin", []*kassa.Order{anna}},
+		{"anna lindb", []*kassa.Order{anna}},
+		{"lindbe", []*kassa.Order{anna}},
+		{"cecilia e", []*kassa.Order{named}},
 	} {
 		got, n, err := s.Orders(ctx, kassa.OrderFilter{Query: tt.q})
 		must(t, err)
@@ -216,10 +222,12 @@ func testOrdersCountCap(t *testing.T, s Orders) {
 	}
 	// The first names are Kunda, Kundb … Kundaa …: beginnings of a few and
 	// of many of them.
-	for _, q := range []string{"kunda", "kundab", "kundzz", "kundaab", "kundx"} {
+	// "example kunda": a beginning of many words after a word.
+	for _, q := range []string{"kunda", "kundab", "kundzz", "kundaab", "kundx", "example kunda", "öberg kundab"} {
 		want := 0
+		begun := q[strings.LastIndexByte(q, ' ')+1:]
 		for _, name := range names {
-			if strings.HasPrefix(name, q) {
+			if strings.HasPrefix(name, begun) {
 				want++
 			}
 		}

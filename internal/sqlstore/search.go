@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,8 +17,9 @@ import (
 // searchable words are stored in orders.search when it is created: the
 // number as words ("k 000042"), its digits without zeros ("42"), then the
 // words of SearchSuffix (SearchPrefix and SearchSuffix; the stores'
-// InsertOrderSQL write the prefix themselves). Each store indexes them with its full-text index (SQLite
-// FTS5, PostgreSQL GIN over a tsvector). A query's words must all be
+// InsertOrderSQL write the prefix themselves). Each store indexes them
+// (SQLite with FTS5, PostgreSQL in a table of its own: Dialect.SearchQuery
+// of sqlite/search.go and postgres/search.go). A query's words must all be
 // words of the order but the last, which may be a word's beginning, as it
 // is while it is typed: "anna exa" finds anna.lind@example.se. (Every word
 // a prefix was tried: a short, common one, "com" of an e-mail, made SQLite
@@ -107,24 +109,37 @@ func (s *Store) searchOrders(ctx context.Context, status kassa.Status, q string,
 	if len(words) == 0 {
 		return nil, 0, nil
 	}
-	match, err := s.d.SearchQuery(ctx, s.b.Reader(), words)
-	if err != nil {
-		return nil, 0, fmt.Errorf("search terms: %w", err)
+	ws, err := s.d.SearchQuery(ctx, s.b.Reader(), words)
+	if err != nil || ws.From == "" {
+		return nil, 0, err
 	}
-	conds, args := []string{s.d.SearchMatch}, []any{match}
+	conds, args := slices.Clone(ws.Where), append(slices.Clone(ws.Options), ws.Args...)
 	if status != "" {
 		conds, args = append(conds, `orders.status = ?`), append(args, status)
 	}
-	total, err := s.cappedCount(ctx, s.d.SearchFrom, where(conds), args)
+	total, err := s.cappedCount(ctx, ws.From, where(conds), args)
 	if err != nil {
 		return nil, 0, err
 	}
-	keyConds, keyArgs := p.conds(s.d.SearchKey)
+	keyConds, keyArgs := p.conds(ws.Key)
 	conds, args = append(conds, keyConds...), append(args, keyArgs...)
-	tail, args := p.tail(s.d.SearchKey, args)
-	list, err := s.queryOrders(ctx, s.b.Reader(), `SELECT `+qualifiedOrderColumns+` FROM `+s.d.SearchFrom+
+	tail, args := p.tail(ws.Key, args)
+	list, err := s.queryOrders(ctx, s.b.Reader(), `SELECT `+qualifiedOrderColumns+` FROM `+ws.From+
 		where(conds)+tail, args...)
 	return finish(p, list), total, err
+}
+
+// A WordSearch selects the orders that hold a query's words (a store's
+// Dialect.SearchQuery): From is orders joined with what finds them, Where
+// the conditions, with their Args, that the words ask, and Key the order
+// id by which matches are ordered and paged. Options go before the
+// arguments of its statements: the driver's options for them.
+type WordSearch struct {
+	From    string
+	Where   []string
+	Args    []any
+	Key     string
+	Options []any
 }
 
 // qualifiedOrderColumns are orderColumns named with their table, for a
