@@ -25,8 +25,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/kassa-dev/kassa"
 	"github.com/kassa-dev/kassa/internal/sqlstore"
@@ -77,13 +78,9 @@ var dialect = &sqlstore.Dialect{
 	// transaction rolls back.
 	ReserveLast: true,
 	ArrayArgs:   true,
-	// A search matches the GIN index over the order's words (migration
-	// 0010); the planner reads it, or the primary key newest first when a
-	// word is so common that the first page's matches come soon.
-	SearchFrom:  `orders`,
-	SearchMatch: `to_tsvector('simple', orders.search) @@ to_tsquery('simple', ?)`,
-	SearchKey:   `orders.id`,
-	SearchQuery: tsQuery,
+	// A search reads order_words (migration 0030; search.go).
+	SearchQuery: wordsSearch,
+	EmailKey:    `lower(customer ->> 'email')`,
 	// The id comes from the sequence, so the human number ("K001042") is
 	// set in the same statement.
 	InsertOrderSQL: `
@@ -96,7 +93,7 @@ var dialect = &sqlstore.Dialect{
 	AfterBulkSQL: `SELECT setval('orders_id_seq', (SELECT max(id) FROM orders))`,
 	SettleSQL: []string{`VACUUM FULL order_counts`, `VACUUM (ANALYZE) orders`, `VACUUM (ANALYZE) order_lines`,
 		`VACUUM (ANALYZE) events`, `VACUUM (ANALYZE) callbacks`, `VACUUM (ANALYZE) actions`,
-		`VACUUM (ANALYZE) mails`},
+		`VACUUM (ANALYZE) mails`, `VACUUM (ANALYZE) order_words`},
 	MarkReleasedSQL: `UPDATE orders SET stock_released = true WHERE id = ? AND NOT stock_released`,
 	ReleaseSQL: `
 		UPDATE products p SET stock = p.stock + l.quantity
@@ -119,18 +116,6 @@ var dialect = &sqlstore.Dialect{
 			FROM order_lines WHERE order_id = orders.id)`,
 }
 
-// tsQuery is the tsquery of a search's words (sqlstore.SearchWords:
-// letters and digits only, so quoting them is enough): every word whole
-// but the last, which may be a word's beginning: 'anna' & 'exa':*.
-func tsQuery(_ context.Context, _ *sqlstore.Runner, words []string) (string, error) {
-	q := make([]string, len(words))
-	for i, w := range words {
-		q[i] = "'" + w + "'"
-	}
-	q[len(q)-1] += ":*"
-	return strings.Join(q, " & "), nil
-}
-
 // Option configures Open.
 type Option func(*DB)
 
@@ -140,14 +125,33 @@ func WithClock(now func() time.Time) Option {
 	return func(db *DB) { db.clock = now }
 }
 
+// sessionDefaults are the settings of the store's sessions that url may
+// override (see Open).
+var sessionDefaults = map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0"}
+
 // Open connects to url (postgres://user@host:5432/db?sslmode=disable; a
 // search_path parameter selects the schema) and applies pending migrations.
+//
+// Its sessions run without JIT compilation and parallel workers
+// (sessionDefaults), unless url sets them: every statement of the store
+// reads or writes a page of rows through an index, where compiling costs
+// hundreds of milliseconds and starting workers tens, and neither saves
+// anything. A search's per-order checks (search.go) are estimated high:
+// one such plan passed PostgreSQL's JIT threshold and spent 612 ms
+// compiling at a million orders; a search with a status was planned with
+// a worker and took 154 ms where the plan without took 3.
 func Open(ctx context.Context, url string, opts ...Option) (_ *DB, err error) {
 	defer wrap(&err, "postgres.Open")
-	pool, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, err
 	}
+	for k, v := range sessionDefaults {
+		if _, ok := cfg.RuntimeParams[k]; !ok {
+			cfg.RuntimeParams[k] = v
+		}
+	}
+	pool := stdlib.OpenDB(*cfg)
 	pool.SetMaxOpenConns(poolConns)
 	pool.SetMaxIdleConns(poolConns)
 	pool.SetConnMaxIdleTime(5 * time.Minute)

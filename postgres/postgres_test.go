@@ -154,6 +154,19 @@ func TestErrorOp(t *testing.T) {
 	}
 }
 
+// The store's sessions run without JIT compilation and parallel workers
+// (postgres.Open).
+func TestSessionSettings(t *testing.T) {
+	base := baseURL(t)
+	db := openSchema(t, base, rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 4)))
+	for name, want := range map[string]string{"jit": "off", "max_parallel_workers_per_gather": "0"} {
+		var got string
+		if err := db.WriteDB().QueryRowContext(context.Background(), `SHOW `+name).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %s", name, got, err, want)
+		}
+	}
+}
+
 // TestOrderLanes: at most OrderLanes CreateOrders run at once (here each
 // is held inside its transaction by its hook); one that waits for a lane
 // and whose context ends gets the context's error and writes nothing.

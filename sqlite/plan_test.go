@@ -100,3 +100,24 @@ func TestOrderReadsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// A search by a whole e-mail address reads the index orders_email in the
+// order of the ids, without sorting (sqlstore.Store.emailOrders).
+func TestEmailSearchUsesIndex(t *testing.T) {
+	db, err := Open(context.Background(), t.TempDir()+"/plan.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	match := dialect.EmailKey + ` = lower(?)`
+	for _, q := range []string{
+		`SELECT 1 FROM orders WHERE ` + match + ` LIMIT 1`,
+		`SELECT id FROM orders WHERE ` + match + ` AND status = 'refunded' AND id < 100 ORDER BY id DESC LIMIT 50`,
+		`SELECT id FROM orders WHERE ` + match + ` AND id > 100 ORDER BY id ASC LIMIT 50`,
+	} {
+		plan := explain(t, db, q, "Anna.Lind@example.se")
+		if !strings.Contains(plan, "INDEX orders_email (") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("plan of %s:\n%s\nwant the index orders_email, no sort", q, plan)
+		}
+	}
+}

@@ -9,6 +9,19 @@ import (
 	"github.com/kassa-dev/kassa/internal/sqlstore"
 )
 
+// ftsSearch reads the full-text index (migration 0010) newest first and
+// looks up each match's order by id: CROSS JOIN keeps the index the outer
+// loop, and ordering by its rowid lets FTS5 deliver the matches in that
+// order and stop at the page's end.
+func ftsSearch(ctx context.Context, r *sqlstore.Runner, words []string) (sqlstore.WordSearch, error) {
+	q, err := ftsQuery(ctx, r, words)
+	if err != nil {
+		return sqlstore.WordSearch{}, fmt.Errorf("search terms: %w", err)
+	}
+	return sqlstore.WordSearch{From: `orders_search CROSS JOIN orders ON orders.id = orders_search.rowid`,
+		Where: []string{`orders_search MATCH ?`}, Args: []any{q}, Key: `orders_search.rowid`}, nil
+}
+
 // ftsQuery is the FTS5 query of a search's words (sqlstore.SearchWords:
 // letters and digits only, so quoting them is enough): every word whole
 // but the last, which may be a word's beginning: "anna" AND "exa"*.

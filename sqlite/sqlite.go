@@ -74,14 +74,9 @@ var dialect = &sqlstore.Dialect{
 	// No FOR UPDATE: the single writer keeps rows from changing under a
 	// write transaction.
 	ForUpdate: "",
-	// A search reads the full-text index (migration 0010) newest first and
-	// looks up each match's order by id: CROSS JOIN keeps the index the
-	// outer loop, and ordering by its rowid lets FTS5 deliver the matches
-	// in that order and stop at the page's end.
-	SearchFrom:  `orders_search CROSS JOIN orders ON orders.id = orders_search.rowid`,
-	SearchMatch: `orders_search MATCH ?`,
-	SearchKey:   `orders_search.rowid`,
-	SearchQuery: ftsQuery,
+	// A search reads the full-text index (migration 0010; ftsSearch).
+	SearchQuery: ftsSearch,
+	EmailKey:    `lower(json_extract(customer, '$.email'))`,
 	// modernc.org/sqlite reports sqlite3_last_insert_rowid.
 	LastInsertID: true,
 	// The id is the next integer, so the human number ("K001042") is set

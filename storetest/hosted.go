@@ -76,6 +76,19 @@ func testUpdateOrderCustomer(t *testing.T, s Orders) {
 	if len(list) != 1 || list[0].ID != o.ID {
 		t.Fatalf("Orders(q=e-mail): %v, want the order", ids(list))
 	}
+	// Its words are the new customer's, and the reference's still.
+	for q, want := range map[string]int{"r 1": 1, filled.Customer.Address.LastName: 1} {
+		if list, n, err := s.Orders(ctx, kassa.OrderFilter{Query: q}); err != nil || n != want || len(list) != want {
+			t.Fatalf("Orders(q=%q): %v, total %d, %v; want %d", q, ids(list), n, err, want)
+		}
+	}
+	o.Customer.Address.LastName = "Zetterqvist"
+	must(t, s.UpdateOrderCustomer(ctx, o, nil, nil))
+	for q, want := range map[string]int{"zetterqvist": 1, filled.Customer.Address.LastName: 0} {
+		if list, n, err := s.Orders(ctx, kassa.OrderFilter{Query: q}); err != nil || n != want || len(list) != want {
+			t.Fatalf("Orders(q=%q) after the name changed: %v, total %d, %v; want %d", q, ids(list), n, err, want)
+		}
+	}
 	wantCode(t, s.UpdateOrderCustomer(ctx, &stale, nil, nil), kassa.ECONFLICT)
 	evs, err := s.Events(ctx, o.ID)
 	must(t, err)

@@ -85,6 +85,7 @@ func testOrdersSearchWords(t *testing.T, s Orders) {
 	anna := order(1, shipping)
 	anna.Customer.Email = "anna.lind@example.se"
 	anna.Customer.Address.FirstName, anna.Customer.Address.LastName = "Anna", "Lind"
+	anna.Customer.Address.CompanyName = "Lindberg"
 	firma := order(2, shipping)
 	firma.Customer.Type = kassa.CustomerLegal
 	firma.Customer.Email = "inkop@firma.se"
@@ -119,6 +120,11 @@ func testOrdersSearchWords(t *testing.T, s Orders) {
 		{strconv.FormatInt(firma.ID, 10), []*kassa.Order{firma}},
 		{firma.Number, []*kassa.Order{firma}},
 		{"lind", []*kassa.Order{named}}, // a payment id finds its order alone
+		{"lin", []*kassa.Order{anna}},   // lind and lindberg, listed once
+		{"example lin", []*kassa.Order{anna}},
+		{"anna lindb", []*kassa.Order{anna}},
+		{"lindbe", []*kassa.Order{anna}},
+		{"cecilia e", []*kassa.Order{named}},
 	} {
 		got, n, err := s.Orders(ctx, kassa.OrderFilter{Query: tt.q})
 		must(t, err)
@@ -151,6 +157,53 @@ func testOrdersSearchWords(t *testing.T, s Orders) {
 	}
 }
 
+// testOrdersSearchEmail: a query that is a whole e-mail address some order
+// has lists the orders of that address alone, ignoring case, with their
+// status and pages, not the other orders that hold its words; an address
+// no order has is searched by its words.
+func testOrdersSearchEmail(t *testing.T, s Orders) {
+	var all []*kassa.Order
+	for i, email := range []string{"lind.anna@example.se", "anna.lind@example.se.com", "Anna.Lind@Example.se",
+		"anna.lind@example.se", "ANNA.LIND@EXAMPLE.SE"} {
+		o := order(i, shipping)
+		o.Customer.Email = email
+		all = append(all, create(t, s, o))
+	}
+	swapped, longer, a1, a2, a3 := all[0], all[1], all[2], all[3], all[4]
+	swapped.Status = kassa.StatusFailed // the words' search would list it with the status
+	must(t, s.UpdateOrder(ctx, swapped, nil, nil))
+	a2.Status = kassa.StatusProcessing
+	must(t, s.UpdateOrder(ctx, a2, nil, nil))
+	const q = "anna.lind@example.se"
+	for _, tt := range []struct {
+		name string
+		f    kassa.OrderFilter
+		want []*kassa.Order
+		n    int
+	}{
+		{"address", kassa.OrderFilter{Query: q}, []*kassa.Order{a3, a2, a1}, 3},
+		{"other case, spaces", kassa.OrderFilter{Query: " Anna.LIND@example.SE "}, []*kassa.Order{a3, a2, a1}, 3},
+		{"words swapped", kassa.OrderFilter{Query: "lind.anna@example.se"}, []*kassa.Order{swapped}, 1},
+		{"first page", kassa.OrderFilter{Query: q, Limit: 1}, []*kassa.Order{a3}, 3},
+		{"after", kassa.OrderFilter{Query: q, Limit: 1, After: a3.ID}, []*kassa.Order{a2}, 3},
+		{"after the last", kassa.OrderFilter{Query: q, After: a1.ID}, nil, 3},
+		{"before", kassa.OrderFilter{Query: q, Limit: 1, Before: a1.ID}, []*kassa.Order{a2}, 3},
+		{"status", kassa.OrderFilter{Query: q, Status: kassa.StatusProcessing}, []*kassa.Order{a2}, 1},
+		{"status none of its orders has", kassa.OrderFilter{Query: q, Status: kassa.StatusFailed}, nil, 0},
+		{"address nobody has", kassa.OrderFilter{Query: "anna.lind@example.s"},
+			[]*kassa.Order{a3, a2, a1, longer, swapped}, 5},
+		{"address nobody has, status", kassa.OrderFilter{Query: "anna.lind@example.s", Status: kassa.StatusFailed},
+			[]*kassa.Order{swapped}, 1},
+		{"not an address", kassa.OrderFilter{Query: "anna.lind@example"}, []*kassa.Order{a3, a2, a1, longer, swapped}, 5},
+	} {
+		got, n, err := s.Orders(ctx, tt.f)
+		must(t, err)
+		if d := diff(ids(tt.want), ids(got)); d != "" || n != tt.n {
+			t.Fatalf("%s: total %d, want %d; ids (-want +got):\n%s", tt.name, n, tt.n, d)
+		}
+	}
+}
+
 // testOrdersCountCap checks that a search counts at most CountCap+1
 // matches, while the listing without a query counts exactly.
 func testOrdersCountCap(t *testing.T, s Orders) {
@@ -169,10 +222,12 @@ func testOrdersCountCap(t *testing.T, s Orders) {
 	}
 	// The first names are Kunda, Kundb … Kundaa …: beginnings of a few and
 	// of many of them.
-	for _, q := range []string{"kunda", "kundab", "kundzz", "kundaab", "kundx"} {
+	// "example kunda": a beginning of many words after a word.
+	for _, q := range []string{"kunda", "kundab", "kundzz", "kundaab", "kundx", "example kunda", "öberg kundab"} {
 		want := 0
+		begun := q[strings.LastIndexByte(q, ' ')+1:]
 		for _, name := range names {
-			if strings.HasPrefix(name, q) {
+			if strings.HasPrefix(name, begun) {
 				want++
 			}
 		}

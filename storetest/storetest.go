@@ -108,6 +108,7 @@ func TestOrders(t *testing.T, open Opener[Orders]) {
 		{"Orders", testOrders},
 		{"OrdersSearch", testOrdersSearch},
 		{"OrdersSearchWords", testOrdersSearchWords},
+		{"OrdersSearchEmail", testOrdersSearchEmail},
 		{"OrdersCountCap", testOrdersCountCap},
 		{"OrderCounts", testOrderCounts},
 		{"UpdateOrder", testUpdateOrder},

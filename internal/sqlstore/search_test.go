@@ -21,3 +21,22 @@ func TestSearchWords(t *testing.T) {
 		t.Errorf("SearchPrefix = %q", got)
 	}
 }
+
+func TestIsAddress(t *testing.T) {
+	for q, want := range map[string]bool{
+		"anna.lind@example.se":        true,
+		"a@b.c":                       true,
+		"anna+kassa@mail.example.com": true,
+		"anna.lind@example":           false, // no dot in the domain: a beginning
+		"anna.lind@example.":          false,
+		"anna.lind@.se":               false,
+		"@example.se":                 false,
+		"anna lind@example.se":        false,
+		"anna.lind example.se":        false,
+		"":                            false,
+	} {
+		if got := isAddress(q); got != want {
+			t.Errorf("isAddress(%q) = %v, want %v", q, got, want)
+		}
+	}
+}

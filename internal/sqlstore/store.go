@@ -45,16 +45,15 @@ type Dialect struct {
 	// ArrayArgs passes a list of ids as one array argument (= ANY(?))
 	// rather than one argument each (IN (?, ?, …)).
 	ArrayArgs bool
-	// SearchFrom is what an order search selects from: orders, joined
-	// with the full-text index if it is a table of its own; SearchMatch
-	// the condition that the order matches the full-text query ?
-	// (SearchQuery of the query's words); SearchKey the column of the
-	// order id by which matches are ordered and paged. See search.go.
-	SearchFrom, SearchMatch, SearchKey string
-	// SearchQuery returns the full-text query of words: every word whole
-	// but the last, which may be a word's beginning. It may read the
-	// index's terms through r.
-	SearchQuery func(ctx context.Context, r *Runner, words []string) (string, error)
+	// SearchQuery returns what selects the orders that hold words (see
+	// search.go): every word whole but the last, which may be a word's
+	// beginning. It may read the index through r. A WordSearch with no
+	// From matches nothing.
+	SearchQuery func(ctx context.Context, r *Runner, words []string) (WordSearch, error)
+	// EmailKey is the lower-cased e-mail of the customer of an order of
+	// orders, written as the index orders_email (migration 0030) holds
+	// it, so that a condition EmailKey = lower(?) reads that index.
+	EmailKey string
 	// StrPos names the function that returns the 1-based position of its
 	// second argument in its first, 0 if absent (instr, strpos).
 	StrPos string
