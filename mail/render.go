@@ -134,14 +134,20 @@ func parseLang(fsys fs.FS, lang string) (map[kassa.MailKind]kind, error) {
 // Has reports whether r has templates for lang.
 func (r *Renderer) Has(lang string) bool { return r.langs[lang] != nil }
 
-// Render renders the mail of kind k in language lang; EINVALID for a
-// kind or language without templates.
-func (r *Renderer) Render(k kassa.MailKind, lang string, d Data) (Content, error) {
+// newBinding is what the mail of kind k in language lang about d is
+// rendered with.
+func newBinding(k kassa.MailKind, lang string, d Data) binding {
 	b := binding{lang: lang, country: strings.ToUpper(d.Country), kind: k}
 	if d.Order != nil {
 		b.currency = d.Order.Currency
 	}
-	t, err := r.bind(b)
+	return b
+}
+
+// Render renders the mail of kind k in language lang; EINVALID for a
+// kind or language without templates.
+func (r *Renderer) Render(k kassa.MailKind, lang string, d Data) (Content, error) {
+	t, err := r.bind(newBinding(k, lang, d))
 	if err != nil {
 		return Content{}, err
 	}
@@ -163,11 +169,7 @@ func (r *Renderer) Render(k kassa.MailKind, lang string, d Data) (Content, error
 // lang: what a list of mails shows of a mail whose body is rendered when
 // it is read (checkout: a kept mail).
 func (r *Renderer) Subject(k kassa.MailKind, lang string, d Data) (string, error) {
-	b := binding{lang: lang, country: strings.ToUpper(d.Country), kind: k}
-	if d.Order != nil {
-		b.currency = d.Order.Currency
-	}
-	t, err := r.bind(b)
+	t, err := r.bind(newBinding(k, lang, d))
 	if err != nil {
 		return "", err
 	}
