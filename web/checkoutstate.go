@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kassa-dev/kassa"
@@ -83,8 +82,7 @@ type checkoutStates struct {
 	now   func() time.Time
 	log   *slog.Logger
 
-	mu        sync.Mutex
-	lastPurge time.Time
+	purges throttle // hourly
 }
 
 // load returns the state of r's checkout cookie; a missing, unknown or
@@ -147,13 +145,7 @@ func (s *Server) forgetCheckout(ctx context.Context, w http.ResponseWriter, r *h
 }
 
 func (c *checkoutStates) purge(ctx context.Context, now time.Time) {
-	c.mu.Lock()
-	due := now.Sub(c.lastPurge) >= time.Hour
-	if due {
-		c.lastPurge = now
-	}
-	c.mu.Unlock()
-	if !due {
+	if !c.purges.due(now) {
 		return
 	}
 	if _, err := c.store.PurgeCheckoutStates(ctx, now.Add(-checkoutLifetime)); err != nil {

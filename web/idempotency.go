@@ -108,9 +108,9 @@ type idempotency struct {
 	ttl   time.Duration
 	log   *slog.Logger
 
-	mu        sync.Mutex
-	running   map[string]*idemRun // requests in flight in this process
-	lastPurge time.Time
+	mu      sync.Mutex
+	running map[string]*idemRun // requests in flight in this process
+	purges  throttle            // hourly
 }
 
 // staleClaim is the age after which a claim without an answer is taken to
@@ -132,7 +132,8 @@ type idemRun struct {
 }
 
 func newIdempotency(st kassa.Answers, now func() time.Time, ttl time.Duration, log *slog.Logger) *idempotency {
-	return &idempotency{store: st, now: now, ttl: ttl, log: log, running: map[string]*idemRun{}}
+	return &idempotency{store: st, now: now, ttl: ttl, log: log, running: map[string]*idemRun{},
+		purges: throttle{every: time.Hour}}
 }
 
 // errInterrupted answers a retry whose key is claimed without an answer.
@@ -283,13 +284,7 @@ func (c *idempotency) end(key string, run *idemRun, answer *kassa.Answer) {
 // without an answer stay: an after-sale request cut off by a crash must
 // never run again under its key, not even a day later.
 func (c *idempotency) purge(ctx context.Context, now time.Time) {
-	c.mu.Lock()
-	due := now.Sub(c.lastPurge) >= time.Hour
-	if due {
-		c.lastPurge = now
-	}
-	c.mu.Unlock()
-	if !due {
+	if !c.purges.due(now) {
 		return
 	}
 	if _, err := c.store.DeleteAnswers(ctx, now.Add(-c.ttl)); err != nil {

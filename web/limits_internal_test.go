@@ -14,7 +14,7 @@ func TestLookupLimiterKeys(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	st := limitStore(t)
 	l := &lookupLimiter{max: 2, window: 10 * time.Minute, store: st,
-		purge: &limitPurge{store: st, log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+		purge: newLimitPurge(st, slog.New(slog.NewTextHandler(io.Discard, nil)))}
 	for _, tt := range []struct {
 		keys []string
 		want bool

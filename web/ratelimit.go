@@ -102,6 +102,26 @@ func (l *authLimiter) take(ctx context.Context, lim kassa.Limit) {
 	l.purge.run(ctx, now)
 }
 
+// throttle says when periodic work that rides on requests is due: at most
+// once per every, whichever request of the process asks first.
+type throttle struct {
+	every time.Duration
+
+	mu   sync.Mutex
+	last time.Time
+}
+
+// due reports whether the work is due at now, and if so counts it done.
+func (t *throttle) due(now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.Sub(t.last) < t.every {
+		return false
+	}
+	t.last = now
+	return true
+}
+
 // limitPurge deletes the limits' rows whose buckets are full again (they
 // equal no row): after a take, at most once a minute, in batches of
 // limitPurgeBatch rows, at most limitPurgeBatches of them. The table then
@@ -109,9 +129,7 @@ func (l *authLimiter) take(ctx context.Context, lim kassa.Limit) {
 type limitPurge struct {
 	store kassa.Limits
 	log   *slog.Logger
-
-	mu   sync.Mutex
-	last time.Time
+	when  throttle
 }
 
 const (
@@ -120,14 +138,12 @@ const (
 	limitPurgeBatches = 10
 )
 
+func newLimitPurge(st kassa.Limits, log *slog.Logger) *limitPurge {
+	return &limitPurge{store: st, log: log, when: throttle{every: limitPurgeEvery}}
+}
+
 func (p *limitPurge) run(ctx context.Context, now time.Time) {
-	p.mu.Lock()
-	due := now.Sub(p.last) >= limitPurgeEvery
-	if due {
-		p.last = now
-	}
-	p.mu.Unlock()
-	if !due {
+	if !p.when.due(now) {
 		return
 	}
 	for range limitPurgeBatches {

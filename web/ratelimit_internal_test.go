@@ -28,7 +28,7 @@ func limitStore(t *testing.T) *sqlite.DB {
 func testAuthLimiter(st kassa.Limits, now *time.Time) *authLimiter {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	return &authLimiter{store: st, now: func() time.Time { return *now }, mac: (&Server{key: []byte("k")}).mac,
-		log: log, purge: &limitPurge{store: st, log: log}}
+		log: log, purge: newLimitPurge(st, log)}
 }
 
 // waitOf returns a function that returns the wait of a limiter call,

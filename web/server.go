@@ -192,7 +192,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.idem = newIdempotency(cfg.Store, s.now, 24*time.Hour, s.log)
 	s.prices = newPriceCache(cfg.Bank, cfg.StoreID, s.now, 10*time.Minute)
-	limits := &limitPurge{store: cfg.Store, log: s.log}
+	limits := newLimitPurge(cfg.Store, s.log)
 	s.logins = &authLimiter{store: cfg.Store, now: s.now, mac: s.mac, log: s.log, purge: limits}
 	if s.passwd, err = loadPassword(context.Background(), cfg.Store, cfg.AdminPassword); err != nil {
 		return nil, fmt.Errorf("web.New: %w", err)
@@ -204,7 +204,7 @@ func New(cfg Config) (*Server, error) {
 	s.lookups = &lookupLimiter{max: cfg.MaxAddressLookups, window: cmp.Or(cfg.AddressLookupWindow, 10*time.Minute),
 		store: cfg.Store, purge: limits}
 	s.xorigin = http.NewCrossOriginProtection()
-	s.forms = &checkoutStates{store: cfg.Store, now: s.now, log: s.log}
+	s.forms = &checkoutStates{store: cfg.Store, now: s.now, log: s.log, purges: throttle{every: time.Hour}}
 	s.handler = s.routes()
 	return s, nil
 }
