@@ -98,11 +98,12 @@ func (e *Engine) RetryAction(ctx context.Context, actionID int64, src kassa.Sour
 	}
 	unlock := e.locks.lock(a.OrderID)
 	defer unlock()
-	return e.resume(ctx, actionID, func(a *kassa.Action) {
+	return e.resume(ctx, actionID, func(a *kassa.Action) bool {
 		if src != "" {
 			a.Source = src
 		}
 		a.Resumes, a.NextAttemptAt = 0, e.now().Add(e.cfg.ActionRetryDelay)
+		return true
 	})
 }
 
@@ -398,17 +399,17 @@ func actionError(err error) kassa.ActionError {
 // resume continues a pending or failed action: if Resurs executed it, it
 // is recorded as such; otherwise it is sent again with the same
 // transactionId. The caller holds the order's lock; prepare adjusts the
-// action read fresh under it before anything is sent.
-func (e *Engine) resume(ctx context.Context, actionID int64, prepare func(*kassa.Action)) (*kassa.Order, *kassa.Action, error) {
+// action read fresh under it before anything is sent, or reports false to
+// leave it as it is.
+func (e *Engine) resume(ctx context.Context, actionID int64, prepare func(*kassa.Action) bool) (*kassa.Order, *kassa.Action, error) {
 	a, err := e.store.Action(ctx, actionID) // may have moved before the lock was taken
 	if err != nil {
 		return nil, nil, fmt.Errorf("checkout.RetryAction: %w", err)
 	}
 	o, err := e.store.Order(ctx, a.OrderID)
-	if err != nil || a.State.Final() {
+	if err != nil || a.State.Final() || !prepare(a) {
 		return o, a, err
 	}
-	prepare(a)
 	a.State = kassa.ActionPending
 	if a.Kind == kassa.ActionModify {
 		return e.executeModify(ctx, o, a)

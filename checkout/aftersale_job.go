@@ -34,11 +34,15 @@ func (e *Engine) claimActions(ctx context.Context, limit int) ([]*kassa.Action, 
 
 // workAction resumes a claimed action under its order's lock. Without an
 // answer it is due again after the backoff, or failed after ActionAttempts
-// resumes; an action that is gone is dropped.
+// resumes; an action that is gone is dropped, and one that is no longer
+// pending under this claim's lease is left alone: its lease ran out while
+// another worker held it, and that worker has recorded what happened.
 func (e *Engine) workAction(ctx context.Context, claimed *kassa.Action) {
 	unlock := e.locks.lock(claimed.OrderID)
 	defer unlock()
-	_, a, err := e.resume(ctx, claimed.ID, func(*kassa.Action) {})
+	_, a, err := e.resume(ctx, claimed.ID, func(a *kassa.Action) bool {
+		return a.State == kassa.ActionPending && a.NextAttemptAt.Equal(claimed.NextAttemptAt)
+	})
 	switch kassa.ErrorCode(err) {
 	case "", kassa.EDECLINED, kassa.EINVALID, kassa.ECONFLICT:
 		return // settled, or recorded as refused
