@@ -121,3 +121,31 @@ func TestEmailSearchUsesIndex(t *testing.T) {
 		}
 	}
 }
+
+// A search by words with a status checks the status in the index
+// orders_status, and its count reads no order (ftsSearch).
+func TestWordSearchStatusUsesIndex(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, t.TempDir()+"/plan.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ws, err := ftsSearch(ctx, db.wr, []string{"lindqvist"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cond := strings.Join(append(ws.Where, ws.Status), " AND ")
+	for _, q := range []string{
+		`SELECT count(*) FROM (SELECT 1 FROM ` + ws.CountFrom + ` WHERE ` + cond + ` LIMIT 1001)`,
+		`SELECT orders.id FROM ` + ws.From + ` WHERE ` + cond + ` ORDER BY ` + ws.Key + ` DESC LIMIT 51`,
+	} {
+		plan := explain(t, db, q, append(ws.Args, "refunded")...)
+		if !strings.Contains(plan, "COVERING INDEX orders_status (status=? AND id=?") {
+			t.Errorf("plan of %s:\n%s\nwant the status looked up in orders_status", q, plan)
+		}
+		if reads := strings.Contains(plan, "SEARCH orders USING INTEGER PRIMARY KEY"); reads != strings.Contains(q, " JOIN orders ") {
+			t.Errorf("plan of %s:\n%s\nwant orders read only by the page's join", q, plan)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -45,10 +46,14 @@ func SearchSuffix(o *kassa.Order) string {
 	return " " + strings.Join(words, " ")
 }
 
+// NumberWord is the first word of every order's searchable words, the
+// letter of its number: as a whole word of a query it selects nothing.
+const NumberWord = "k"
+
 // SearchPrefix is the first words of an order's searchable words: its
 // number, split as SearchWords splits it, and its id.
 func SearchPrefix(number string, id int64) string {
-	return "k " + strings.TrimPrefix(number, "K") + " " + strconv.FormatInt(id, 10)
+	return NumberWord + " " + strings.TrimPrefix(number, "K") + " " + strconv.FormatInt(id, 10)
 }
 
 // SearchWords splits s into the lower-case words a search matches: runs of
@@ -115,9 +120,9 @@ func (s *Store) searchOrders(ctx context.Context, status kassa.Status, q string,
 	}
 	conds, args := slices.Clone(ws.Where), append(slices.Clone(ws.Options), ws.Args...)
 	if status != "" {
-		conds, args = append(conds, `orders.status = ?`), append(args, status)
+		conds, args = append(conds, cmp.Or(ws.Status, `orders.status = ?`)), append(args, status)
 	}
-	total, err := s.cappedCount(ctx, ws.From, where(conds), args)
+	total, err := s.cappedCount(ctx, cmp.Or(ws.CountFrom, ws.From), where(conds), args)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -134,12 +139,22 @@ func (s *Store) searchOrders(ctx context.Context, status kassa.Status, q string,
 // the conditions, with their Args, that the words ask, and Key the order
 // id by which matches are ordered and paged. Options go before the
 // arguments of its statements: the driver's options for them.
+//
+// A store whose index finds the orders without reading them can say how
+// to filter and count them so too: Status is the condition, with one
+// argument, that the order with id Key has a status (by default
+// orders.status = ?, which reads each match's row: at ten million orders
+// those rows are scattered over the whole file, where an index of
+// (status, id) is small and cached), and CountFrom is what the count
+// reads when Where and Status need nothing of orders (by default From).
 type WordSearch struct {
-	From    string
-	Where   []string
-	Args    []any
-	Key     string
-	Options []any
+	From      string
+	Where     []string
+	Args      []any
+	Key       string
+	Options   []any
+	Status    string
+	CountFrom string
 }
 
 // qualifiedOrderColumns are orderColumns named with their table, for a
