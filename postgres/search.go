@@ -60,12 +60,15 @@ const countsSQL = `
 	FROM unnest(?::text[]) WITH ORDINALITY AS l(words, i) ORDER BY l.i`
 
 // wordsSearch is the sqlstore.WordSearch of words (sqlstore.SearchWords:
-// letters and digits, no spaces).
+// letters and digits, no spaces). The whole word sqlstore.NumberWord,
+// which every order holds, is left out: its list is every order, counted
+// to rareCap for nothing ("k 000042", a search by number, read 2,000
+// entries of it).
 func wordsSearch(ctx context.Context, r *sqlstore.Runner, words []string) (sqlstore.WordSearch, error) {
 	last := words[len(words)-1]
 	var lists [][]string // the words whose orders each list holds
 	for _, w := range words[:len(words)-1] {
-		if !slices.ContainsFunc(lists, func(l []string) bool { return l[0] == w }) {
+		if w != sqlstore.NumberWord && !slices.ContainsFunc(lists, func(l []string) bool { return l[0] == w }) {
 			lists = append(lists, []string{w})
 		}
 	}
