@@ -41,7 +41,7 @@ type Config struct {
 	Warmup      time.Duration // unmeasured time at the start of every slice; default 500ms
 	Concurrency int           // customers in flight; default 32
 	Store       string        // "sqlite" (default) or "postgres"
-	DatabaseURL string        // PostgreSQL URL; a dedicated schema is created and dropped
+	DatabaseURL string        // PostgreSQL URL; without a search_path a dedicated schema is created and dropped
 	Dir         string        // SQLite directory; default a temporary one, removed afterwards
 	Seed        int64         // the simulator's seed (payment ids, tokens)
 	CPUProfile  io.Writer     // when set, a CPU profile of the shop phase (forces one round)

@@ -150,13 +150,37 @@ func (s *shop) openSQLite(ctx context.Context, dir string) error {
 	return nil
 }
 
-// openPostgres creates a dedicated schema (dropped again by close) and
-// opens the store in it.
+// openPostgres opens the store in the schema base names with its
+// search_path parameter, as it is (a database filled by kassa seed, as
+// --data is for SQLite), or else in a dedicated schema it creates (and
+// close drops).
 func (s *shop) openPostgres(ctx context.Context, base string) error {
 	if base == "" {
 		return errors.New("--database-url is required with --store postgres")
 	}
-	admin, err := sql.Open("pgx", base)
+	u, err := url.Parse(base)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	if u.Query().Get("search_path") == "" {
+		if err := s.createSchema(ctx, u); err != nil {
+			return err
+		}
+	}
+	db, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		return err
+	}
+	// Without the store cache, as kassa serve runs PostgreSQL.
+	s.store, s.writeDB = db, db.WriteDB()
+	s.cleanup = append(s.cleanup, db.Close)
+	return nil
+}
+
+// createSchema creates a schema of its own in the database at u, has
+// close drop it, and names it in u's search_path.
+func (s *shop) createSchema(ctx context.Context, u *url.URL) error {
+	admin, err := sql.Open("pgx", u.String())
 	if err != nil {
 		return fmt.Errorf("postgres: %w", err)
 	}
@@ -170,20 +194,9 @@ func (s *shop) openPostgres(ctx context.Context, base string) error {
 		_, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 		return err
 	})
-	u, err := url.Parse(base)
-	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String())
-	if err != nil {
-		return err
-	}
-	// Without the store cache, as kassa serve runs PostgreSQL.
-	s.store, s.writeDB = db, db.WriteDB()
-	s.cleanup = append(s.cleanup, db.Close)
 	return nil
 }
 

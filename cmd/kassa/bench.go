@@ -27,7 +27,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	fs.DurationVar(&cfg.Warmup, "warmup", 500*time.Millisecond, "unmeasured time at the start of every round of a phase")
 	fs.IntVar(&cfg.Concurrency, "concurrency", 32, "customers in flight")
 	fs.StringVar(&cfg.Store, "store", envOr("KASSA_BENCH_STORE", "sqlite"), "sqlite or postgres (KASSA_BENCH_STORE)")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", envOr("KASSA_DATABASE_URL", ""), "PostgreSQL URL with --store postgres; a dedicated schema is created and dropped (KASSA_DATABASE_URL)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", envOr("KASSA_DATABASE_URL", ""), "PostgreSQL URL with --store postgres; a dedicated schema is created and dropped, unless a search_path parameter names an existing one (as --data) (KASSA_DATABASE_URL)")
 	fs.StringVar(&cfg.Dir, "data", "", "SQLite directory (default: a temporary one, removed afterwards)")
 	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the simulator")
 	fs.IntVar(&cfg.Workers, "workers", 0, "override the engine's callback workers (default: the engine's default)")

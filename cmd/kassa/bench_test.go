@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -74,5 +75,36 @@ func TestBenchFlags(t *testing.T) {
 		if stdout.Len() > 0 {
 			t.Errorf("bench %s: printed %q", strings.Join(args, " "), stdout.String())
 		}
+	}
+}
+
+// TestBenchPostgresSchema: `kassa bench --store postgres` with a URL that
+// names a schema runs the journeys in that schema, on the orders already
+// there (as --data does for SQLite), and leaves it and them in place.
+func TestBenchPostgresSchema(t *testing.T) {
+	t.Setenv("KASSA_BENCH_STORE", "")
+	dbURL := fleetSchema(t)
+	if _, errOut, err := runOut("seed", "--database-url", dbURL, "--orders", "300"); err != nil {
+		t.Fatalf("seed: %v\n%s", err, errOut)
+	}
+	out, errOut, err := runOut("bench", "--store", "postgres", "--database-url", dbURL, "--duration", "400ms",
+		"--rounds", "1", "--warmup", "100ms", "--concurrency", "2", "--json")
+	if err != nil {
+		t.Fatalf("kassa bench: %v\n%s", err, errOut)
+	}
+	var got struct {
+		Journeys float64 `json:"shop_journeys_per_s"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || got.Journeys <= 0 {
+		t.Fatalf("bench output %s: %v; want journeys", out, err)
+	}
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM orders`).Scan(&n); err != nil || n <= 300 {
+		t.Fatalf("orders in the schema after the bench: %d, %v; want the 300 seeded and the bench's", n, err)
 	}
 }
