@@ -55,6 +55,42 @@ func TestActionOfDeadProcessResumed(t *testing.T) {
 	}
 }
 
+// TestActionStaleClaimLeftAlone: a worker whose claim's lease another
+// claim has replaced (its call outlived the lease) leaves the action to
+// that claim: it reads nothing at Resurs and records nothing. The claim
+// that holds the lease resumes it.
+func TestActionStaleClaimLeftAlone(t *testing.T) {
+	t.Parallel()
+	e := newAfterEnv(t, envOptions{})
+	o := e.paid(ln("TEE", 1))
+	a := &kassa.Action{OrderID: o.ID, Kind: kassa.ActionCapture,
+		TransactionID: kassa.TransactionID(o.Number, kassa.ActionCapture, 1), Amount: o.Total,
+		Source: kassa.SourceAdmin, Creator: "admin", NextAttemptAt: e.clock.Now().Add(time.Hour)} // not due to the queue
+	if err := e.db.CreateAction(e.ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	held, err := e.db.Action(e.ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := *held
+	stale.NextAttemptAt = held.NextAttemptAt.Add(-time.Minute) // the lease of an earlier claim
+	reads := e.proxy.count("GET payment")
+	e.eng.WorkAction(e.ctx, &stale)
+	got, err := e.db.Action(e.ctx, a.ID)
+	if err != nil || got.State != kassa.ActionPending || got.Resumes != 0 || !got.NextAttemptAt.Equal(held.NextAttemptAt) {
+		t.Fatalf("after a stale claim's turn: %+v, %v; want it as it was", got, err)
+	}
+	if n := e.proxy.count("GET payment") - reads; n != 0 {
+		t.Fatalf("a stale claim read the payment %d times, want none", n)
+	}
+	e.eng.WorkAction(e.ctx, held)
+	e.waitAction(a.ID, kassa.ActionSucceeded)
+	if calls := e.proxy.count("POST capture"); calls != 1 {
+		t.Fatalf("%d capture calls, want 1 by the claim that holds the lease", calls)
+	}
+}
+
 // TestActionRetriesGiveUp: while Resurs cannot be read the action queue
 // resumes a pending action with the backoff, and after ActionAttempts
 // resumes without an answer the action is failed, due no more.
